@@ -1,0 +1,91 @@
+"""Forward-pass speed of lstm_core against a plain per-gate NumPy loop and PyTorch's nn.LSTM.
+
+    python -m bench.core            # prints a markdown table (medians, float32, two threads)
+
+lstm_core records every quantity (i, j, f, o before and after their nonlinearity, new_c, new_h);
+PyTorch returns only outputs and the final state. Targets on a 2-core machine: lstm_core at most
+1.5x PyTorch's time at the largest size and at most 4x at the two small ones.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+
+from bench.common import limit_threads, machine, median_seconds, table
+
+limit_threads(2)
+
+import numpy as np  # noqa: E402
+
+from lstm_core import LSTMConfig, init_params, run  # noqa: E402
+from lstm_core.reference import naive_lstm  # noqa: E402
+
+SIZES = [(1, 50, 6, 8), (1, 1000, 16, 64), (32, 500, 64, 256)]
+TARGETS = {0: 4.0, 1: 4.0, 2: 1.5}
+
+
+def torch_forward(batch: int, time: int, input_size: int, units: int):
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+    lstm = torch.nn.LSTM(input_size, units, batch_first=True).float()
+    x = torch.randn(batch, time, input_size)
+
+    def forward():
+        with torch.inference_mode():
+            return lstm(x)
+
+    return forward
+
+
+def main() -> int:
+    rows = []
+    for k, (batch, time, input_size, units) in enumerate(SIZES):
+        cfg = LSTMConfig(input_size=input_size, num_units=units)
+        params = init_params(cfg, seed=0, dtype=np.float32)
+        x = np.random.default_rng(0).normal(size=(batch, time, input_size)).astype(np.float32)
+        core = median_seconds(lambda cfg=cfg, params=params, x=x: run(cfg, params, x))
+        naive = median_seconds(lambda cfg=cfg, params=params, x=x: naive_lstm(cfg, params, x))
+        forward = torch_forward(batch, time, input_size, units)
+        torch_s = median_seconds(forward) if forward else None
+        ratio = f"{core / torch_s:.2f}x" if torch_s else "n/a"
+        verdict = "" if not torch_s else ("ok" if core / torch_s <= TARGETS[k] else "MISSED")
+        rows.append(
+            [
+                f"({batch}, {time}, {input_size}, {units})",
+                f"{core * 1e3:.2f}",
+                f"{naive * 1e3:.2f}",
+                f"{torch_s * 1e3:.2f}" if torch_s else "not installed",
+                ratio,
+                f"<= {TARGETS[k]}x {verdict}".strip(),
+            ]
+        )
+    try:
+        import torch
+
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = "not installed"
+    print(f"Forward pass, float32, 2 threads, median ms -- {datetime.date.today()}, {machine()}")
+    print(f"NumPy {np.__version__}, PyTorch {torch_version}\n")
+    print(
+        table(
+            [
+                "(batch, time, input, units)",
+                "lstm_core (all recorded)",
+                "per-gate NumPy loop",
+                "PyTorch nn.LSTM",
+                "lstm_core / PyTorch",
+                "target",
+            ],
+            rows,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""lstm_core: a TensorFlow-faithful, vectorised NumPy LSTM that records every gate at every step.
+
+>>> from lstm_core import LSTMConfig, init_params, run
+>>> cfg = LSTMConfig(input_size=6, num_units=4)
+>>> trace = run(cfg, init_params(cfg, seed=0), [[3, 2, 2, 2, 2, 2]])
+>>> trace.new_h.shape
+(1, 1, 4)
+
+NumPy only: no Streamlit, no Plotly.
+"""
+
+from .config import ACTIVATIONS, LSTMConfig
+from .convert import from_keras, from_torch, to_keras, to_torch
+from .forward import run, run_stack
+from .params import GATE_ORDER, LSTMParams, init_params
+from .trace import QUANTITIES, LSTMStateTuple, Trace
+from .weights_io import load_params, params_to_bytes, save_params
+
+__all__ = [
+    "ACTIVATIONS",
+    "GATE_ORDER",
+    "QUANTITIES",
+    "LSTMConfig",
+    "LSTMParams",
+    "LSTMStateTuple",
+    "Trace",
+    "from_keras",
+    "from_torch",
+    "init_params",
+    "load_params",
+    "params_to_bytes",
+    "run",
+    "run_stack",
+    "save_params",
+    "to_keras",
+    "to_torch",
+]

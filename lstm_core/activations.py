@@ -1,0 +1,77 @@
+"""Elementwise nonlinearities, written to work in place on preallocated buffers.
+
+Every function takes ``x`` and an ``out`` array of the same shape and returns ``out``; none of them
+warns for large ``|x|``. They sit in the forward pass's inner loop, so each is as few NumPy calls as
+possible, with operands of the same dtype (a Python float costs a conversion on every call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+Activation = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@cache
+def scalar(value: float, dtype: np.dtype) -> np.ndarray:
+    """A 0-d array of ``dtype``: as an operand it costs nothing to convert, unlike a Python float."""
+    return np.array(value, dtype=dtype)
+
+
+def sigmoid_of_negated(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``sigmoid(x) = 1 / (1 + exp(z))`` from ``z = -x``, into ``out`` (default: in place).
+
+    The forward pass stores the sigmoid gates' inputs negated, so this is all a gate needs. Where
+    ``exp(z)`` overflows to inf (x below -88 in float32, -709 in float64), ``1 / (1 + inf)`` is
+    exactly 0, the correctly rounded sigmoid; callers silence that overflow with
+    ``np.errstate(over="ignore")`` (as :func:`sigmoid` and :func:`lstm_core.run` do) instead of
+    paying a clip on every step.
+    """
+    out = np.exp(z, out=z if out is None else out)
+    np.add(out, scalar(1.0, out.dtype), out=out)
+    return np.reciprocal(out, out=out)
+
+
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``1 / (1 + exp(-x))``, exact at both ends (0 and 1) and silent for any finite ``x``."""
+    with np.errstate(over="ignore"):
+        return sigmoid_of_negated(np.negative(x, out=out))
+
+
+def tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.tanh(x, out=out)
+
+
+def relu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.maximum(x, scalar(0.0, x.dtype), out=out)
+
+
+def softsign(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``x / (1 + |x|)``."""
+    denominator = np.abs(x)
+    np.add(denominator, scalar(1.0, x.dtype), out=denominator)
+    return np.divide(x, denominator, out=out)
+
+
+def identity(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.positive(x, out=out)
+
+
+ACTIVATION_FUNCTIONS: dict[str, Activation] = {
+    "tanh": np.tanh,  # the ufunc itself: no Python wrapper on the hot path
+    "relu": relu,
+    "sigmoid": sigmoid,
+    "softsign": softsign,
+    "identity": identity,
+}
+
+
+def activation_function(name: str) -> Activation:
+    """The function ``f(x, out=...)`` for an activation name of :data:`lstm_core.config.ACTIVATIONS`."""
+    try:
+        return ACTIVATION_FUNCTIONS[name]
+    except KeyError:
+        raise ValueError(f"Unknown activation {name!r}; accepted: {', '.join(ACTIVATION_FUNCTIONS)}.") from None

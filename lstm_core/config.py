@@ -1,0 +1,151 @@
+"""The cell's configuration: a small, frozen, hashable record (usable as a cache key).
+
+The field names follow TensorFlow's ``tf.compat.v1.nn.rnn_cell.LSTMCell`` so that a reader of the
+seeds recognises them: ``num_units``, ``forget_bias``, ``activation``, ``use_peepholes``,
+``cell_clip``, ``num_proj``, ``proj_clip``. ``coupled`` selects the coupled input-forget gate
+(CIFG) cell of TensorFlow 1.x contrib, where the input gate is ``i = 1 - f``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+
+ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "softsign", "identity")
+
+#: Largest sizes the config accepts; far beyond anything a learner needs, small enough that
+#: a typo cannot ask for gigabytes.
+MAX_UNITS = 4096
+MAX_INPUT_SIZE = 4096
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r} ({type(value).__name__}).")
+    value = int(value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, got {value}.")
+    return value
+
+
+def _check_float(name: str, value: Any, *, minimum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__}).")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}.")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum} (or None for no clipping), got {value}.")
+    return value
+
+
+@dataclass(frozen=True)
+class LSTMConfig:
+    """Configuration of one LSTM layer, in TensorFlow's vocabulary.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per timestep (the width of ``x_t``), 1 to 4096.
+    num_units : int
+        Units in the cell: the width of the cell state ``c`` (and of ``h`` unless ``num_proj``).
+    forget_bias : float
+        Added to the forget gate's pre-activation at every step, as BasicLSTMCell does
+        (default 1.0); it is not stored in the bias vector.
+    activation : str
+        One of ``"tanh"``, ``"relu"``, ``"sigmoid"``, ``"softsign"``, ``"identity"``; applied to
+        the new input ``j`` and to the new cell state before the output gate.
+    use_peepholes : bool
+        Diagonal peephole connections: ``c_{t-1}`` into i and f, ``c_t`` into o.
+    coupled : bool
+        Coupled input-forget gate (CIFG): ``i = 1 - f``. The kernel keeps its four blocks and the
+        i block is ignored, so every variant runs on one weight set; with peepholes only f and o
+        have them.
+    cell_clip : float or None
+        If set, the cell state is clipped to ``[-cell_clip, cell_clip]`` after each step.
+    num_proj : int or None
+        If set, the output ``m = o * act(c)`` is projected to ``num_proj`` values:
+        ``h = m @ proj_kernel``, and ``h`` (width ``num_proj``) is what recurs.
+    proj_clip : float or None
+        If set (and ``num_proj`` is), the projected output is clipped to
+        ``[-proj_clip, proj_clip]``.
+    """
+
+    input_size: int
+    num_units: int
+    forget_bias: float = 1.0
+    activation: str = "tanh"
+    use_peepholes: bool = False
+    coupled: bool = False
+    cell_clip: float | None = None
+    num_proj: int | None = None
+    proj_clip: float | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "input_size", _check_int("input_size", self.input_size, 1, MAX_INPUT_SIZE))
+        set_(self, "num_units", _check_int("num_units", self.num_units, 1, MAX_UNITS))
+        set_(self, "forget_bias", _check_float("forget_bias", self.forget_bias))
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}.")
+        for flag in ("use_peepholes", "coupled"):
+            value = getattr(self, flag)
+            if not isinstance(value, bool):
+                raise ValueError(f"{flag} must be True or False, got {value!r}.")
+        if self.cell_clip is not None:
+            set_(self, "cell_clip", _check_float("cell_clip", self.cell_clip, minimum=0.0))
+        if self.num_proj is not None:
+            set_(self, "num_proj", _check_int("num_proj", self.num_proj, 1, MAX_UNITS))
+        if self.proj_clip is not None:
+            set_(self, "proj_clip", _check_float("proj_clip", self.proj_clip, minimum=0.0))
+
+    @property
+    def h_depth(self) -> int:
+        """Width of the recurrent output h: ``num_proj`` if set, else ``num_units``."""
+        return self.num_proj if self.num_proj is not None else self.num_units
+
+    @property
+    def variant(self) -> str:
+        """A short human name of the cell this config describes."""
+        parts = ["coupled (CIFG)" if self.coupled else "basic"]
+        if self.use_peepholes:
+            parts.append("peepholes")
+        if self.cell_clip is not None:
+            parts.append(f"cell clip {self.cell_clip:g}")
+        if self.num_proj is not None:
+            parts.append(f"projection to {self.num_proj}")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LSTMConfig:
+        """Build a config from a plain dict, rejecting unknown or missing keys with a clear message."""
+        if not isinstance(data, dict):
+            raise ValueError(f"A configuration must be a JSON object, got {type(data).__name__}.")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(map(str, data)) - known)
+        if unknown:
+            raise ValueError(
+                f"Unknown configuration field(s): {', '.join(unknown)}. Accepted: {', '.join(sorted(known))}."
+            )
+        missing = [name for name in ("input_size", "num_units") if name not in data]
+        if missing:
+            raise ValueError(f"The configuration is missing {', '.join(missing)}.")
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> LSTMConfig:
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValueError(f"The configuration is not valid JSON: {error}") from None
+        return cls.from_dict(data)

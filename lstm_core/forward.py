@@ -1,0 +1,423 @@
+"""The forward pass: TensorFlow's LSTMCell over a whole sequence, recording every intermediate.
+
+For each step t (TensorFlow's ``LSTMCell.call``, with ``act`` the configured activation)::
+
+    gate_inputs = concat([x_t, h_{t-1}]) @ kernel + bias        # (batch, 4 * num_units)
+    i_pre, j_pre, f_pre, o_pre = split(gate_inputs, 4)           # TF order: i, j, f, o
+    i = sigmoid(i_pre + w_i_diag * c_{t-1})                     # peephole term only if use_peepholes
+    f = sigmoid(f_pre + forget_bias + w_f_diag * c_{t-1})
+    i = 1 - f                                                    # instead, when coupled (CIFG)
+    j = act(j_pre)
+    new_c = clip(f * c_{t-1} + i * j, cell_clip)                 # clip only if cell_clip is set
+    o = sigmoid(o_pre + w_o_diag * new_c)                        # the output peephole reads new_c
+    m = o * act(new_c)
+    new_h = clip(m @ proj_kernel, proj_clip)                     # only if num_proj; else new_h = m
+
+Vectorised as Karpathy's batched LSTM keeps IFOG and IFOGf: the input's share of every step's
+gate inputs is one matmul before the loop; each step then does one (batch, h_depth) x
+(h_depth, 4 * num_units) matmul and a dozen NumPy calls on preallocated, time-major buffers.
+Three layout choices make those calls few (each call costs about a microsecond, so at small
+sizes their number *is* the run time):
+
+- the kernel's column blocks are reordered to o, f, i, j, so the sigmoid gates (o, f, i) are one
+  contiguous block, activated by a single exp;
+- the sigmoid blocks of the kernel, bias and forget bias are negated up front, so each step's
+  buffer already holds ``-(pre-activation)``, the argument ``sigmoid_of_negated`` wants (the raw
+  pre-activations are recovered after the loop in two vectorised calls);
+- ``c_{t-1}`` and ``j`` are stored side by side (``cell_j``), as are f and i, so
+  ``f * c_{t-1} + i * j`` is one multiply and one add.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from .activations import activation_function, scalar, sigmoid_of_negated
+from .config import LSTMConfig
+from .params import LSTMParams, check_params
+from .trace import LSTMStateTuple, Trace
+
+# Internal column blocks o, f, i, j, as indices into TensorFlow's (i, j, f, o).
+_INTERNAL_ORDER = (3, 2, 0, 1)
+#: Largest run() accepts: batch * time * 4 * units values per buffer (1 GB in float32).
+MAX_VALUES_PER_BUFFER = 256_000_000
+
+
+def as_inputs(inputs: object, input_size: int | None = None) -> np.ndarray:
+    """``inputs`` as a contiguous (batch, time, features) float array, or a clear ValueError.
+
+    float32 and float64 keep their dtype; anything else numeric becomes float64. A 2-D array is one
+    sequence of shape (time, features).
+    """
+    try:
+        array = np.asarray(inputs)
+    except (ValueError, TypeError):
+        raise ValueError(
+            "inputs must be a rectangular array of numbers: every timestep needs the same number "
+            "of features, and every sequence the same number of timesteps."
+        ) from None
+    if (
+        array.dtype == object
+        or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
+        or np.issubdtype(array.dtype, np.complexfloating)
+    ):
+        raise ValueError(f"inputs must be real numbers, got values of type {array.dtype}.")
+    if array.dtype not in (np.float32, np.float64):
+        array = array.astype(np.float64)
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3:
+        raise ValueError(
+            "inputs must have shape (batch, time, input_size), or (time, input_size) for one "
+            f"sequence; got shape {array.shape}."
+        )
+    batch, time, features = array.shape
+    if batch < 1 or time < 1:
+        raise ValueError(f"inputs need at least one sequence and one timestep; got shape {array.shape}.")
+    if input_size is not None and features != input_size:
+        raise ValueError(
+            f"inputs have {features} feature(s) per timestep but the cell's input_size is "
+            f"{input_size}; expected shape (batch, time, {input_size}), got {array.shape}."
+        )
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(
+            f"inputs contain NaN or infinite values (first at sequence {bad[0]}, step {bad[1]}, feature {bad[2]})."
+        )
+    return np.ascontiguousarray(array)
+
+
+def _as_state(initial_state: object, batch: int, cfg: LSTMConfig, dtype: np.dtype) -> LSTMStateTuple:
+    units, depth = cfg.num_units, cfg.h_depth
+    if initial_state is None:
+        return LSTMStateTuple(np.zeros((batch, units), dtype), np.zeros((batch, depth), dtype))
+    if isinstance(initial_state, np.ndarray) and initial_state.ndim == 2:
+        # state_is_tuple=False: the concatenated [c, h] TensorFlow used to pass around.
+        if initial_state.shape != (batch, units + depth):
+            raise ValueError(
+                f"A concatenated initial_state must have shape (batch, num_units + h_depth) = "
+                f"{(batch, units + depth)}; got {initial_state.shape}."
+            )
+        initial_state = (initial_state[:, :units], initial_state[:, units:])
+    if not isinstance(initial_state, tuple | list) or len(initial_state) != 2:
+        raise ValueError("initial_state must be None, an LSTMStateTuple(c, h) or a (c, h) pair.")
+    parts = []
+    for name, value, width in (("c", initial_state[0], units), ("h", initial_state[1], depth)):
+        try:
+            array = np.asarray(value, dtype=dtype)
+        except (TypeError, ValueError):
+            raise ValueError(f"initial_state.{name} must be an array of numbers.") from None
+        if array.shape != (batch, width):
+            raise ValueError(
+                f"initial_state.{name} must have shape (batch, {'num_units' if name == 'c' else 'h_depth'})"
+                f" = {(batch, width)}; got {array.shape}."
+            )
+        if not np.isfinite(array).all():
+            raise ValueError(f"initial_state.{name} contains NaN or infinite values.")
+        parts.append(np.ascontiguousarray(array))
+    return LSTMStateTuple(*parts)
+
+
+def _as_lengths(sequence_length: object, batch: int, time: int) -> np.ndarray | None:
+    if sequence_length is None:
+        return None
+    array = np.asarray(sequence_length)
+    if array.ndim == 0:
+        array = np.full(batch, array)
+    if array.shape != (batch,):
+        raise ValueError(f"sequence_length needs one length per sequence: shape ({batch},); got {array.shape}.")
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        raise ValueError("sequence_length must be whole numbers.")
+    if not np.isfinite(array).all() or (array != np.round(array)).any():
+        raise ValueError("sequence_length must be whole numbers.")
+    if (array < 0).any() or (array > time).any():
+        raise ValueError(
+            f"sequence_length values must be from 0 to {time} (the number of steps); got {array.tolist()}."
+        )
+    return array.astype(np.int64)
+
+
+def run(
+    cfg: LSTMConfig,
+    params: LSTMParams,
+    inputs: object,
+    initial_state: object = None,
+    sequence_length: object = None,
+) -> Trace:
+    """Run the cell over ``inputs`` and record every intermediate value.
+
+    Parameters
+    ----------
+    cfg : LSTMConfig
+    params : LSTMParams
+        Cast to the inputs' dtype.
+    inputs : array_like, shape (batch, time, input_size) or (time, input_size)
+        float32 stays float32, float64 stays float64, anything else becomes float64.
+    initial_state : LSTMStateTuple, (c, h) pair, concatenated (batch, num_units + h_depth) array, or None
+        None means zeros. ``c`` is (batch, num_units), ``h`` is (batch, h_depth).
+    sequence_length : array_like of int, shape (batch,), optional
+        As ``tf.nn.dynamic_rnn``: at ``t >= sequence_length[b]`` the output is 0 and the row's
+        state is carried unchanged.
+
+    Returns
+    -------
+    Trace
+    """
+    if not isinstance(cfg, LSTMConfig):
+        raise ValueError(f"cfg must be an LSTMConfig, got {type(cfg).__name__}.")
+    x = as_inputs(inputs, cfg.input_size)
+    p = check_params(cfg, params, x.dtype)
+    batch, time, _ = x.shape
+    if batch * time * 4 * max(cfg.num_units, cfg.h_depth) > MAX_VALUES_PER_BUFFER:
+        raise ValueError(
+            f"This run would record {batch * time * 4 * cfg.num_units:,} gate values; the limit is "
+            f"{MAX_VALUES_PER_BUFFER:,}. Use fewer sequences, steps or units."
+        )
+    state0 = _as_state(initial_state, batch, cfg, x.dtype)
+    lengths = _as_lengths(sequence_length, batch, time)
+    done = None
+    if lengths is not None and (lengths < time).any():
+        done = np.arange(time)[:, None] >= lengths[None, :]  # (time, batch)
+    buffers = _forward(cfg, p, x, state0, done)
+    _check_finite(buffers)
+    return _trace(cfg, p, x, state0, lengths, done, buffers)
+
+
+def _forward(
+    cfg: LSTMConfig, p: LSTMParams, x: np.ndarray, state0: LSTMStateTuple, done: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """The time loop, on time-major buffers (see the module docstring for their layout)."""
+    batch, time, features = x.shape
+    units, depth, dtype = cfg.num_units, cfg.h_depth, x.dtype
+    f_ = slice(units, 2 * units)  # the forget gate's internal column block (o, f, i, j)
+    # One weight matrix for the row [x_t, h_prev, 1]: the kernel's rows, then the bias, with
+    # columns in internal order, the sigmoid blocks (o, f, i) negated and the forget bias folded
+    # into f: xh_t @ weights = (-o_pre, -(f_pre + forget_bias), -i_pre, j_pre).
+    columns = np.arange(4 * units).reshape(4, units)[list(_INTERNAL_ORDER)].ravel()
+    sign = np.ones(4 * units, dtype)
+    sign[: 3 * units] = -1
+    weights = np.empty((features + depth + 1, 4 * units), dtype)
+    weights[:-1] = p.kernel[:, columns]
+    weights[-1] = p.bias[columns]
+    weights[-1, f_] += dtype.type(cfg.forget_bias)
+    weights *= sign
+
+    # xh[t] = [x_t, h_{t-1}, 1]: step t writes its h straight into xh[t + 1], where step t + 1
+    # reads it, so the per-step matmul needs no concatenation and no separate bias add.
+    xh = np.empty((time + 1, batch, features + depth + 1), dtype)
+    xh[:time, :, :features] = x.swapaxes(0, 1)
+    xh[time, :, :features] = 0
+    xh[0, :, features:-1] = state0.h
+    xh[:, :, -1] = 1
+    buffers = {
+        "xh": xh,
+        "gates_in": np.empty((time, batch, 4 * units), dtype),  # signed pre-activations, as above
+        "gates": np.empty((time, batch, 3 * units), dtype),  # sigmoid(o), sigmoid(f), sigmoid(i)
+        "cell_j": np.empty((time + 1, batch, 2 * units), dtype),  # [t] = (c_{t-1}, j_t)
+        "cell_act": np.empty((time, batch, units), dtype),
+        "hidden": xh[1:, :, features:-1],
+    }
+    buffers["m"] = buffers["hidden"] if cfg.num_proj is None else np.empty((time, batch, units), dtype)
+    buffers["cell_j"][0, :, :units] = state0.c
+    buffers["cell_j"][time, :, units:] = 0  # no j after the last step
+
+    # Overflow only comes from huge inputs or weights, or from a relu/identity cell whose state
+    # grows without bound; _check_finite reports it once, afterwards, instead of at every step.
+    with np.errstate(over="ignore", invalid="ignore"):
+        _steps(cfg, p, weights, buffers, done)
+    return buffers
+
+
+def _steps(
+    cfg: LSTMConfig, p: LSTMParams, weights: np.ndarray, buffers: dict[str, np.ndarray], done: np.ndarray | None
+) -> None:
+    """The step loop: fills ``buffers`` (time-major) in place, one step after another."""
+    xh, gates_in, gates, cell_j, cell_act, hidden, m_out = (
+        buffers[k] for k in ("xh", "gates_in", "gates", "cell_j", "cell_act", "hidden", "m")
+    )
+    time, batch, units = cell_act.shape
+    o_, f_, i_, j_ = (slice(k * units, (k + 1) * units) for k in range(4))
+    dtype = gates.dtype
+    act = activation_function(cfg.activation)
+    one = scalar(1.0, dtype)
+    peep, coupled = cfg.use_peepholes, cfg.coupled
+    # The sigmoid gates activated together before the cell update: o, f, i; without o when it has a
+    # peephole (o reads new_c); without i when coupled (i = 1 - f).
+    first = f_.start if peep else 0
+    last = f_.stop if coupled else i_.stop
+    if peep:
+        peep_fi = np.concatenate([p.w_f_diag, p.w_i_diag]).reshape(2, units)[: (last - first) // units]
+        w_o = p.w_o_diag
+    clip_c = None if cfg.cell_clip is None else (scalar(-cfg.cell_clip, dtype), scalar(cfg.cell_clip, dtype))
+    clip_h = None if cfg.proj_clip is None else (scalar(-cfg.proj_clip, dtype), scalar(cfg.proj_clip, dtype))
+    products = np.empty((batch, 2 * units), dtype)
+    product_c, product_j = products[:, :units], products[:, units:]
+    unused = itertools.repeat(None)
+    # Per-step views, made once by zip: a view costs about as much as a small NumPy call, so only
+    # the ones this variant uses are made.
+    # (Not strict: the placeholders repeat forever; every array has `time` steps.)
+    steps = zip(  # noqa: B905
+        xh[:-1],
+        gates_in,
+        gates_in[:, :, :last] if not peep else unused,  # signed inputs of the gates activated together
+        gates_in[:, :, first:last].reshape(time, batch, -1, units) if peep else unused,
+        gates_in[:, :, o_] if peep else unused,
+        gates_in[:, :, j_],
+        gates[:, :, :last] if not peep else gates[:, :, first:last].reshape(time, batch, -1, units),
+        gates[:, :, o_],
+        gates[:, :, f_] if coupled else unused,
+        gates[:, :, i_] if coupled else unused,
+        gates[:, :, f_.start : i_.stop],  # (f, i), side by side
+        cell_j[:-1],  # (c_prev, j)
+        cell_j[:-1, :, units:],  # j
+        cell_j[1:, :, :units],  # new_c
+        cell_act,
+        m_out,
+        hidden,
+    )
+    c_prev, h_prev = cell_j[0, :, :units], xh[0, :, -hidden.shape[2] - 1 : -1]
+    for t, (xh_t, g_in, sig_in, peep_in, o_in, j_in, sig, o, f, i, f_i, c_prev_j, j, c, c_act, m, h) in enumerate(
+        steps
+    ):
+        np.dot(xh_t, weights, out=g_in)
+        if peep:  # f (and i) read c_{t-1}: sigmoid(pre + w * c_prev) = 1 / (1 + exp(-pre - w * c_prev))
+            np.multiply(c_prev[:, None, :], peep_fi, out=sig)
+            np.subtract(peep_in, sig, out=sig)
+            sigmoid_of_negated(sig)
+        else:  # sigmoid_of_negated(sig_in, out=sig), inlined
+            np.exp(sig_in, out=sig)
+            np.add(sig, one, out=sig)
+            np.reciprocal(sig, out=sig)
+        if coupled:
+            np.subtract(one, f, out=i)
+        act(j_in, out=j)
+
+        np.multiply(f_i, c_prev_j, out=products)  # (f * c_prev, i * j)
+        np.add(product_c, product_j, out=c)
+        if clip_c is not None:
+            np.clip(c, *clip_c, out=c)
+        if peep:  # o reads the new cell state
+            np.multiply(c, w_o, out=o)
+            np.subtract(o_in, o, out=o)
+            sigmoid_of_negated(o)
+        act(c, out=c_act)
+        np.multiply(o, c_act, out=m)
+        if cfg.num_proj is not None:
+            np.matmul(m, p.proj_kernel, out=h)
+            if clip_h is not None:
+                np.clip(h, *clip_h, out=h)
+        if done is not None and done[t].any():
+            # Finished rows carry their state (tf.nn.dynamic_rnn's copy-through).
+            np.copyto(c, c_prev, where=done[t][:, None])
+            np.copyto(h, h_prev, where=done[t][:, None])
+        c_prev, h_prev = c, h
+
+
+def _check_finite(buffers: dict[str, np.ndarray]) -> None:
+    """Raise a learner-readable ValueError if any step overflowed.
+
+    Cheap first: an overflow in the state never heals (inf and NaN propagate through ``f * c``),
+    so a finite final state and a finite sum of every gate input clear the run. Only otherwise
+    is each step checked, to name the first bad one.
+    """
+    gates_in, cell = buffers["gates_in"], buffers["cell_j"][1:, :, : buffers["cell_act"].shape[2]]
+    hidden = buffers["hidden"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = gates_in.sum()
+    if np.isfinite(total) and np.isfinite(cell[-1]).all() and np.isfinite(hidden[-1]).all():
+        return
+    bad = [np.flatnonzero(~np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)) for a in (gates_in, cell, hidden)]
+    first = min((int(steps[0]) for steps in bad if steps.size), default=None)
+    if first is not None:
+        raise ValueError(
+            f"The numbers overflowed at step {first}: a value grew past the largest float. With "
+            "relu or identity activations the cell state can grow without bound; use a smaller "
+            "weight scale, smaller inputs, or cell_clip."
+        )
+
+
+def _trace(
+    cfg: LSTMConfig,
+    p: LSTMParams,
+    x: np.ndarray,
+    state0: LSTMStateTuple,
+    lengths: np.ndarray | None,
+    done: np.ndarray | None,
+    buffers: dict[str, np.ndarray],
+) -> Trace:
+    """Batch-major views of the time-major buffers, by name."""
+    units = cfg.num_units
+    o_, f_, i_, j_ = (slice(k * units, (k + 1) * units) for k in range(4))
+    gates_in, gates, cell_j, hidden = buffers["gates_in"], buffers["gates"], buffers["cell_j"], buffers["hidden"]
+    # Undo the sign flip (and the folded forget bias): the trace shows TensorFlow's raw split.
+    np.negative(gates_in[:, :, : 3 * units], out=gates_in[:, :, : 3 * units])
+    gates_in[:, :, f_] -= x.dtype.type(cfg.forget_bias)
+
+    def batch_major(a: np.ndarray) -> np.ndarray:
+        return a.swapaxes(0, 1)
+
+    new_h = batch_major(hidden)
+    valid = np.ones(x.shape[:2], bool) if done is None else ~done.T
+    outputs = new_h if done is None else np.where(valid[:, :, None], new_h, x.dtype.type(0))
+    new_c = cell_j[1:, :, :units]
+    return Trace(
+        config=cfg,
+        params=p,
+        inputs=x,
+        initial_state=state0,
+        sequence_length=lengths,
+        i=batch_major(gates[:, :, i_]),
+        j=batch_major(cell_j[:-1, :, units:]),
+        f=batch_major(gates[:, :, f_]),
+        o=batch_major(gates[:, :, o_]),
+        i_pre=batch_major(gates_in[:, :, i_]),
+        j_pre=batch_major(gates_in[:, :, j_]),
+        f_pre=batch_major(gates_in[:, :, f_]),
+        o_pre=batch_major(gates_in[:, :, o_]),
+        new_c=batch_major(new_c),
+        c_act=batch_major(buffers["cell_act"]),
+        m=batch_major(buffers["m"]),
+        new_h=new_h,
+        outputs=outputs,
+        valid=valid,
+        final_state=LSTMStateTuple(new_c[-1].copy(), hidden[-1].copy()),
+    )
+
+
+def run_stack(
+    configs: Sequence[LSTMConfig],
+    params: Sequence[LSTMParams],
+    inputs: object,
+    initial_states: Sequence[object] | None = None,
+    sequence_length: object = None,
+) -> list[Trace]:
+    """Run stacked layers as TensorFlow's MultiRNNCell: layer k's outputs are layer k+1's inputs.
+
+    Returns one Trace per layer; the last layer's ``outputs`` are the stack's output.
+    """
+    configs, params = list(configs), list(params)
+    if not configs:
+        raise ValueError("run_stack needs at least one layer.")
+    if len(params) != len(configs):
+        raise ValueError(f"run_stack got {len(configs)} configs but {len(params)} parameter sets.")
+    if initial_states is None:
+        initial_states = [None] * len(configs)
+    initial_states = list(initial_states)
+    if len(initial_states) != len(configs):
+        raise ValueError(f"run_stack got {len(configs)} layers but {len(initial_states)} initial states.")
+    for k in range(1, len(configs)):
+        if configs[k].input_size != configs[k - 1].h_depth:
+            raise ValueError(
+                f"Layer {k + 1} has input_size {configs[k].input_size}, but layer {k} outputs "
+                f"{configs[k - 1].h_depth} values per step; they must match."
+            )
+    traces: list[Trace] = []
+    layer_inputs = inputs
+    for cfg, layer_params, state in zip(configs, params, initial_states, strict=True):
+        trace = run(cfg, layer_params, layer_inputs, state, sequence_length)
+        traces.append(trace)
+        layer_inputs = trace.outputs
+    return traces

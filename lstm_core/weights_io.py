@@ -1,0 +1,108 @@
+"""Weights in and out: the project's .npz format.
+
+The .npz holds the arrays of :class:`LSTMParams` by field name, ``config`` (the LSTMConfig as JSON
+text) and ``format``. It is read with ``allow_pickle=False``, so loading never runs code, and every
+array's header is checked before its data is read, so a file cannot claim gigabytes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from typing import IO
+
+import numpy as np
+
+from .config import LSTMConfig
+from .params import PEEPHOLE_FIELDS, LSTMParams, check_params, expected_shapes
+
+FORMAT = "lstm-explainer-params/1"
+#: The most weights a file may hold (16M values, 128 MB as float64): far above any app config.
+MAX_FILE_VALUES = 16_000_000
+_ARRAY_FIELDS = ("kernel", "bias", *PEEPHOLE_FIELDS, "proj_kernel")
+
+
+def _float_dtype(array: np.ndarray) -> type:
+    return np.float32 if np.asarray(array).dtype == np.float32 else np.float64
+
+
+def save_params(file: str | os.PathLike | IO[bytes], cfg: LSTMConfig, params: LSTMParams) -> None:
+    """Write ``cfg`` and ``params`` to ``file`` as .npz (arrays by field name, config as JSON)."""
+    params = check_params(cfg, params, _float_dtype(params.kernel))
+    np.savez(file, format=np.array(FORMAT), config=np.array(cfg.to_json()), **params.arrays())
+
+
+def params_to_bytes(cfg: LSTMConfig, params: LSTMParams) -> bytes:
+    """:func:`save_params` into memory (for a download button)."""
+    buffer = io.BytesIO()
+    save_params(buffer, cfg, params)
+    return buffer.getvalue()
+
+
+def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMParams]:
+    """Read a file written by :func:`save_params`, checking everything before trusting it.
+
+    Raises ValueError with a message a learner can act on for anything that is not a valid
+    weight file for its own config: not an .npz, no config, unknown arrays, wrong shapes or
+    dtypes, non-finite values, or more values than :data:`MAX_FILE_VALUES`.
+    """
+    try:
+        archive = np.load(file, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"This is not a weight file (.npz) the app can read ({error}).") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError("This is a single array (.npy), not a weight file (.npz) with a config.")
+    with archive:
+        names = set(archive.files)
+        unknown = sorted(names - {"format", "config", *_ARRAY_FIELDS})
+        if unknown:
+            raise ValueError(f"The weight file holds unknown entries: {', '.join(unknown)}.")
+        if "config" not in names:
+            raise ValueError("The weight file has no 'config' entry: save it with the app or save_params().")
+        config_entry = _read(archive, "config", 1)
+        if config_entry.dtype.kind not in "US":
+            raise ValueError("The weight file's 'config' entry must be JSON text.")
+        cfg = LSTMConfig.from_json(str(config_entry.reshape(-1)[0]))
+        shapes = expected_shapes(cfg)
+        needed = sum(int(np.prod(shape)) for shape in shapes.values() if shape is not None)
+        if needed > MAX_FILE_VALUES:
+            raise ValueError(f"This configuration needs {needed:,} weights; the limit is {MAX_FILE_VALUES:,}.")
+        arrays: dict[str, np.ndarray | None] = {}
+        for name in _ARRAY_FIELDS:
+            shape = shapes[name]
+            if name not in names or shape is None:
+                arrays[name] = None
+                continue
+            # Generous, so a slightly wrong shape gets check_params' clear shape message below,
+            # but a file claiming far more than the config needs is refused before it is read.
+            array = _read(archive, name, max(4 * int(np.prod(shape)), 4096))
+            if array.dtype.kind not in "fiu":
+                raise ValueError(f"'{name}' must hold real numbers, not {array.dtype}.")
+            arrays[name] = array
+    if arrays["kernel"] is None or arrays["bias"] is None:
+        raise ValueError("The weight file needs both 'kernel' and 'bias'.")
+    params = check_params(cfg, LSTMParams(**arrays), _float_dtype(arrays["kernel"]))
+    return cfg, params
+
+
+def _read(archive: np.lib.npyio.NpzFile, name: str, max_values: int) -> np.ndarray:
+    """One array of ``archive``, refusing object arrays and ones claiming over ``max_values`` values."""
+    try:
+        with archive.zip.open(f"{name}.npy") as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise ValueError(f"'{name}' in the weight file is not a readable array ({error}).") from None
+    if dtype.hasobject:
+        raise ValueError(f"'{name}' holds Python objects; only numbers and text are accepted.")
+    count = int(np.prod(shape))
+    if count > max_values:
+        raise ValueError(f"'{name}' claims {count:,} values, far more than its configuration needs; refused unread.")
+    try:
+        return archive[name]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"'{name}' in the weight file is damaged ({error}).") from None

@@ -1,0 +1,33 @@
+"""Shared test helpers (imported by tests; no fixtures here)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def assert_close(actual, expected, rtol: float = 1e-9, atol: float = 1e-12, what: str = "") -> None:
+    """Elementwise |actual - expected| <= atol + rtol * |expected|, with the worst element reported."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+@cache
+def tf_golden() -> tuple[dict, dict[str, np.ndarray]]:
+    """(manifest, arrays) of tests/data/tf_golden.npz, made by scripts/make_tf_golden.py."""
+    with np.load(DATA / "tf_golden.npz", allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    manifest = json.loads(str(arrays.pop("manifest")))
+    return manifest, arrays
+
+
+def case_arrays(case: str) -> dict[str, np.ndarray]:
+    _, arrays = tf_golden()
+    prefix = f"{case}__"
+    return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
