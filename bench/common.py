@@ -15,19 +15,28 @@ def limit_threads(n: int = 2) -> None:
         os.environ[var] = str(n)
 
 
-def median_seconds(fn: Callable[[], object], min_time: float = 0.5, min_repeats: int = 5) -> float:
-    """Median wall time of ``fn()`` over at least ``min_repeats`` calls and ``min_time`` seconds
-    (after one warm-up call)."""
-    fn()
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < min_repeats or time.perf_counter() - started < min_time:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-        if len(times) >= 200:
-            break
-    return statistics.median(times)
+def alternating_medians(
+    fns: dict[str, Callable[[], object]], block_time: float = 0.4, blocks: int = 5
+) -> dict[str, float]:
+    """Median wall time per call of each function, measured in alternating warm blocks.
+
+    Each block calls one function repeatedly for ``block_time`` seconds (at least 3 timed calls)
+    after one untimed warm-up call, so each runs warm, as it would on its own (PyTorch's thread
+    pool goes cold if calls are interleaved one by one). The blocks alternate between the
+    functions ``blocks`` times, so slow drift of a shared machine affects all of them alike.
+    """
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(blocks):
+        for name, fn in fns.items():
+            fn()
+            started = time.perf_counter()
+            calls = 0
+            while calls < 3 or time.perf_counter() - started < block_time:
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+                calls += 1
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def machine() -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import sys
 
-from bench.common import limit_threads, machine, median_seconds, table
+from bench.common import alternating_medians, limit_threads, machine, table
 
 limit_threads(2)
 
@@ -47,10 +47,15 @@ def main() -> int:
         cfg = LSTMConfig(input_size=input_size, num_units=units)
         params = init_params(cfg, seed=0, dtype=np.float32)
         x = np.random.default_rng(0).normal(size=(batch, time, input_size)).astype(np.float32)
-        core = median_seconds(lambda cfg=cfg, params=params, x=x: run(cfg, params, x))
-        naive = median_seconds(lambda cfg=cfg, params=params, x=x: naive_lstm(cfg, params, x))
+        fns = {
+            "core": lambda cfg=cfg, params=params, x=x: run(cfg, params, x),
+            "naive": lambda cfg=cfg, params=params, x=x: naive_lstm(cfg, params, x),
+        }
         forward = torch_forward(batch, time, input_size, units)
-        torch_s = median_seconds(forward) if forward else None
+        if forward:
+            fns["torch"] = forward
+        medians = alternating_medians(fns)
+        core, naive, torch_s = medians["core"], medians["naive"], medians.get("torch")
         ratio = f"{core / torch_s:.2f}x" if torch_s else "n/a"
         verdict = "" if not torch_s else ("ok" if core / torch_s <= TARGETS[k] else "MISSED")
         rows.append(
@@ -69,7 +74,9 @@ def main() -> int:
         torch_version = torch.__version__
     except ImportError:
         torch_version = "not installed"
-    print(f"Forward pass, float32, 2 threads, median ms -- {datetime.date.today()}, {machine()}")
+    print(
+        f"Forward pass, float32, 2 threads, median ms over alternating warm blocks -- {datetime.date.today()}, {machine()}"
+    )
     print(f"NumPy {np.__version__}, PyTorch {torch_version}\n")
     print(
         table(

@@ -186,6 +186,11 @@ def run(
     return _trace(cfg, p, x, state0, lengths, done, buffers)
 
 
+#: Fold the inputs into the per-step matmul while that adds at most this many multiply-adds per
+#: step (batch * input_size * 4 * num_units); above it, one matmul over all steps is cheaper.
+FOLD_INPUTS_MAX = 65_536
+
+
 def _forward(
     cfg: LSTMConfig, p: LSTMParams, x: np.ndarray, state0: LSTMStateTuple, done: np.ndarray | None
 ) -> dict[str, np.ndarray]:
@@ -206,19 +211,31 @@ def _forward(
     weights *= sign
 
     # xh[t] = [x_t, h_{t-1}, 1]: step t writes its h straight into xh[t + 1], where step t + 1
-    # reads it, so the per-step matmul needs no concatenation and no separate bias add.
-    xh = np.empty((time + 1, batch, features + depth + 1), dtype)
-    xh[:time, :, :features] = x.swapaxes(0, 1)
-    xh[time, :, :features] = 0
-    xh[0, :, features:-1] = state0.h
-    xh[:, :, -1] = 1
+    # reads it, so the per-step matmul needs no concatenation and no separate bias add. For large
+    # batches the input's share is instead one big matmul before the loop (far more efficient
+    # than the same flops spread over the steps), and xh holds just h.
+    fold = batch * features * 4 * units <= FOLD_INPUTS_MAX
+    gates_in = np.empty((time, batch, 4 * units), dtype)
+    if fold:
+        xh = np.empty((time + 1, batch, features + depth + 1), dtype)
+        xh[:time, :, :features] = x.swapaxes(0, 1)
+        xh[time, :, :features] = 0
+        xh[:, :, -1] = 1
+        h_slots = xh[:, :, features:-1]
+    else:
+        xh = h_slots = np.empty((time + 1, batch, depth), dtype)
+        x_time_major = np.ascontiguousarray(x.swapaxes(0, 1)).reshape(time * batch, features)
+        np.dot(x_time_major, weights[:features], out=gates_in.reshape(time * batch, 4 * units))
+        gates_in += weights[-1]
+        weights = np.ascontiguousarray(weights[features:-1])
+    h_slots[0] = state0.h
     buffers = {
         "xh": xh,
-        "gates_in": np.empty((time, batch, 4 * units), dtype),  # signed pre-activations, as above
+        "gates_in": gates_in,  # signed pre-activations, as above
         "gates": np.empty((time, batch, 3 * units), dtype),  # sigmoid(o), sigmoid(f), sigmoid(i)
         "cell_j": np.empty((time + 1, batch, 2 * units), dtype),  # [t] = (c_{t-1}, j_t)
-        "cell_act": np.empty((time, batch, units), dtype),
-        "hidden": xh[1:, :, features:-1],
+        "h_prev": h_slots[0],
+        "hidden": h_slots[1:],
     }
     buffers["m"] = buffers["hidden"] if cfg.num_proj is None else np.empty((time, batch, units), dtype)
     buffers["cell_j"][0, :, :units] = state0.c
@@ -227,18 +244,23 @@ def _forward(
     # Overflow only comes from huge inputs or weights, or from a relu/identity cell whose state
     # grows without bound; _check_finite reports it once, afterwards, instead of at every step.
     with np.errstate(over="ignore", invalid="ignore"):
-        _steps(cfg, p, weights, buffers, done)
+        _steps(cfg, p, weights, buffers, done, fold)
     return buffers
 
 
 def _steps(
-    cfg: LSTMConfig, p: LSTMParams, weights: np.ndarray, buffers: dict[str, np.ndarray], done: np.ndarray | None
+    cfg: LSTMConfig,
+    p: LSTMParams,
+    weights: np.ndarray,
+    buffers: dict[str, np.ndarray],
+    done: np.ndarray | None,
+    fold: bool,
 ) -> None:
     """The step loop: fills ``buffers`` (time-major) in place, one step after another."""
-    xh, gates_in, gates, cell_j, cell_act, hidden, m_out = (
-        buffers[k] for k in ("xh", "gates_in", "gates", "cell_j", "cell_act", "hidden", "m")
+    xh, gates_in, gates, cell_j, hidden, m_out = (
+        buffers[k] for k in ("xh", "gates_in", "gates", "cell_j", "hidden", "m")
     )
-    time, batch, units = cell_act.shape
+    time, batch, units = m_out.shape
     o_, f_, i_, j_ = (slice(k * units, (k + 1) * units) for k in range(4))
     dtype = gates.dtype
     act = activation_function(cfg.activation)
@@ -254,6 +276,7 @@ def _steps(
     clip_c = None if cfg.cell_clip is None else (scalar(-cfg.cell_clip, dtype), scalar(cfg.cell_clip, dtype))
     clip_h = None if cfg.proj_clip is None else (scalar(-cfg.proj_clip, dtype), scalar(cfg.proj_clip, dtype))
     products = np.empty((batch, 2 * units), dtype)
+    recurrent = np.empty((batch, 4 * units), dtype)
     product_c, product_j = products[:, :units], products[:, units:]
     unused = itertools.repeat(None)
     # Per-step views, made once by zip: a view costs about as much as a small NumPy call, so only
@@ -274,45 +297,52 @@ def _steps(
         cell_j[:-1],  # (c_prev, j)
         cell_j[:-1, :, units:],  # j
         cell_j[1:, :, :units],  # new_c
-        cell_act,
         m_out,
-        hidden,
+        hidden if cfg.num_proj is not None else unused,
+        # The rows that finished before step t, where any did (tf.nn.dynamic_rnn's copy-through).
+        unused if done is None else [row[:, None] if row.any() else None for row in done],
     )
-    c_prev, h_prev = cell_j[0, :, :units], xh[0, :, -hidden.shape[2] - 1 : -1]
-    for t, (xh_t, g_in, sig_in, peep_in, o_in, j_in, sig, o, f, i, f_i, c_prev_j, j, c, c_act, m, h) in enumerate(
-        steps
-    ):
-        np.dot(xh_t, weights, out=g_in)
+    project = cfg.num_proj is not None
+    # Local names: each step makes ~10 calls, and a global lookup per call is measurable here.
+    dot, add, subtract, multiply, exp, reciprocal = np.dot, np.add, np.subtract, np.multiply, np.exp, np.reciprocal
+    c_prev, h_prev = cell_j[0, :, :units], buffers["h_prev"]
+    for xh_t, g_in, sig_in, peep_in, o_in, j_in, sig, o, f, i, f_i, c_prev_j, j, c, m, h, finished in steps:
+        if fold:
+            dot(xh_t, weights, out=g_in)
+        else:
+            dot(xh_t, weights, out=recurrent)
+            add(g_in, recurrent, out=g_in)
         if peep:  # f (and i) read c_{t-1}: sigmoid(pre + w * c_prev) = 1 / (1 + exp(-pre - w * c_prev))
-            np.multiply(c_prev[:, None, :], peep_fi, out=sig)
-            np.subtract(peep_in, sig, out=sig)
+            multiply(c_prev[:, None, :], peep_fi, out=sig)
+            subtract(peep_in, sig, out=sig)
             sigmoid_of_negated(sig)
         else:  # sigmoid_of_negated(sig_in, out=sig), inlined
-            np.exp(sig_in, out=sig)
-            np.add(sig, one, out=sig)
-            np.reciprocal(sig, out=sig)
+            exp(sig_in, out=sig)
+            add(sig, one, out=sig)
+            reciprocal(sig, out=sig)
         if coupled:
-            np.subtract(one, f, out=i)
+            subtract(one, f, out=i)
         act(j_in, out=j)
 
-        np.multiply(f_i, c_prev_j, out=products)  # (f * c_prev, i * j)
-        np.add(product_c, product_j, out=c)
+        multiply(f_i, c_prev_j, out=products)  # (f * c_prev, i * j)
+        add(product_c, product_j, out=c)
         if clip_c is not None:
             np.clip(c, *clip_c, out=c)
         if peep:  # o reads the new cell state
-            np.multiply(c, w_o, out=o)
-            np.subtract(o_in, o, out=o)
+            multiply(c, w_o, out=o)
+            subtract(o_in, o, out=o)
             sigmoid_of_negated(o)
-        act(c, out=c_act)
-        np.multiply(o, c_act, out=m)
-        if cfg.num_proj is not None:
+        act(c, out=m)
+        multiply(o, m, out=m)  # m = o * act(new_c)
+        if not project:
+            h = m
+        else:
             np.matmul(m, p.proj_kernel, out=h)
             if clip_h is not None:
                 np.clip(h, *clip_h, out=h)
-        if done is not None and done[t].any():
-            # Finished rows carry their state (tf.nn.dynamic_rnn's copy-through).
-            np.copyto(c, c_prev, where=done[t][:, None])
-            np.copyto(h, h_prev, where=done[t][:, None])
+        if finished is not None:
+            np.copyto(c, c_prev, where=finished)
+            np.copyto(h, h_prev, where=finished)
         c_prev, h_prev = c, h
 
 
@@ -323,7 +353,7 @@ def _check_finite(buffers: dict[str, np.ndarray]) -> None:
     so a finite final state and a finite sum of every gate input clear the run. Only otherwise
     is each step checked, to name the first bad one.
     """
-    gates_in, cell = buffers["gates_in"], buffers["cell_j"][1:, :, : buffers["cell_act"].shape[2]]
+    gates_in, cell = buffers["gates_in"], buffers["cell_j"][1:, :, : buffers["m"].shape[2]]
     hidden = buffers["hidden"]
     with np.errstate(over="ignore", invalid="ignore"):
         total = gates_in.sum()
@@ -378,7 +408,6 @@ def _trace(
         f_pre=batch_major(gates_in[:, :, f_]),
         o_pre=batch_major(gates_in[:, :, o_]),
         new_c=batch_major(new_c),
-        c_act=batch_major(buffers["cell_act"]),
         m=batch_major(buffers["m"]),
         new_h=new_h,
         outputs=outputs,

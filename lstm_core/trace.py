@@ -6,10 +6,12 @@ import io
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from .activations import activation_function
 from .config import LSTMConfig
 from .params import LSTMParams
 
@@ -55,7 +57,7 @@ class Trace:
     new_c : ndarray, shape (batch, time, num_units)
         The cell state after each step (after ``cell_clip``).
     c_act : ndarray, shape (batch, time, num_units)
-        ``act(new_c)``, what the output gate multiplies.
+        ``act(new_c)``, what the output gate multiplies (computed on first use).
     m : ndarray, shape (batch, time, num_units)
         ``o * act(new_c)``, the output before projection (equal to ``new_h`` without one).
     new_h : ndarray, shape (batch, time, h_depth)
@@ -86,12 +88,16 @@ class Trace:
     f_pre: np.ndarray
     o_pre: np.ndarray
     new_c: np.ndarray
-    c_act: np.ndarray
     m: np.ndarray
     new_h: np.ndarray
     outputs: np.ndarray
     valid: np.ndarray
     final_state: LSTMStateTuple
+
+    @cached_property
+    def c_act(self) -> np.ndarray:
+        """``act(new_c)``: the forward pass folds it into ``m`` instead of keeping a copy."""
+        return activation_function(self.config.activation)(self.new_c)
 
     @property
     def batch_size(self) -> int:
