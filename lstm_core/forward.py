@@ -13,11 +13,12 @@ For each step t (TensorFlow's ``LSTMCell.call``, with ``act`` the configured act
     m = o * act(new_c)
     new_h = clip(m @ proj_kernel, proj_clip)                     # only if num_proj; else new_h = m
 
-Vectorised as Karpathy's batched LSTM keeps IFOG and IFOGf: the input's share of every step's
-gate inputs is one matmul before the loop; each step then does one (batch, h_depth) x
-(h_depth, 4 * num_units) matmul and a dozen NumPy calls on preallocated, time-major buffers.
-Three layout choices make those calls few (each call costs about a microsecond, so at small
-sizes their number *is* the run time):
+Vectorised as Karpathy's batched LSTM keeps IFOG and IFOGf: every quantity goes into a
+preallocated, time-major buffer; each step is one matmul and about ten NumPy calls, none of them a
+Python loop over batch, units or gates. For large batches the input's share of every step is one
+matmul before the loop; for small ones it rides along in the per-step matmul (``xh``). Each NumPy
+call costs about a microsecond, so at small sizes their number *is* the run time, and three
+layout choices keep it low:
 
 - the kernel's column blocks are reordered to o, f, i, j, so the sigmoid gates (o, f, i) are one
   contiguous block, activated by a single exp;
