@@ -1,0 +1,32 @@
+"""LSTM explainer: entry point. `streamlit run app.py` (or `bash scripts/app.sh`).
+
+Draws the shared model controls (sidebar) once for every page, so switching pages keeps the
+configuration and the link, then runs the chosen page.
+"""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="LSTM explainer",
+    page_icon=":material/memory:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+    menu_items={"About": "An interactive explainer of TensorFlow's LSTM cell, gate by gate, step by step."},
+)
+
+from ui import controls, runs, urlstate  # noqa: E402  (after set_page_config)
+
+controls.begin_run()
+urlstate.load_once()
+notices = st.container()
+runs.set_spec(controls.model_controls())
+
+page = st.navigation(
+    [
+        st.Page("pages/explore.py", title="Explore", icon=":material/grid_view:", default=True),
+    ]
+)
+page.run()
+
+controls.show_notices(notices)
+urlstate.save(controls.rendered())

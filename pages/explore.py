@@ -1,0 +1,150 @@
+"""Explore: set forget_bias, num_units and the inputs in the sidebar; watch every gate evolve."""
+
+import streamlit as st
+
+from lstm_core import LSTMStateTuple
+from ui import controls, exports, runs
+from viz.heatmaps import heatmap_alt, trace_heatmaps
+from viz.lines import lines_alt, state_lines
+from viz.numbers import cell_signature, state_repr, step_table
+from viz.style import QUANTITIES
+
+st.title("Explore: every gate at every step")
+st.markdown(
+    "The cell reads its input **one step at a time, left to right**. Each band below is one quantity "
+    "of the cell; each column is a step, each row a unit. The gates **i, f, o** are between 0 (closed, "
+    "dark) and 1 (open, yellow); **j** and the output **h** between -1 (blue) and 1 (red). Hover a cell "
+    "for its exact value. Change the settings on the left and watch what moves."
+)
+
+model = runs.current_model()
+if model is None:
+    st.info("Nothing to show yet: fix the settings on the left.")
+    st.stop()
+
+batch, steps, features = model.sequence.values.shape
+layers = len(model.traces)
+view = st.columns([1, 1, 1.2])
+seq = 0
+if batch > 1:
+    seq = controls.select(
+        "seq",
+        container=view[0],
+        options=list(range(batch)),
+        format_func=lambda b: f"sequence {b + 1}",
+        radio=True,
+        help="This input holds several sequences (a batch); they run side by side, independently.",
+    )
+layer = 1
+if layers > 1:
+    layer = controls.select(
+        "layer",
+        container=view[1],
+        options=list(range(1, layers + 1)),
+        format_func=lambda k: f"layer {k}",
+        radio=True,
+        help="Layer 1 reads the input; layer k + 1 reads layer k's output h.",
+    )
+show_pre = controls.toggle(
+    "pre",
+    container=view[2],
+    help="Show i, j, f, o before their nonlinearity: the raw split of [x_t, h_prev] @ kernel + bias, what TensorFlow's code calls i, j, f, o.",
+)
+trace = model.traces[layer - 1]
+cfg = trace.config
+
+step = controls.slider("step", high=steps - 1, help="The step whose numbers are shown below, marked on the charts.")
+label = model.sequence.step_labels[step]
+st.markdown(
+    f"**{cell_signature(cfg)}** on {steps} step{'s' if steps > 1 else ''} of {cfg.input_size} "
+    f"feature{'s' if cfg.input_size > 1 else ''} -- layer {layer} of {layers}, "
+    f"{model.params[layer - 1].count():,} weights. Selected step **t = {step}**"
+    + (f" (character **{label}**)" if label != str(step) else "")
+    + "."
+)
+if cfg.coupled:
+    st.caption("Coupled cell (CIFG): i = 1 - f. The kernel keeps its four blocks; the i block is computed but ignored.")
+
+fig = trace_heatmaps(
+    trace,
+    seq,
+    show_pre=show_pre,
+    step=step,
+    step_labels=model.sequence.step_labels,
+    feature_names=model.sequence.feature_names if layer == 1 else None,
+)
+st.plotly_chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
+with st.expander("What each band shows"):
+    for name in ("i", "j", "f", "o", "new_c", "new_h"):
+        q = QUANTITIES[name]
+        st.markdown(f"- **{q.symbol}**, {q.title}: {q.description}")
+    st.markdown(
+        "- The colour range of each band is fixed ([0, 1] for the gates; [-1, 1] for j and h with tanh), "
+        "so a change is a change; the cell state's range is symmetric around 0 and written next to it."
+    )
+
+st.subheader("Cell state and output of chosen units")
+unit_count = cfg.num_units
+chosen = controls.multiselect_units("units", unit_count, container=st)
+if chosen:
+    st.plotly_chart(
+        state_lines(trace, seq, chosen, step=step, step_labels=model.sequence.step_labels),
+        key="explore_lines",
+        alt=lines_alt(trace, seq, chosen),
+        config={"displaylogo": False},
+    )
+else:
+    st.caption("Choose at least one unit.")
+
+st.subheader(f"The numbers at step t = {step}")
+st.caption("One row per unit. *_pre are the values before the nonlinearity; c_prev is the state the step started from.")
+st.dataframe(step_table(trace, seq, step).style.format("{:.6f}"), width="stretch")
+as_tuple = controls.toggle(
+    "tuple",
+    help="TensorFlow's state_is_tuple: True passes LSTMStateTuple(c, h); False, the deprecated form, one array with c and h side by side.",
+)
+state_at_step = trace.step_state(step)
+rows = slice(seq, seq + 1)
+st.markdown(f"State after step {step}, printed as the seed notebook prints it:")
+st.code(state_repr(LSTMStateTuple(state_at_step.c[rows], state_at_step.h[rows]), as_tuple), language="python")
+final = trace.final_state
+st.markdown("Final state (after the last step):")
+st.code(state_repr(LSTMStateTuple(final.c[rows], final.h[rows]), as_tuple), language="python")
+
+st.subheader("Download")
+cols = st.columns(4)
+if exports.csv_rows(model, layer - 1) <= exports.MAX_CSV_ROWS:
+    cols[0].download_button(
+        "Trace, long table (.csv)",
+        lambda: exports.trace_csv(model, layer - 1),
+        file_name=f"lstm_trace_layer{layer}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/table:",
+    )
+else:
+    cols[0].caption("The long table would exceed 3 million rows: use the .npz.")
+cols[1].download_button(
+    "Trace, all arrays (.npz)",
+    lambda: exports.trace_npz(model),
+    file_name="lstm_trace.npz",
+    mime="application/octet-stream",
+    on_click="ignore",
+    icon=":material/data_array:",
+)
+cols[2].download_button(
+    f"Weights of layer {layer} (.npz)",
+    lambda: exports.weights_npz(model, layer - 1),
+    file_name=f"lstm_weights_layer{layer}.npz",
+    mime="application/octet-stream",
+    on_click="ignore",
+    icon=":material/scale:",
+)
+cols[3].download_button(
+    "Configuration (.json)",
+    exports.config_json(model),
+    file_name="lstm_config.json",
+    mime="application/json",
+    on_click="ignore",
+    icon=":material/settings:",
+)

@@ -1,0 +1,1 @@
+"""Streamlit glue shared by the pages: URL state, the model controls, cached runs."""

@@ -1,0 +1,57 @@
+"""What the download buttons hand out: plain functions of a run (no Streamlit)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+
+from lstm_core import params_to_bytes
+
+from .model import Model
+
+#: A long CSV beyond this many rows is not offered (the NPZ holds the same numbers, compactly).
+MAX_CSV_ROWS = 3_000_000
+
+
+def csv_rows(model: Model, layer: int) -> int:
+    trace = model.traces[layer]
+    per_step = 9 * trace.config.num_units + 2 * trace.config.h_depth  # quantities of to_frame()
+    return trace.batch_size * trace.num_steps * per_step
+
+
+def trace_csv(model: Model, layer: int) -> bytes:
+    """The long table of one layer: batch, t, unit, quantity, value (plus the layer number)."""
+    frame = model.traces[layer].to_frame()
+    frame.insert(0, "layer", layer + 1)
+    return frame.to_csv(index=False, float_format="%.9g").encode()
+
+
+def trace_npz(model: Model) -> bytes:
+    """Every array of every layer (``layer1_f``, ...) plus the spec and configs as JSON."""
+    arrays: dict[str, np.ndarray] = {}
+    for k, trace in enumerate(model.traces, start=1):
+        for name, array in trace.arrays().items():
+            arrays[f"layer{k}_{name}"] = np.ascontiguousarray(array)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, spec=np.array(model.spec.key()), configs=np.array(configs_json(model)), **arrays)
+    return buffer.getvalue()
+
+
+def weights_npz(model: Model, layer: int) -> bytes:
+    """One layer's weights, in the format lstm_core.load_params reads (config as JSON, no pickle)."""
+    return params_to_bytes(model.configs[layer], model.params[layer])
+
+
+def configs_json(model: Model) -> str:
+    return json.dumps([cfg.to_dict() for cfg in model.configs])
+
+
+def config_json(model: Model) -> str:
+    """The whole configuration: the app's settings (spec) and each layer's LSTMConfig."""
+    return json.dumps(
+        {"spec": json.loads(model.spec.key()), "layers": [cfg.to_dict() for cfg in model.configs]},
+        indent=2,
+        sort_keys=True,
+    )

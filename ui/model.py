@@ -1,0 +1,115 @@
+"""What the shared model controls describe, as one small hashable record, and how it becomes a run.
+
+Plain Python and NumPy (no Streamlit): the pages call :func:`run_model` through a cache keyed on
+:meth:`ModelSpec.key`, and the tests call it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, Trace, init_params, run_stack
+from lstm_core.sequences import InputSpec, Sequence, make_inputs
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything that determines a run: the cell (per layer), its weights, its state, its inputs."""
+
+    units: tuple[int, ...] = (4,)
+    forget_bias: float = 1.0
+    activation: str = "tanh"
+    peepholes: bool = False
+    coupled: bool = False
+    cell_clip: float = 0.0  # 0: off
+    num_proj: int = 0  # 0: off
+    seed: int = 0
+    weight_scale: float = 1.0
+    init_state: str = "zeros"  # or "random"
+    inputs: InputSpec = field(default_factory=InputSpec)
+
+    def key(self) -> str:
+        """A canonical JSON text of the spec: the cache key (a few hundred bytes, never arrays)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_key(cls, key: str) -> ModelSpec:
+        data = json.loads(key)
+        data["units"] = tuple(data["units"])
+        data["inputs"] = InputSpec(**data["inputs"])
+        return cls(**data)
+
+    def configs(self, input_size: int) -> list[LSTMConfig]:
+        """One LSTMConfig per layer; layer k + 1 reads layer k's output (h_depth values)."""
+        configs = []
+        for units in self.units:
+            cfg = LSTMConfig(
+                input_size=input_size,
+                num_units=units,
+                forget_bias=self.forget_bias,
+                activation=self.activation,
+                use_peepholes=self.peepholes,
+                coupled=self.coupled,
+                cell_clip=self.cell_clip or None,
+                num_proj=self.num_proj or None,
+            )
+            configs.append(cfg)
+            input_size = cfg.h_depth
+        return configs
+
+    def with_inputs(self, **changes) -> ModelSpec:
+        return replace(self, inputs=replace(self.inputs, **changes))
+
+
+def layer_params(spec: ModelSpec, configs: list[LSTMConfig]) -> list[LSTMParams]:
+    """Seeded Glorot weights (layer k uses seed + k), times the weight scale."""
+    return [init_params(cfg, seed=spec.seed + k).scaled(spec.weight_scale) for k, cfg in enumerate(configs)]
+
+
+def initial_states(spec: ModelSpec, configs: list[LSTMConfig], batch: int) -> list[LSTMStateTuple] | None:
+    """None (zeros), or a seeded random state as if the cell had been running: c ~ U(-1, 1),
+    h ~ U(-0.5, 0.5)."""
+    if spec.init_state != "random":
+        return None
+    states = []
+    for k, cfg in enumerate(configs):
+        rng = np.random.default_rng([spec.seed, 7919, k])
+        c = rng.uniform(-1, 1, (batch, cfg.num_units))
+        h = rng.uniform(-0.5, 0.5, (batch, cfg.h_depth))
+        states.append(LSTMStateTuple(c, h))
+    return states
+
+
+@dataclass(frozen=True)
+class Model:
+    """A run of a spec: its inputs, configs, weights and one trace per layer."""
+
+    spec: ModelSpec
+    sequence: Sequence
+    configs: list[LSTMConfig]
+    params: list[LSTMParams]
+    traces: list[Trace]
+
+
+def run_model(spec: ModelSpec, sequence: Sequence | None = None) -> Model:
+    """Build and run ``spec`` in float64 (exact, as the TensorFlow parity tests check).
+
+    ``sequence`` defaults to ``make_inputs(spec.inputs)``. Raises ValueError with a learner-readable
+    message for anything invalid.
+    """
+    if sequence is None:
+        sequence = make_inputs(spec.inputs)
+    configs = spec.configs(sequence.values.shape[2])
+    params = layer_params(spec, configs)
+    traces = run_stack(configs, params, sequence.values, initial_states(spec, configs, sequence.values.shape[0]))
+    return Model(spec, sequence, configs, params, traces)
+
+
+def digest(values: np.ndarray) -> str:
+    """A short fingerprint of an array, to key a cache on custom inputs without hashing them twice."""
+    array = np.ascontiguousarray(values)
+    return hashlib.sha256(str(array.shape).encode() + array.tobytes()).hexdigest()[:20]

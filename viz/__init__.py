@@ -1,0 +1,1 @@
+"""Figure builders: Trace -> Plotly figure / pandas DataFrame. No Streamlit here."""

@@ -1,0 +1,240 @@
+"""Heatmaps of a trace: time on x, unit on y, one row per quantity, all on one shared time axis.
+
+Figures are built from contiguous float32 arrays (Plotly sends them as binary), with fixed colour
+ranges so a change is seen as a change. Above a cell budget the time axis is averaged over bins
+of consecutive steps (said in the title and the hover); below it every cell is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lstm_core import Trace
+
+from .style import FONT_FAMILY, PRE, QUANTITIES, SIGNED_SCALE, color_range, fmt
+
+#: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
+#: quick to send and to draw).
+CELL_BUDGET = 40_000
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """Which steps a heatmap column stands for: ``factor`` consecutive steps per column."""
+
+    steps: int
+    factor: int
+
+    @classmethod
+    def fit(cls, steps: int, rows: int, budget: int = CELL_BUDGET) -> TimeAxis:
+        factor = max(1, -(-steps * rows // budget))  # ceil
+        return cls(steps, factor)
+
+    @property
+    def columns(self) -> int:
+        return -(-self.steps // self.factor)
+
+    def pool(self, values: np.ndarray) -> np.ndarray:
+        """(steps, rows) -> (rows, columns) float32, the mean over each bin of steps."""
+        values = np.asarray(values, dtype=np.float64)
+        if self.factor == 1:
+            return np.ascontiguousarray(values.T, dtype=np.float32)
+        padded = np.full((self.columns * self.factor, values.shape[1]), np.nan)
+        padded[: self.steps] = values
+        pooled = np.nanmean(padded.reshape(self.columns, self.factor, -1), axis=1)
+        return np.ascontiguousarray(pooled.T, dtype=np.float32)
+
+    def x(self) -> np.ndarray:
+        """The x position of each column: its first step (exact), or its bin's centre."""
+        starts = np.arange(self.columns) * self.factor
+        if self.factor == 1:
+            return starts.astype(np.float32)
+        ends = np.minimum(starts + self.factor, self.steps) - 1
+        return ((starts + ends) / 2).astype(np.float32)
+
+    def note(self) -> str:
+        if self.factor == 1:
+            return ""
+        return f"each column is the mean of {self.factor} steps ({self.steps:,} steps in {self.columns} columns)"
+
+
+def _row_heights(rows: list[int]) -> list[float]:
+    # A row's height grows with its number of units, within limits, so 2 and 256 units both read.
+    return [float(np.clip(24 + 14 * n if n <= 8 else 60 + 4 * n, 60, 220)) for n in rows]
+
+
+def trace_heatmaps(
+    trace: Trace,
+    batch: int = 0,
+    *,
+    show_pre: bool = False,
+    step: int | None = None,
+    step_labels: tuple[str, ...] | None = None,
+    feature_names: tuple[str, ...] | None = None,
+    budget: int = CELL_BUDGET,
+    title: str = "",
+) -> go.Figure:
+    """The input and i, j, f, o, new_c, new_h of one sequence (``batch``) of ``trace``, stacked.
+
+    With ``show_pre`` the gate rows show the raw pre-activations instead. ``step`` draws a marker
+    on that step. Hover shows step, unit, value and the pre-activation.
+    """
+    cfg = trace.config
+    steps = trace.num_steps
+    inputs = trace.inputs[batch]
+    rows: list[tuple[str, np.ndarray, np.ndarray | None]] = [("x", inputs, None)]
+    for gate in ("i", "j", "f", "o"):
+        name = PRE[gate] if show_pre else gate
+        rows.append((name, getattr(trace, name)[batch], getattr(trace, PRE[gate])[batch]))
+    rows.append(("new_c", trace.new_c[batch], None))
+    rows.append(("new_h", trace.new_h[batch], None))
+
+    axis = TimeAxis.fit(steps, max(a.shape[1] for _, a, _ in rows), budget)
+    x = axis.x()
+    heights = _row_heights([a.shape[1] for _, a, _ in rows])
+    gap = 28.0
+    total = sum(heights) + gap * (len(rows) - 1)
+    traces, layout, annotations = [], {}, []
+    top = 1.0
+    step_word = "step" if axis.factor == 1 else "steps around"
+    for k, ((name, values, pre), height) in enumerate(zip(rows, heights, strict=True), start=1):
+        bottom = top - height / total
+        axis_name = "yaxis" if k == 1 else f"yaxis{k}"
+        if name == "x":
+            bound = float(np.max(np.abs(values))) or 1.0
+            zmin, zmax, scale = -bound, bound, SIGNED_SCALE
+            label, symbol = "input", "x"
+            names = feature_names or tuple(f"x{d}" for d in range(values.shape[1]))
+        else:
+            zmin, zmax = color_range(name, values, cfg.activation)
+            scale = QUANTITIES[name].scale
+            label, symbol = QUANTITIES[name].title, QUANTITIES[name].symbol
+            names = None
+        z = axis.pool(values)
+        hover = f"{step_word} %{{x}}<br>{'feature' if name == 'x' else 'unit'} %{{y}}<br>{symbol} = %{{z:.4f}}"
+        customdata = None
+        if pre is not None and name in ("i", "j", "f", "o"):
+            customdata = axis.pool(pre)
+            extra = f" (+ forget_bias {cfg.forget_bias:g})" if name == "f" else ""
+            hover += f"<br>{name}_pre = %{{customdata:.4f}}{extra}"
+        if axis.factor > 1:
+            hover += f"<br>(mean of {axis.factor} steps)"
+        colorbar = {
+            "len": (height / total) * 0.92,
+            "y": (top + bottom) / 2,
+            "yanchor": "middle",
+            "thickness": 12,
+            "x": 1.005,
+            "tickfont": {"size": 11},
+            "outlinewidth": 0,
+            "tickmode": "array",
+            "tickvals": [zmin, (zmin + zmax) / 2, zmax],
+            "ticktext": [
+                fmt(zmin, 2 if abs(zmin) < 10 else 0),
+                fmt((zmin + zmax) / 2, 1),
+                fmt(zmax, 2 if abs(zmax) < 10 else 0),
+            ],
+        }
+        traces.append(
+            go.Heatmap(
+                z=z,
+                x=x,
+                y=np.arange(z.shape[0], dtype=np.float32),
+                customdata=customdata,
+                zmin=zmin,
+                zmax=zmax,
+                colorscale=scale,
+                colorbar=colorbar,
+                hovertemplate=hover + "<extra></extra>",
+                xaxis="x",
+                yaxis="y" if k == 1 else f"y{k}",
+                name=name,
+            )
+        )
+        range_note = f"<br>colours ±{fmt(zmax, 2)}" if name == "new_c" or name in PRE.values() else ""
+        annotations.append(
+            {
+                "text": f"<b>{symbol}</b><br>{label}{range_note}",
+                "xref": "paper",
+                "yref": "paper",
+                "x": -0.06,
+                "y": (top + bottom) / 2,
+                "xanchor": "right",
+                "yanchor": "middle",
+                "align": "right",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
+        layout[axis_name] = {
+            "domain": [max(bottom, 0.0), top],
+            "autorange": "reversed",  # unit 0 at the top, like a printed array
+            "showgrid": False,
+            "zeroline": False,
+            "tickfont": {"size": 11},
+        }
+        if names is not None and len(names) <= 16:
+            layout[axis_name].update(tickmode="array", tickvals=list(range(len(names))), ticktext=list(names))
+        elif values.shape[1] <= 12:
+            layout[axis_name].update(tickmode="array", tickvals=list(range(values.shape[1])))
+        top = bottom - gap / total
+
+    xaxis: dict = {"title": {"text": "step t"}, "showgrid": False, "zeroline": False, "anchor": f"y{len(rows)}"}
+    if step_labels is not None and any(label != str(t) for t, label in enumerate(step_labels)):
+        every = max(1, -(-steps // 80))
+        ticks = list(range(0, steps, every))
+        xaxis.update(tickmode="array", tickvals=ticks, ticktext=[step_labels[t] for t in ticks], tickangle=0)
+    elif steps <= 30:
+        xaxis.update(tickmode="linear", dtick=1)
+    shapes = []
+    if step is not None and 0 <= step < steps:
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": step - 0.5,
+                "x1": step + 0.5,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#111111", "width": 2},
+                "fillcolor": "rgba(0,0,0,0)",
+            }
+        )
+    note = axis.note()
+    fig = go.Figure(data=traces)
+    fig.update_layout(
+        **layout,
+        xaxis=xaxis,
+        shapes=shapes,
+        annotations=annotations,
+        height=int(total + 110),
+        margin={"l": 190, "r": 70, "t": 50 if title or note else 20, "b": 50},
+        font={"family": FONT_FAMILY, "size": 13},
+        title={
+            "text": title + (f"<br><span style='font-size:12px'>{note}</span>" if note else ""),
+            "x": 0,
+            "xanchor": "left",
+        },
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def heatmap_alt(trace: Trace, batch: int = 0, show_pre: bool = False) -> str:
+    """A text alternative for :func:`trace_heatmaps`, from the numbers shown."""
+    parts = []
+    for gate in ("i", "j", "f", "o"):
+        name = PRE[gate] if show_pre else gate
+        values = getattr(trace, name)[batch]
+        parts.append(f"{name} from {fmt(values.min())} to {fmt(values.max())} (mean {fmt(values.mean())})")
+    c, h = trace.new_c[batch], trace.new_h[batch]
+    return (
+        f"Heatmaps of one sequence over {trace.num_steps} steps and {trace.config.num_units} units, "
+        f"top to bottom: the input ({trace.inputs.shape[2]} features), "
+        + "; ".join(parts)
+        + f"; cell state c from {fmt(c.min())} to {fmt(c.max())}; output h from {fmt(h.min())} to {fmt(h.max())}."
+    )

@@ -1,0 +1,65 @@
+"""The numbers of a step, as a table and as TensorFlow's seed notebook prints them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lstm_core import LSTMStateTuple, Trace
+
+
+def step_table(trace: Trace, batch: int, step: int) -> pd.DataFrame:
+    """One row per unit: the pre-activations, the gates, the state before and after step ``step``."""
+    cfg = trace.config
+    c_prev = trace.initial_state.c[batch] if step == 0 else trace.new_c[batch, step - 1]
+    columns = {
+        "i_pre": trace.i_pre[batch, step],
+        "j_pre": trace.j_pre[batch, step],
+        "f_pre": trace.f_pre[batch, step],
+        "o_pre": trace.o_pre[batch, step],
+        "i": trace.i[batch, step],
+        "j": trace.j[batch, step],
+        "f": trace.f[batch, step],
+        "o": trace.o[batch, step],
+        "c_prev": c_prev,
+        "new_c": trace.new_c[batch, step],
+    }
+    if cfg.num_proj is None:
+        columns["new_h"] = trace.new_h[batch, step]
+    else:
+        columns["m (before projection)"] = trace.m[batch, step]
+    frame = pd.DataFrame(columns)
+    frame.index.name = "unit"
+    return frame
+
+
+def state_repr(state: LSTMStateTuple, state_is_tuple: bool = True, precision: int = 8) -> str:
+    """The state as the seed notebook prints it: ``LSTMStateTuple(c=array([[...]]), h=array([[...]]))``,
+    or, with ``state_is_tuple=False``, the concatenated ``[c, h]`` array TensorFlow used to pass."""
+    with np.printoptions(precision=precision, suppress=True, floatmode="maxprec_equal", linewidth=78):
+        if not state_is_tuple:
+            return repr(state.concatenated())
+        c = repr(np.asarray(state.c)).replace("\n", "\n" + " " * 6)
+        h = repr(np.asarray(state.h)).replace("\n", "\n" + " " * 6)
+        return f"LSTMStateTuple(\n    c={c},\n    h={h})"
+
+
+def cell_signature(cfg) -> str:
+    """The TensorFlow constructor call this config corresponds to, as a learner would write it."""
+    args = [f"num_units={cfg.num_units}"]
+    if cfg.coupled:
+        name = "CoupledInputForgetGateLSTMCell"
+    elif cfg.use_peepholes or cfg.cell_clip is not None or cfg.num_proj is not None:
+        name = "LSTMCell"
+    else:
+        name = "BasicLSTMCell"
+    if cfg.use_peepholes:
+        args.append("use_peepholes=True")
+    if cfg.cell_clip is not None:
+        args.append(f"cell_clip={cfg.cell_clip:g}")
+    if cfg.num_proj is not None:
+        args.append(f"num_proj={cfg.num_proj}")
+    args.append(f"forget_bias={cfg.forget_bias}")
+    if cfg.activation != "tanh":
+        args.append(f"activation={'tf.identity' if cfg.activation == 'identity' else 'tf.nn.' + cfg.activation}")
+    return f"{name}({', '.join(args)})"

@@ -1,0 +1,149 @@
+"""All visual encoding in one place (as CNN Explainer's config.js): names, symbols, colour scales,
+fixed ranges and the descriptions a newcomer reads next to each quantity."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Colour-blind-safe scales: cividis for the sigmoid gates on [0, 1], a diverging red-blue for
+#: signed values (blue negative, white zero, red positive).
+GATE_SCALE = "Cividis"
+SIGNED_SCALE = "RdBu_r"
+FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
+#: Colours of the four gates and the state, used for lines and bars (Okabe-Ito, colour-blind safe).
+COLORS = {
+    "i": "#0072B2",
+    "j": "#009E73",
+    "f": "#D55E00",
+    "o": "#CC79A7",
+    "new_c": "#E69F00",
+    "new_h": "#56B4E9",
+    "x": "#666666",
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    name: str  # the Trace attribute
+    symbol: str  # how the equations write it
+    title: str  # what it is, in words
+    description: str  # one sentence for a newcomer
+    scale: str
+    zrange: tuple[float, float] | None  # fixed colour range; None: symmetric around 0, from the data
+
+
+QUANTITIES: dict[str, Quantity] = {
+    q.name: q
+    for q in [
+        Quantity(
+            "i",
+            "i",
+            "input gate",
+            "How much of the new input j is written into the cell (0 = none, 1 = all).",
+            GATE_SCALE,
+            (0.0, 1.0),
+        ),
+        Quantity(
+            "j",
+            "j",
+            "new input",
+            "The candidate values that could be written into the cell.",
+            SIGNED_SCALE,
+            (-1.0, 1.0),
+        ),
+        Quantity(
+            "f",
+            "f",
+            "forget gate",
+            "How much of the old cell state is kept (0 = forget, 1 = keep).",
+            GATE_SCALE,
+            (0.0, 1.0),
+        ),
+        Quantity(
+            "o", "o", "output gate", "How much of the squashed cell state is let out as h.", GATE_SCALE, (0.0, 1.0)
+        ),
+        Quantity(
+            "new_c", "c", "cell state", "The cell's memory after the step: f * c_prev + i * j.", SIGNED_SCALE, None
+        ),
+        Quantity(
+            "new_h",
+            "h",
+            "output",
+            "The cell's output after the step: o * tanh(c); also its next input.",
+            SIGNED_SCALE,
+            (-1.0, 1.0),
+        ),
+        Quantity(
+            "i_pre",
+            "i_pre",
+            "input gate, before the sigmoid",
+            "[x_t, h_prev] @ kernel + bias, i block.",
+            SIGNED_SCALE,
+            None,
+        ),
+        Quantity(
+            "j_pre",
+            "j_pre",
+            "new input, before the activation",
+            "[x_t, h_prev] @ kernel + bias, j block.",
+            SIGNED_SCALE,
+            None,
+        ),
+        Quantity(
+            "f_pre",
+            "f_pre",
+            "forget gate, before forget_bias and the sigmoid",
+            "[x_t, h_prev] @ kernel + bias, f block.",
+            SIGNED_SCALE,
+            None,
+        ),
+        Quantity(
+            "o_pre",
+            "o_pre",
+            "output gate, before the sigmoid",
+            "[x_t, h_prev] @ kernel + bias, o block.",
+            SIGNED_SCALE,
+            None,
+        ),
+    ]
+}
+GATES = ("i", "j", "f", "o")
+STATE = ("new_c", "new_h")
+PRE = {"i": "i_pre", "j": "j_pre", "f": "f_pre", "o": "o_pre"}
+BOUNDED_ACTIVATIONS = ("tanh", "softsign", "sigmoid")
+
+
+def nice_bound(value: float) -> float:
+    """A round number >= value (1, 1.5, 2, 3, 5, 7.5 times a power of ten), for colour ranges."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 1.5, 2, 3, 5, 7.5, 10):
+        if step * power >= value * (1 - 1e-12):
+            return step * power
+    return 10 * power
+
+
+def color_range(name: str, data: np.ndarray, activation: str = "tanh") -> tuple[float, float]:
+    """The fixed colour range of a quantity: [0, 1] for gates, [-1, 1] for j and h when the
+    activation bounds them, otherwise symmetric around 0 and rounded up from the data."""
+    quantity = QUANTITIES[name]
+    bounded = activation in BOUNDED_ACTIVATIONS
+    if quantity.zrange is not None and (name not in ("j", "new_h") or bounded):
+        return quantity.zrange
+    peak = float(np.max(np.abs(data))) if data.size else 1.0
+    bound = nice_bound(peak) if peak > 0 else 1.0
+    if name in ("j", "new_h"):
+        bound = max(bound, 1.0)
+    return (-bound, bound)
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """A number as the page prints it: fixed decimals, minus sign, no '-0.000'."""
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        text = f"{0:.{digits}f}"
+    return text.replace("-", "−")
