@@ -23,7 +23,7 @@ runs.set_spec(controls.model_controls())
 
 page = st.navigation(
     [
-        st.Page("pages/explore.py", title="Explore", icon=":material/grid_view:", default=True),
+        st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", default=True),
     ]
 )
 page.run()

@@ -160,7 +160,23 @@ def parse_sequence(text: str) -> np.ndarray:
     return _to_array(nested)
 
 
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "]":
+            depth -= 1
+    return deepest
+
+
 def _parse_json(text: str) -> list:
+    if (depth := _bracket_depth(text)) > 3:
+        raise ValueError(
+            f"This looks like JSON but does not parse: lists nested {depth} deep; at most 3 levels "
+            "(sequences, steps, features) are accepted."
+        )
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except ValueError as error:

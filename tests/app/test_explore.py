@@ -1,0 +1,205 @@
+"""The app and its Explore page through Streamlit's AppTest: what a user sees change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from helpers import chart_traces
+from lstm_core.sequences import InputSpec
+from ui.model import ModelSpec, run_model
+
+TIMEOUT = 60
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if query:
+        at.query_params.update(query)
+    return at.run()
+
+
+def notices(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in [*at.warning, *at.error, *at.info])
+
+
+def test_app_runs_and_draws_every_band() -> None:
+    at = app()
+    assert not at.exception
+    traces = chart_traces(at, 0)
+    assert list(traces) == ["x", "i", "j", "f", "o", "new_c", "new_h"]
+    expected = run_model(ModelSpec()).traces[0]
+    for name in ("i", "j", "f", "o", "new_c", "new_h"):
+        z = traces[name]["z"]
+        assert z.dtype == np.float32 and z.shape == (4, 60), name
+        np.testing.assert_array_equal(z, getattr(expected, name)[0].T.astype(np.float32))
+    assert len(at.get("plotly_chart")) == 2  # the bands and the line chart
+    assert all(chart.proto.alt for chart in at.get("plotly_chart"))  # alt text on every chart
+
+
+def test_moving_forget_bias_changes_the_forget_gate_heatmap() -> None:
+    at = app()
+    before = chart_traces(at, 0)["f"]["z"]
+    at.slider(key="forget_bias").set_value(3.0).run()
+    after = chart_traces(at, 0)["f"]["z"]
+    assert not np.array_equal(before, after)
+    assert after.mean() > before.mean()  # a larger forget bias keeps more
+    f_pre = chart_traces(at, 0)["f"]["customdata"]  # hover shows the raw f before the bias
+    np.testing.assert_allclose(after, 1 / (1 + np.exp(-(f_pre.astype(np.float64) + 3.0))), rtol=1e-5)
+    assert at.query_params["forget_bias"] == "3"  # and the link follows
+
+
+def test_url_parameters_set_the_controls_and_reproduce_the_figures() -> None:
+    query = {
+        "num_units": "7",
+        "forget_bias": "-1.5",
+        "activation": "relu",
+        "seed": "3",
+        "preset": "ramp",
+        "steps": "20",
+    }
+    at = app(query)
+    assert not at.exception
+    assert at.slider(key="num_units").value == 7
+    assert at.slider(key="forget_bias").value == -1.5
+    assert at.selectbox(key="activation").value == "relu"
+    assert at.number_input(key="seed").value == 3
+    assert at.selectbox(key="preset").value == "ramp"
+    spec = ModelSpec(units=(7,), forget_bias=-1.5, activation="relu", seed=3, inputs=InputSpec(preset="ramp", steps=20))
+    expected = run_model(spec).traces[0]
+    z = chart_traces(at, 0)["o"]["z"]
+    assert z.shape == (7, 20)
+    np.testing.assert_array_equal(z, expected.o[0].T.astype(np.float32))
+    # A second visitor with the same link sees the same numbers.
+    np.testing.assert_array_equal(chart_traces(app(query), 0)["new_c"]["z"], chart_traces(at, 0)["new_c"]["z"])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"num_units": "1000000000"}, ["num_units", "a whole number from 1 to 256"]),
+        ({"forget_bias": "nan"}, ["forget_bias", "not a finite number", "-5 to 5"]),
+        ({"preset": "nonsense"}, ["preset", "one of notebook_one_step"]),
+        ({"seed": "-1"}, ["seed", "from 0 to"]),
+        ({"steps": "2001"}, ["steps", "1 to 2000"]),
+        ({"activation": "<script>alert(1)</script>"}, ["activation", "one of tanh"]),
+        ({"hack": "1"}, ["hack", "not a setting of this app"]),
+    ],
+)
+def test_bad_url_values_get_a_clear_message_and_the_defaults(query: dict, expected: list[str]) -> None:
+    at = app(query)
+    assert not at.exception
+    text = notices(at)
+    for fragment in expected:
+        assert fragment in text, (fragment, text)
+    default = run_model(ModelSpec()).traces[0]
+    np.testing.assert_array_equal(chart_traces(at, 0)["f"]["z"], default.f[0].T.astype(np.float32))
+
+
+def test_url_message_can_be_dismissed() -> None:
+    at = app({"num_units": "0"})
+    assert "num_units" in notices(at)
+    at.button(key="dismiss_url_messages").click().run()
+    assert "num_units" not in notices(at)
+
+
+@pytest.mark.parametrize(
+    ("custom", "expected"),
+    [
+        ("1,2; 3", "same number of features"),
+        ("1, nan; 2, 3", "NaN or infinity"),
+        ("1, abc", "'abc' is not a number"),
+        ("[[1, 2], [3, Infinity]]", "not a finite number"),
+        ("__import__('os').system('echo hi')", "is not a number"),
+        (";".join(["1"] * 2001), "from 1 to 2000"),
+        ("[" * 5000, "does not parse"),
+    ],
+)
+def test_bad_custom_sequences_keep_the_last_valid_input(custom: str, expected: str) -> None:
+    at = app({"preset": "custom", "custom": "1,2; 3,4; 5,6"})
+    good = chart_traces(at, 0)["x"]["z"]
+    assert good.shape == (2, 3)
+    at.text_area(key="custom").set_value(custom).run()
+    assert not at.exception
+    assert expected in notices(at)
+    np.testing.assert_array_equal(chart_traces(at, 0)["x"]["z"], good)
+
+
+def test_custom_json_batch_gets_a_sequence_selector() -> None:
+    at = app({"preset": "custom", "custom": "[[[1, 0], [0, 1]], [[0, 0], [1, 1]], [[5, 5], [5, 5]]]"})
+    assert not at.exception
+    selector = at.radio(key="seq")
+    assert selector.options == ["sequence 1", "sequence 2", "sequence 3"]
+    selector.set_value(2).run()
+    np.testing.assert_array_equal(chart_traces(at, 0)["x"]["z"], np.full((2, 2), 5, np.float32))
+
+
+def test_notebook_presets() -> None:
+    at = app({"preset": "notebook_one_step"})
+    assert chart_traces(at, 0)["x"]["z"].tolist() == [[3], [2], [2], [2], [2], [2]]
+    at = app({"preset": "notebook_stacked", "layers": "2"})
+    assert at.radio(key="seq").options == ["sequence 1", "sequence 2"]
+    at.radio(key="layer").set_value(2).run()
+    assert chart_traces(at, 0)["new_h"]["z"].shape == (5, 3)  # the notebook's 4 then 5 units
+
+
+def test_text_preset_puts_characters_on_the_time_axis() -> None:
+    at = app({"preset": "text", "text": "abcab"})
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert '"ticktext":["a","b","c","a","b"]' in spec.replace(" ", "")
+    assert chart_traces(at, 0)["x"]["z"].shape == (3, 5)  # one-hot over the alphabet a, b, c
+
+
+def test_stack_shows_one_layer_at_a_time() -> None:
+    at = app({"layers": "3", "num_units_2": "6", "num_units_3": "2"})
+    assert at.radio(key="layer").options == ["layer 1", "layer 2", "layer 3"]
+    assert chart_traces(at, 0)["new_h"]["z"].shape[0] == 4
+    at.radio(key="layer").set_value(3).run()
+    assert chart_traces(at, 0)["new_h"]["z"].shape[0] == 2
+    assert at.query_params["layer"] == "3"
+
+
+def test_pre_activation_toggle_shows_the_raw_split() -> None:
+    at = app()
+    at.toggle(key="pre").set_value(True).run()
+    traces = chart_traces(at, 0)
+    assert [name for name in traces][1:5] == ["i_pre", "j_pre", "f_pre", "o_pre"]
+    expected = run_model(ModelSpec()).traces[0]
+    np.testing.assert_array_equal(traces["f_pre"]["z"], expected.f_pre[0].T.astype(np.float32))
+
+
+def test_numbers_at_the_selected_step_and_the_state_printout() -> None:
+    at = app({"step": "5"})
+    expected = run_model(ModelSpec()).traces[0]
+    table = at.dataframe[0].value
+    np.testing.assert_allclose(table["f"].to_numpy(), expected.f[0, 5])
+    np.testing.assert_allclose(table["new_c"].to_numpy(), expected.new_c[0, 5])
+    printed = at.code[0].value
+    assert printed.startswith("LSTMStateTuple(") and f"{expected.new_c[0, 5, 0]:.8f}" in printed
+    at.toggle(key="tuple").set_value(False).run()
+    printed = at.code[0].value
+    assert printed.startswith("array([[") and f"{expected.new_h[0, 5, 3]:.8f}" in printed
+
+
+def test_step_beyond_the_sequence_is_clamped_with_a_note() -> None:
+    at = app({"steps": "10", "step": "50"})
+    assert not at.exception
+    assert at.slider(key="step").value == 9
+    assert "step" in notices(at)
+
+
+def test_downloads_are_offered() -> None:
+    at = app()
+    labels = [b.label for b in at.get("download_button")] if at.get("download_button") else []
+    assert len(at.get("download_button")) == 4, labels
+
+
+def test_overflowing_configuration_reports_and_keeps_the_last_run() -> None:
+    at = app({"activation": "identity", "weight_scale": "5", "steps": "2000", "preset": "constant", "num_units": "64"})
+    assert not at.exception
+    if "overflowed" in notices(at):  # identity with large weights can blow up; then it says so
+        assert "cell_clip" in notices(at)
