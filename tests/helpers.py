@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.browser import decode_traces
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -33,18 +35,6 @@ def case_arrays(case: str) -> dict[str, np.ndarray]:
     return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
-def decode_plotly_array(value):
-    """A Plotly JSON array: a list, or a typed array {"dtype": "f4", "bdata": base64, "shape": "4, 60"}."""
-    import base64
-
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        if "shape" in value:
-            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
-        return array
-    return np.asarray(value)
-
-
 def chart_spec(at, index: int = 0) -> dict:
     """The Plotly figure (as sent to the browser) of the index-th chart of an AppTest run."""
     return json.loads(at.get("plotly_chart")[index].proto.spec)
@@ -52,11 +42,4 @@ def chart_spec(at, index: int = 0) -> dict:
 
 def chart_traces(at, index: int = 0) -> dict[str, dict]:
     """{trace name: {"z": array, "x": array, ...}} of the index-th chart, arrays decoded."""
-    traces = {}
-    for trace in chart_spec(at, index)["data"]:
-        decoded = {
-            key: decode_plotly_array(value) if key in ("x", "y", "z", "customdata") else value
-            for key, value in trace.items()
-        }
-        traces[trace.get("name", str(len(traces)))] = decoded
-    return traces
+    return decode_traces(chart_spec(at, index)["data"])

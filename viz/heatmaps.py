@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from lstm_core import Trace
 
+from .figure import figure, typed
 from .style import FONT_FAMILY, PRE, QUANTITIES, SIGNED_SCALE, color_range, fmt
 
 #: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
@@ -138,22 +139,23 @@ def trace_heatmaps(
                 fmt(zmax, 2 if abs(zmax) < 10 else 0),
             ],
         }
-        traces.append(
-            go.Heatmap(
-                z=z,
-                x=x,
-                y=np.arange(z.shape[0], dtype=np.float32),
-                customdata=customdata,
-                zmin=zmin,
-                zmax=zmax,
-                colorscale=scale,
-                colorbar=colorbar,
-                hovertemplate=hover + "<extra></extra>",
-                xaxis="x",
-                yaxis="y" if k == 1 else f"y{k}",
-                name=name,
-            )
-        )
+        heatmap = {
+            "type": "heatmap",
+            "name": name,
+            "z": typed(z),
+            "x": typed(x),
+            "y": typed(np.arange(z.shape[0], dtype=np.float32)),
+            "zmin": zmin,
+            "zmax": zmax,
+            "colorscale": scale,
+            "colorbar": colorbar,
+            "hovertemplate": hover + "<extra></extra>",
+            "xaxis": "x",
+            "yaxis": "y" if k == 1 else f"y{k}",
+        }
+        if customdata is not None:
+            heatmap["customdata"] = typed(customdata)
+        traces.append(heatmap)
         range_note = f"<br>colours ±{fmt(zmax, 2)}" if name == "new_c" or name in PRE.values() else ""
         annotations.append(
             {
@@ -205,9 +207,7 @@ def trace_heatmaps(
             }
         )
     note = axis.note()
-    fig = go.Figure(data=traces)
-    fig.update_layout(
-        **layout,
+    layout.update(
         xaxis=xaxis,
         shapes=shapes,
         annotations=annotations,
@@ -221,7 +221,7 @@ def trace_heatmaps(
         },
         plot_bgcolor="white",
     )
-    return fig
+    return figure(traces, layout)
 
 
 def heatmap_alt(trace: Trace, batch: int = 0, show_pre: bool = False) -> str:

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from lstm_core import Trace
 
+from .figure import figure, typed
 from .style import FONT_FAMILY, fmt
 
 #: Okabe-Ito colours, one per unit (colour-blind safe); the cycle repeats after eight.
@@ -19,43 +20,59 @@ def state_lines(
     """new_c (solid) and new_h (dotted) of the chosen units over time, one colour per unit."""
     steps = trace.num_steps
     x = np.arange(steps, dtype=np.float32)
-    fig = go.Figure()
+    traces = []
     for n, unit in enumerate(units):
         color = UNIT_COLORS[n % len(UNIT_COLORS)]
         for name, dash, symbol in (("new_c", "solid", "c"), ("new_h", "dot", "h")):
             values = getattr(trace, name)[batch]
             if unit >= values.shape[1]:
                 continue
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=np.ascontiguousarray(values[:, unit], dtype=np.float32),
-                    mode="lines+markers" if steps <= 60 else "lines",
-                    line={"color": color, "dash": dash, "width": 2.5 if name == "new_c" else 2},
-                    marker={"size": 5},
-                    name=f"{symbol} unit {unit}",
-                    legendgroup=f"unit {unit}",
-                    hovertemplate=f"step %{{x}}<br>{symbol}[{unit}] = %{{y:.4f}}<extra></extra>",
-                )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": typed(x),
+                    "y": typed(values[:, unit].astype(np.float32)),
+                    "mode": "lines+markers" if steps <= 60 else "lines",
+                    "line": {"color": color, "dash": dash, "width": 2.5 if name == "new_c" else 2},
+                    "marker": {"size": 5},
+                    "name": f"{symbol} unit {unit}",
+                    "legendgroup": f"unit {unit}",
+                    "hovertemplate": f"step %{{x}}<br>{symbol}[{unit}] = %{{y:.4f}}<extra></extra>",
+                }
             )
+    shapes = []
     if step is not None and 0 <= step < steps:
-        fig.add_vline(x=step, line={"color": "#111111", "width": 1.5, "dash": "dash"})
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": step,
+                "x1": step,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#111111", "width": 1.5, "dash": "dash"},
+            }
+        )
     xaxis: dict = {"title": {"text": "step t"}, "zeroline": False}
     if step_labels is not None and any(label != str(t) for t, label in enumerate(step_labels)):
         every = max(1, -(-steps // 80))
         ticks = list(range(0, steps, every))
         xaxis.update(tickmode="array", tickvals=ticks, ticktext=[step_labels[t] for t in ticks])
-    fig.update_layout(
-        height=340,
-        margin={"l": 60, "r": 20, "t": 30, "b": 50},
-        font={"family": FONT_FAMILY, "size": 13},
-        xaxis=xaxis,
-        yaxis={"title": {"text": "value"}, "zeroline": True, "zerolinecolor": "#999999"},
-        legend={"orientation": "h", "y": 1.12, "x": 0},
-        plot_bgcolor="white",
-        hovermode="x unified",
+    return figure(
+        traces,
+        dict(
+            height=340,
+            margin={"l": 60, "r": 20, "t": 30, "b": 50},
+            font={"family": FONT_FAMILY, "size": 13},
+            xaxis=xaxis,
+            yaxis={"title": {"text": "value"}, "zeroline": True, "zerolinecolor": "#999999"},
+            legend={"orientation": "h", "y": 1.12, "x": 0},
+            plot_bgcolor="white",
+            hovermode="x unified",
+            shapes=shapes,
+        ),
     )
-    return fig
 
 
 def lines_alt(trace: Trace, batch: int, units: list[int]) -> str:

@@ -1,0 +1,48 @@
+"""Explore in a real browser: the charts draw, a slider moves the heatmap and the link, the link reproduces."""
+
+from __future__ import annotations
+
+import numpy as np
+from playwright.sync_api import Page, expect
+
+from tools.browser import plotly_traces, slider, wait_idle, wait_until
+
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def open_app(page: Page, url: str) -> None:
+    page.set_viewport_size(VIEWPORT)
+    page.goto(url)
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+
+
+def test_explore_draws_and_a_slider_change_is_shared_by_link(page: Page, app_url: str, browser, artifacts) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_app(page, app_url)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    assert page.locator(".js-plotly-plot").count() >= 2
+    before = plotly_traces(page)["f"]["z"]
+    assert before.shape == (4, 60)
+
+    thumb = slider(page, "forget_bias")
+    assert float(thumb.input_value()) == 1.0
+    thumb.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_url("**forget_bias=1.5**")
+    wait_idle(page)
+    wait_until(lambda: not np.array_equal(plotly_traces(page)["f"]["z"], before), what="the f heatmap to change")
+    after = plotly_traces(page)["f"]["z"]
+    assert after.mean() > before.mean()  # more forget bias: the gate keeps more
+    assert page.locator("[data-testid='stSidebar']").is_visible()
+    page.screenshot(path=artifacts / "explore.png", full_page=True)
+
+    # A classmate opens the link: same control value, same numbers.
+    other = browser.new_page()
+    open_app(other, page.url)
+    assert float(slider(other, "forget_bias").input_value()) == 1.5
+    np.testing.assert_array_equal(plotly_traces(other)["f"]["z"], after)
+    other.close()
+    assert not errors

@@ -1,0 +1,55 @@
+"""The fast figures are valid Plotly (checked against Plotly's full schema) and carry the trace's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from lstm_core import LSTMConfig, init_params, run
+from tools.browser import decode_traces
+from viz.heatmaps import trace_heatmaps
+from viz.lines import state_lines
+
+
+def make_trace(steps: int = 12, units: int = 3, features: int = 2):
+    cfg = LSTMConfig(input_size=features, num_units=units)
+    inputs = np.random.default_rng(0).normal(size=(2, steps, features))
+    return run(cfg, init_params(cfg, seed=1), inputs)
+
+
+def validated(fig: go.Figure) -> dict:
+    spec = fig.to_plotly_json()
+    go.Figure(spec)  # raises on any property Plotly does not know or any invalid value
+    return spec
+
+
+@pytest.mark.parametrize("show_pre", [False, True])
+def test_heatmaps_are_valid_and_exact(show_pre: bool) -> None:
+    trace = make_trace()
+    spec = validated(trace_heatmaps(trace, 1, show_pre=show_pre, step=3, step_labels=tuple("abcdefghijkl")))
+    traces = decode_traces(spec["data"])
+    gate = "f_pre" if show_pre else "f"
+    np.testing.assert_array_equal(traces[gate]["z"], getattr(trace, gate)[1].T.astype(np.float32))
+    if not show_pre:  # hover shows the pre-activation beside the gate
+        np.testing.assert_array_equal(traces[gate]["customdata"], trace.f_pre[1].T.astype(np.float32))
+    assert spec["layout"]["xaxis"]["ticktext"][:3] == ["a", "b", "c"]
+    assert spec["layout"]["shapes"][0]["x0"] == 2.5  # the marker around step 3
+
+
+def test_pooled_heatmaps_average_bins_of_steps() -> None:
+    trace = make_trace(steps=100, units=4)
+    spec = validated(trace_heatmaps(trace, 0, budget=100))  # 100 steps x 4 units over a 100-cell budget
+    z = decode_traces(spec["data"])["new_c"]["z"]
+    assert z.shape == (4, 25)
+    np.testing.assert_allclose(z[:, 0], trace.new_c[0, :4].mean(axis=0), rtol=1e-6)
+    assert "mean of 4 steps" in spec["layout"]["title"]["text"]
+
+
+def test_lines_are_valid_and_exact() -> None:
+    trace = make_trace()
+    spec = validated(state_lines(trace, 0, [0, 2], step=5))
+    traces = decode_traces(spec["data"])
+    assert list(traces) == ["c unit 0", "h unit 0", "c unit 2", "h unit 2"]
+    np.testing.assert_array_equal(traces["h unit 2"]["y"], trace.new_h[0, :, 2].astype(np.float32))
+    assert spec["layout"]["shapes"][0]["x0"] == 5

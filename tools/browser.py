@@ -1,0 +1,191 @@
+"""Start `streamlit run` on a free loopback port and drive it with Debian's Chromium through Playwright.
+
+Shared by tests/e2e and the bench/ scripts, so the tests and the measurements see the same server.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def chromium_path() -> str:
+    """Debian's chromium (Playwright cannot download its own browsers here)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    raise RuntimeError("No Chromium found: install Debian's `chromium` package (bash scripts/setup.sh dev does).")
+
+
+def launch_args() -> dict:
+    return {"executable_path": chromium_path(), "args": CHROMIUM_ARGS, "headless": True}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(script: str | Path = "app.py", log: Path | None = None, timeout: float = 60) -> Iterator[str]:
+    """Run `streamlit run script` headless on a free port; yields its base URL and stops it afterwards."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.runOnSave", "false", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {process.returncode}; see {log}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer within {timeout} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if log:
+            out.close()
+
+
+def wait_idle(page, timeout: float = 60) -> None:
+    """Wait until the app has finished its script run and drawn its charts."""
+    page.wait_for_selector(IDLE, timeout=timeout * 1000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout * 1000)
+
+
+def decode_plotly_array(value):
+    """A Plotly JSON array: a list, or a typed array {"dtype": "f4", "bdata": base64, "shape": "4, 60"}."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return array
+    return np.asarray(value)
+
+
+ARRAY_KEYS = ("x", "y", "z", "customdata")
+
+
+def decode_traces(data: list[dict]) -> dict[str, dict]:
+    """{trace name: trace} with the array fields decoded to NumPy."""
+    traces = {}
+    for trace in data:
+        decoded = {key: decode_plotly_array(value) if key in ARRAY_KEYS else value for key, value in trace.items()}
+        traces[trace.get("name", str(len(traces)))] = decoded
+    return traces
+
+
+def plotly_traces(page, index: int = 0) -> dict[str, dict]:
+    """The traces of the index-th Plotly chart on the page, as the browser holds them."""
+    data = page.evaluate(
+        """(index) => JSON.stringify(document.querySelectorAll('.js-plotly-plot')[index].data.map(
+            (t) => ({name: t.name, z: t.z, x: t.x, y: t.y, customdata: t.customdata})))""",
+        index,
+    )
+    return decode_traces(json.loads(data))
+
+
+def slider(page, label: str):
+    """The keyboard-focusable thumb of the Streamlit slider with this label."""
+    return page.locator("[data-testid='stSlider']").filter(has_text=label).get_by_role("slider")
+
+
+def wait_until(condition, timeout: float = 30, what: str = "condition"):
+    """Poll condition() until it returns something truthy (returned), or fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+    return result
+
+
+# Timestamps every websocket frame the page sends and receives (performance.now(), in ms), and the
+# animation frame painted after each received one. Installed before the app's scripts run.
+WEBSOCKET_RECORDER = """(() => {
+    window.__ws = {sent: [], received: [], painted: []};
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', () => {
+                window.__ws.received.push(performance.now());
+                requestAnimationFrame(() => window.__ws.painted.push(performance.now()));
+            });
+        }
+        send(data) {
+            window.__ws.sent.push(performance.now());
+            return super.send(data);
+        }
+    };
+})();"""
+
+
+def record_websocket(page) -> None:
+    """Record websocket traffic on every document this page loads (call before page.goto)."""
+    page.add_init_script(WEBSOCKET_RECORDER)
+
+
+def websocket_log(page) -> dict[str, list[float]]:
+    return page.evaluate("() => window.__ws")
+
+
+def round_trip(page, act, quiet: float = 0.6, timeout: float = 60) -> float:
+    """Milliseconds from act() (a user action) to the last server message it caused, painted.
+
+    The rerun is over when the server has sent nothing for `quiet` seconds.
+    """
+    before = len(websocket_log(page)["received"])
+    started = page.evaluate("() => performance.now()")
+    act()
+    deadline = time.monotonic() + timeout
+    while True:
+        time.sleep(quiet / 3)
+        log = websocket_log(page)
+        now = page.evaluate("() => performance.now()")
+        if len(log["received"]) > before and now - log["received"][-1] > quiet * 1000:
+            painted = [t for t in log["painted"] if t >= log["received"][-1]]
+            return (painted[-1] if painted else log["received"][-1]) - started
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no answer from the server within {timeout} s")
