@@ -189,3 +189,18 @@ def round_trip(page, act, quiet: float = 0.6, timeout: float = 60) -> float:
             return (painted[-1] if painted else log["received"][-1]) - started
         if time.monotonic() > deadline:
             raise AssertionError(f"no answer from the server within {timeout} s")
+
+
+def full_page_screenshot(page, path, width: int | None = None) -> None:
+    """Screenshot the whole app: Streamlit scrolls inside its main area, so grow the viewport to fit it."""
+    viewport = page.viewport_size or {"width": 1400, "height": 1000}
+    height = page.evaluate(
+        """() => Math.max(...['stMain', 'stSidebarContent'].map((id) => {
+            const element = document.querySelector(`[data-testid="${id}"]`);
+            return element ? element.scrollHeight : 0;
+        }))"""
+    )
+    page.set_viewport_size({"width": width or viewport["width"], "height": min(max(height, 600), 16000)})
+    page.wait_for_timeout(800)  # let the charts re-layout to the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(viewport)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from playwright.sync_api import Page, expect
 
-from tools.browser import plotly_traces, slider, wait_idle, wait_until
+from tools.browser import full_page_screenshot, plotly_traces, slider, wait_idle, wait_until
 
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -37,7 +37,7 @@ def test_explore_draws_and_a_slider_change_is_shared_by_link(page: Page, app_url
     after = plotly_traces(page)["f"]["z"]
     assert after.mean() > before.mean()  # more forget bias: the gate keeps more
     assert page.locator("[data-testid='stSidebar']").is_visible()
-    page.screenshot(path=artifacts / "explore.png", full_page=True)
+    full_page_screenshot(page, artifacts / "explore.png")
 
     # A classmate opens the link: same control value, same numbers.
     other = browser.new_page()
