@@ -24,6 +24,7 @@ runs.set_spec(controls.model_controls())
 page = st.navigation(
     [
         st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", default=True),
+        st.Page("app_pages/step_through.py", title="Step through", icon=":material/skip_next:"),
     ]
 )
 page.run()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lstm_core import LSTMStateTuple
-from ui import controls, exports, runs
+from ui import controls, exports, runs, views
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
 from viz.numbers import cell_signature, state_repr, step_table
@@ -22,29 +22,10 @@ if model is None:
     st.info("Nothing to show yet: fix the settings on the left.")
     st.stop()
 
-batch, steps, features = model.sequence.values.shape
+steps = model.sequence.values.shape[1]
 layers = len(model.traces)
 view = st.columns([1, 1, 1.2])
-seq = 0
-if batch > 1:
-    seq = controls.select(
-        "seq",
-        container=view[0],
-        options=list(range(batch)),
-        format_func=lambda b: f"sequence {b + 1}",
-        radio=True,
-        help="This input holds several sequences (a batch); they run side by side, independently.",
-    )
-layer = 1
-if layers > 1:
-    layer = controls.select(
-        "layer",
-        container=view[1],
-        options=list(range(1, layers + 1)),
-        format_func=lambda k: f"layer {k}",
-        radio=True,
-        help="Layer 1 reads the input; layer k + 1 reads layer k's output h.",
-    )
+seq, layer = views.choose_sequence_and_layer(model, view[0], view[1])
 show_pre = controls.toggle(
     "pre",
     container=view[2],

@@ -148,13 +148,16 @@ SCHEMA: dict[str, Param] = {
         _int("seed", 0, 0, MAX_SEED, "Weight seed"),
         _float("weight_scale", 1.0, 0.1, 5.0, 0.1, "Weight scale"),
         Param("init_state", "choice", "zeros", "Initial state", choices=("zeros", "random")),
-        # The Explore page's view.
+        # The pages' view: Explore and Step through.
         _int("seq", 0, 0, 7, "Sequence shown", shared=False),
         _int("layer", 1, 1, MAX_LAYERS, "Layer shown", shared=False),
         _int("step", 0, 0, MAX_STEPS - 1, "Selected step t", shared=False),
         Param("pre", "bool", False, "Show pre-activations", shared=False),
         Param("tuple", "bool", True, "state_is_tuple", shared=False),
         Param("units", "text", "", "Units in the line chart", max_chars=2000, shared=False),
+        # The Step-through page's view.
+        _int("unit", 0, 0, MAX_APP_UNITS - 1, "Unit", shared=False),
+        Param("present", "bool", False, "Presenter mode", shared=False),
     ]
 }
 

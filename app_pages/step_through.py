@@ -1,0 +1,150 @@
+"""Step through: one timestep of one unit, the cell diagram, the equations with the real numbers."""
+
+import numpy as np
+import streamlit as st
+
+from ui import controls, runs, urlstate, views
+from viz.diagram import cell_diagram, diagram_alt
+from viz.numbers import cell_signature
+from viz.player import frame_steps, step_player
+from viz.stepview import equations, matrix_view, sentences, step_values
+from viz.style import nice_bound
+
+PRESENTER_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] { display: none; }
+.stMainBlockContainer { max-width: 100%; padding: 1.5rem 2.5rem; }
+.stMainBlockContainer [data-testid="stMarkdownContainer"] p,
+.stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.45rem; line-height: 1.5; }
+.stMainBlockContainer h1 { font-size: 2.6rem; }
+.stMainBlockContainer .katex { font-size: 1.55em; }
+.stMainBlockContainer button p { font-size: 1.3rem; }
+</style>
+"""
+
+
+def move(delta: int, last: int) -> None:
+    """Previous/next step (a button callback: runs before the slider is drawn)."""
+    urlstate.set_value("step", int(min(max(urlstate.value("step") + delta, 0), last)))
+
+
+st.title("Step through: one step, one unit, every number")
+top = st.columns([3, 1])
+top[0].markdown(
+    "Pick a step **t** and a unit: the drawing, the equations and the sentences below show where each "
+    "number of that step comes from. Use **◀ / ▶** (or the arrow keys) to walk through time, or press "
+    "**Play** on the animation at the bottom."
+)
+present = controls.toggle(
+    "present",
+    container=top[1],
+    help="For the front of a classroom: large type and a large diagram, no sidebar. Toggle again to get the controls back.",
+)
+if present:
+    st.html(PRESENTER_CSS)
+
+model = runs.current_model()
+if model is None:
+    st.info("Nothing to show yet: fix the settings on the left.")
+    st.stop()
+
+steps = model.sequence.values.shape[1]
+view = st.columns([1, 1, 1])
+seq, layer = views.choose_sequence_and_layer(model, view[0], view[1])
+trace = model.traces[layer - 1]
+cfg = trace.config
+unit = controls.select(
+    "unit",
+    container=view[2],
+    options=list(range(cfg.num_units)),
+    format_func=lambda u: f"unit {u}",
+    help="Each unit is one cell of the layer; they all read the same [x_t, h_(t-1)] but have their own weights.",
+)
+
+nav = st.columns([1, 10, 1], vertical_alignment="bottom")
+nav[0].button(
+    "◀",
+    key="step_prev",
+    on_click=move,
+    args=(-1, steps - 1),
+    shortcut="Left",
+    help="Previous step (←)",
+    disabled=steps == 1,
+)
+nav[2].button(
+    "▶",
+    key="step_next",
+    on_click=move,
+    args=(1, steps - 1),
+    shortcut="Right",
+    help="Next step (→)",
+    disabled=steps == 1,
+)
+step = controls.slider("step", container=nav[1], high=steps - 1, help="The step t whose numbers are shown.")
+
+v = step_values(trace, seq, step, unit)
+label = model.sequence.step_labels[step]
+c_bound = nice_bound(float(np.max(np.abs(trace.new_c[seq])))) if trace.new_c.size else 1.0
+st.markdown(
+    f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
+    + (f" (character **{label}**)" if label != str(step) else "")
+    + f", unit **{unit}** of {cfg.num_units}."
+)
+
+left, right = st.columns([3, 2] if not present else [5, 2])
+with left:
+    st.plotly_chart(
+        cell_diagram(cfg, v, c_bound=c_bound, font_size=20 if present else 14, height=640 if present else 440),
+        key="cell_diagram",
+        alt=diagram_alt(cfg, v),
+        config={"displayModeBar": False, "staticPlot": False},
+    )
+    st.caption(
+        f"Colours as on Explore: gates from 0 (dark blue) to 1 (yellow); j and h from -1 (blue) to 1 (red); "
+        f"c from -{c_bound:g} to {c_bound:g}." + (" Dashed: peephole connections." if cfg.use_peepholes else "")
+    )
+with right:
+    st.subheader("What happened")
+    for text in sentences(cfg, v).values():
+        st.markdown(f"- {text}")
+
+st.subheader("The equations")
+st.caption(
+    "Each equation in symbols, then with this step's numbers (rounded to 4 decimals). σ is the sigmoid, ⊙ multiplies "
+    "element by element; the `_pre` values are TensorFlow's raw split of `[x_t, h_(t-1)] W + b`."
+)
+for eq in equations(cfg, v):
+    st.latex(rf"\begin{{gathered}}{eq.symbolic} \\ {eq.numeric}\end{{gathered}}")
+
+with st.expander("The matrix view: why the kernel has 4 × num_units columns", expanded=False):
+    latex, full = matrix_view(cfg, trace.params, v)
+    st.markdown(
+        "All four gates come from **one** matrix product: the input and the previous output, side by side, "
+        "times one kernel whose columns are the i, j, f, o blocks, plus one bias. TensorFlow then splits the "
+        "result into four equal parts."
+    )
+    st.latex(latex)
+    if not full:
+        st.caption("Too large to write out in full (at most 10 inputs and 6 units are); the shapes still hold.")
+
+st.subheader("Play it")
+shown = frame_steps(steps)
+st.caption(
+    f"The animation runs in your browser ({len(shown)} frames), without asking the server: press **▶ Play**, "
+    "pause, or drag the slider under it. The box marks the step; the bars are that step's values of unit "
+    f"{unit}."
+)
+st.plotly_chart(
+    step_player(
+        trace,
+        seq,
+        unit,
+        start=step,
+        step_labels=model.sequence.step_labels,
+        c_bound=c_bound,
+        font_size=16 if present else 13,
+    ),
+    key="step_player",
+    alt=f"Animation of unit {unit}'s gates, cell state and output over {steps} steps, with play and pause buttons.",
+    config={"displayModeBar": False},
+)

@@ -1,0 +1,160 @@
+"""The Step-through page through AppTest: stepping, the numbers in the equations, each variant's drawing."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lstm_core.sequences import InputSpec
+from ui.model import ModelSpec, run_model
+from viz.player import frame_steps
+from viz.stepview import DIGITS
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "app_pages/step_through.py"
+
+
+def step_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(query or {})
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def equation_values(at: AppTest) -> dict[str, float]:
+    """{left-hand symbol: the number each substituted equation ends with}."""
+    out = {}
+    for element in at.latex:
+        text = element.value
+        if r"\\" not in text or "begin{gathered}" not in text:
+            continue
+        numeric = text.split(r"\\", 1)[1].replace(r"\end{gathered}", "").replace("$$", "").strip()
+        symbol = numeric.split("=", 1)[0].strip()
+        last = numeric.rsplit("=", 1)[1].strip()
+        if re.fullmatch(r"-?\d+\.\d+", last):
+            out[symbol] = float(last)
+    return out
+
+
+def chart(at: AppTest, key: str) -> dict:
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith(key) or key in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart {key}")
+
+
+def diagram_text(at: AppTest) -> str:
+    return " ".join(a["text"] for a in chart(at, "cell_diagram")["layout"]["annotations"])
+
+
+def expected_trace(**spec):
+    return run_model(ModelSpec(**spec)).traces[0]
+
+
+def test_equations_show_the_trace_numbers_and_stepping_changes_them() -> None:
+    at = step_page({"step": "5", "unit": "2"})
+    trace = expected_trace()
+    shown = equation_values(at)
+    expected = {
+        "f_t": trace.f[0, 5, 2],
+        "i_t": trace.i[0, 5, 2],
+        "j_t": trace.j[0, 5, 2],
+        "c_t": trace.new_c[0, 5, 2],
+        "o_t": trace.o[0, 5, 2],
+        "h_t": trace.new_h[0, 5, 2],
+    }
+    assert set(shown) == set(expected)
+    for name, value in expected.items():
+        assert shown[name] == pytest.approx(round(float(value), DIGITS), abs=10**-DIGITS), name
+
+    at.button(key="step_next").click().run()
+    assert at.slider(key="step").value == 6
+    after = equation_values(at)
+    assert after["c_t"] == pytest.approx(round(float(trace.new_c[0, 6, 2]), DIGITS), abs=10**-DIGITS)
+    assert after != shown
+    assert f"{trace.new_c[0, 6, 2]:.3f}" in diagram_text(at)  # the drawing follows
+    at.button(key="step_prev").click().run()
+    at.button(key="step_prev").click().run()
+    assert at.slider(key="step").value == 4
+    assert at.query_params["step"] == "4"
+
+
+def test_first_step_cannot_go_back() -> None:
+    at = step_page()
+    at.button(key="step_prev").click().run()
+    assert at.slider(key="step").value == 0
+    assert not at.exception
+
+
+@pytest.mark.parametrize(
+    ("query", "in_equations", "in_diagram", "absent"),
+    [
+        ({}, [r"i_t = \sigma\left(i_{pre}\right)"], ["<b>i</b> σ"], ["w_f", "1 - f", "clip", "W_{proj}"]),
+        (
+            {"peepholes": "true"},
+            [r"w_f \odot c_{t-1}", r"w_i \odot c_{t-1}", r"w_o \odot c_t"],
+            ["w<sub>f</sub>", "w<sub>o</sub>"],
+            ["1 - f"],
+        ),
+        ({"coupled": "true"}, [r"i_t = 1 - f_t"], ["<b>1 - f</b>"], [r"\sigma\left(i_{pre}"]),
+        ({"cell_clip": "0.5"}, [r"\operatorname{clip}"], ["clip ±0.5"], ["w_f"]),
+        ({"num_proj": "2"}, [r"W_{proj}", "m_t ="], ["W<sub>proj</sub>"], ["clip"]),
+    ],
+)
+def test_each_variant_draws_its_own_diagram_and_equations(query, in_equations, in_diagram, absent) -> None:
+    at = step_page({**query, "step": "3"})
+    latex = " ".join(element.value for element in at.latex)
+    drawing = diagram_text(at)
+    for text in in_equations:
+        assert text in latex, text
+    for text in in_diagram:
+        assert text in drawing, text
+    for text in absent:
+        assert text not in latex and text not in drawing, text
+
+
+def test_coupled_input_gate_is_one_minus_f_in_the_numbers() -> None:
+    at = step_page({"coupled": "true", "step": "2", "unit": "1"})
+    shown = equation_values(at)
+    assert shown["i_t"] == pytest.approx(1 - shown["f_t"], abs=2 * 10**-DIGITS)
+
+
+def test_player_frames_carry_each_steps_values() -> None:
+    at = step_page({"unit": "3", "steps": "700"})
+    spec = chart(at, "step_player")
+    trace = expected_trace(inputs=InputSpec(steps=700))
+    frames = spec["frames"]
+    assert [int(frame["name"]) for frame in frames] == frame_steps(700)
+    assert len(frames) <= 300
+    last = frames[-1]
+    t = int(last["name"])
+    bars = last["data"][-1]["y"]
+    np.testing.assert_allclose(
+        bars[:4], [trace.i[0, t, 3], trace.j[0, t, 3], trace.f[0, t, 3], trace.o[0, t, 3]], rtol=1e-6
+    )
+    assert last["data"][0]["x"][0] == t - 0.5  # the cursor box sits on the step
+    labels = [button["label"] for button in spec["layout"]["updatemenus"][0]["buttons"]]
+    assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
+
+
+def test_presenter_mode_hides_the_controls_but_keeps_the_step_buttons() -> None:
+    at = step_page({"present": "true"})
+    assert at.toggle(key="present").value is True
+    assert any("stSidebar" in element.proto.body for element in at.get("html"))
+    assert at.button(key="step_next") is not None
+    at.toggle(key="present").set_value(False).run()
+    assert not any("stSidebar" in element.proto.body for element in at.get("html"))
+
+
+def test_matrix_view_writes_out_small_kernels() -> None:
+    at = step_page({"preset": "notebook_one_step", "num_units": "2"})
+    latex = " ".join(element.value for element in at.latex)
+    assert r"1 \times 8" in latex  # [x_t, h_(t-1)]: 6 inputs + 2 units
+    assert "bmatrix" in latex

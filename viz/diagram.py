@@ -1,0 +1,233 @@
+"""The classic LSTM cell drawing, coloured by the values of one unit at one step.
+
+Drawn with Plotly shapes and annotations on a fixed 12 x 7 canvas: the cell-state line along the
+top (c_{t-1} -> x f -> + -> c_t), the four gates along the bottom fed by [x_t, h_{t-1}], the
+output path on the right. It follows the configuration: peephole connections (dashed), the coupled
+cell's 1 - f, cell clipping and the projection. Every element is filled with its value's colour on
+the heatmaps' scales (gates: cividis on [0, 1]; j, c, h: red-blue around 0) and prints its number.
+"""
+
+from __future__ import annotations
+
+from plotly.colors import get_colorscale, sample_colorscale
+
+from .figure import figure
+from .stepview import StepValues
+from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
+
+EDGE = "#444444"
+PEEP = "#7a4fb3"
+_SCALES = {name: get_colorscale(name) for name in (GATE_SCALE, SIGNED_SCALE)}
+
+
+def value_color(value: float, scale: str, low: float, high: float) -> str:
+    """The colour a heatmap would give ``value`` on ``scale`` over [low, high] (clipped)."""
+    position = 0.5 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
+    return sample_colorscale(_SCALES[scale], [position])[0]
+
+
+def text_color(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` ("rgb(r, g, b)")."""
+    r, g, b = (float(c) for c in fill[fill.index("(") + 1 : -1].split(","))
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+
+
+def _vector(values, limit: int = 3) -> str:
+    shown = ", ".join(f"{v:.2f}" for v in values[:limit])
+    return f"[{shown}{', ...' if len(values) > limit else ''}]"
+
+
+class _Canvas:
+    def __init__(self, font_size: int):
+        self.shapes: list[dict] = []
+        self.annotations: list[dict] = []
+        self.font = font_size
+
+    def box(self, x, y, w, h, fill, text, *, round_: bool = True, dash: str = "solid", size: float = 1.0) -> None:
+        self.shapes.append(
+            {
+                "type": "rect",
+                "x0": x - w / 2,
+                "x1": x + w / 2,
+                "y0": y - h / 2,
+                "y1": y + h / 2,
+                "fillcolor": fill,
+                "line": {"color": EDGE, "width": 1.5, "dash": dash},
+                "layer": "below",
+            }
+        )
+        self.label(x, y, text, text_color(fill) if fill.startswith("rgb(") else "#111111", size)
+
+    def node(self, x, y, symbol: str, note: str) -> None:
+        r = 0.3
+        self.shapes.append(
+            {
+                "type": "circle",
+                "x0": x - r,
+                "x1": x + r,
+                "y0": y - r,
+                "y1": y + r,
+                "fillcolor": "white",
+                "line": {"color": EDGE, "width": 1.5},
+                "layer": "below",
+            }
+        )
+        self.label(x, y, f"<b>{symbol}</b>", "#111111", 1.3)
+        if note:
+            self.label(x + 0.38, y - 0.38, note, "#333333", 0.75, anchor="left")
+
+    def label(self, x, y, text, color="#111111", size=1.0, anchor="center") -> None:
+        self.annotations.append(
+            {
+                "x": x,
+                "y": y,
+                "text": text,
+                "showarrow": False,
+                "xanchor": anchor,
+                "font": {"color": color, "size": round(self.font * size)},
+            }
+        )
+
+    def arrow(self, x0, y0, x1, y1, color=EDGE, dash: bool = False, text: str = "") -> None:
+        if dash:  # Plotly arrows cannot be dashed: a dashed line with a solid head
+            self.shapes.append(
+                {
+                    "type": "line",
+                    "x0": x0,
+                    "y0": y0,
+                    "x1": x1,
+                    "y1": y1,
+                    "line": {"color": color, "width": 2, "dash": "dot"},
+                }
+            )
+        self.annotations.append(
+            {
+                "x": x1,
+                "y": y1,
+                "ax": x0 if not dash else x1 - (x1 - x0) * 0.15,
+                "ay": y0 if not dash else y1 - (y1 - y0) * 0.15,
+                "xref": "x",
+                "yref": "y",
+                "axref": "x",
+                "ayref": "y",
+                "text": text,
+                "showarrow": True,
+                "arrowhead": 2,
+                "arrowsize": 1.2,
+                "arrowwidth": 2,
+                "arrowcolor": color,
+            }
+        )
+
+
+def cell_diagram(cfg, v: StepValues, *, c_bound: float = 1.0, font_size: int = 14, height: int = 440):
+    """The cell at step ``v.t`` for unit ``v.unit``; ``c_bound`` is the cell state's colour range (±)."""
+    cv = _Canvas(font_size)
+    gate = lambda value: value_color(value, GATE_SCALE, 0.0, 1.0)  # noqa: E731
+    signed = lambda value, bound=1.0: value_color(value, SIGNED_SCALE, -bound, bound)  # noqa: E731
+    act = "tanh" if cfg.activation == "tanh" else cfg.activation
+    top, gates_y, bus_y = 6.0, 2.2, 0.9
+    x_f, x_i, x_j, x_o = 2.0, 3.9, 5.3, 7.6
+    mul_f, mul_ij, plus = (3.0, top), (4.6, 4.0), (6.0, top)
+    clip_x = 7.2
+    act_c, mul_o = (9.0, 4.6), (9.0, 3.0)
+    proj_x = 9.95
+    out_x = 11.2
+
+    # The cell-state line along the top.
+    cv.box(0.8, top, 1.3, 0.9, signed(v.c_prev, c_bound), f"<b>c<sub>t-1</sub></b><br>{v.c_prev:.3f}")
+    cv.arrow(1.45, top, mul_f[0] - 0.3, top)
+    cv.node(*mul_f, "×", f"{v.f * v.c_prev:.3f}")
+    cv.arrow(mul_f[0] + 0.3, top, plus[0] - 0.3, top)
+    raw_c = v.f * v.c_prev + v.i * v.j
+    cv.node(*plus, "+", f"{raw_c:.3f}")
+    after = plus[0] + 0.3
+    if cfg.cell_clip is not None:
+        cv.arrow(after, top, clip_x - 0.55, top)
+        cv.box(clip_x, top, 1.1, 0.7, "#f2f2f2", f"clip ±{cfg.cell_clip:g}", size=0.85)
+        after = clip_x + 0.55
+    cv.arrow(after, top, out_x - 0.65, top)
+    cv.box(out_x, top, 1.3, 0.9, signed(v.new_c, c_bound), f"<b>c<sub>t</sub></b><br>{v.new_c:.3f}")
+
+    # The inputs: [x_t, h_{t-1}] feed every gate through one matmul.
+    cv.box(0.75, 1.5, 1.4, 0.8, "#f7f7f7", f"<b>x<sub>t</sub></b><br>{_vector(v.x, 2)}", size=0.75)
+    cv.box(0.75, 0.45, 1.4, 0.8, "#f7f7f7", f"<b>h<sub>t-1</sub></b><br>{_vector(v.h_prev, 2)}", size=0.75)
+    cv.shapes.append(
+        {"type": "line", "x0": 1.45, "x1": x_o, "y0": bus_y, "y1": bus_y, "line": {"color": EDGE, "width": 2}}
+    )
+    cv.label(4.8, bus_y - 0.35, "[x<sub>t</sub>, h<sub>t-1</sub>] · W + b", "#333333", 0.8)
+    gate_xs = [x_f, x_j, x_o] + ([] if cfg.coupled else [x_i])
+    for x in gate_xs:
+        cv.arrow(x, bus_y, x, gates_y - 0.45)
+
+    # The gates.
+    cv.box(x_f, gates_y, 1.1, 0.9, gate(v.f), f"<b>f</b> σ<br>{v.f:.3f}")
+    cv.arrow(x_f, gates_y + 0.45, mul_f[0], top - 0.3)
+    if cfg.coupled:
+        cv.box(x_i, gates_y, 1.1, 0.9, gate(v.i), f"<b>1 - f</b><br>{v.i:.3f}")
+        cv.arrow(x_f + 0.55, gates_y, x_i - 0.55, gates_y)
+    else:
+        cv.box(x_i, gates_y, 1.1, 0.9, gate(v.i), f"<b>i</b> σ<br>{v.i:.3f}")
+    cv.box(x_j, gates_y, 1.1, 0.9, signed(v.j), f"<b>j</b> {act}<br>{v.j:.3f}")
+    cv.arrow(x_i, gates_y + 0.45, mul_ij[0] - 0.2, mul_ij[1] - 0.25)
+    cv.arrow(x_j, gates_y + 0.45, mul_ij[0] + 0.2, mul_ij[1] - 0.25)
+    cv.node(*mul_ij, "×", f"{v.i * v.j:.3f}")
+    cv.arrow(mul_ij[0] + 0.2, mul_ij[1] + 0.25, plus[0] - 0.2, top - 0.25)
+    cv.box(x_o, gates_y, 1.1, 0.9, gate(v.o), f"<b>o</b> σ<br>{v.o:.3f}")
+
+    # The output path: act(c_t), times o, (projected), out.
+    cv.arrow(act_c[0], top, act_c[0], act_c[1] + 0.35)
+    cv.box(*act_c, 1.1, 0.7, signed(v.c_act), f"{act}(c)<br>{v.c_act:.3f}", size=0.85)
+    cv.arrow(act_c[0], act_c[1] - 0.35, mul_o[0], mul_o[1] + 0.3)
+    cv.arrow(x_o + 0.55, gates_y + 0.2, mul_o[0] - 0.25, mul_o[1] - 0.2)
+    cv.node(*mul_o, "×", "")
+    after = mul_o[0] + 0.3
+    if cfg.num_proj is not None:
+        cv.arrow(after, mul_o[1], proj_x - 0.38, mul_o[1])
+        cv.box(proj_x, mul_o[1], 0.75, 0.7, "#f2f2f2", f"W<sub>proj</sub><br>{v.m:.3f}", size=0.75)
+        after = proj_x + 0.38
+        h_text = f"<b>h<sub>t</sub></b><br>{_vector(v.new_h, 2)}"
+        h_fill = "#f7f7f7"
+    else:
+        h_text = f"<b>h<sub>t</sub></b><br>{v.m:.3f}"
+        h_fill = signed(v.m)
+    cv.arrow(after, mul_o[1], out_x - 0.65, mul_o[1])
+    cv.box(out_x, mul_o[1], 1.3, 0.9, h_fill, h_text, size=0.9 if cfg.num_proj is None else 0.7)
+
+    # Peepholes: the cell state looks into the gates (c_{t-1} into i and f, the new c_t into o).
+    if cfg.use_peepholes:
+        cv.arrow(1.6, top - 0.45, x_f - 0.3, gates_y + 0.45, color=PEEP, dash=True)
+        cv.label(1.2, 4.1, f"w<sub>f</sub>={v.w_f:.2f}", PEEP, 0.75)
+        if not cfg.coupled:
+            cv.arrow(2.4, top - 0.1, x_i - 0.35, gates_y + 0.45, color=PEEP, dash=True)
+            cv.label(2.75, 3.2, f"w<sub>i</sub>={v.w_i:.2f}", PEEP, 0.75)
+        cv.arrow(8.2, top, x_o + 0.2, gates_y + 0.45, color=PEEP, dash=True)
+        cv.label(8.35, 3.9, f"w<sub>o</sub>={v.w_o:.2f}", PEEP, 0.75, anchor="left")
+
+    layout = {
+        "shapes": cv.shapes,
+        "annotations": cv.annotations,
+        "xaxis": {"range": [-0.1, 12.0], "visible": False, "fixedrange": True},
+        "yaxis": {"range": [-0.15, 6.9], "visible": False, "fixedrange": True},
+        "height": height,
+        "margin": {"l": 5, "r": 5, "t": 5, "b": 5},
+        "font": {"family": FONT_FAMILY, "size": font_size},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "showlegend": False,
+    }
+    return figure([{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}], layout)
+
+
+def diagram_alt(cfg, v: StepValues) -> str:
+    parts = [
+        f"LSTM cell diagram at step {v.t}, unit {v.unit}: c_(t-1) = {v.c_prev:.3f};",
+        f"forget gate f = {v.f:.3f}; input gate i = {v.i:.3f}" + (" (1 - f, coupled)" if cfg.coupled else "") + ";",
+        f"new input j = {v.j:.3f}; output gate o = {v.o:.3f}; new cell state c_t = {v.new_c:.3f};",
+        f"output h_t = {v.m:.3f}" + (" before the projection" if cfg.num_proj is not None else "") + ".",
+    ]
+    if cfg.use_peepholes:
+        parts.append("Dashed peephole connections run from the cell state into the i, f and o gates.")
+    if cfg.cell_clip is not None:
+        parts.append(f"The cell state is clipped to ±{cfg.cell_clip:g}.")
+    return " ".join(parts)

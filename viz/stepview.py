@@ -1,0 +1,229 @@
+"""One step of one unit, in numbers: where every value of the cell comes from.
+
+:func:`step_values` collects the scalars of unit ``u`` at step ``t`` from a trace (nothing is
+recomputed except the intermediate sums an equation prints). :func:`equations` writes the active
+variant's equations in LaTeX, once in symbols and once with those numbers substituted, and
+:func:`sentences` says in plain words what each gate did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_core import Trace
+
+#: Decimals printed in the equations and sentences (the tests compare at this precision).
+DIGITS = 4
+ACT_LATEX = {
+    "tanh": r"\tanh",
+    "relu": r"\operatorname{relu}",
+    "sigmoid": r"\sigma",
+    "softsign": r"\operatorname{softsign}",
+    "identity": "",
+}
+
+
+@dataclass(frozen=True)
+class StepValues:
+    """The scalars of one unit at one step (and the vectors it reads)."""
+
+    t: int
+    unit: int
+    x: np.ndarray  # x_t, [input_size]
+    h_prev: np.ndarray  # h_{t-1}, [h_depth]
+    c_prev: float
+    i_pre: float
+    j_pre: float
+    f_pre: float
+    o_pre: float
+    i: float
+    j: float
+    f: float
+    o: float
+    new_c: float
+    c_act: float
+    m: float
+    new_h: np.ndarray  # h_t, [h_depth] (the projection mixes units, so all of it)
+    w_i: float | None = None
+    w_f: float | None = None
+    w_o: float | None = None
+
+
+def step_values(trace: Trace, batch: int, t: int, unit: int) -> StepValues:
+    params = trace.params
+    peep = trace.config.use_peepholes
+    return StepValues(
+        t=t,
+        unit=unit,
+        x=np.asarray(trace.inputs[batch, t], dtype=np.float64),
+        h_prev=np.asarray(trace.initial_state.h[batch] if t == 0 else trace.new_h[batch, t - 1], dtype=np.float64),
+        c_prev=float(trace.initial_state.c[batch, unit] if t == 0 else trace.new_c[batch, t - 1, unit]),
+        **{name: float(getattr(trace, name)[batch, t, unit]) for name in ("i_pre", "j_pre", "f_pre", "o_pre")},
+        **{name: float(getattr(trace, name)[batch, t, unit]) for name in ("i", "j", "f", "o", "new_c", "m")},
+        c_act=float(trace.c_act[batch, t, unit]),
+        new_h=np.asarray(trace.new_h[batch, t], dtype=np.float64),
+        w_i=float(params.w_i_diag[unit]) if peep else None,
+        w_f=float(params.w_f_diag[unit]) if peep else None,
+        w_o=float(params.w_o_diag[unit]) if peep else None,
+    )
+
+
+def num(value: float, digits: int = DIGITS) -> str:
+    """A number as the equations print it (minus sign, no negative zero)."""
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        text = f"{0:.{digits}f}"
+    return text
+
+
+def term(value: float) -> str:
+    """A number inside a longer expression: negative values in parentheses."""
+    return f"({num(value)})" if num(value).startswith("-") else num(value)
+
+
+@dataclass(frozen=True)
+class Equation:
+    name: str  # the quantity it defines: "i", "j", "f", "new_c", "o", "new_h", ...
+    symbolic: str  # LaTeX with symbols
+    numeric: str  # LaTeX with the numbers substituted; ends with "= <the value>"
+    value: float  # the value it ends with (the trace's)
+
+
+def _act(cfg, inner: str) -> str:
+    name = ACT_LATEX[cfg.activation]
+    return f"{name}\\left({inner}\\right)" if name else f"\\left({inner}\\right)"
+
+
+def equations(cfg, v: StepValues) -> list[Equation]:
+    """The cell's equations for ``cfg``'s variant, unit ``v.unit`` at step ``v.t``, in TensorFlow's order."""
+    out: list[Equation] = []
+    s = r"\sigma"
+    peep = cfg.use_peepholes
+    fb = cfg.forget_bias
+
+    # The forget gate first: the coupled cell's input gate is defined from it.
+    f_sym = r"f_t = \sigma\left(f_{pre} + b_{forget}" + (r" + w_f \odot c_{t-1}" if peep else "") + r"\right)"
+    f_inner = f"{term(v.f_pre)} + {term(fb)}" + (f" + {term(v.w_f)} \\times {term(v.c_prev)}" if peep else "")
+    f_sum = v.f_pre + fb + (v.w_f * v.c_prev if peep else 0.0)
+    out.append(
+        Equation("f", f_sym, f"f_t = {s}\\left({f_inner}\\right) = {s}\\left({num(f_sum)}\\right) = {num(v.f)}", v.f)
+    )
+
+    if cfg.coupled:
+        out.append(Equation("i", r"i_t = 1 - f_t", f"i_t = 1 - {term(v.f)} = {num(v.i)}", v.i))
+    else:
+        i_sym = r"i_t = \sigma\left(i_{pre}" + (r" + w_i \odot c_{t-1}" if peep else "") + r"\right)"
+        i_inner = term(v.i_pre) + (f" + {term(v.w_i)} \\times {term(v.c_prev)}" if peep else "")
+        i_sum = v.i_pre + (v.w_i * v.c_prev if peep else 0.0)
+        numeric = f"i_t = {s}\\left({i_inner}\\right)" + (f" = {s}\\left({num(i_sum)}\\right)" if peep else "")
+        out.append(Equation("i", i_sym, f"{numeric} = {num(v.i)}", v.i))
+
+    out.append(Equation("j", "j_t = " + _act(cfg, "j_{pre}"), f"j_t = {_act(cfg, num(v.j_pre))} = {num(v.j)}", v.j))
+
+    raw_c = v.f * v.c_prev + v.i * v.j
+    c_sym = r"c_t = f_t \odot c_{t-1} + i_t \odot j_t"
+    c_num = f"c_t = {term(v.f)} \\times {term(v.c_prev)} + {term(v.i)} \\times {term(v.j)}"
+    if cfg.cell_clip is not None:
+        clip = num(cfg.cell_clip)
+        c_sym = rf"c_t = \operatorname{{clip}}\left(f_t \odot c_{{t-1}} + i_t \odot j_t,\ \pm {cfg.cell_clip:g}\right)"
+        c_num = (
+            f"c_t = \\operatorname{{clip}}\\left({term(v.f)} \\times {term(v.c_prev)} + {term(v.i)} \\times "
+            f"{term(v.j)},\\ \\pm {clip}\\right) = \\operatorname{{clip}}\\left({num(raw_c)}\\right)"
+        )
+    out.append(Equation("new_c", c_sym, f"{c_num} = {num(v.new_c)}", v.new_c))
+
+    o_sym = r"o_t = \sigma\left(o_{pre}" + (r" + w_o \odot c_t" if peep else "") + r"\right)"
+    o_inner = term(v.o_pre) + (f" + {term(v.w_o)} \\times {term(v.new_c)}" if peep else "")
+    o_sum = v.o_pre + (v.w_o * v.new_c if peep else 0.0)
+    o_num = f"o_t = {s}\\left({o_inner}\\right)" + (f" = {s}\\left({num(o_sum)}\\right)" if peep else "")
+    out.append(Equation("o", o_sym, f"{o_num} = {num(v.o)}", v.o))
+
+    if cfg.num_proj is None:
+        h_sym = r"h_t = o_t \odot " + _act(cfg, "c_t")
+        h_num = f"h_t = {term(v.o)} \\times {_act(cfg, num(v.new_c))} = {term(v.o)} \\times {term(v.c_act)}"
+        out.append(Equation("new_h", h_sym, f"{h_num} = {num(v.m)}", v.m))
+    else:
+        m_sym = r"m_t = o_t \odot " + _act(cfg, "c_t")
+        m_num = f"m_t = {term(v.o)} \\times {_act(cfg, num(v.new_c))} = {term(v.o)} \\times {term(v.c_act)}"
+        out.append(Equation("m", m_sym, f"{m_num} = {num(v.m)}", v.m))
+        h_sym = r"h_t = m_t\, W_{proj}" + (
+            rf" \text{{, clipped to }} \pm {cfg.proj_clip:g}" if cfg.proj_clip is not None else ""
+        )
+        shown = ", ".join(num(value) for value in v.new_h[:6]) + (r", \dots" if v.new_h.size > 6 else "")
+        h_num = (
+            rf"h_t = m_t\, W_{{proj}} = \left[{shown}\right] \quad ({v.new_h.size}\text{{ values, mixing all units}})"
+        )
+        out.append(Equation("proj", h_sym, h_num, float(v.new_h[0])))
+    return out
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def sentences(cfg, v: StepValues) -> dict[str, str]:
+    """One plain sentence per gate and for the state, generated from the numbers."""
+    out = {
+        "f": (
+            f"Forget gate {num(v.f, 2)}: keeps {percent(v.f)} of the old memory c = {num(v.c_prev, 3)}, "
+            f"which contributes {num(v.f * v.c_prev, 3)}."
+        ),
+    }
+    if cfg.coupled:
+        out["i"] = (
+            f"Input gate 1 - f = {num(v.i, 2)}: what is forgotten is replaced, so it lets in {percent(v.i)} "
+            f"of the candidate {num(v.j, 3)}, adding {num(v.i * v.j, 3)}."
+        )
+    else:
+        out["i"] = (
+            f"Input gate {num(v.i, 2)}: lets in {percent(v.i)} of the candidate j = {num(v.j, 3)}, "
+            f"adding {num(v.i * v.j, 3)}."
+        )
+    out["j"] = f"New input j = {num(v.j, 3)}: the candidate value, {cfg.activation} of j_pre = {num(v.j_pre, 3)}."
+    change = v.new_c - v.c_prev
+    direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
+    clipped = ""
+    if cfg.cell_clip is not None and abs(v.f * v.c_prev + v.i * v.j) > cfg.cell_clip:
+        clipped = f" (clipped to ±{cfg.cell_clip:g})"
+    out["new_c"] = (
+        f"Cell state: {num(v.c_prev, 3)} -> {num(v.new_c, 3)}{clipped}, {direction} by {num(abs(change), 3)}."
+    )
+    out["o"] = (
+        f"Output gate {num(v.o, 2)}: shows {percent(v.o)} of {cfg.activation}(c) = {num(v.c_act, 3)}, "
+        f"so the output is {num(v.m, 3)}."
+    )
+    return out
+
+
+#: The matrix view is written out in full up to these sizes (the rest gets shapes and the unit's columns).
+MATRIX_MAX_ROWS = 10
+MATRIX_MAX_COLS = 24
+
+
+def _bmatrix(rows: np.ndarray, digits: int = 2) -> str:
+    rows = np.atleast_2d(rows)
+    body = r" \\ ".join(" & ".join(f"{value:.{digits}f}" for value in row) for row in rows)
+    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
+
+
+def matrix_view(cfg, params, v: StepValues) -> tuple[str, bool]:
+    """(LaTeX of gate_inputs = [x_t, h_{t-1}] @ kernel + bias, split into i, j, f, o; whether written in full)."""
+    xh = np.concatenate([v.x, v.h_prev])
+    kernel = np.asarray(params.kernel, dtype=np.float64)
+    bias = np.asarray(params.bias, dtype=np.float64)
+    gate_inputs = xh @ kernel + bias
+    n, d, h = cfg.num_units, cfg.input_size, cfg.h_depth
+    shapes = (
+        rf"\underbrace{{[x_t,\ h_{{t-1}}]}}_{{1 \times {d + h}}}\ \underbrace{{W}}_{{{d + h} \times {4 * n}}}"
+        rf" + \underbrace{{b}}_{{1 \times {4 * n}}} = \underbrace{{[\,i_{{pre}}\ |\ j_{{pre}}\ |\ f_{{pre}}\ |\ o_{{pre}}\,]}}_{{1 \times 4 \cdot {n}}}"
+    )
+    if xh.size > MATRIX_MAX_ROWS or 4 * n > MATRIX_MAX_COLS:
+        return shapes, False
+    split = r"\ \Big|\ ".join(
+        rf"\underbrace{{{_bmatrix(gate_inputs[k * n : (k + 1) * n])}}}_{{{name}_{{pre}}}}"
+        for k, name in enumerate("ijfo")
+    )
+    full = rf"{_bmatrix(xh)}\ {_bmatrix(kernel)} + {_bmatrix(bias)} = {split}"
+    return shapes + r" \\[1em] " + full, True
