@@ -125,13 +125,15 @@ with st.expander("The matrix view: why the kernel has 4 × num_units columns", e
     )
     st.latex(latex)
     if not full:
-        st.caption("Too large to write out in full (at most 10 inputs and 6 units are); the shapes still hold.")
+        st.caption(
+            "Too large to write out in full (up to 10 values in [x_t, h_(t-1)] and 2 units are); the shapes still hold."
+        )
 
 st.subheader("Play it")
 shown = frame_steps(steps)
 st.caption(
     f"The animation runs in your browser ({len(shown)} frames), without asking the server: press **▶ Play**, "
-    "pause, or drag the slider under it. The box marks the step; the bars are that step's values of unit "
+    "pause, or drag the slider under it. Play starts from the selected step. The box marks the step; the bars are that step's values of unit "
     f"{unit}."
 )
 st.plotly_chart(

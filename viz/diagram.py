@@ -180,11 +180,11 @@ def cell_diagram(cfg, v: StepValues, *, c_bound: float = 1.0, font_size: int = 1
     cv.box(*act_c, 1.1, 0.7, signed(v.c_act), f"{act}(c)<br>{v.c_act:.3f}", size=0.85)
     cv.arrow(act_c[0], act_c[1] - 0.35, mul_o[0], mul_o[1] + 0.3)
     cv.arrow(x_o + 0.55, gates_y + 0.2, mul_o[0] - 0.25, mul_o[1] - 0.2)
-    cv.node(*mul_o, "×", "")
+    cv.node(*mul_o, "×", "" if cfg.num_proj is None else f"m {v.m:.3f}")
     after = mul_o[0] + 0.3
     if cfg.num_proj is not None:
         cv.arrow(after, mul_o[1], proj_x - 0.38, mul_o[1])
-        cv.box(proj_x, mul_o[1], 0.75, 0.7, "#f2f2f2", f"W<sub>proj</sub><br>{v.m:.3f}", size=0.75)
+        cv.box(proj_x, mul_o[1], 0.75, 0.7, "#f2f2f2", "W<sub>proj</sub>", size=0.8)
         after = proj_x + 0.38
         h_text = f"<b>h<sub>t</sub></b><br>{_vector(v.new_h, 2)}"
         h_fill = "#f7f7f7"

@@ -17,7 +17,7 @@ from .style import COLORS, FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
 
 #: At most this many frames; longer sequences are played every k-th step.
 MAX_FRAMES = 300
-SPEEDS = {"▶ Play": 450, "▶▶ Fast": 120, "▶ Slow": 1000}
+SPEEDS = {"▶ Play": 450, "▶▶ Fast": 120, "▷ Slow": 1000}
 BARS = ("i", "j", "f", "o", "c", "h")
 CURSORS, BAR = (2, 3), 4  # trace indices the frames update
 
@@ -51,6 +51,7 @@ def step_player(
         "h": trace.m[batch, :, unit],
     }
     labels = step_labels or tuple(str(t) for t in range(steps))
+    out = "h" if trace.config.num_proj is None else "m"  # with a projection, the unit's own output is m
     x = np.arange(steps, dtype=np.float32)
     gates = np.stack([rows["i"], rows["f"], rows["o"]]).astype(np.float32)
     signed = np.stack([rows["j"], rows["c"] / max(c_bound, 1e-12), rows["h"]]).astype(np.float32)
@@ -58,11 +59,15 @@ def step_player(
     bound = max(1.0, c_bound)
 
     def cursor(t: int) -> dict:
-        return {"x": [t - 0.5, t + 0.5, t + 0.5, t - 0.5, t - 0.5], "y": [-0.5, -0.5, 2.5, 2.5, -0.5]}
+        return {
+            "type": "scatter",
+            "x": [t - 0.5, t + 0.5, t + 0.5, t - 0.5, t - 0.5],
+            "y": [-0.5, -0.5, 2.5, 2.5, -0.5],
+        }
 
     def bars(t: int) -> dict:
         values = _bar_values(rows, t)
-        return {"y": values, "text": [f"{v:.3f}" for v in values]}
+        return {"type": "bar", "y": values, "text": [f"{v:.3f}" for v in values]}
 
     data = [
         {
@@ -93,7 +98,7 @@ def step_player(
             "showscale": False,
             "xaxis": "x",
             "yaxis": "y2",
-            "text": [["j"] * steps, ["c"] * steps, ["h"] * steps],
+            "text": [["j"] * steps, ["c"] * steps, [out] * steps],
             "hovertemplate": "step %{x}<br>%{text} = %{customdata:.4f}<extra></extra>",
         },
         *(
@@ -112,7 +117,7 @@ def step_player(
         {
             "type": "bar",
             "name": "values at the step",
-            "x": list(BARS),
+            "x": [*BARS[:-1], out],
             **bars(start),
             "textposition": "outside",
             "cliponaxis": False,
@@ -133,7 +138,10 @@ def step_player(
             "mode": "immediate",
         }
 
-    buttons = [{"label": label, "method": "animate", "args": [None, animate(ms)]} for label, ms in SPEEDS.items()]
+    active = min(range(len(shown)), key=lambda k: abs(shown[k] - start))
+    # Play from the selected step on (Plotly's fromcurrent has no current frame before a first play).
+    queue = [str(t) for t in shown[active:]] or [str(shown[-1])]
+    buttons = [{"label": label, "method": "animate", "args": [queue, animate(ms)]} for label, ms in SPEEDS.items()]
     buttons.append(
         {
             "label": "❚❚ Pause",
@@ -141,7 +149,6 @@ def step_player(
             "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
         }
     )
-    active = min(range(len(shown)), key=lambda k: abs(shown[k] - start))
     slider = {
         "active": active,
         "currentvalue": {"prefix": "step t = ", "font": {"size": font_size + 2}},
@@ -178,7 +185,7 @@ def step_player(
             "domain": [0.0, 0.45],
             "range": [2.5, -0.5],
             "tickvals": [0, 1, 2],
-            "ticktext": ["j", "c", "h"],
+            "ticktext": ["j", "c", out],
             "fixedrange": True,
         },
         "xaxis2": {"domain": [0.72, 1.0], "anchor": "y3", "fixedrange": True},

@@ -115,7 +115,7 @@ def equations(cfg, v: StepValues) -> list[Equation]:
         out.append(Equation("i", r"i_t = 1 - f_t", f"i_t = 1 - {term(v.f)} = {num(v.i)}", v.i))
     else:
         i_sym = r"i_t = \sigma\left(i_{pre}" + (r" + w_i \odot c_{t-1}" if peep else "") + r"\right)"
-        i_inner = term(v.i_pre) + (f" + {term(v.w_i)} \\times {term(v.c_prev)}" if peep else "")
+        i_inner = (term(v.i_pre) + f" + {term(v.w_i)} \\times {term(v.c_prev)}") if peep else num(v.i_pre)
         i_sum = v.i_pre + (v.w_i * v.c_prev if peep else 0.0)
         numeric = f"i_t = {s}\\left({i_inner}\\right)" + (f" = {s}\\left({num(i_sum)}\\right)" if peep else "")
         out.append(Equation("i", i_sym, f"{numeric} = {num(v.i)}", v.i))
@@ -135,7 +135,7 @@ def equations(cfg, v: StepValues) -> list[Equation]:
     out.append(Equation("new_c", c_sym, f"{c_num} = {num(v.new_c)}", v.new_c))
 
     o_sym = r"o_t = \sigma\left(o_{pre}" + (r" + w_o \odot c_t" if peep else "") + r"\right)"
-    o_inner = term(v.o_pre) + (f" + {term(v.w_o)} \\times {term(v.new_c)}" if peep else "")
+    o_inner = (term(v.o_pre) + f" + {term(v.w_o)} \\times {term(v.new_c)}") if peep else num(v.o_pre)
     o_sum = v.o_pre + (v.w_o * v.new_c if peep else 0.0)
     o_num = f"o_t = {s}\\left({o_inner}\\right)" + (f" = {s}\\left({num(o_sum)}\\right)" if peep else "")
     out.append(Equation("o", o_sym, f"{o_num} = {num(v.o)}", v.o))
@@ -190,16 +190,17 @@ def sentences(cfg, v: StepValues) -> dict[str, str]:
     out["new_c"] = (
         f"Cell state: {num(v.c_prev, 3)} -> {num(v.new_c, 3)}{clipped}, {direction} by {num(abs(change), 3)}."
     )
-    out["o"] = (
-        f"Output gate {num(v.o, 2)}: shows {percent(v.o)} of {cfg.activation}(c) = {num(v.c_act, 3)}, "
+    out["o"] = f"Output gate {num(v.o, 2)}: shows {percent(v.o)} of {cfg.activation}(c) = {num(v.c_act, 3)}, " + (
         f"so the output is {num(v.m, 3)}."
+        if cfg.num_proj is None
+        else f"so m = {num(v.m, 3)}, which the projection mixes with the other units' m into h."
     )
     return out
 
 
 #: The matrix view is written out in full up to these sizes (the rest gets shapes and the unit's columns).
 MATRIX_MAX_ROWS = 10
-MATRIX_MAX_COLS = 24
+MATRIX_MAX_COLS = 8
 
 
 def _bmatrix(rows: np.ndarray, digits: int = 2) -> str:

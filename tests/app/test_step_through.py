@@ -135,6 +135,7 @@ def test_player_frames_carry_each_steps_values() -> None:
     assert len(frames) <= 300
     last = frames[-1]
     t = int(last["name"])
+    assert last["data"][-1]["type"] == "bar"  # playing keeps the bar chart a bar chart
     bars = last["data"][-1]["y"]
     np.testing.assert_allclose(
         bars[:4], [trace.i[0, t, 3], trace.j[0, t, 3], trace.f[0, t, 3], trace.o[0, t, 3]], rtol=1e-6

@@ -44,6 +44,7 @@ def test_play_runs_in_the_browser_without_asking_the_server(page: Page, app_url:
     assert len(set(seen)) >= 5, f"the cursor hardly moved: {seen}"
     assert seen == sorted(seen), f"the cursor went backwards while playing: {seen}"
     assert cursor_step(page) == paused  # pause holds the frame
+    assert page.evaluate(f"() => ({PLAYER})()._fullData[4].type") == "bar"
     assert len(websocket_log(page)["sent"]) == sent_before, "playing sent messages to the server"
 
 
