@@ -1,6 +1,5 @@
 """Step through: one timestep of one unit, the cell diagram, the equations with the real numbers."""
 
-import numpy as np
 import streamlit as st
 
 from ui import controls, runs, urlstate, views
@@ -8,7 +7,7 @@ from viz.diagram import cell_diagram, diagram_alt
 from viz.numbers import cell_signature
 from viz.player import frame_steps, step_player
 from viz.stepview import equations, matrix_view, sentences, step_values
-from viz.style import nice_bound
+from viz.style import color_range
 
 PRESENTER_CSS = """
 <style>
@@ -84,7 +83,7 @@ step = controls.slider("step", container=nav[1], high=steps - 1, help="The step 
 
 v = step_values(trace, seq, step, unit)
 label = model.sequence.step_labels[step]
-c_bound = nice_bound(float(np.max(np.abs(trace.new_c[seq])))) if trace.new_c.size else 1.0
+_, c_bound = color_range("new_c", trace.new_c[seq], cfg.activation)  # the heatmaps' range
 st.markdown(
     f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
     + (f" (character **{label}**)" if label != str(step) else "")
@@ -101,7 +100,7 @@ with left:
     )
     st.caption(
         f"Colours as on Explore: gates from 0 (dark blue) to 1 (yellow); j and h from -1 (blue) to 1 (red); "
-        f"c from -{c_bound:g} to {c_bound:g}." + (" Dashed: peephole connections." if cfg.use_peepholes else "")
+        f"c from -{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
     )
 with right:
     st.subheader("What happened")

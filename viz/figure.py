@@ -28,6 +28,14 @@ def typed(values) -> dict:
     return spec
 
 
+def step_ticks(steps: int, step_labels: tuple[str, ...] | None) -> dict:
+    """x-axis ticks that name the steps (e.g. the characters of a text input), at most about 80; {} if plain numbers."""
+    if step_labels is None or all(label == str(t) for t, label in enumerate(step_labels)):
+        return {}
+    ticks = list(range(0, steps, max(1, -(-steps // 80))))
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [step_labels[t] for t in ticks]}
+
+
 def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
     """Wrap trace and layout dicts (already in Plotly.js form) in a Figure, skipping validation."""
     spec: dict = {"data": data, "layout": layout}

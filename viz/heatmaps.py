@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from lstm_core import Trace
 
-from .figure import figure, typed
+from .figure import figure, step_ticks, typed
 from .style import FONT_FAMILY, PRE, QUANTITIES, SIGNED_SCALE, color_range, fmt
 
 #: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
@@ -185,10 +185,8 @@ def trace_heatmaps(
         top = bottom - gap / total
 
     xaxis: dict = {"title": {"text": "step t"}, "showgrid": False, "zeroline": False, "anchor": f"y{len(rows)}"}
-    if step_labels is not None and any(label != str(t) for t, label in enumerate(step_labels)):
-        every = max(1, -(-steps // 80))
-        ticks = list(range(0, steps, every))
-        xaxis.update(tickmode="array", tickvals=ticks, ticktext=[step_labels[t] for t in ticks], tickangle=0)
+    if named := step_ticks(steps, step_labels):
+        xaxis.update(named, tickangle=0)
     elif steps <= 30:
         xaxis.update(tickmode="linear", dtick=1)
     shapes = []

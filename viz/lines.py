@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from lstm_core import Trace
 
-from .figure import figure, typed
+from .figure import figure, step_ticks, typed
 from .style import FONT_FAMILY, fmt
 
 #: Okabe-Ito colours, one per unit (colour-blind safe); the cycle repeats after eight.
@@ -55,10 +55,7 @@ def state_lines(
             }
         )
     xaxis: dict = {"title": {"text": "step t"}, "zeroline": False}
-    if step_labels is not None and any(label != str(t) for t, label in enumerate(step_labels)):
-        every = max(1, -(-steps // 80))
-        ticks = list(range(0, steps, every))
-        xaxis.update(tickmode="array", tickvals=ticks, ticktext=[step_labels[t] for t in ticks])
+    xaxis.update(step_ticks(steps, step_labels))
     return figure(
         traces,
         dict(

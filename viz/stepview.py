@@ -14,6 +14,8 @@ import numpy as np
 
 from lstm_core import Trace
 
+from .style import fmt
+
 #: Decimals printed in the equations and sentences (the tests compare at this precision).
 DIGITS = 4
 ACT_LATEX = {
@@ -71,11 +73,8 @@ def step_values(trace: Trace, batch: int, t: int, unit: int) -> StepValues:
 
 
 def num(value: float, digits: int = DIGITS) -> str:
-    """A number as the equations print it (minus sign, no negative zero)."""
-    text = f"{value:.{digits}f}"
-    if float(text) == 0:
-        text = f"{0:.{digits}f}"
-    return text
+    """A number as the equations print it (ASCII minus for LaTeX, no negative zero)."""
+    return fmt(value, digits, minus="-")
 
 
 def term(value: float) -> str:

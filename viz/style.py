@@ -141,9 +141,10 @@ def color_range(name: str, data: np.ndarray, activation: str = "tanh") -> tuple[
     return (-bound, bound)
 
 
-def fmt(value: float, digits: int = 3) -> str:
-    """A number as the page prints it: fixed decimals, minus sign, no '-0.000'."""
+def fmt(value: float, digits: int = 3, minus: str = "−") -> str:
+    """A number as the page prints it: fixed decimals, a true minus sign (``minus="-"`` for LaTeX),
+    no '-0.000'."""
     text = f"{value:.{digits}f}"
     if float(text) == 0:
         text = f"{0:.{digits}f}"
-    return text.replace("-", "−")
+    return text.replace("-", minus)

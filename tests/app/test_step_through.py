@@ -45,7 +45,7 @@ def equation_values(at: AppTest) -> dict[str, float]:
 
 def chart(at: AppTest, key: str) -> dict:
     for element in at.get("plotly_chart"):
-        if element.proto.id.endswith(key) or key in element.proto.id:
+        if key in element.proto.id:
             return json.loads(element.proto.spec)
     raise AssertionError(f"no chart {key}")
 
