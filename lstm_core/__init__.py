@@ -9,16 +9,17 @@
 NumPy only: no Streamlit, no Plotly.
 """
 
-from .config import ACTIVATIONS, LSTMConfig
+from .config import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
 from .convert import from_keras, from_torch, to_keras, to_torch
 from .forward import run, run_stack
-from .params import GATE_ORDER, LSTMParams, init_params
+from .params import GATE_ORDER, LSTMParams, init_params, param_count
 from .trace import QUANTITIES, LSTMStateTuple, Trace
 from .weights_io import load_params, params_to_bytes, save_params
 
 __all__ = [
     "ACTIVATIONS",
     "GATE_ORDER",
+    "GREFF_FLAGS",
     "QUANTITIES",
     "LSTMConfig",
     "LSTMParams",
@@ -28,6 +29,7 @@ __all__ = [
     "from_torch",
     "init_params",
     "load_params",
+    "param_count",
     "params_to_bytes",
     "run",
     "run_stack",

@@ -35,10 +35,17 @@ def sigmoid_of_negated(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     return np.reciprocal(out, out=out)
 
 
+def negate(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``-x``, exactly. Not ``np.negative``: NumPy 2.4's float32 ``negative`` gives wrong values
+    when both operands are strided (e.g. a column of one buffer into a column of another), which
+    this module's callers pass; a multiplication by -1 is exact and unaffected."""
+    return np.multiply(x, scalar(-1.0, x.dtype), out=out)
+
+
 def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``1 / (1 + exp(-x))``, exact at both ends (0 and 1) and silent for any finite ``x``."""
     with np.errstate(over="ignore"):
-        return sigmoid_of_negated(np.negative(x, out=out))
+        return sigmoid_of_negated(negate(x, out=out))
 
 
 def tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -4,6 +4,11 @@ The field names follow TensorFlow's ``tf.compat.v1.nn.rnn_cell.LSTMCell`` so tha
 seeds recognises them: ``num_units``, ``forget_bias``, ``activation``, ``use_peepholes``,
 ``cell_clip``, ``num_proj``, ``proj_clip``. ``coupled`` selects the coupled input-forget gate
 (CIFG) cell of TensorFlow 1.x contrib, where the input gate is ``i = 1 - f``.
+
+Five more switches, all off by default (so TensorFlow parity is untouched), are the one-change
+variants of Greff et al., "LSTM: A Search Space Odyssey" (2017): ``no_input_gate`` (i = 1),
+``no_forget_gate`` (f = 1), ``no_output_gate`` (o = 1), ``no_input_activation`` (j = j_pre) and
+``no_output_activation`` (m = o * c).
 """
 
 from __future__ import annotations
@@ -16,6 +21,14 @@ from typing import Any
 import numpy as np
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "softsign", "identity")
+#: Greff et al.'s one-change switches, with their short names from the paper.
+GREFF_FLAGS: dict[str, str] = {
+    "no_input_gate": "NIG",
+    "no_forget_gate": "NFG",
+    "no_output_gate": "NOG",
+    "no_input_activation": "NIAF",
+    "no_output_activation": "NOAF",
+}
 
 #: Largest sizes the config accepts; far beyond anything a learner needs, small enough that
 #: a typo cannot ask for gigabytes.
@@ -73,6 +86,14 @@ class LSTMConfig:
     proj_clip : float or None
         If set (and ``num_proj`` is), the projected output is clipped to
         ``[-proj_clip, proj_clip]``.
+    no_input_gate, no_forget_gate, no_output_gate : bool
+        Greff et al.'s NIG, NFG, NOG: the gate is fixed at 1 (its kernel block and peephole are
+        computed but unused). NIG and NFG cannot be combined with ``coupled``, which defines i
+        from f.
+    no_input_activation : bool
+        Greff et al.'s NIAF: ``j = j_pre``, no activation on the new input.
+    no_output_activation : bool
+        Greff et al.'s NOAF: ``m = o * c``, no activation on the cell state before the output gate.
     """
 
     input_size: int
@@ -84,6 +105,11 @@ class LSTMConfig:
     cell_clip: float | None = None
     num_proj: int | None = None
     proj_clip: float | None = None
+    no_input_gate: bool = False
+    no_forget_gate: bool = False
+    no_output_gate: bool = False
+    no_input_activation: bool = False
+    no_output_activation: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -92,10 +118,16 @@ class LSTMConfig:
         set_(self, "forget_bias", _check_float("forget_bias", self.forget_bias))
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}.")
-        for flag in ("use_peepholes", "coupled"):
+        for flag in ("use_peepholes", "coupled", *GREFF_FLAGS):
             value = getattr(self, flag)
             if not isinstance(value, bool):
                 raise ValueError(f"{flag} must be True or False, got {value!r}.")
+        for flag in ("no_input_gate", "no_forget_gate"):
+            if self.coupled and getattr(self, flag):
+                raise ValueError(
+                    f"coupled (i = 1 - f) cannot be combined with {flag}: the coupled cell defines its "
+                    "input gate from the forget gate. Turn one of them off."
+                )
         if self.cell_clip is not None:
             set_(self, "cell_clip", _check_float("cell_clip", self.cell_clip, minimum=0.0))
         if self.num_proj is not None:
@@ -109,11 +141,28 @@ class LSTMConfig:
         return self.num_proj if self.num_proj is not None else self.num_units
 
     @property
+    def input_activation(self) -> str:
+        """The activation of the new input j: ``activation``, or identity under NIAF."""
+        return "identity" if self.no_input_activation else self.activation
+
+    @property
+    def output_activation(self) -> str:
+        """The activation of the cell state before the output gate: ``activation``, or identity under NOAF."""
+        return "identity" if self.no_output_activation else self.activation
+
+    @property
+    def fixed_gates(self) -> tuple[str, ...]:
+        """The gates held at 1 (Greff et al.'s NIG, NFG, NOG), in TensorFlow's order."""
+        flags = (("i", self.no_input_gate), ("f", self.no_forget_gate), ("o", self.no_output_gate))
+        return tuple(gate for gate, fixed in flags if fixed)
+
+    @property
     def variant(self) -> str:
         """A short human name of the cell this config describes."""
         parts = ["coupled (CIFG)" if self.coupled else "basic"]
         if self.use_peepholes:
             parts.append("peepholes")
+        parts.extend(short for flag, short in GREFF_FLAGS.items() if getattr(self, flag))
         if self.cell_clip is not None:
             parts.append(f"cell clip {self.cell_clip:g}")
         if self.num_proj is not None:

@@ -13,6 +13,9 @@ For each step t (TensorFlow's ``LSTMCell.call``, with ``act`` the configured act
     m = o * act(new_c)
     new_h = clip(m @ proj_kernel, proj_clip)                     # only if num_proj; else new_h = m
 
+Greff et al.'s variants change one line each: NIG sets i = 1, NFG f = 1, NOG o = 1; NIAF drops
+``act`` from j, NOAF from ``act(new_c)``.
+
 Vectorised as Karpathy's batched LSTM keeps IFOG and IFOGf: every quantity goes into a
 preallocated, time-major buffer; each step is one matmul and about ten NumPy calls, none of them a
 Python loop over batch, units or gates. For large batches the input's share of every step is one
@@ -36,7 +39,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .activations import activation_function, scalar, sigmoid_of_negated
+from .activations import activation_function, negate, scalar, sigmoid_of_negated
 from .config import LSTMConfig
 from .params import LSTMParams, check_params
 from .trace import LSTMStateTuple, Trace
@@ -264,13 +267,20 @@ def _steps(
     time, batch, units = m_out.shape
     o_, f_, i_, j_ = (slice(k * units, (k + 1) * units) for k in range(4))
     dtype = gates.dtype
-    act = activation_function(cfg.activation)
+    act_j = activation_function(cfg.input_activation)
+    act_c = activation_function(cfg.output_activation)
     one = scalar(1.0, dtype)
     peep, coupled = cfg.use_peepholes, cfg.coupled
+    fixed_o, fixed_f = cfg.no_output_gate, cfg.no_forget_gate
+    # Gates fixed at 1 (Greff's NIG, NFG, NOG) are filled once here and left out of the loop's
+    # work where they sit at an end of the block below; f, in its middle, is refilled each step.
+    for gate, block in (("i", i_), ("f", f_), ("o", o_)):
+        if gate in cfg.fixed_gates:
+            gates[:, :, block] = one
     # The sigmoid gates activated together before the cell update: o, f, i; without o when it has a
-    # peephole (o reads new_c); without i when coupled (i = 1 - f).
-    first = f_.start if peep else 0
-    last = f_.stop if coupled else i_.stop
+    # peephole (o reads new_c) or is fixed; without i when coupled (i = 1 - f) or fixed.
+    first = f_.start if peep or fixed_o else 0
+    last = f_.stop if coupled or cfg.no_input_gate else i_.stop
     if peep:
         peep_fi = np.concatenate([p.w_f_diag, p.w_i_diag]).reshape(2, units)[: (last - first) // units]
         w_o = p.w_o_diag
@@ -286,13 +296,13 @@ def _steps(
     steps = zip(  # noqa: B905
         xh[:-1],
         gates_in,
-        gates_in[:, :, :last] if not peep else unused,  # signed inputs of the gates activated together
+        gates_in[:, :, first:last] if not peep else unused,  # signed inputs of the gates activated together
         gates_in[:, :, first:last].reshape(time, batch, -1, units) if peep else unused,
         gates_in[:, :, o_] if peep else unused,
         gates_in[:, :, j_],
-        gates[:, :, :last] if not peep else gates[:, :, first:last].reshape(time, batch, -1, units),
+        gates[:, :, first:last] if not peep else gates[:, :, first:last].reshape(time, batch, -1, units),
         gates[:, :, o_],
-        gates[:, :, f_] if coupled else unused,
+        gates[:, :, f_] if coupled or fixed_f else unused,
         gates[:, :, i_] if coupled else unused,
         gates[:, :, f_.start : i_.stop],  # (f, i), side by side
         cell_j[:-1],  # (c_prev, j)
@@ -323,17 +333,19 @@ def _steps(
             reciprocal(sig, out=sig)
         if coupled:
             subtract(one, f, out=i)
-        act(j_in, out=j)
+        elif fixed_f:
+            f.fill(one)
+        act_j(j_in, out=j)
 
         multiply(f_i, c_prev_j, out=products)  # (f * c_prev, i * j)
         add(product_c, product_j, out=c)
         if clip_c is not None:
             np.clip(c, *clip_c, out=c)
-        if peep:  # o reads the new cell state
+        if peep and not fixed_o:  # o reads the new cell state
             multiply(c, w_o, out=o)
             subtract(o_in, o, out=o)
             sigmoid_of_negated(o)
-        act(c, out=m)
+        act_c(c, out=m)
         multiply(o, m, out=m)  # m = o * act(new_c)
         if not project:
             h = m
@@ -384,7 +396,7 @@ def _trace(
     o_, f_, i_, j_ = (slice(k * units, (k + 1) * units) for k in range(4))
     gates_in, gates, cell_j, hidden = buffers["gates_in"], buffers["gates"], buffers["cell_j"], buffers["hidden"]
     # Undo the sign flip (and the folded forget bias): the trace shows TensorFlow's raw split.
-    np.negative(gates_in[:, :, : 3 * units], out=gates_in[:, :, : 3 * units])
+    negate(gates_in[:, :, : 3 * units], out=gates_in[:, :, : 3 * units])
     gates_in[:, :, f_] -= x.dtype.type(cfg.forget_bias)
 
     def batch_major(a: np.ndarray) -> np.ndarray:

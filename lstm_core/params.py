@@ -61,6 +61,28 @@ class LSTMParams:
         return int(sum(a.size for a in self.arrays().values()))
 
 
+def param_count(cfg: LSTMConfig) -> dict[str, int]:
+    """The parameters the cell ``cfg`` describes actually uses, by kind, and their total.
+
+    Counted as Greff et al. count them: a gate that is removed (NIG, NFG, NOG) or derived
+    (the coupled cell's ``i = 1 - f``) has no weights, no bias and no peephole, although the
+    fused kernel keeps all four blocks so that every variant runs on one weight set. A coupled
+    cell therefore has a quarter fewer gate weights than the basic one.
+    """
+    units = cfg.num_units
+    blocks = ["j"] + [gate for gate in ("i", "f", "o") if gate not in cfg.fixed_gates]
+    if cfg.coupled:
+        blocks.remove("i")
+    counts = {
+        "gate weights": len(blocks) * (cfg.input_size + cfg.h_depth) * units,
+        "biases": len(blocks) * units,
+        "peepholes": sum(units for gate in blocks if gate != "j") if cfg.use_peepholes else 0,
+        "projection": units * cfg.num_proj if cfg.num_proj is not None else 0,
+    }
+    counts["total"] = sum(counts.values())
+    return counts
+
+
 def expected_shapes(cfg: LSTMConfig) -> dict[str, tuple[int, ...] | None]:
     """The shape every field must have for ``cfg`` (None: must be absent or is ignored)."""
     units, depth = cfg.num_units, cfg.h_depth

@@ -2,7 +2,9 @@
 
 This is the seeds' hand-written LSTM (``Wi, Ui, bi`` for the input gate, and so on), in NumPy. It
 is deliberately slow and obvious: the tests check the fast, fused :func:`lstm_core.run` against it,
-and bench/core.py times it as the baseline. Basic cell only (no peepholes, clipping, projection).
+and bench/core.py times it as the baseline. :func:`naive_steps` covers every option of
+:class:`~lstm_core.LSTMConfig` (peepholes, coupled, clipping, projection, Greff's variants), one
+``if`` per option, written from the equations rather than from the fast code.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ import numpy as np
 from .config import LSTMConfig
 from .params import LSTMParams
 
+_ACT = {
+    "tanh": np.tanh,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "softsign": lambda x: x / (1.0 + np.abs(x)),
+    "identity": lambda x: x,
+}
+
 
 def split_weights(cfg: LSTMConfig, params: LSTMParams) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The fused kernel as the seeds' per-gate matrices: ``{gate: (W, U, b)}`` for i, j, f, o,
-    with ``W`` (input_size, num_units) reading x and ``U`` (num_units, num_units) reading h."""
+    with ``W`` (input_size, num_units) reading x and ``U`` (h_depth, num_units) reading h."""
     weights = {}
     for gate in ("i", "j", "f", "o"):
         block, bias = params.gate_block(gate)
@@ -27,22 +37,53 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def naive_lstm(cfg: LSTMConfig, params: LSTMParams, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Run the basic cell step by step; returns (h for every step (batch, time, units), final c)."""
-    if cfg.use_peepholes or cfg.coupled or cfg.num_proj or cfg.cell_clip is not None or cfg.activation != "tanh":
-        raise ValueError("naive_lstm covers the basic tanh cell only.")
+def naive_steps(cfg: LSTMConfig, params: LSTMParams, inputs: np.ndarray, initial_state=None) -> dict[str, np.ndarray]:
+    """Run any configured cell step by step; every quantity stacked as (batch, time, width)."""
     w = split_weights(cfg, params)
     batch, time, _ = inputs.shape
-    h = np.zeros((batch, cfg.num_units), inputs.dtype)
-    c = np.zeros((batch, cfg.num_units), inputs.dtype)
-    outputs = []
+    if initial_state is None:
+        c = np.zeros((batch, cfg.num_units), inputs.dtype)
+        h = np.zeros((batch, cfg.h_depth), inputs.dtype)
+    else:
+        c, h = (np.asarray(a, inputs.dtype) for a in initial_state)
+    act_j, act_c = _ACT[cfg.input_activation], _ACT[cfg.output_activation]
+    record: dict[str, list[np.ndarray]] = {name: [] for name in ("i", "j", "f", "o", "new_c", "m", "new_h")}
     for t in range(time):
         x = inputs[:, t]
-        input_gate = _sigmoid(x @ w["i"][0] + h @ w["i"][1] + w["i"][2])
-        forget_gate = _sigmoid(x @ w["f"][0] + h @ w["f"][1] + w["f"][2] + cfg.forget_bias)
-        output_gate = _sigmoid(x @ w["o"][0] + h @ w["o"][1] + w["o"][2])
-        new_input = np.tanh(x @ w["j"][0] + h @ w["j"][1] + w["j"][2])
+        # The four pre-activations, each from its own W, U, b (the seeds' per-gate form).
+        pre = {gate: x @ W + h @ U + b for gate, (W, U, b) in w.items()}
+        f_in = pre["f"] + cfg.forget_bias
+        i_in = pre["i"]
+        if cfg.use_peepholes:
+            f_in = f_in + params.w_f_diag * c
+            i_in = i_in + params.w_i_diag * c
+        forget_gate = np.ones_like(c) if cfg.no_forget_gate else _sigmoid(f_in)
+        if cfg.coupled:
+            input_gate = 1.0 - forget_gate
+        elif cfg.no_input_gate:
+            input_gate = np.ones_like(c)
+        else:
+            input_gate = _sigmoid(i_in)
+        new_input = act_j(pre["j"])
         c = forget_gate * c + input_gate * new_input
-        h = output_gate * np.tanh(c)
-        outputs.append(h)
-    return np.stack(outputs, axis=1), c
+        if cfg.cell_clip is not None:
+            c = np.clip(c, -cfg.cell_clip, cfg.cell_clip)
+        o_in = pre["o"]
+        if cfg.use_peepholes:
+            o_in = o_in + params.w_o_diag * c
+        output_gate = np.ones_like(c) if cfg.no_output_gate else _sigmoid(o_in)
+        m = output_gate * act_c(c)
+        h = m
+        if cfg.num_proj is not None:
+            h = m @ params.proj_kernel
+            if cfg.proj_clip is not None:
+                h = np.clip(h, -cfg.proj_clip, cfg.proj_clip)
+        for name, value in zip(record, (input_gate, new_input, forget_gate, output_gate, c, m, h), strict=True):
+            record[name].append(value)
+    return {name: np.stack(values, axis=1) for name, values in record.items()}
+
+
+def naive_lstm(cfg: LSTMConfig, params: LSTMParams, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run the cell step by step; returns (h for every step (batch, time, h_depth), final c)."""
+    steps = naive_steps(cfg, params, inputs)
+    return steps["new_h"], steps["new_c"][:, -1]

@@ -49,7 +49,8 @@ class Trace:
     i, j, f, o : ndarray, shape (batch, time, num_units)
         The values that multiply: ``i = sigmoid(i_pre [+ w_i_diag * c_prev])`` (``1 - f`` when
         coupled), ``j = act(j_pre)``, ``f = sigmoid(f_pre + forget_bias [+ w_f_diag * c_prev])``,
-        ``o = sigmoid(o_pre [+ w_o_diag * new_c])``.
+        ``o = sigmoid(o_pre [+ w_o_diag * new_c])``. Under Greff et al.'s NIG, NFG, NOG the
+        gate is 1; under NIAF ``j = j_pre``.
     i_pre, j_pre, f_pre, o_pre : ndarray, shape (batch, time, num_units)
         The raw split of ``gate_inputs = [x_t, h_prev] @ kernel + bias``, before the forget bias,
         the peepholes or any nonlinearity (what TensorFlow's code calls i, j, f, o). When
@@ -96,8 +97,8 @@ class Trace:
 
     @cached_property
     def c_act(self) -> np.ndarray:
-        """``act(new_c)``: the forward pass folds it into ``m`` instead of keeping a copy."""
-        return activation_function(self.config.activation)(self.new_c)
+        """``act(new_c)`` (``new_c`` itself under NOAF): the forward pass folds it into ``m``."""
+        return activation_function(self.config.output_activation)(self.new_c)
 
     @property
     def batch_size(self) -> int:
