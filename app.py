@@ -4,6 +4,8 @@ Draws the shared model controls (sidebar) once for every page, so switching page
 configuration and the link, then runs the chosen page.
 """
 
+import contextlib
+
 import streamlit as st
 
 st.set_page_config(
@@ -14,7 +16,7 @@ st.set_page_config(
     menu_items={"About": "An interactive explainer of TensorFlow's LSTM cell, gate by gate, step by step."},
 )
 
-from ui import controls, runs, urlstate  # noqa: E402  (after set_page_config)
+from ui import controls, runs, urlstate, views  # noqa: E402  (after set_page_config)
 
 controls.begin_run()
 urlstate.load_once()
@@ -25,9 +27,11 @@ page = st.navigation(
     [
         st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", default=True),
         st.Page("app_pages/step_through.py", title="Step through", icon=":material/skip_next:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
     ]
 )
-page.run()
+with contextlib.suppress(views.PageHalt):  # the page said why it stopped; notices and link follow
+    page.run()
 
 controls.show_notices(notices)
 urlstate.save(controls.rendered())

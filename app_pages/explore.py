@@ -19,8 +19,7 @@ st.markdown(
 
 model = runs.current_model()
 if model is None:
-    st.info("Nothing to show yet: fix the settings on the left.")
-    st.stop()
+    views.halt("Nothing to show yet: fix the settings on the left.")
 
 steps = model.sequence.values.shape[1]
 layers = len(model.traces)

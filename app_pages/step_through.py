@@ -44,8 +44,7 @@ if present:
 
 model = runs.current_model()
 if model is None:
-    st.info("Nothing to show yet: fix the settings on the left.")
-    st.stop()
+    views.halt("Nothing to show yet: fix the settings on the left.")
 
 steps = model.sequence.values.shape[1]
 view = st.columns([1, 1, 1])

@@ -43,3 +43,11 @@ def chart_spec(at, index: int = 0) -> dict:
 def chart_traces(at, index: int = 0) -> dict[str, dict]:
     """{trace name: {"z": array, "x": array, ...}} of the index-th chart, arrays decoded."""
     return decode_traces(chart_spec(at, index)["data"])
+
+
+def chart_by_key(at, key: str) -> dict:
+    """The Plotly figure of the chart whose widget key contains ``key``."""
+    for element in at.get("plotly_chart"):
+        if key in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart {key}")

@@ -134,41 +134,71 @@ def text(name: str, *, container=st, area: bool = True, **kwargs) -> str:
     return widget(p.label, key=name, **kwargs)
 
 
-def multiselect_units(name: str, units: int, *, container=st, default_count: int = 3) -> list[int]:
-    """Pick units to plot; kept in the URL as text like ``0,2,5`` (the schema's ``units``)."""
+def multiselect_list(
+    name: str,
+    options: list,
+    *,
+    default: list,
+    container=st,
+    format_func=str,
+    max_selections: int = 8,
+    **kwargs,
+) -> list:
+    """A multiselect kept in the URL as comma-separated text (e.g. ``0,2,5`` or ``basic,coupled``).
+
+    The list keeps the order the user picked; ``"none"`` in the URL means an empty choice, and
+    names that are not options are dropped with a notice.
+    """
     _register(name)
     widget_key = f"{name}_widget"
-    chosen = _parse_units(urlstate.value(name), units)
-    if chosen is None:
-        chosen = list(range(min(default_count, units)))
+    text = str(urlstate.value(name))
+    by_text = {str(option): option for option in options}
+    chosen: list = []
+    ignored: list[str] = []
+    if text != "none":
+        for part in (p.strip() for p in text.split(",")):
+            if part in by_text and by_text[part] not in chosen:
+                chosen.append(by_text[part])
+            elif part:
+                ignored.append(part)
+        chosen = chosen[:max_selections] or list(default)
+    if ignored:
+        shown = ", ".join(repr(p[:20]) for p in ignored[:5])
+        notice(
+            f"**{name}**: ignored {shown}; the choices are {', '.join(map(str, options[:12]))}"
+            + (", ..." if len(options) > 12 else "")
+            + ".",
+            "info",
+        )
+        urlstate.set_value(name, ",".join(str(option) for option in chosen) or "none")
     if widget_key not in st.session_state or st.session_state[widget_key] != chosen:
         st.session_state[widget_key] = chosen
-    picked = container.multiselect(
+    return container.multiselect(
         SCHEMA[name].label,
-        list(range(units)),
+        options,
         key=widget_key,
-        format_func=lambda u: f"unit {u}",
-        max_selections=8,
-        on_change=_copy_units,
+        format_func=format_func,
+        max_selections=max_selections,
+        on_change=_copy_list,
         args=(name, widget_key),
+        **kwargs,
+    )
+
+
+def multiselect_units(name: str, units: int, *, container=st, default_count: int = 3) -> list[int]:
+    """Pick units to plot; kept in the URL as text like ``0,2,5`` (the schema's ``units``)."""
+    picked = multiselect_list(
+        name,
+        list(range(units)),
+        default=list(range(min(default_count, units))),
+        container=container,
+        format_func=lambda u: f"unit {u}",
     )
     return sorted(picked)
 
 
-def _copy_units(name: str, widget_key: str) -> None:
-    st.session_state[name] = ",".join(str(u) for u in sorted(st.session_state[widget_key])) or "none"
-
-
-def _parse_units(text: str, units: int) -> list[int] | None:
-    """``"0,2,5"`` -> [0, 2, 5] within range; ``""`` -> None (use the default); ``"none"`` -> []."""
-    if text == "none":
-        return []
-    picked = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if part.isdigit() and int(part) < units and int(part) not in picked:
-            picked.append(int(part))
-    return picked[:8] or None
+def _copy_list(name: str, widget_key: str) -> None:
+    st.session_state[name] = ",".join(str(option) for option in st.session_state[widget_key]) or "none"
 
 
 def model_controls() -> ModelSpec:

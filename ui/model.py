@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, Trace, init_params, run_stack
+from lstm_core.params import PEEPHOLE_FIELDS
 from lstm_core.sequences import InputSpec, Sequence, make_inputs
 
 
@@ -31,6 +32,8 @@ class ModelSpec:
     weight_scale: float = 1.0
     init_state: str = "zeros"  # or "random"
     inputs: InputSpec = field(default_factory=InputSpec)
+    greff: tuple[str, ...] = ()  # Greff et al.'s switches that are on (names of lstm_core.GREFF_FLAGS)
+    peephole_scale: float = 1.0  # the peephole weights' strength, on top of weight_scale
 
     def key(self) -> str:
         """A canonical JSON text of the spec: the cache key (a few hundred bytes, never arrays)."""
@@ -40,6 +43,7 @@ class ModelSpec:
     def from_key(cls, key: str) -> ModelSpec:
         data = json.loads(key)
         data["units"] = tuple(data["units"])
+        data["greff"] = tuple(data.get("greff", ()))
         data["inputs"] = InputSpec(**data["inputs"])
         return cls(**data)
 
@@ -56,6 +60,7 @@ class ModelSpec:
                 coupled=self.coupled,
                 cell_clip=self.cell_clip or None,
                 num_proj=self.num_proj or None,
+                **dict.fromkeys(self.greff, True),
             )
             configs.append(cfg)
             input_size = cfg.h_depth
@@ -66,8 +71,15 @@ class ModelSpec:
 
 
 def layer_params(spec: ModelSpec, configs: list[LSTMConfig]) -> list[LSTMParams]:
-    """Seeded Glorot weights (layer k uses seed + k), times the weight scale."""
-    return [init_params(cfg, seed=spec.seed + k).scaled(spec.weight_scale) for k, cfg in enumerate(configs)]
+    """Seeded Glorot weights (layer k uses seed + k), times the weight scale; the peepholes also
+    times ``peephole_scale``. Variants of one spec share their kernel (see ``init_params``)."""
+    out = []
+    for k, cfg in enumerate(configs):
+        params = init_params(cfg, seed=spec.seed + k).scaled(spec.weight_scale)
+        if cfg.use_peepholes and spec.peephole_scale != 1.0:
+            params = replace(params, **{name: getattr(params, name) * spec.peephole_scale for name in PEEPHOLE_FIELDS})
+        out.append(params)
+    return out
 
 
 def initial_states(spec: ModelSpec, configs: list[LSTMConfig], batch: int) -> list[LSTMStateTuple] | None:

@@ -15,7 +15,7 @@ _LAST_MODEL_KEY = "_last_model_key"
 _KEY_TEXT_MAX = 2000
 
 
-@st.cache_data(max_entries=24, show_spinner="Running the LSTM...")
+@st.cache_data(max_entries=48, show_spinner="Running the LSTM...")
 def _run_cached(key: str, _spec: ModelSpec) -> Model:
     # ``key`` is the cache key; ``_spec`` (not hashed) is what it stands for.
     return run_model(_spec)
@@ -32,6 +32,16 @@ def cache_key(spec: ModelSpec) -> str:
         values = make_inputs(spec.inputs).values
         spec = spec.with_inputs(custom=f"sha256:{digest(values)}")
     return spec.key()
+
+
+def model_for(spec: ModelSpec) -> Model:
+    """The (cached) run of any spec, e.g. a variant of the current one; ValueError if it cannot run."""
+    return _run_cached(cache_key(spec), spec)
+
+
+def current_spec() -> ModelSpec:
+    """The spec the shared controls describe in this run."""
+    return st.session_state[_SPEC]
 
 
 def current_model() -> Model | None:

@@ -158,6 +158,11 @@ SCHEMA: dict[str, Param] = {
         # The Step-through page's view.
         _int("unit", 0, 0, MAX_APP_UNITS - 1, "Unit", shared=False),
         Param("present", "bool", False, "Presenter mode", shared=False),
+        # The Compare page's view.
+        Param("variants", "text", "basic,peephole,coupled", "Variants", max_chars=200, shared=False),
+        Param("peep_all", "bool", False, "Peepholes everywhere", shared=False),
+        _float("peep_scale", 1.0, 0.0, 5.0, 0.1, "Peephole strength", shared=False),
+        Param("fb01", "bool", False, "forget_bias 0 vs 1", shared=False),
     ]
 }
 

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
+import streamlit as st
+
 from ui import controls
 from ui.model import Model
+
+
+class PageHalt(Exception):
+    """Raised by :func:`halt`; app.py catches it, so the notices and the link are still written."""
+
+
+def halt(message: str) -> NoReturn:
+    """Say why the page stops here, and stop it. Unlike ``st.stop()``, app.py's code after the
+    page still runs: the notices that explain the problem and the URL are not lost."""
+    st.info(message)
+    raise PageHalt
 
 
 def choose_sequence_and_layer(model: Model, seq_area, layer_area) -> tuple[int, int]:

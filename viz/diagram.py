@@ -9,7 +9,7 @@ the heatmaps' scales (gates: cividis on [0, 1]; j, c, h: red-blue around 0) and 
 
 from __future__ import annotations
 
-from plotly.colors import get_colorscale, sample_colorscale
+from plotly.colors import sample_colorscale
 
 from .figure import figure
 from .stepview import StepValues
@@ -17,13 +17,12 @@ from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
 
 EDGE = "#444444"
 PEEP = "#7a4fb3"
-_SCALES = {name: get_colorscale(name) for name in (GATE_SCALE, SIGNED_SCALE)}
 
 
-def value_color(value: float, scale: str, low: float, high: float) -> str:
+def value_color(value: float, scale: list, low: float, high: float) -> str:
     """The colour a heatmap would give ``value`` on ``scale`` over [low, high] (clipped)."""
     position = 0.5 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
-    return sample_colorscale(_SCALES[scale], [position])[0]
+    return sample_colorscale(scale, [position])[0]
 
 
 def text_color(fill: str) -> str:

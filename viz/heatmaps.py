@@ -62,7 +62,7 @@ class TimeAxis:
         return f"each column is the mean of {self.factor} steps ({self.steps:,} steps in {self.columns} columns)"
 
 
-def _row_heights(rows: list[int]) -> list[float]:
+def row_heights(rows: list[int]) -> list[float]:
     # A row's height grows with its number of units, within limits, so 2 and 256 units both read.
     return [float(np.clip(24 + 14 * n if n <= 8 else 60 + 4 * n, 60, 220)) for n in rows]
 
@@ -95,7 +95,7 @@ def trace_heatmaps(
 
     axis = TimeAxis.fit(steps, max(a.shape[1] for _, a, _ in rows), budget)
     x = axis.x()
-    heights = _row_heights([a.shape[1] for _, a, _ in rows])
+    heights = row_heights([a.shape[1] for _, a, _ in rows])
     gap = 28.0
     total = sum(heights) + gap * (len(rows) - 1)
     traces, layout, annotations = [], {}, []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lstm_core import LSTMStateTuple, Trace
+from lstm_core import GREFF_FLAGS, LSTMStateTuple, Trace
 
 
 def step_table(trace: Trace, batch: int, step: int) -> pd.DataFrame:
@@ -62,4 +62,8 @@ def cell_signature(cfg) -> str:
     args.append(f"forget_bias={cfg.forget_bias}")
     if cfg.activation != "tanh":
         args.append(f"activation={'tf.identity' if cfg.activation == 'identity' else 'tf.nn.' + cfg.activation}")
-    return f"{name}({', '.join(args)})"
+    call = f"{name}({', '.join(args)})"
+    greff = [short for flag, short in GREFF_FLAGS.items() if getattr(cfg, flag)]
+    if greff:  # not a TensorFlow cell: say which of Greff et al.'s changes it carries
+        call += f" with Greff et al.'s {' + '.join(greff)}"
+    return call

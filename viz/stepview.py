@@ -90,9 +90,9 @@ class Equation:
     value: float  # the value it ends with (the trace's)
 
 
-def _act(cfg, inner: str) -> str:
-    name = ACT_LATEX[cfg.activation]
-    return f"{name}\\left({inner}\\right)" if name else f"\\left({inner}\\right)"
+def _act(name: str, inner: str) -> str:
+    latex = ACT_LATEX[name]
+    return f"{latex}\\left({inner}\\right)" if latex else inner
 
 
 def equations(cfg, v: StepValues) -> list[Equation]:
@@ -101,17 +101,22 @@ def equations(cfg, v: StepValues) -> list[Equation]:
     s = r"\sigma"
     peep = cfg.use_peepholes
     fb = cfg.forget_bias
+    act_j, act_c = cfg.input_activation, cfg.output_activation
 
     # The forget gate first: the coupled cell's input gate is defined from it.
-    f_sym = r"f_t = \sigma\left(f_{pre} + b_{forget}" + (r" + w_f \odot c_{t-1}" if peep else "") + r"\right)"
-    f_inner = f"{term(v.f_pre)} + {term(fb)}" + (f" + {term(v.w_f)} \\times {term(v.c_prev)}" if peep else "")
-    f_sum = v.f_pre + fb + (v.w_f * v.c_prev if peep else 0.0)
-    out.append(
-        Equation("f", f_sym, f"f_t = {s}\\left({f_inner}\\right) = {s}\\left({num(f_sum)}\\right) = {num(v.f)}", v.f)
-    )
+    if cfg.no_forget_gate:
+        out.append(Equation("f", "f_t = 1", "f_t = 1", v.f))
+    else:
+        f_sym = r"f_t = \sigma\left(f_{pre} + b_{forget}" + (r" + w_f \odot c_{t-1}" if peep else "") + r"\right)"
+        f_inner = f"{term(v.f_pre)} + {term(fb)}" + (f" + {term(v.w_f)} \\times {term(v.c_prev)}" if peep else "")
+        f_sum = v.f_pre + fb + (v.w_f * v.c_prev if peep else 0.0)
+        f_num = f"f_t = {s}\\left({f_inner}\\right) = {s}\\left({num(f_sum)}\\right) = {num(v.f)}"
+        out.append(Equation("f", f_sym, f_num, v.f))
 
     if cfg.coupled:
         out.append(Equation("i", r"i_t = 1 - f_t", f"i_t = 1 - {term(v.f)} = {num(v.i)}", v.i))
+    elif cfg.no_input_gate:
+        out.append(Equation("i", "i_t = 1", "i_t = 1", v.i))
     else:
         i_sym = r"i_t = \sigma\left(i_{pre}" + (r" + w_i \odot c_{t-1}" if peep else "") + r"\right)"
         i_inner = (term(v.i_pre) + f" + {term(v.w_i)} \\times {term(v.c_prev)}") if peep else num(v.i_pre)
@@ -119,7 +124,8 @@ def equations(cfg, v: StepValues) -> list[Equation]:
         numeric = f"i_t = {s}\\left({i_inner}\\right)" + (f" = {s}\\left({num(i_sum)}\\right)" if peep else "")
         out.append(Equation("i", i_sym, f"{numeric} = {num(v.i)}", v.i))
 
-    out.append(Equation("j", "j_t = " + _act(cfg, "j_{pre}"), f"j_t = {_act(cfg, num(v.j_pre))} = {num(v.j)}", v.j))
+    j_num = f"j_t = {_act(act_j, num(v.j_pre))} = {num(v.j)}" if ACT_LATEX[act_j] else f"j_t = {num(v.j)}"
+    out.append(Equation("j", "j_t = " + _act(act_j, "j_{pre}"), j_num, v.j))
 
     raw_c = v.f * v.c_prev + v.i * v.j
     c_sym = r"c_t = f_t \odot c_{t-1} + i_t \odot j_t"
@@ -133,20 +139,22 @@ def equations(cfg, v: StepValues) -> list[Equation]:
         )
     out.append(Equation("new_c", c_sym, f"{c_num} = {num(v.new_c)}", v.new_c))
 
-    o_sym = r"o_t = \sigma\left(o_{pre}" + (r" + w_o \odot c_t" if peep else "") + r"\right)"
-    o_inner = (term(v.o_pre) + f" + {term(v.w_o)} \\times {term(v.new_c)}") if peep else num(v.o_pre)
-    o_sum = v.o_pre + (v.w_o * v.new_c if peep else 0.0)
-    o_num = f"o_t = {s}\\left({o_inner}\\right)" + (f" = {s}\\left({num(o_sum)}\\right)" if peep else "")
-    out.append(Equation("o", o_sym, f"{o_num} = {num(v.o)}", v.o))
-
-    if cfg.num_proj is None:
-        h_sym = r"h_t = o_t \odot " + _act(cfg, "c_t")
-        h_num = f"h_t = {term(v.o)} \\times {_act(cfg, num(v.new_c))} = {term(v.o)} \\times {term(v.c_act)}"
-        out.append(Equation("new_h", h_sym, f"{h_num} = {num(v.m)}", v.m))
+    if cfg.no_output_gate:
+        out.append(Equation("o", "o_t = 1", "o_t = 1", v.o))
     else:
-        m_sym = r"m_t = o_t \odot " + _act(cfg, "c_t")
-        m_num = f"m_t = {term(v.o)} \\times {_act(cfg, num(v.new_c))} = {term(v.o)} \\times {term(v.c_act)}"
-        out.append(Equation("m", m_sym, f"{m_num} = {num(v.m)}", v.m))
+        o_sym = r"o_t = \sigma\left(o_{pre}" + (r" + w_o \odot c_t" if peep else "") + r"\right)"
+        o_inner = (term(v.o_pre) + f" + {term(v.w_o)} \\times {term(v.new_c)}") if peep else num(v.o_pre)
+        o_sum = v.o_pre + (v.w_o * v.new_c if peep else 0.0)
+        o_num = f"o_t = {s}\\left({o_inner}\\right)" + (f" = {s}\\left({num(o_sum)}\\right)" if peep else "")
+        out.append(Equation("o", o_sym, f"{o_num} = {num(v.o)}", v.o))
+
+    out_name, out_symbol = ("new_h", "h") if cfg.num_proj is None else ("m", "m")
+    m_sym = f"{out_symbol}_t = o_t \\odot " + _act(act_c, "c_t")
+    m_num = f"{out_symbol}_t = {term(v.o)} \\times " + (
+        f"{_act(act_c, num(v.new_c))} = {term(v.o)} \\times {term(v.c_act)}" if ACT_LATEX[act_c] else term(v.new_c)
+    )
+    out.append(Equation(out_name, m_sym, f"{m_num} = {num(v.m)}", v.m))
+    if cfg.num_proj is not None:
         h_sym = r"h_t = m_t\, W_{proj}" + (
             rf" \text{{, clipped to }} \pm {cfg.proj_clip:g}" if cfg.proj_clip is not None else ""
         )

@@ -7,11 +7,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from plotly.colors import get_colorscale
 
 #: Colour-blind-safe scales: cividis for the sigmoid gates on [0, 1], a diverging red-blue for
-#: signed values (blue negative, white zero, red positive).
-GATE_SCALE = "Cividis"
-SIGNED_SCALE = "RdBu_r"
+#: signed values (blue negative, white zero, red positive). Spelled out as [position, colour]
+#: lists: the figures skip Plotly's validation, which is what turns a name such as "RdBu_r"
+#: into colours (Plotly.js itself knows no "_r" names, and draws its own, grey-centred "RdBu").
+GATE_SCALE: list = get_colorscale("Cividis")
+SIGNED_SCALE: list = get_colorscale("RdBu_r")
 FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
 #: Colours of the four gates and the state, used for lines and bars (Okabe-Ito, colour-blind safe).
 COLORS = {

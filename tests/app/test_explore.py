@@ -203,3 +203,13 @@ def test_overflowing_configuration_reports_and_keeps_the_last_run() -> None:
     assert not at.exception
     if "overflowed" in notices(at):  # identity with large weights can blow up; then it says so
         assert "cell_clip" in notices(at)
+
+
+def test_a_link_that_cannot_run_says_why_instead_of_a_blank_page() -> None:
+    """The first run overflows, so there is no earlier run to fall back on: the page stops, and
+    the notice saying why (written after the page) must still appear."""
+    at = app({"activation": "identity", "forget_bias": "5", "weight_scale": "5", "steps": "2000"})
+    assert not at.exception
+    shown = notices(at)
+    assert "cannot be run" in shown and "overflowed at step 909" in shown
+    assert "Nothing to show yet" in shown

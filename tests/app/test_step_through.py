@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers import chart_by_key as chart
 from lstm_core.sequences import InputSpec
 from ui.model import ModelSpec, run_model
 from viz.player import frame_steps
@@ -41,13 +41,6 @@ def equation_values(at: AppTest) -> dict[str, float]:
         if re.fullmatch(r"-?\d+\.\d+", last):
             out[symbol] = float(last)
     return out
-
-
-def chart(at: AppTest, key: str) -> dict:
-    for element in at.get("plotly_chart"):
-        if key in element.proto.id:
-            return json.loads(element.proto.spec)
-    raise AssertionError(f"no chart {key}")
 
 
 def diagram_text(at: AppTest) -> str:

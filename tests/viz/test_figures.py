@@ -70,3 +70,34 @@ def test_diagram_and_player_are_valid_for_every_variant(options: dict) -> None:
     spec = validated(step_player(trace, 0, 1, start=4))
     assert len(spec["frames"]) == 9
     assert spec["layout"]["sliders"][0]["active"] == 4
+
+
+def colorscales(node) -> list:
+    """Every "colorscale" value anywhere in a figure spec (but its theme template)."""
+    if isinstance(node, dict):
+        found = [value for key, value in node.items() if key == "colorscale"]
+        return found + [scale for key, value in node.items() if key != "template" for scale in colorscales(value)]
+    if isinstance(node, list):
+        return [scale for value in node for scale in colorscales(value)]
+    return []
+
+
+def test_compare_figures_are_valid_and_spell_out_their_colour_scales() -> None:
+    """Plotly.js has no "RdBu_r" and its own "RdBu" is grey in the middle: the figures, which skip
+    the Python-side validation that would translate names, must carry explicit scales. (The
+    first of several colour axes once kept its name and drew a grey-centred scale.)"""
+    from viz.compare import Column, difference_heatmaps, value_heatmaps
+
+    runs = []
+    for options in ({}, {"no_forget_gate": True}, {"no_output_activation": True}):
+        cfg = LSTMConfig(input_size=2, num_units=3, **options)
+        runs.append(run(cfg, init_params(cfg, seed=2), np.random.default_rng(3).normal(size=(1, 9, 2))))
+    columns = [Column("basic", "basic", runs[0]), Column("NFG", "NFG", runs[1], 0), Column("NOAF", "NOAF", runs[2], 0)]
+    for fig in (value_heatmaps(columns), difference_heatmaps(columns), trace_heatmaps(runs[0])):
+        spec = validated(fig)
+        scales = colorscales(spec)
+        assert scales and all(isinstance(scale, list | tuple) for scale in scales)
+    layout = validated(difference_heatmaps(columns))["layout"]
+    assert layout["coloraxis"]["colorscale"][5][1] == "rgb(247,247,247)"  # white at zero
+    nfg_minus_basic = decode_traces(validated(difference_heatmaps(columns))["data"])["f · NFG − basic"]["z"]
+    np.testing.assert_array_equal(nfg_minus_basic, (1 - runs[0].f[0]).T.astype(np.float32))

@@ -1,0 +1,170 @@
+"""Compare: the same inputs and the same weights through two to four variants of the cell."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from ui import controls, runs, views
+from viz.compare import (
+    DEFAULT_VARIANTS,
+    MAX_VARIANTS,
+    VARIANTS,
+    Column,
+    difference_heatmaps,
+    differences_alt,
+    heatmaps_alt,
+    highlight,
+    summary_table,
+    value_heatmaps,
+    variant_changes,
+    what_to_notice,
+)
+from viz.stepview import equations, step_values
+
+st.title("Compare: what does each connection change?")
+st.markdown(
+    "The same input and the **same weights** go through each variant; only the one connection that "
+    "defines the variant differs. The first variant you choose is the **reference**: the second chart "
+    "shows every other variant minus it, so what a connection changes is what lights up."
+)
+
+base = runs.current_model()
+if base is None:
+    views.halt("Nothing to show yet: fix the settings on the left.")
+spec = runs.current_spec()
+
+pick = st.columns([3, 1.3, 1.3])
+chosen = controls.multiselect_list(
+    "variants",
+    list(VARIANTS),
+    default=list(DEFAULT_VARIANTS),
+    container=pick[0],
+    format_func=lambda key: VARIANTS[key].label,
+    max_selections=MAX_VARIANTS,
+    help="Two to four. basic, peephole and coupled are TensorFlow's cells; NIG, NFG, NOG, NIAF and NOAF "
+    "are Greff et al.'s one-change variants (LSTM: A Search Space Odyssey, 2017).",
+)
+with pick[1]:
+    fb01 = controls.toggle(
+        "fb01",
+        help="Run every chosen variant at forget_bias 0 and at 1 (the sidebar's value is not used); "
+        "the differences are then 1 minus 0 for each variant.",
+    )
+    peep_all = controls.toggle(
+        "peep_all",
+        help="Greff et al. start from a cell with peepholes and change one thing; turn this on to do the same.",
+    )
+any_peepholes = peep_all or any(VARIANTS[key].changes["peepholes"] for key in chosen)
+peep_scale = spec.peephole_scale
+if any_peepholes:
+    peep_scale = controls.slider(
+        "peep_scale",
+        container=pick[2],
+        help="Multiplies the peephole weights (seeded Glorot-uniform, from the weight seed). 0 turns them off.",
+    )
+else:
+    pick[2].caption("Peephole strength: no chosen variant has peepholes.")
+
+if len(chosen) < 2:
+    views.halt("Choose at least two variants to compare.")
+
+# The runs: every variant on the sidebar's inputs, weights and state; at forget_bias 0 and 1 if asked.
+forget_biases = [0.0, 1.0] if fb01 else [spec.forget_bias]
+ran = []  # (variant key, column title, Model)
+for key in chosen:
+    for fb in forget_biases:
+        variant_spec = replace(spec, forget_bias=fb, peephole_scale=peep_scale, **variant_changes(key, peep_all))
+        try:
+            model = runs.model_for(variant_spec)
+        except ValueError as error:
+            controls.notice(f"**{VARIANTS[key].label}** cannot run with these settings: {error}", "error")
+            continue
+        label = VARIANTS[key].label + (f", forget_bias {fb:g}" if fb01 else "")
+        ran.append((key, label, model))
+if len(ran) < 2:
+    views.halt("Fewer than two variants could run; change the settings on the left.")
+
+view = st.columns([1, 1, 1.2])
+seq, layer = views.choose_sequence_and_layer(base, view[0], view[1])
+columns: list[Column] = []
+for k, (key, label, model) in enumerate(ran):
+    # Against the first variant; with fb01, each variant at 1 against itself at 0 (when both ran).
+    same_variant_before = k > 0 and ran[k - 1][0] == key
+    ref = (k - 1 if same_variant_before else None) if fb01 else (0 if k else None)
+    columns.append(Column(key, label, model.traces[layer - 1], ref))
+step_labels = base.sequence.step_labels
+steps = base.sequence.values.shape[1]
+
+notes = []
+if fb01:
+    notes.append("Each variant at forget_bias 0 and 1; the sidebar's forget_bias is not used here.")
+notes.append(
+    "Each variant sets its own peepholes and coupling, so the sidebar's two switches are not used here"
+    + (", and every variant has peepholes (basic and peephole are then the same cell)." if peep_all else ".")
+)
+if spec.cell_clip or spec.num_proj:
+    notes.append("The sidebar's cell_clip and num_proj apply to every variant.")
+st.caption(" ".join(notes) + f" {steps} steps, layer {layer}.")
+
+st.subheader("Every gate of every variant")
+st.caption(
+    "A column per variant, a row per quantity. Each row has **one** colour scale for all its columns, "
+    "so the same colour means the same value: gates from 0 (dark) to 1 (yellow), signed values from "
+    "blue (negative) to red (positive)."
+)
+st.plotly_chart(
+    value_heatmaps(columns, seq, step_labels),
+    key="compare_values",
+    alt=heatmaps_alt(columns, seq),
+    config={"displaylogo": False},
+)
+
+reference_words = (
+    "each variant at forget_bias 1 minus itself at 0" if fb01 else f"each variant minus {columns[0].label}"
+)
+st.subheader("What changes: " + reference_words)
+st.caption(
+    "Red: larger than the reference, blue: smaller, white: the same. Each row's scale is symmetric and "
+    "fitted to its largest difference (written on the left), so small differences are visible too."
+)
+st.plotly_chart(
+    difference_heatmaps(columns, seq, step_labels),
+    key="compare_differences",
+    alt=differences_alt(columns, seq),
+    config={"displaylogo": False},
+)
+
+st.subheader("In numbers")
+st.caption(
+    "Parameters count only the weights a variant uses (the coupled cell has no input-gate block). "
+    "c₀ kept: the product of f over all steps, averaged over units, i.e. how much of the initial cell "
+    "state is still in c at the end."
+)
+st.dataframe(summary_table(columns, seq), width="stretch")
+
+st.subheader("What to notice")
+per_row = min(len(columns), 4)
+for start in range(0, len(columns), per_row):
+    cells = st.columns(per_row)
+    for cell, column in zip(cells, columns[start : start + per_row], strict=False):
+        with cell.container(border=True):
+            variant = VARIANTS[column.key]
+            st.markdown(f"**{column.label}**  \n*{variant.summary}* ({variant.source})")
+            reference = columns[column.ref] if column.ref is not None else None
+            st.markdown(what_to_notice(column, reference, seq))
+
+st.subheader("The equations side by side")
+st.caption(
+    "Against the reference: what a variant adds is in orange, what it removes is struck through. "
+    "b_forget is forget_bias; w_i, w_f, w_o are the peephole weights."
+)
+ordered = [c for c in columns if not fb01 or c.ref is None]  # forget_bias does not change the equations
+eq_cols = st.columns(len(ordered))
+first = ordered[0].trace
+reference_lines = {eq.name: eq.symbolic for eq in equations(first.config, step_values(first, seq, 0, 0))}
+for cell, column in zip(eq_cols, ordered, strict=True):
+    cfg = column.trace.config
+    cell.markdown(f"**{VARIANTS[column.key].label}**")
+    for eq in equations(cfg, step_values(column.trace, seq, 0, 0)):
+        theirs = None if column is ordered[0] else reference_lines.get(eq.name)
+        cell.latex(highlight(eq.symbolic, theirs))

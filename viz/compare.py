@@ -1,0 +1,511 @@
+"""Variants side by side: the same inputs and weights through each cell, and what changes.
+
+The variants are TensorFlow's three cells (basic, peephole, coupled) and Greff et al.'s one-change
+variants (LSTM: A Search Space Odyssey, 2017). Everything here is plain NumPy, pandas and Plotly
+dicts: the page lays them out, the tests check the numbers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from lstm_core import Trace, param_count
+
+from .figure import figure, step_ticks, typed
+from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
+from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, QUANTITIES, SIGNED_SCALE, fmt, nice_bound
+
+#: The quantities compared, one row of heatmaps each.
+ROWS: tuple[str, ...] = ("i", "j", "f", "o", "new_c", "new_h")
+#: Cells per comparison figure (all panels together) above which time is averaged over bins.
+FIGURE_BUDGET = 3 * CELL_BUDGET
+HIGHLIGHT = "#D55E00"
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str
+    label: str
+    changes: dict = field(hash=False)  # ModelSpec fields: peepholes, coupled, greff
+    summary: str  # what it changes, in one line
+    source: str  # where it comes from
+
+
+VARIANTS: dict[str, Variant] = {
+    v.key: v
+    for v in [
+        Variant(
+            "basic",
+            "basic",
+            {"peepholes": False, "coupled": False, "greff": ()},
+            "BasicLSTMCell: no peepholes.",
+            "TensorFlow; Greff et al.'s NP (no peepholes)",
+        ),
+        Variant(
+            "peephole",
+            "peephole",
+            {"peepholes": True, "coupled": False, "greff": ()},
+            "c_{t-1} feeds i and f, c_t feeds o, through diagonal weights.",
+            "TensorFlow LSTMCell(use_peepholes=True); Greff et al.'s vanilla (V)",
+        ),
+        Variant(
+            "coupled",
+            "coupled (CIFG)",
+            {"peepholes": False, "coupled": True, "greff": ()},
+            "i = 1 − f: the cell writes exactly as much as it forgets.",
+            "TensorFlow CoupledInputForgetGateLSTMCell; Greff et al.'s CIFG",
+        ),
+        Variant(
+            "NIG",
+            "no input gate (NIG)",
+            {"peepholes": False, "coupled": False, "greff": ("no_input_gate",)},
+            "i = 1: all of j is written every step.",
+            "Greff et al.'s NIG",
+        ),
+        Variant(
+            "NFG",
+            "no forget gate (NFG)",
+            {"peepholes": False, "coupled": False, "greff": ("no_forget_gate",)},
+            "f = 1: nothing is ever forgotten.",
+            "Greff et al.'s NFG (the original 1997 LSTM had no forget gate)",
+        ),
+        Variant(
+            "NOG",
+            "no output gate (NOG)",
+            {"peepholes": False, "coupled": False, "greff": ("no_output_gate",)},
+            "o = 1: all of act(c) is let out.",
+            "Greff et al.'s NOG",
+        ),
+        Variant(
+            "NIAF",
+            "no input activation (NIAF)",
+            {"peepholes": False, "coupled": False, "greff": ("no_input_activation",)},
+            "j = j_pre: the new input is not squashed.",
+            "Greff et al.'s NIAF",
+        ),
+        Variant(
+            "NOAF",
+            "no output activation (NOAF)",
+            {"peepholes": False, "coupled": False, "greff": ("no_output_activation",)},
+            "h = o ⊙ c: the cell state is not squashed before the output gate.",
+            "Greff et al.'s NOAF",
+        ),
+    ]
+}
+DEFAULT_VARIANTS = ("basic", "peephole", "coupled")
+MAX_VARIANTS = 4
+
+
+def variant_changes(key: str, peepholes_everywhere: bool = False) -> dict:
+    """The ModelSpec changes that make ``key``; with ``peepholes_everywhere`` every variant has
+    peepholes (Greff et al.'s setting, where each variant is one change from the vanilla cell)."""
+    changes = dict(VARIANTS[key].changes)
+    if peepholes_everywhere:
+        changes["peepholes"] = True
+    return changes
+
+
+@dataclass(frozen=True)
+class Column:
+    """One run shown in the comparison: a variant, possibly at a forget_bias of its own."""
+
+    key: str  # the variant's key
+    label: str  # the column title
+    trace: Trace
+    ref: int | None = None  # the column its differences are taken against
+
+
+# ----------------------------------------------------------------------------- heatmaps
+
+
+@dataclass(frozen=True)
+class _Row:
+    name: str  # a Trace quantity
+    label: str  # the row's title (left of the panels)
+    values: list[np.ndarray]  # per panel, (steps, units)
+    zrange: tuple[float, float]
+    scale: str
+    symbol: str
+
+
+def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> tuple[float, float]:
+    """One colour range for a row of panels: fixed where every variant bounds the quantity."""
+    fixed = QUANTITIES[name].zrange
+    if name in ("i", "f", "o"):
+        return fixed
+    if name == "j":
+        bounded = all(c.trace.config.input_activation in BOUNDED_ACTIVATIONS for c in columns)
+    elif name == "new_h":
+        bounded = all(
+            c.trace.config.output_activation in BOUNDED_ACTIVATIONS and c.trace.config.num_proj is None for c in columns
+        )
+    else:
+        bounded = False
+    if bounded:
+        return fixed
+    peak = max(float(np.max(np.abs(v))) for v in values)
+    bound = nice_bound(peak) if peak > 0 else 1.0
+    return (-bound, bound)
+
+
+def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: str) -> go.Figure:
+    """Panels of heatmaps: a row per quantity (one shared colour axis each), a column per run."""
+    ncols = len(titles)
+    units_per_row = [v[0].shape[1] for v in (r.values for r in rows)]
+    axis = TimeAxis.fit(steps, max(units_per_row), FIGURE_BUDGET // (len(rows) * ncols))
+    x = axis.x()
+    heights = row_heights(units_per_row)
+    gap, top_margin = 26.0, 54.0 if any(", forget_bias" in t for t in titles) else 34.0
+    total = sum(heights) + gap * (len(rows) - 1) + top_margin
+    col_gap = 0.025 if ncols > 1 else 0.0
+    width = (1 - col_gap * (ncols - 1)) / ncols
+    traces, layout, annotations = [], {}, []
+    top = 1.0 - top_margin / total
+    for c, text in enumerate(titles):
+        annotations.append(
+            {
+                "text": "<b>" + text.replace(", forget_bias", "<br>forget_bias") + "</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": c * (width + col_gap) + width / 2,
+                "y": 1.0,
+                "xanchor": "center",
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": 14},
+            }
+        )
+    step_word = "step" if axis.factor == 1 else "steps around"
+    for r, (row, height) in enumerate(zip(rows, heights, strict=True)):
+        bottom = top - height / total
+        coloraxis = "coloraxis" if r == 0 else f"coloraxis{r + 1}"
+        zmin, zmax = row.zrange
+        layout[coloraxis] = {
+            "colorscale": row.scale,
+            "cmin": zmin,
+            "cmax": zmax,
+            "colorbar": {
+                "len": (height / total) * 0.92,
+                "y": (top + bottom) / 2,
+                "yanchor": "middle",
+                "thickness": 12,
+                "x": 1.005,
+                "tickfont": {"size": 11},
+                "outlinewidth": 0,
+                "tickmode": "array",
+                "tickvals": [zmin, (zmin + zmax) / 2, zmax],
+                "ticktext": [fmt(zmin, 2), fmt((zmin + zmax) / 2, 1), fmt(zmax, 2)],
+            },
+        }
+        annotations.append(
+            {
+                "text": row.label,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "xshift": -30,  # clear of the unit numbers
+                "y": (top + bottom) / 2,
+                "xanchor": "right",
+                "yanchor": "middle",
+                "align": "right",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
+        for c, (values, column_title) in enumerate(zip(row.values, titles, strict=True)):
+            k = r * ncols + c + 1
+            suffix = "" if k == 1 else str(k)
+            z = axis.pool(values)
+            hover = (
+                f"{column_title}<br>{step_word} %{{x}}<br>unit %{{y}}<br>{row.symbol} = %{{z:.4f}}"
+                + (f"<br>(mean of {axis.factor} steps)" if axis.factor > 1 else "")
+                + "<extra></extra>"
+            )
+            traces.append(
+                {
+                    "type": "heatmap",
+                    "name": f"{row.name} · {column_title}",
+                    "z": typed(z),
+                    "x": typed(x),
+                    "y": typed(np.arange(z.shape[0], dtype=np.float32)),
+                    "coloraxis": coloraxis,
+                    "hovertemplate": hover,
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                }
+            )
+            left = c * (width + col_gap)
+            xaxis = {
+                "domain": [left, left + width],
+                "anchor": f"y{suffix}",
+                "showgrid": False,
+                "zeroline": False,
+                "showticklabels": r == len(rows) - 1,
+                "ticks": "outside" if r == len(rows) - 1 else "",
+                "tickfont": {"size": 11},
+            }
+            if r == len(rows) - 1:
+                xaxis["title"] = {"text": "step t", "font": {"size": 12}}
+                if named := step_ticks(steps, step_labels):
+                    xaxis.update(named, tickangle=0)
+            if k > 1:
+                xaxis["matches"] = "x"
+            layout[f"xaxis{suffix}"] = xaxis
+            yaxis = {
+                "domain": [max(bottom, 0.0), top],
+                "anchor": f"x{suffix}",
+                "autorange": "reversed",
+                "showgrid": False,
+                "zeroline": False,
+                "showticklabels": c == 0,
+                "ticks": "outside" if c == 0 else "",
+                "tickfont": {"size": 11},
+            }
+            if values.shape[1] <= 12:
+                yaxis.update(tickmode="array", tickvals=list(range(values.shape[1])))
+            layout[f"yaxis{suffix}"] = yaxis
+        top = bottom - gap / total
+    note = axis.note()
+    layout.update(
+        annotations=annotations,
+        height=int(total + 90 + (24 if title or note else 0)),
+        margin={"l": 150, "r": 70, "t": 40 if title or note else 10, "b": 50},
+        font={"family": FONT_FAMILY, "size": 13},
+        title={
+            "text": title + (f"<br><span style='font-size:12px'>{note}</span>" if note else ""),
+            "x": 0,
+            "xanchor": "left",
+        },
+        plot_bgcolor="white",
+    )
+    return figure(traces, layout)
+
+
+def _label(name: str) -> str:
+    q = QUANTITIES[name]
+    return f"<b>{q.symbol}</b><br>{q.title.replace(' ', '<br>', 1) if len(q.title) > 10 else q.title}"
+
+
+def value_heatmaps(columns: list[Column], batch: int = 0, step_labels=None) -> go.Figure:
+    """Each quantity of each run, on one colour axis per quantity (so equal colours are equal values)."""
+    rows = []
+    for name in ROWS:
+        values = [getattr(c.trace, name)[batch] for c in columns]
+        zrange = _value_range(name, columns, values)
+        label = _label(name) + (f"<br>colours ±{fmt(zrange[1], 2)}" if zrange != QUANTITIES[name].zrange else "")
+        rows.append(_Row(name, label, values, zrange, QUANTITIES[name].scale, QUANTITIES[name].symbol))
+    steps = columns[0].trace.num_steps
+    return _grid(rows, [c.label for c in columns], steps, step_labels, "")
+
+
+def differences(columns: list[Column], batch: int = 0) -> dict[str, list[np.ndarray]]:
+    """{quantity: [run minus its reference, for each column that has one]}, (steps, units) each."""
+    pairs = [(c, columns[c.ref]) for c in columns if c.ref is not None]
+    return {name: [getattr(a.trace, name)[batch] - getattr(b.trace, name)[batch] for a, b in pairs] for name in ROWS}
+
+
+def difference_titles(columns: list[Column]) -> list[str]:
+    titles = []
+    for c in columns:
+        if c.ref is None:
+            continue
+        ref = columns[c.ref]
+        if c.key == ref.key:  # one variant at two forget biases
+            fb, ref_fb = c.trace.config.forget_bias, ref.trace.config.forget_bias
+            titles.append(f"{VARIANTS[c.key].label}, forget_bias {fb:g} − {ref_fb:g}")
+        else:
+            titles.append(f"{c.label} − {ref.label}")
+    return titles
+
+
+def difference_heatmaps(columns: list[Column], batch: int = 0, step_labels=None) -> go.Figure:
+    """Run minus reference for every quantity, on a symmetric diverging scale per quantity."""
+    rows = []
+    for name, values in differences(columns, batch).items():
+        peak = max(float(np.max(np.abs(v))) for v in values)
+        bound = nice_bound(peak) if peak > 0 else 1.0
+        q = QUANTITIES[name]
+        label = f"<b>Δ{q.symbol}</b><br>{q.title}<br>" + ("identical" if peak == 0 else f"colours ±{fmt(bound, 2)}")
+        rows.append(_Row(name, label, values, (-bound, bound), SIGNED_SCALE, f"Δ{q.symbol}"))
+    steps = columns[0].trace.num_steps
+    return _grid(rows, difference_titles(columns), steps, step_labels, "")
+
+
+def heatmaps_alt(columns: list[Column], batch: int = 0) -> str:
+    parts = []
+    for c in columns:
+        t = c.trace
+        parts.append(
+            f"{c.label}: f mean {fmt(t.f[batch].mean())}, c from {fmt(t.new_c[batch].min())} to "
+            f"{fmt(t.new_c[batch].max())}, h from {fmt(t.new_h[batch].min())} to {fmt(t.new_h[batch].max())}"
+        )
+    return "Heatmaps of i, j, f, o, c and h for each variant side by side, time on x, unit on y. " + "; ".join(parts)
+
+
+def differences_alt(columns: list[Column], batch: int = 0) -> str:
+    diffs = differences(columns, batch)
+    parts = []
+    for k, title in enumerate(difference_titles(columns)):
+        peaks = ", ".join(f"{name} up to {fmt(float(np.max(np.abs(diffs[name][k]))))}" for name in ROWS)
+        parts.append(f"{title}: {peaks}")
+    return "Heatmaps of the differences, per quantity: " + "; ".join(parts)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def c0_kept(trace: Trace, batch: int = 0) -> float:
+    """How much of the initial cell state is still in c after the last step: the product of f
+    over the steps (exact without clipping), averaged over units."""
+    return float(np.prod(trace.f[batch].astype(np.float64), axis=0).mean())
+
+
+def _percent(value: float) -> str:
+    if value >= 0.001:
+        return f"{100 * value:.1f}%"
+    if value == 0:
+        return "0%"
+    return f"{100 * value:.1e}%"
+
+
+def _gate_stats(values: np.ndarray) -> str:
+    return f"{fmt(values.mean(), 2)} ({fmt(values.min(), 2)} to {fmt(values.max(), 2)})"
+
+
+def summary_table(columns: list[Column], batch: int = 0) -> pd.DataFrame:
+    """One column per run (as the charts): parameters, each gate's mean (min to max), the ranges of
+    c and h, how much of c_0 is kept."""
+    records = []
+    for c in columns:
+        t, cfg = c.trace, c.trace.config
+        steps = t.num_steps
+        record = {
+            "variant": c.label,
+            "forget_bias": f"{cfg.forget_bias:g}",
+            "parameters": f"{param_count(cfg)['total']:,}",
+        }
+        for gate in ("i", "f", "o", "j"):
+            record[f"{gate}: mean (min to max)"] = _gate_stats(getattr(t, gate)[batch])
+        record["c range"] = f"{fmt(t.new_c[batch].min(), 2)} to {fmt(t.new_c[batch].max(), 2)}"
+        record["h range"] = f"{fmt(t.new_h[batch].min(), 2)} to {fmt(t.new_h[batch].max(), 2)}"
+        record[f"c₀ kept after {steps} steps"] = _percent(c0_kept(t, batch))
+        records.append(record)
+    return pd.DataFrame(records).set_index("variant").T
+
+
+# ----------------------------------------------------------------------------- words
+
+
+def _range(values: np.ndarray) -> str:
+    return f"[{fmt(values.min(), 2)}, {fmt(values.max(), 2)}]"
+
+
+def _peak(a: np.ndarray, b: np.ndarray) -> str:
+    return fmt(float(np.max(np.abs(a - b))), 3)
+
+
+def what_to_notice(column: Column, reference: Column | None, batch: int = 0) -> str:
+    """A few sentences on what this run shows, from its numbers (and its reference's)."""
+    t, cfg = column.trace, column.trace.config
+    steps = t.num_steps
+    f, c, h = t.f[batch], t.new_c[batch], t.new_h[batch]
+    kept = _percent(c0_kept(t, batch))
+    if reference is None:
+        sigma = 1 / (1 + np.exp(-cfg.forget_bias))
+        return (
+            f"The reference. The forget gate averages {fmt(f.mean(), 2)} (forget_bias {cfg.forget_bias:g} alone "
+            f"would give σ({cfg.forget_bias:g}) = {fmt(sigma, 2)}), so after {steps} steps {kept} of c₀ is left. "
+            f"c stays within {_range(c)}, h within {_range(h)}."
+        )
+    r = reference.trace
+    rf, rc, rh = r.f[batch], r.new_c[batch], r.new_h[batch]
+    name = reference.label
+    if column.key == reference.key:  # the same variant at another forget_bias
+        return (
+            f"forget_bias {cfg.forget_bias:g} against {r.config.forget_bias:g}: f averages {fmt(f.mean(), 2)} "
+            f"instead of {fmt(rf.mean(), 2)}, so after {steps} steps {kept} of c₀ is left instead of "
+            f"{_percent(c0_kept(r, batch))}. That is why TensorFlow adds 1 by default: a cell that starts out "
+            f"remembering can learn what to forget; one that starts out forgetting gets little gradient from "
+            f"far back. c spans {_range(c)} against {_range(rc)}."
+        )
+    key = column.key
+    if key == "peephole" or (cfg.use_peepholes and not r.config.use_peepholes and key == reference.key):
+        p = t.params
+        peeps = np.concatenate([p.w_i_diag, p.w_f_diag, p.w_o_diag])
+        return (
+            f"The peepholes add w ⊙ c to the gates, with weights in {_range(peeps)}. Against {name}, f moves by "
+            f"up to {_peak(f, rf)} and o by up to {_peak(t.o[batch], r.o[batch])}; the gates move most where "
+            f"|c| is large. Set the peephole strength to 0 and the difference maps go blank."
+        )
+    if key == "coupled":
+        ours, theirs = param_count(cfg)["total"], param_count(r.config)["total"]
+        return (
+            f"i = 1 − f: a unit writes exactly as much as it forgets. Here i averages {fmt(t.i[batch].mean(), 2)} "
+            f"against {fmt(r.i[batch].mean(), 2)} in {name}: with f near {fmt(f.mean(), 2)}, little is written. "
+            f"{ours:,} parameters instead of {theirs:,} (the i block is not used). c spans {_range(c)} "
+            f"against {_range(rc)}."
+        )
+    if key == "NIG":
+        return (
+            f"i = 1: every step adds all of j to c, so c spans {_range(c)} against {_range(rc)} in {name}. "
+            "The cell can no longer choose what to write, only what to forget."
+        )
+    if key == "NFG":
+        return (
+            f"f = 1: nothing is forgotten and c only accumulates: it spans {_range(c)} against {_range(rc)} in "
+            f"{name}. All of c₀ is still there after {steps} steps (against {_percent(c0_kept(r, batch))}). "
+            "Greff et al. found this hurts most tasks badly."
+        )
+    if key == "NOG":
+        return (
+            f"o = 1: all of act(c) is let out, so |h| averages {fmt(np.abs(h).mean(), 3)} against "
+            f"{fmt(np.abs(rh).mean(), 3)} in {name}. With a bounded activation h still stays within ±1."
+        )
+    if key == "NIAF":
+        return (
+            f"j = j_pre is not squashed: j spans {_range(t.j[batch])} against {_range(r.j[batch])} in {name}, "
+            f"and c spans {_range(c)} against {_range(rc)}."
+        )
+    if key == "NOAF":
+        return (
+            f"h = o ⊙ c is not squashed: h spans {_range(h)} against {_range(rh)} in {name}. Greff et al. found "
+            "removing the output activation hurts: without it, h grows with c."
+        )
+    return f"Against {name}: c spans {_range(c)} instead of {_range(rc)}; h spans {_range(h)} instead of {_range(rh)}."
+
+
+# ----------------------------------------------------------------------------- equations
+
+_TOKEN = re.compile(
+    r"\\operatorname\{[^}]*\}|\\text\{[^}]*\}|\\[A-Za-z]+|\\.|[A-Za-z](?:_\{[^}]*\}|_[A-Za-z0-9])?|\d+(?:\.\d+)?|\S"
+)
+
+
+def _tokens(latex: str) -> list[str]:
+    plain = latex.replace(r"\left(", "(").replace(r"\right)", ")")
+    return _TOKEN.findall(plain)
+
+
+def highlight(latex: str, reference: str | None) -> str:
+    """``latex`` with what differs from ``reference`` marked: added terms coloured, removed ones
+    struck through. Both are single equations in the form :func:`viz.stepview.equations` writes."""
+    ours = _tokens(latex)
+    if reference is None:
+        return " ".join(ours)
+    theirs = _tokens(reference)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=theirs, b=ours, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.extend(ours[j1:j2])
+            continue
+        if i2 > i1:
+            out.append(r"{\color{#999999}\cancel{" + " ".join(theirs[i1:i2]) + "}}")
+        if j2 > j1:
+            out.append(r"{\color{" + HIGHLIGHT + "}" + " ".join(ours[j1:j2]) + "}")
+    return " ".join(out)
