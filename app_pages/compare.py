@@ -25,7 +25,7 @@ st.title("Compare: what does each connection change?")
 st.markdown(
     "The same input and the **same weights** go through each variant; only the one connection that "
     "defines the variant differs. The first variant you choose is the **reference**: the second chart "
-    "shows every other variant minus it, so what a connection changes is what lights up."
+    "shows every other variant minus it. Choose **basic** first to see what each change does on its own."
 )
 
 base = runs.current_model()
@@ -65,8 +65,8 @@ if any_peepholes:
 else:
     pick[2].caption("Peephole strength: no chosen variant has peepholes.")
 
-if len(chosen) < 2:
-    views.halt("Choose at least two variants to compare.")
+if len(chosen) < (1 if fb01 else 2):
+    views.halt("Choose at least two variants to compare (or one, with forget_bias 0 vs 1).")
 
 # The runs: every variant on the sidebar's inputs, weights and state; at forget_bias 0 and 1 if asked.
 forget_biases = [0.0, 1.0] if fb01 else [spec.forget_bias]
@@ -124,8 +124,10 @@ reference_words = (
 )
 st.subheader("What changes: " + reference_words)
 st.caption(
-    "Red: larger than the reference, blue: smaller, white: the same. Each row's scale is symmetric and "
-    "fitted to its largest difference (written on the left), so small differences are visible too."
+    "Red: larger than the reference, blue: smaller, near-white: the same. Each panel is scaled to its own "
+    "largest difference, written above it, so small differences show too: compare those numbers, not the "
+    "colours, across panels. Only the first step shows a change on its own: from then on h carries it "
+    "back into every gate, which is why rows the variant does not touch light up too."
 )
 st.plotly_chart(
     difference_heatmaps(columns, seq, step_labels),
@@ -137,19 +139,23 @@ st.plotly_chart(
 st.subheader("In numbers")
 st.caption(
     "Parameters count only the weights a variant uses (the coupled cell has no input-gate block). "
-    "c₀ kept: the product of f over all steps, averaged over units, i.e. how much of the initial cell "
-    "state is still in c at the end."
+    "Memory half-life: the steps after which the forget gates have halved what c held (median over "
+    "units). c₀ kept: the product of f over all steps, i.e. how much of the initial cell state is still "
+    "in c at the end (with a zero initial state there is nothing to keep, but the number still says how "
+    "fast the cell forgets)." + (" cell_clip is on, so both are only approximate." if spec.cell_clip else "")
 )
 st.dataframe(summary_table(columns, seq), width="stretch")
 
 st.subheader("What to notice")
-per_row = min(len(columns), 4)
-for start in range(0, len(columns), per_row):
+noticed = [c for c in columns if c.ref is not None] if fb01 else columns  # with fb01, one card per variant
+per_row = min(len(noticed), 4)
+for start in range(0, len(noticed), per_row):
     cells = st.columns(per_row)
-    for cell, column in zip(cells, columns[start : start + per_row], strict=False):
+    for cell, column in zip(cells, noticed[start : start + per_row], strict=False):
         with cell.container(border=True):
             variant = VARIANTS[column.key]
-            st.markdown(f"**{column.label}**  \n*{variant.summary}* ({variant.source})")
+            title = variant.label + (", forget_bias 1 against 0" if fb01 else "")
+            st.markdown(f"**{title}**  \n*{variant.summary}* ({variant.source})")
             reference = columns[column.ref] if column.ref is not None else None
             st.markdown(what_to_notice(column, reference, seq))
 
@@ -159,12 +165,16 @@ st.caption(
     "b_forget is forget_bias; w_i, w_f, w_o are the peephole weights."
 )
 ordered = [c for c in columns if not fb01 or c.ref is None]  # forget_bias does not change the equations
-eq_cols = st.columns(len(ordered))
-first = ordered[0].trace
-reference_lines = {eq.name: eq.symbolic for eq in equations(first.config, step_values(first, seq, 0, 0))}
-for cell, column in zip(eq_cols, ordered, strict=True):
-    cfg = column.trace.config
-    cell.markdown(f"**{VARIANTS[column.key].label}**")
-    for eq in equations(cfg, step_values(column.trace, seq, 0, 0)):
+lines = [equations(c.trace.config, step_values(c.trace, seq, 0, 0)) for c in ordered]
+reference_lines = {eq.name: eq.symbolic for eq in lines[0]}
+size = r"\small " if len(ordered) > 2 else ""
+st.html("<style>.stMainBlockContainer .katex-display { overflow-x: auto; overflow-y: hidden; }</style>")
+heads = st.columns(len(ordered))
+for head, column in zip(heads, ordered, strict=True):
+    head.markdown(f"**{VARIANTS[column.key].label}**")
+for k in range(len(lines[0])):  # one row per equation, so the variants' lines sit side by side
+    cells = st.columns(len(ordered))
+    for cell, column, eqs in zip(cells, ordered, lines, strict=True):
+        eq = eqs[k]
         theirs = None if column is ordered[0] else reference_lines.get(eq.name)
-        cell.latex(highlight(eq.symbolic, theirs))
+        cell.latex(size + highlight(eq.symbolic, theirs))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lstm_core import Trace, param_count
+from lstm_core import GREFF_FLAGS, Trace, param_count
 
 from .figure import figure, step_ticks, typed
 from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
@@ -36,6 +36,11 @@ class Variant:
     summary: str  # what it changes, in one line
     source: str  # where it comes from
 
+    @property
+    def short(self) -> str:
+        """The name for narrow places (figure columns, table headers): the paper's abbreviation."""
+        return {"coupled": "CIFG"}.get(self.key, self.key)
+
 
 VARIANTS: dict[str, Variant] = {
     v.key: v
@@ -51,7 +56,7 @@ VARIANTS: dict[str, Variant] = {
             "peephole",
             "peephole",
             {"peepholes": True, "coupled": False, "greff": ()},
-            "c_{t-1} feeds i and f, c_t feeds o, through diagonal weights.",
+            "c(t−1) feeds i and f, c(t) feeds o, through one weight per unit.",
             "TensorFlow LSTMCell(use_peepholes=True); Greff et al.'s vanilla (V)",
         ),
         Variant(
@@ -132,6 +137,7 @@ class _Row:
     zrange: tuple[float, float]
     scale: str
     symbol: str
+    panel_bounds: list[float] | None = None  # per panel ±bound instead of one axis for the row
 
 
 def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> tuple[float, float]:
@@ -154,23 +160,30 @@ def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> 
     return (-bound, bound)
 
 
+def _tick(value: float) -> str:
+    """A colour-bar number: two decimals, or two significant digits for small values."""
+    return fmt(value, 2) if value == 0 or abs(value) >= 0.01 else f"{value:.1e}".replace("-", "−")
+
+
 def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: str) -> go.Figure:
-    """Panels of heatmaps: a row per quantity (one shared colour axis each), a column per run."""
+    """Panels of heatmaps: a row per quantity, a column per run. A row shares one colour axis,
+    unless it has ``panel_bounds``: then each panel is scaled to its own ±bound, written above it."""
     ncols = len(titles)
     units_per_row = [v[0].shape[1] for v in (r.values for r in rows)]
+    shown = [_short_title(t) for t in titles]
     axis = TimeAxis.fit(steps, max(units_per_row), FIGURE_BUDGET // (len(rows) * ncols))
     x = axis.x()
     heights = row_heights(units_per_row)
-    gap, top_margin = 26.0, 54.0 if any(", forget_bias" in t for t in titles) else 34.0
+    gap, top_margin = 30.0, 54.0 if any("<br>" in t for t in shown) else 34.0
     total = sum(heights) + gap * (len(rows) - 1) + top_margin
     col_gap = 0.025 if ncols > 1 else 0.0
     width = (1 - col_gap * (ncols - 1)) / ncols
     traces, layout, annotations = [], {}, []
     top = 1.0 - top_margin / total
-    for c, text in enumerate(titles):
+    for c, text in enumerate(shown):
         annotations.append(
             {
-                "text": "<b>" + text.replace(", forget_bias", "<br>forget_bias") + "</b>",
+                "text": f"<b>{text}</b>",
                 "xref": "paper",
                 "yref": "paper",
                 "x": c * (width + col_gap) + width / 2,
@@ -186,30 +199,27 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
         bottom = top - height / total
         coloraxis = "coloraxis" if r == 0 else f"coloraxis{r + 1}"
         zmin, zmax = row.zrange
-        layout[coloraxis] = {
-            "colorscale": row.scale,
-            "cmin": zmin,
-            "cmax": zmax,
-            "colorbar": {
-                "len": (height / total) * 0.92,
-                "y": (top + bottom) / 2,
-                "yanchor": "middle",
-                "thickness": 12,
-                "x": 1.005,
-                "tickfont": {"size": 11},
-                "outlinewidth": 0,
-                "tickmode": "array",
-                "tickvals": [zmin, (zmin + zmax) / 2, zmax],
-                "ticktext": [fmt(zmin, 2), fmt((zmin + zmax) / 2, 1), fmt(zmax, 2)],
-            },
+        colorbar = {
+            "len": (height / total) * 0.92,
+            "y": (top + bottom) / 2,
+            "yanchor": "middle",
+            "thickness": 12,
+            "x": 1.005,
+            "tickfont": {"size": 11},
+            "outlinewidth": 0,
+            "tickmode": "array",
+            "tickvals": [zmin, (zmin + zmax) / 2, zmax],
+            "ticktext": [_tick(zmin), _tick((zmin + zmax) / 2), _tick(zmax)],
         }
+        if row.panel_bounds is None:
+            layout[coloraxis] = {"colorscale": row.scale, "cmin": zmin, "cmax": zmax, "colorbar": colorbar}
         annotations.append(
             {
                 "text": row.label,
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
-                "xshift": -30,  # clear of the unit numbers
+                "xshift": -30 if max(units_per_row) <= 10 else -38,  # clear of the unit numbers
                 "y": (top + bottom) / 2,
                 "xanchor": "right",
                 "yanchor": "middle",
@@ -227,20 +237,44 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
                 + (f"<br>(mean of {axis.factor} steps)" if axis.factor > 1 else "")
                 + "<extra></extra>"
             )
-            traces.append(
-                {
-                    "type": "heatmap",
-                    "name": f"{row.name} · {column_title}",
-                    "z": typed(z),
-                    "x": typed(x),
-                    "y": typed(np.arange(z.shape[0], dtype=np.float32)),
-                    "coloraxis": coloraxis,
-                    "hovertemplate": hover,
-                    "xaxis": f"x{suffix}",
-                    "yaxis": f"y{suffix}",
-                }
-            )
+            heatmap = {
+                "type": "heatmap",
+                "name": f"{row.name} · {column_title}",
+                "z": typed(z),
+                "x": typed(x),
+                "y": typed(np.arange(z.shape[0], dtype=np.float32)),
+                "hovertemplate": hover,
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+            }
             left = c * (width + col_gap)
+            if row.panel_bounds is None:
+                heatmap["coloraxis"] = coloraxis
+            else:
+                bound = row.panel_bounds[c]
+                last = c == ncols - 1  # its colour bar is the row's legend: smaller, same, larger
+                scaled = bound or 1.0  # identical panels: all zero, drawn in the middle colour
+                heatmap.update(zmin=-scaled, zmax=scaled, colorscale=row.scale, showscale=last)
+                if last:
+                    heatmap["colorbar"] = {
+                        **colorbar,
+                        "tickvals": [-scaled, 0, scaled],
+                        "ticktext": ["smaller", "same", "larger"],
+                    }
+                annotations.append(
+                    {
+                        "text": "identical" if bound == 0 else f"±{_tick(bound)}",
+                        "xref": "paper",
+                        "yref": "paper",
+                        "x": left + width,
+                        "y": top,
+                        "xanchor": "right",
+                        "yanchor": "bottom",
+                        "showarrow": False,
+                        "font": {"size": 11, "color": "#555555"},
+                    }
+                )
+            traces.append(heatmap)
             xaxis = {
                 "domain": [left, left + width],
                 "anchor": f"y{suffix}",
@@ -287,6 +321,13 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
     return figure(traces, layout)
 
 
+def _short_title(title: str) -> str:
+    """A column title for the figure: the variant's abbreviation, the forget bias on a second line."""
+    for variant in sorted(VARIANTS.values(), key=lambda v: -len(v.label)):
+        title = title.replace(variant.label, variant.short)
+    return title.replace(", forget_bias", "<br>forget_bias")
+
+
 def _label(name: str) -> str:
     q = QUANTITIES[name]
     return f"<b>{q.symbol}</b><br>{q.title.replace(' ', '<br>', 1) if len(q.title) > 10 else q.title}"
@@ -328,11 +369,10 @@ def difference_heatmaps(columns: list[Column], batch: int = 0, step_labels=None)
     """Run minus reference for every quantity, on a symmetric diverging scale per quantity."""
     rows = []
     for name, values in differences(columns, batch).items():
-        peak = max(float(np.max(np.abs(v))) for v in values)
-        bound = nice_bound(peak) if peak > 0 else 1.0
+        peaks = [float(np.max(np.abs(v))) for v in values]
         q = QUANTITIES[name]
-        label = f"<b>Δ{q.symbol}</b><br>{q.title}<br>" + ("identical" if peak == 0 else f"colours ±{fmt(bound, 2)}")
-        rows.append(_Row(name, label, values, (-bound, bound), SIGNED_SCALE, f"Δ{q.symbol}"))
+        label = f"<b>Δ{q.symbol}</b><br>{q.title}"
+        rows.append(_Row(name, label, values, (-1.0, 1.0), SIGNED_SCALE, f"Δ{q.symbol}", panel_bounds=peaks))
     steps = columns[0].trace.num_steps
     return _grid(rows, difference_titles(columns), steps, step_labels, "")
 
@@ -366,12 +406,27 @@ def c0_kept(trace: Trace, batch: int = 0) -> float:
     return float(np.prod(trace.f[batch].astype(np.float64), axis=0).mean())
 
 
-def _percent(value: float) -> str:
+def half_life(trace: Trace, batch: int = 0) -> float:
+    """Steps until the forget gates have halved what c held, at their average rate (median over
+    units): ``log(1/2) / mean(log f)``; infinite where f = 1."""
+    with np.errstate(divide="ignore"):
+        rate = np.log(trace.f[batch].astype(np.float64)).mean(axis=0)  # per unit, <= 0
+    steps = np.where(rate < 0, np.log(0.5) / np.where(rate < 0, rate, -1.0), np.inf)
+    return float(np.median(steps))
+
+
+def _fraction(value: float) -> str:
+    """A kept fraction as a learner reads it: a percentage, or a power of ten when tiny."""
     if value >= 0.001:
         return f"{100 * value:.1f}%"
     if value == 0:
-        return "0%"
-    return f"{100 * value:.1e}%"
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa} × 10^{int(exponent)}"
+
+
+def _steps(value: float) -> str:
+    return "never (f = 1)" if not np.isfinite(value) else f"{value:.1f} steps"
 
 
 def _gate_stats(values: np.ndarray) -> str:
@@ -380,21 +435,21 @@ def _gate_stats(values: np.ndarray) -> str:
 
 def summary_table(columns: list[Column], batch: int = 0) -> pd.DataFrame:
     """One column per run (as the charts): parameters, each gate's mean (min to max), the ranges of
-    c and h, how much of c_0 is kept."""
+    c and h, how fast c forgets and how much of c_0 is left at the end."""
     records = []
     for c in columns:
         t, cfg = c.trace, c.trace.config
-        steps = t.num_steps
         record = {
-            "variant": c.label,
+            "variant": _short_title(c.label).replace("<br>", ", "),
             "forget_bias": f"{cfg.forget_bias:g}",
             "parameters": f"{param_count(cfg)['total']:,}",
         }
-        for gate in ("i", "f", "o", "j"):
+        for gate in ("i", "j", "f", "o"):
             record[f"{gate}: mean (min to max)"] = _gate_stats(getattr(t, gate)[batch])
         record["c range"] = f"{fmt(t.new_c[batch].min(), 2)} to {fmt(t.new_c[batch].max(), 2)}"
         record["h range"] = f"{fmt(t.new_h[batch].min(), 2)} to {fmt(t.new_h[batch].max(), 2)}"
-        record[f"c₀ kept after {steps} steps"] = _percent(c0_kept(t, batch))
+        record["memory half-life"] = _steps(half_life(t, batch))
+        record[f"c₀ kept after {t.num_steps} steps"] = _fraction(c0_kept(t, batch))
         records.append(record)
     return pd.DataFrame(records).set_index("variant").T
 
@@ -410,38 +465,69 @@ def _peak(a: np.ndarray, b: np.ndarray) -> str:
     return fmt(float(np.max(np.abs(a - b))), 3)
 
 
+def parent_of(column: Column, reference: Column) -> bool:
+    """Whether ``reference`` is the cell ``column`` changes in one place (basic, or the peephole
+    cell when every variant has peepholes), so that a difference can be put down to that change."""
+    ours, theirs = column.trace.config, reference.trace.config
+    if theirs.forget_bias != ours.forget_bias or theirs.coupled or any(getattr(theirs, flag) for flag in GREFF_FLAGS):
+        return False
+    if column.key == "peephole":
+        return not theirs.use_peepholes
+    return theirs.use_peepholes == ours.use_peepholes
+
+
 def what_to_notice(column: Column, reference: Column | None, batch: int = 0) -> str:
     """A few sentences on what this run shows, from its numbers (and its reference's)."""
     t, cfg = column.trace, column.trace.config
-    steps = t.num_steps
     f, c, h = t.f[batch], t.new_c[batch], t.new_h[batch]
-    kept = _percent(c0_kept(t, batch))
+    clip_note = " (c is clipped, so this is only approximate)" if cfg.cell_clip is not None else ""
     if reference is None:
-        sigma = 1 / (1 + np.exp(-cfg.forget_bias))
-        return (
-            f"The reference. The forget gate averages {fmt(f.mean(), 2)} (forget_bias {cfg.forget_bias:g} alone "
-            f"would give σ({cfg.forget_bias:g}) = {fmt(sigma, 2)}), so after {steps} steps {kept} of c₀ is left. "
-            f"c stays within {_range(c)}, h within {_range(h)}."
-        )
+        if cfg.no_forget_gate:
+            memory = "There is no forget gate (f = 1): c never forgets"
+        else:
+            sigma = 1 / (1 + np.exp(-cfg.forget_bias))
+            memory = (
+                f"The forget gate averages {fmt(f.mean(), 2)} (forget_bias {cfg.forget_bias:g} alone would give "
+                f"σ({cfg.forget_bias:g}) = {fmt(sigma, 2)}): c loses half of what it holds every "
+                f"{_steps(half_life(t, batch))}{clip_note}"
+            )
+        return f"The reference. {memory}. c stays within {_range(c)}, h within {_range(h)}."
     r = reference.trace
     rf, rc, rh = r.f[batch], r.new_c[batch], r.new_h[batch]
     name = reference.label
     if column.key == reference.key:  # the same variant at another forget_bias
+        if cfg.no_forget_gate:
+            return (
+                "Without a forget gate, forget_bias has nothing to act on: f = 1 at both, and the runs are identical."
+            )
         return (
             f"forget_bias {cfg.forget_bias:g} against {r.config.forget_bias:g}: f averages {fmt(f.mean(), 2)} "
-            f"instead of {fmt(rf.mean(), 2)}, so after {steps} steps {kept} of c₀ is left instead of "
-            f"{_percent(c0_kept(r, batch))}. That is why TensorFlow adds 1 by default: a cell that starts out "
-            f"remembering can learn what to forget; one that starts out forgetting gets little gradient from "
+            f"instead of {fmt(rf.mean(), 2)}, so c's half-life is {_steps(half_life(t, batch))} instead of "
+            f"{_steps(half_life(r, batch))}{clip_note}. That is why TensorFlow adds 1 by default: a cell that starts "
+            "out remembering can learn what to forget; one that starts out forgetting gets little gradient from "
             f"far back. c spans {_range(c)} against {_range(rc)}."
         )
+    if not parent_of(column, reference):
+        return (
+            f"{name} is not the cell this variant changes in one place, so the differences mix several changes. "
+            f"c spans {_range(c)} against {_range(rc)}; h spans {_range(h)} against {_range(rh)}. Put basic first "
+            "to see this variant's own effect."
+        )
+    if float(np.max(np.abs(h - rh))) == 0 and float(np.max(np.abs(c - rc))) == 0:
+        why = {
+            "peephole": "the peephole strength is 0",
+            "NOAF": f"{cfg.activation}(c) = c for every value c took here",
+            "NIAF": f"{cfg.activation}(j) = j for every value j took here",
+        }.get(column.key, "this change has no effect on these inputs")
+        return f"Identical to {name} on these inputs: {why}."
     key = column.key
-    if key == "peephole" or (cfg.use_peepholes and not r.config.use_peepholes and key == reference.key):
+    if key == "peephole":
         p = t.params
         peeps = np.concatenate([p.w_i_diag, p.w_f_diag, p.w_o_diag])
         return (
             f"The peepholes add w ⊙ c to the gates, with weights in {_range(peeps)}. Against {name}, f moves by "
             f"up to {_peak(f, rf)} and o by up to {_peak(t.o[batch], r.o[batch])}; the gates move most where "
-            f"|c| is large. Set the peephole strength to 0 and the difference maps go blank."
+            "|c| is large. Set the peephole strength to 0 and the difference maps go blank."
         )
     if key == "coupled":
         ours, theirs = param_count(cfg)["total"], param_count(r.config)["total"]
@@ -457,15 +543,18 @@ def what_to_notice(column: Column, reference: Column | None, batch: int = 0) -> 
             "The cell can no longer choose what to write, only what to forget."
         )
     if key == "NFG":
+        clipped = " up to the clip" if cfg.cell_clip is not None else ""
         return (
-            f"f = 1: nothing is forgotten and c only accumulates: it spans {_range(c)} against {_range(rc)} in "
-            f"{name}. All of c₀ is still there after {steps} steps (against {_percent(c0_kept(r, batch))}). "
-            "Greff et al. found this hurts most tasks badly."
+            f"f = 1: nothing is forgotten and c only accumulates{clipped}: it spans {_range(c)} against "
+            f"{_range(rc)} in {name}, whose half-life is {_steps(half_life(r, batch))}. Greff et al. found that "
+            "removing the forget gate hurts most tasks badly."
         )
     if key == "NOG":
+        bounded = cfg.output_activation in BOUNDED_ACTIVATIONS
         return (
-            f"o = 1: all of act(c) is let out, so |h| averages {fmt(np.abs(h).mean(), 3)} against "
-            f"{fmt(np.abs(rh).mean(), 3)} in {name}. With a bounded activation h still stays within ±1."
+            f"o = 1: all of {cfg.activation}(c) is let out, so |h| averages {fmt(np.abs(h).mean(), 3)} against "
+            f"{fmt(np.abs(rh).mean(), 3)} in {name}."
+            + (f" h still stays within {cfg.activation}'s range." if bounded else "")
         )
     if key == "NIAF":
         return (
@@ -474,8 +563,8 @@ def what_to_notice(column: Column, reference: Column | None, batch: int = 0) -> 
         )
     if key == "NOAF":
         return (
-            f"h = o ⊙ c is not squashed: h spans {_range(h)} against {_range(rh)} in {name}. Greff et al. found "
-            "removing the output activation hurts: without it, h grows with c."
+            f"h = o ⊙ c is not squashed by {cfg.activation}: h spans {_range(h)} against {_range(rh)} in {name}. "
+            "Greff et al. found that removing the output activation hurts: h then grows with c."
         )
     return f"Against {name}: c spans {_range(c)} instead of {_range(rc)}; h spans {_range(h)} instead of {_range(rh)}."
 

@@ -90,11 +90,12 @@ def test_choosing_variants_changes_the_columns_the_link_and_the_notes() -> None:
     noaf = variant_trace("NOAF")
     np.testing.assert_allclose(values["new_h · no output activation (NOAF)"], (noaf.o[0] * noaf.new_c[0]).T, atol=1e-6)
     table = at.dataframe[0].value
-    assert list(table.columns) == ["basic", "no forget gate (NFG)", "no output activation (NOAF)"]
-    assert table.loc["c₀ kept after 60 steps", "no forget gate (NFG)"] == "100.0%"
+    assert list(table.columns) == ["basic", "NFG", "NOAF"]
+    assert table.loc["c₀ kept after 60 steps", "NFG"] == "100.0%"
+    assert table.loc["memory half-life", "NFG"] == "never (f = 1)"
     assert table.loc["parameters", "basic"] == "112"
     text = markdown(at)
-    assert "f = 1: nothing is forgotten" in text and "h = o ⊙ c is not squashed" in text
+    assert "f = 1: nothing is forgotten" in text and "h = o ⊙ c is not squashed by tanh" in text
     # A shared link reproduces the same figures.
     again = compare_page({"variants": "basic,NFG,NOAF"})
     for name, z in panels(again, "compare_values").items():
@@ -106,8 +107,8 @@ def test_parameter_counts_and_equations_show_what_each_variant_changes() -> None
     table = at.dataframe[0].value
     # 2 features + 4 units + bias, 4 units per block: basic 4 blocks, coupled and NIG 3.
     assert [table.loc["parameters", c] for c in table.columns] == ["112", "84", "84"]
-    latex = [element.value.replace("$$", "").strip() for element in at.latex]
-    basic, coupled, nig = latex[0:6], latex[6:12], latex[12:18]  # f, i, j, c, o, h per column
+    latex = [element.value.replace("$$", "").replace(r"\small", "").strip() for element in at.latex]
+    basic, coupled, nig = latex[0::3], latex[1::3], latex[2::3]  # one row per equation: f, i, j, c, o, h
     assert not any(r"\cancel" in text or "#D55E00" in text for text in basic)  # the reference is plain
     assert r"\cancel{\sigma ( i_{pre} )}" in coupled[1] and "#D55E00}1 - f_t" in coupled[1]
     assert r"\cancel{\sigma ( i_{pre} )}" in nig[1] and "#D55E00}1" in nig[1]
@@ -158,3 +159,15 @@ def test_peepholes_everywhere_gives_greffs_vanilla_variants() -> None:
     assert nog.config.use_peepholes and nog.config.no_output_gate
     np.testing.assert_array_equal(values["new_c · no output gate (NOG)"], nog.new_c[0].T.astype(np.float32))
     assert np.all(values["o · no output gate (NOG)"] == 1)
+
+
+def test_notes_only_credit_a_change_when_the_reference_is_the_cell_it_changes() -> None:
+    at = compare_page({"variants": "NFG,NIG"})
+    text = markdown(at)
+    assert "There is no forget gate (f = 1)" in text  # the reference card does not claim σ(forget_bias)
+    assert "is not the cell this variant changes in one place" in text
+    assert "i = 1: every step adds all of j" not in text
+    at = compare_page({"variants": "NFG", "fb01": "true"})
+    assert "forget_bias has nothing to act on" in markdown(at)
+    assert len(panels(at, "compare_values")) == 6 * 2  # one variant is enough for 0 against 1
+    assert all(np.all(z == 0) for z in panels(at, "compare_differences").values())

@@ -97,7 +97,14 @@ def test_compare_figures_are_valid_and_spell_out_their_colour_scales() -> None:
         spec = validated(fig)
         scales = colorscales(spec)
         assert scales and all(isinstance(scale, list | tuple) for scale in scales)
-    layout = validated(difference_heatmaps(columns))["layout"]
-    assert layout["coloraxis"]["colorscale"][5][1] == "rgb(247,247,247)"  # white at zero
-    nfg_minus_basic = decode_traces(validated(difference_heatmaps(columns))["data"])["f · NFG − basic"]["z"]
-    np.testing.assert_array_equal(nfg_minus_basic, (1 - runs[0].f[0]).T.astype(np.float32))
+    values = validated(value_heatmaps(columns))
+    assert values["layout"]["coloraxis"]["colorscale"][0][1] == "#00224e"  # cividis for the first row (i)
+    differences = validated(difference_heatmaps(columns))
+    traces = decode_traces(differences["data"])
+    assert traces["f · NFG − basic"]["colorscale"][5][1] == "rgb(247,247,247)"  # white at zero
+    np.testing.assert_array_equal(traces["f · NFG − basic"]["z"], (1 - runs[0].f[0]).T.astype(np.float32))
+    # Each difference panel is scaled to its own largest difference, which is written above it.
+    peak = float(np.max(np.abs(runs[2].new_h[0] - runs[0].new_h[0])))
+    assert traces["new_h · NOAF − basic"]["zmax"] == -traces["new_h · NOAF − basic"]["zmin"] == peak
+    same = validated(difference_heatmaps([columns[0], Column("peephole", "copy", runs[0], 0)]))
+    assert sum(a["text"] == "identical" for a in same["layout"]["annotations"]) == 6
