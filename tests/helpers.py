@@ -7,10 +7,51 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from hypothesis import strategies as st
 
+from lstm_core import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
 from tools.browser import decode_traces
 
 DATA = Path(__file__).resolve().parent / "data"
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(page: str, query: dict | None = None, timeout: float = 60):
+    """An AppTest of app.py switched to ``page`` (e.g. "app_pages/compare.py") with ``query`` in
+    the URL, run once; fails on any exception shown."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(query or {})
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@st.composite
+def cells(
+    draw, *, max_inputs: int = 5, forget_bias: float = 5.0, min_clip: float = 0.0, greff: bool = False
+) -> LSTMConfig:
+    """Any valid cell: every TensorFlow option, and with ``greff`` Greff et al.'s switches too
+    (minus the two that contradict ``coupled``)."""
+    coupled = draw(st.booleans())
+    flags = {flag: draw(st.booleans()) for flag in GREFF_FLAGS} if greff else {}
+    if coupled and greff:
+        flags["no_input_gate"] = flags["no_forget_gate"] = False
+    num_proj = draw(st.none() | st.integers(1, 4))
+    return LSTMConfig(
+        input_size=draw(st.integers(1, max_inputs)),
+        num_units=draw(st.integers(1, 5)),
+        forget_bias=draw(st.floats(-forget_bias, forget_bias)),
+        activation=draw(st.sampled_from(ACTIVATIONS)),
+        use_peepholes=draw(st.booleans()),
+        coupled=coupled,
+        cell_clip=draw(st.none() | st.floats(min_clip, 3)),
+        num_proj=num_proj,
+        proj_clip=draw(st.none() | st.floats(min_clip, 3)) if num_proj else None,
+        **flags,
+    )
 
 
 def assert_close(actual, expected, rtol: float = 1e-9, atol: float = 1e-12, what: str = "") -> None:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from lstm_core import GREFF_FLAGS, Trace, param_count
 
-from .figure import figure, step_ticks, typed
+from .figure import band_colorbar, band_label, figure, step_ticks, typed
 from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
 from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, QUANTITIES, SIGNED_SCALE, fmt, nice_bound
 
@@ -199,35 +199,11 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
         bottom = top - height / total
         coloraxis = "coloraxis" if r == 0 else f"coloraxis{r + 1}"
         zmin, zmax = row.zrange
-        colorbar = {
-            "len": (height / total) * 0.92,
-            "y": (top + bottom) / 2,
-            "yanchor": "middle",
-            "thickness": 12,
-            "x": 1.005,
-            "tickfont": {"size": 11},
-            "outlinewidth": 0,
-            "tickmode": "array",
-            "tickvals": [zmin, (zmin + zmax) / 2, zmax],
-            "ticktext": [_tick(zmin), _tick((zmin + zmax) / 2), _tick(zmax)],
-        }
+        colorbar = band_colorbar(top, bottom, zmin, zmax, [_tick(zmin), _tick((zmin + zmax) / 2), _tick(zmax)])
         if row.panel_bounds is None:
             layout[coloraxis] = {"colorscale": row.scale, "cmin": zmin, "cmax": zmax, "colorbar": colorbar}
-        annotations.append(
-            {
-                "text": row.label,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "xshift": -30 if max(units_per_row) <= 10 else -38,  # clear of the unit numbers
-                "y": (top + bottom) / 2,
-                "xanchor": "right",
-                "yanchor": "middle",
-                "align": "right",
-                "showarrow": False,
-                "font": {"size": 13},
-            }
-        )
+        xshift = -30 if max(units_per_row) <= 10 else -38  # clear of the unit numbers
+        annotations.append(band_label(row.label, (top + bottom) / 2, xshift=xshift))
         for c, (values, column_title) in enumerate(zip(row.values, titles, strict=True)):
             k = r * ncols + c + 1
             suffix = "" if k == 1 else str(k)

@@ -36,6 +36,42 @@ def step_ticks(steps: int, step_labels: tuple[str, ...] | None) -> dict:
     return {"tickmode": "array", "tickvals": ticks, "ticktext": [step_labels[t] for t in ticks]}
 
 
+def band_colorbar(top: float, bottom: float, zmin: float, zmax: float, ticktext: list[str]) -> dict:
+    """The colour bar of one band of stacked heatmaps (``top`` and ``bottom`` in paper coordinates):
+    beside the band, ticks at both ends and in the middle."""
+    return {
+        "len": (top - bottom) * 0.92,
+        "y": (top + bottom) / 2,
+        "yanchor": "middle",
+        "thickness": 12,
+        "x": 1.005,
+        "tickfont": {"size": 11},
+        "outlinewidth": 0,
+        "tickmode": "array",
+        "tickvals": [zmin, (zmin + zmax) / 2, zmax],
+        "ticktext": ticktext,
+    }
+
+
+def band_label(text: str, middle: float, x: float = 0.0, xshift: int = 0) -> dict:
+    """The title of one band of stacked heatmaps, right-aligned in the left margin at height ``middle``."""
+    label = {
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": x,
+        "y": middle,
+        "xanchor": "right",
+        "yanchor": "middle",
+        "align": "right",
+        "showarrow": False,
+        "font": {"size": 13},
+    }
+    if xshift:
+        label["xshift"] = xshift
+    return label
+
+
 def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
     """Wrap trace and layout dicts (already in Plotly.js form) in a Figure, skipping validation."""
     spec: dict = {"data": data, "layout": layout}

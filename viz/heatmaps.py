@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from lstm_core import Trace
 
-from .figure import figure, step_ticks, typed
+from .figure import band_colorbar, band_label, figure, step_ticks, typed
 from .style import FONT_FAMILY, PRE, QUANTITIES, SIGNED_SCALE, color_range, fmt
 
 #: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
@@ -123,22 +123,12 @@ def trace_heatmaps(
             hover += f"<br>{name}_pre = %{{customdata:.4f}}{extra}"
         if axis.factor > 1:
             hover += f"<br>(mean of {axis.factor} steps)"
-        colorbar = {
-            "len": (height / total) * 0.92,
-            "y": (top + bottom) / 2,
-            "yanchor": "middle",
-            "thickness": 12,
-            "x": 1.005,
-            "tickfont": {"size": 11},
-            "outlinewidth": 0,
-            "tickmode": "array",
-            "tickvals": [zmin, (zmin + zmax) / 2, zmax],
-            "ticktext": [
-                fmt(zmin, 2 if abs(zmin) < 10 else 0),
-                fmt((zmin + zmax) / 2, 1),
-                fmt(zmax, 2 if abs(zmax) < 10 else 0),
-            ],
-        }
+        ticktext = [
+            fmt(zmin, 2 if abs(zmin) < 10 else 0),
+            fmt((zmin + zmax) / 2, 1),
+            fmt(zmax, 2 if abs(zmax) < 10 else 0),
+        ]
+        colorbar = band_colorbar(top, bottom, zmin, zmax, ticktext)
         heatmap = {
             "type": "heatmap",
             "name": name,
@@ -157,20 +147,7 @@ def trace_heatmaps(
             heatmap["customdata"] = typed(customdata)
         traces.append(heatmap)
         range_note = f"<br>colours ±{fmt(zmax, 2)}" if name == "new_c" or name in PRE.values() else ""
-        annotations.append(
-            {
-                "text": f"<b>{symbol}</b><br>{label}{range_note}",
-                "xref": "paper",
-                "yref": "paper",
-                "x": -0.06,
-                "y": (top + bottom) / 2,
-                "xanchor": "right",
-                "yanchor": "middle",
-                "align": "right",
-                "showarrow": False,
-                "font": {"size": 13},
-            }
-        )
+        annotations.append(band_label(f"<b>{symbol}</b><br>{label}{range_note}", (top + bottom) / 2, x=-0.06))
         layout[axis_name] = {
             "domain": [max(bottom, 0.0), top],
             "autorange": "reversed",  # unit 0 at the top, like a printed array

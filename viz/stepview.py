@@ -95,6 +95,18 @@ def _act(name: str, inner: str) -> str:
     return f"{latex}\\left({inner}\\right)" if latex else inner
 
 
+def _sigmoid_gate(
+    name: str, pre: float, w: float | None, state: float, state_symbol: str, value: float, peep: bool
+) -> Equation:
+    """``name_t = sigmoid(name_pre [+ w_name * state])``: the input or output gate."""
+    s = r"\sigma"
+    symbolic = rf"{name}_t = \sigma\left({name}_{{pre}}" + (rf" + w_{name} \odot {state_symbol}" if peep else "")
+    inner = (term(pre) + f" + {term(w)} \\times {term(state)}") if peep else num(pre)
+    total = pre + (w * state if peep else 0.0)
+    numeric = f"{name}_t = {s}\\left({inner}\\right)" + (f" = {s}\\left({num(total)}\\right)" if peep else "")
+    return Equation(name, symbolic + r"\right)", f"{numeric} = {num(value)}", value)
+
+
 def equations(cfg, v: StepValues) -> list[Equation]:
     """The cell's equations for ``cfg``'s variant, unit ``v.unit`` at step ``v.t``, in TensorFlow's order."""
     out: list[Equation] = []
@@ -118,11 +130,7 @@ def equations(cfg, v: StepValues) -> list[Equation]:
     elif cfg.no_input_gate:
         out.append(Equation("i", "i_t = 1", "i_t = 1", v.i))
     else:
-        i_sym = r"i_t = \sigma\left(i_{pre}" + (r" + w_i \odot c_{t-1}" if peep else "") + r"\right)"
-        i_inner = (term(v.i_pre) + f" + {term(v.w_i)} \\times {term(v.c_prev)}") if peep else num(v.i_pre)
-        i_sum = v.i_pre + (v.w_i * v.c_prev if peep else 0.0)
-        numeric = f"i_t = {s}\\left({i_inner}\\right)" + (f" = {s}\\left({num(i_sum)}\\right)" if peep else "")
-        out.append(Equation("i", i_sym, f"{numeric} = {num(v.i)}", v.i))
+        out.append(_sigmoid_gate("i", v.i_pre, v.w_i, v.c_prev, "c_{t-1}", v.i, peep))
 
     j_num = f"j_t = {_act(act_j, num(v.j_pre))} = {num(v.j)}" if ACT_LATEX[act_j] else f"j_t = {num(v.j)}"
     out.append(Equation("j", "j_t = " + _act(act_j, "j_{pre}"), j_num, v.j))
@@ -141,12 +149,8 @@ def equations(cfg, v: StepValues) -> list[Equation]:
 
     if cfg.no_output_gate:
         out.append(Equation("o", "o_t = 1", "o_t = 1", v.o))
-    else:
-        o_sym = r"o_t = \sigma\left(o_{pre}" + (r" + w_o \odot c_t" if peep else "") + r"\right)"
-        o_inner = (term(v.o_pre) + f" + {term(v.w_o)} \\times {term(v.new_c)}") if peep else num(v.o_pre)
-        o_sum = v.o_pre + (v.w_o * v.new_c if peep else 0.0)
-        o_num = f"o_t = {s}\\left({o_inner}\\right)" + (f" = {s}\\left({num(o_sum)}\\right)" if peep else "")
-        out.append(Equation("o", o_sym, f"{o_num} = {num(v.o)}", v.o))
+    else:  # the output peephole reads the new cell state
+        out.append(_sigmoid_gate("o", v.o_pre, v.w_o, v.new_c, "c_t", v.o, peep))
 
     out_name, out_symbol = ("new_h", "h") if cfg.num_proj is None else ("m", "m")
     m_sym = f"{out_symbol}_t = o_t \\odot " + _act(act_c, "c_t")

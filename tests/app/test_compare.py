@@ -4,29 +4,22 @@ the summary, the equations, forget_bias 0 vs 1, and the link."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_by_key
+from helpers import chart_by_key, open_page
 from tools.browser import decode_traces
 from ui.model import ModelSpec, run_model
 from viz.compare import variant_changes
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/compare.py"
 ROWS = ("i", "j", "f", "o", "new_c", "new_h")
 
 
 def compare_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update(query or {})
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, query, timeout=90)
 
 
 def panels(at: AppTest, key: str) -> dict[str, np.ndarray]:

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from helpers import chart_by_key as chart
+from helpers import open_page
 from lstm_core.sequences import InputSpec
 from ui.model import ModelSpec, run_model
 from viz.player import frame_steps
 from viz.stepview import DIGITS
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "app_pages/step_through.py"
 
 
 def step_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(query or {})
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 def equation_values(at: AppTest) -> dict[str, float]:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import assert_close
-from lstm_core import ACTIVATIONS, GREFF_FLAGS, LSTMConfig, LSTMStateTuple, init_params, param_count, run
+from helpers import assert_close, cells
+from lstm_core import GREFF_FLAGS, LSTMConfig, LSTMStateTuple, init_params, param_count, run
 from lstm_core.reference import naive_steps
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -62,29 +62,12 @@ def test_first_step_differs_from_basic_only_downstream_of_the_change(flag: str) 
     assert not np.allclose(t.new_h, base.new_h)
 
 
-@st.composite
-def any_cell(draw) -> LSTMConfig:
-    coupled = draw(st.booleans())
-    flags = {flag: draw(st.booleans()) for flag in GREFF_FLAGS}
-    if coupled:
-        flags["no_input_gate"] = flags["no_forget_gate"] = False
-    num_proj = draw(st.none() | st.integers(1, 4))
-    return LSTMConfig(
-        input_size=draw(st.integers(1, 4)),
-        num_units=draw(st.integers(1, 5)),
-        forget_bias=draw(st.floats(-3, 3)),
-        activation=draw(st.sampled_from(ACTIVATIONS)),
-        use_peepholes=draw(st.booleans()),
-        coupled=coupled,
-        cell_clip=draw(st.none() | st.floats(0.1, 3)),
-        num_proj=num_proj,
-        proj_clip=draw(st.none() | st.floats(0.1, 3)) if num_proj else None,
-        **flags,
-    )
-
-
 @SETTINGS
-@given(cfg=any_cell(), seed=st.integers(0, 2**31), dtype=st.sampled_from([np.float32, np.float64]))
+@given(
+    cfg=cells(max_inputs=4, forget_bias=3.0, min_clip=0.1, greff=True),
+    seed=st.integers(0, 2**31),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
 def test_every_combination_agrees_with_the_plain_reference(cfg: LSTMConfig, seed: int, dtype) -> None:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(2, 5, cfg.input_size)).astype(dtype)

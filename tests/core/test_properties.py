@@ -8,30 +8,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lstm_core import ACTIVATIONS, LSTMConfig, LSTMParams, LSTMStateTuple, init_params, run
+from helpers import cells
+from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, init_params, run
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@st.composite
-def configs(draw) -> LSTMConfig:
-    num_proj = draw(st.none() | st.integers(1, 4))
-    return LSTMConfig(
-        input_size=draw(st.integers(1, 5)),
-        num_units=draw(st.integers(1, 5)),
-        forget_bias=draw(st.floats(-5, 5)),
-        activation=draw(st.sampled_from(ACTIVATIONS)),
-        use_peepholes=draw(st.booleans()),
-        coupled=draw(st.booleans()),
-        cell_clip=draw(st.none() | st.floats(0, 3)),
-        num_proj=num_proj,
-        proj_clip=draw(st.none() | st.floats(0, 3)) if num_proj else None,
-    )
-
-
 @SETTINGS
 @given(
-    cfg=configs(),
+    cfg=cells(),
     batch=st.integers(1, 3),
     time=st.integers(1, 6),
     dtype=st.sampled_from([np.float32, np.float64, np.int64]),
@@ -64,7 +49,7 @@ def test_any_config_runs_with_right_shapes_dtypes_and_identities(cfg, batch, tim
 
 
 @SETTINGS
-@given(cfg=configs(), seed=st.integers(0, 1000))
+@given(cfg=cells(), seed=st.integers(0, 1000))
 def test_same_seed_same_weights_and_kernel_independent_of_peepholes(cfg, seed):
     a, b = init_params(cfg, seed=seed), init_params(cfg, seed=seed)
     for name, array in a.arrays().items():
