@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from lstm_core import GREFF_FLAGS, Trace, param_count
 
-from .figure import band_colorbar, band_label, figure, step_ticks, typed
+from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
 from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
 from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, QUANTITIES, SIGNED_SCALE, fmt, nice_bound
 
@@ -287,11 +287,7 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
         height=int(total + 90 + (24 if title or note else 0)),
         margin={"l": 150, "r": 70, "t": 40 if title or note else 10, "b": 50},
         font={"family": FONT_FAMILY, "size": 13},
-        title={
-            "text": title + (f"<br><span style='font-size:12px'>{note}</span>" if note else ""),
-            "x": 0,
-            "xanchor": "left",
-        },
+        title=title_with_note(title, note),
         plot_bgcolor="white",
     )
     return figure(traces, layout)

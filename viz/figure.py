@@ -72,6 +72,15 @@ def band_label(text: str, middle: float, x: float = 0.0, xshift: int = 0) -> dic
     return label
 
 
+def title_with_note(title: str, note: str) -> dict:
+    """A figure title, left-aligned, with a smaller second line (e.g. how the time axis was binned)."""
+    return {
+        "text": title + (f"<br><span style='font-size:12px'>{note}</span>" if note else ""),
+        "x": 0,
+        "xanchor": "left",
+    }
+
+
 def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
     """Wrap trace and layout dicts (already in Plotly.js form) in a Figure, skipping validation."""
     spec: dict = {"data": data, "layout": layout}

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from lstm_core import Trace
 
-from .figure import band_colorbar, band_label, figure, step_ticks, typed
+from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
 from .style import FONT_FAMILY, PRE, QUANTITIES, SIGNED_SCALE, color_range, fmt
 
 #: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
@@ -189,11 +189,7 @@ def trace_heatmaps(
         height=int(total + 110),
         margin={"l": 190, "r": 70, "t": 50 if title or note else 20, "b": 50},
         font={"family": FONT_FAMILY, "size": 13},
-        title={
-            "text": title + (f"<br><span style='font-size:12px'>{note}</span>" if note else ""),
-            "x": 0,
-            "xanchor": "left",
-        },
+        title=title_with_note(title, note),
         plot_bgcolor="white",
     )
     return figure(traces, layout)
