@@ -12,6 +12,7 @@ NumPy only: no Streamlit, no Plotly.
 from .config import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
 from .convert import from_keras, from_torch, to_keras, to_torch
 from .forward import run, run_stack
+from .grad import Gradients, grad, grad_stack
 from .params import GATE_ORDER, LSTMParams, init_params, param_count
 from .trace import QUANTITIES, LSTMStateTuple, Trace
 from .weights_io import load_params, params_to_bytes, save_params
@@ -21,12 +22,15 @@ __all__ = [
     "GATE_ORDER",
     "GREFF_FLAGS",
     "QUANTITIES",
+    "Gradients",
     "LSTMConfig",
     "LSTMParams",
     "LSTMStateTuple",
     "Trace",
     "from_keras",
     "from_torch",
+    "grad",
+    "grad_stack",
     "init_params",
     "load_params",
     "param_count",

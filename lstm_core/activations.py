@@ -82,3 +82,45 @@ def activation_function(name: str) -> Activation:
         return ACTIVATION_FUNCTIONS[name]
     except KeyError:
         raise ValueError(f"Unknown activation {name!r}; accepted: {', '.join(ACTIVATION_FUNCTIONS)}.") from None
+
+
+def _tanh_derivative(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return 1 - y * y
+
+
+def _sigmoid_derivative(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return y * (1 - y)
+
+
+def _relu_derivative(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # 0 at x == 0, as TensorFlow's and PyTorch's relu gradients.
+    return (x > 0).astype(x.dtype)
+
+
+def _softsign_derivative(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    denominator = 1 + np.abs(x)
+    return 1 / (denominator * denominator)
+
+
+def _identity_derivative(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.ones_like(x)
+
+
+ActivationDerivative = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+ACTIVATION_DERIVATIVES: dict[str, ActivationDerivative] = {
+    "tanh": _tanh_derivative,
+    "relu": _relu_derivative,
+    "sigmoid": _sigmoid_derivative,
+    "softsign": _softsign_derivative,
+    "identity": _identity_derivative,
+}
+
+
+def activation_derivative(name: str) -> ActivationDerivative:
+    """``d act(x) / dx`` as a function of the input ``x`` and the output ``y = act(x)`` (each
+    activation uses whichever is exact and cheap), for the backward pass."""
+    try:
+        return ACTIVATION_DERIVATIVES[name]
+    except KeyError:
+        raise ValueError(f"Unknown activation {name!r}; accepted: {', '.join(ACTIVATION_DERIVATIVES)}.") from None
