@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from lstm_core import GREFF_FLAGS, Trace, param_count
+from lstm_core.config import CELL_VARIANTS
 
 from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
 from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
@@ -30,11 +31,21 @@ HIGHLIGHT = "#D55E00"
 
 @dataclass(frozen=True)
 class Variant:
-    key: str
+    key: str  # a name of lstm_core.config.CELL_VARIANTS
     label: str
-    changes: dict = field(hash=False)  # ModelSpec fields: peepholes, coupled, greff
     summary: str  # what it changes, in one line
     source: str  # where it comes from
+
+    @property
+    def changes(self) -> dict:
+        """The ModelSpec fields that make this variant from the spec: peepholes, coupled, greff."""
+        options = CELL_VARIANTS[self.key]
+        greff = tuple(flag for flag in GREFF_FLAGS if options.get(flag))
+        return {
+            "peepholes": options.get("use_peepholes", False),
+            "coupled": options.get("coupled", False),
+            "greff": greff,
+        }
 
     @property
     def short(self) -> str:
@@ -48,56 +59,48 @@ VARIANTS: dict[str, Variant] = {
         Variant(
             "basic",
             "basic",
-            {"peepholes": False, "coupled": False, "greff": ()},
             "BasicLSTMCell: no peepholes.",
             "TensorFlow; Greff et al.'s NP (no peepholes)",
         ),
         Variant(
             "peephole",
             "peephole",
-            {"peepholes": True, "coupled": False, "greff": ()},
             "c(t−1) feeds i and f, c(t) feeds o, through one weight per unit.",
             "TensorFlow LSTMCell(use_peepholes=True); Greff et al.'s vanilla (V)",
         ),
         Variant(
             "coupled",
             "coupled (CIFG)",
-            {"peepholes": False, "coupled": True, "greff": ()},
             "i = 1 − f: the cell writes exactly as much as it forgets.",
             "TensorFlow CoupledInputForgetGateLSTMCell; Greff et al.'s CIFG",
         ),
         Variant(
             "NIG",
             "no input gate (NIG)",
-            {"peepholes": False, "coupled": False, "greff": ("no_input_gate",)},
             "i = 1: all of j is written every step.",
             "Greff et al.'s NIG",
         ),
         Variant(
             "NFG",
             "no forget gate (NFG)",
-            {"peepholes": False, "coupled": False, "greff": ("no_forget_gate",)},
             "f = 1: nothing is ever forgotten.",
             "Greff et al.'s NFG (the original 1997 LSTM had no forget gate)",
         ),
         Variant(
             "NOG",
             "no output gate (NOG)",
-            {"peepholes": False, "coupled": False, "greff": ("no_output_gate",)},
             "o = 1: all of act(c) is let out.",
             "Greff et al.'s NOG",
         ),
         Variant(
             "NIAF",
             "no input activation (NIAF)",
-            {"peepholes": False, "coupled": False, "greff": ("no_input_activation",)},
             "j = j_pre: the new input is not squashed.",
             "Greff et al.'s NIAF",
         ),
         Variant(
             "NOAF",
             "no output activation (NOAF)",
-            {"peepholes": False, "coupled": False, "greff": ("no_output_activation",)},
             "h = o ⊙ c: the cell state is not squashed before the output gate.",
             "Greff et al.'s NOAF",
         ),

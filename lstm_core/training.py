@@ -1,0 +1,297 @@
+"""Training a small LSTM on a task: a linear read-out on the last layer, Adam, gradient clipping.
+
+    >>> from lstm_core.tasks import make_task
+    >>> trainer = Trainer(make_task("recall", 5), TrainSettings(units=8, seed=0))
+    >>> loss = trainer.step()          # one Adam step on a fresh seeded batch; returns the loss
+
+Everything is seeded: the same settings give the same weights, batches and losses. The gradient
+is :func:`lstm_core.grad_stack` through the LSTM plus the read-out's own, exact (the tests check
+it by central differences); no autodiff library is involved.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from .config import CELL_VARIANTS, LSTMConfig
+from .forward import run_stack
+from .grad import grad_stack
+from .params import LSTMParams, check_params, init_params
+from .tasks import Batch, Task
+from .trace import Trace
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What a training run needs besides the task. ``variant`` is a key of ``CELL_VARIANTS``."""
+
+    units: int = 16
+    layers: int = 1
+    variant: str = "basic"
+    forget_bias: float = 1.0
+    learning_rate: float = 0.01
+    batch_size: int = 32
+    clip_norm: float = 1.0  # the gradient's global norm is scaled down to at most this
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.variant not in CELL_VARIANTS:
+            raise ValueError(f"Unknown variant {self.variant!r}; accepted: {', '.join(CELL_VARIANTS)}.")
+        if not 1 <= self.layers <= 3:
+            raise ValueError(f"layers must be from 1 to 3, got {self.layers}.")
+        if not 0 < self.learning_rate <= 1:
+            raise ValueError(f"learning_rate must be in (0, 1], got {self.learning_rate}.")
+        if not 1 <= self.batch_size <= 1024:
+            raise ValueError(f"batch_size must be from 1 to 1024, got {self.batch_size}.")
+        if not self.clip_norm > 0:
+            raise ValueError(f"clip_norm must be positive, got {self.clip_norm}.")
+
+    def configs(self, input_size: int) -> list[LSTMConfig]:
+        configs = []
+        for _ in range(self.layers):
+            cfg = LSTMConfig(
+                input_size=input_size,
+                num_units=self.units,
+                forget_bias=self.forget_bias,
+                **CELL_VARIANTS[self.variant],
+            )
+            configs.append(cfg)
+            input_size = cfg.h_depth
+        return configs
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """A stack of LSTM layers and a linear read-out: ``logits = outputs @ weight + bias``."""
+
+    configs: tuple[LSTMConfig, ...]
+    params: tuple[LSTMParams, ...]
+    readout_weight: np.ndarray  # (h_depth, output_size)
+    readout_bias: np.ndarray  # (output_size,)
+    output: str  # "softmax", "sigmoid" or "linear"
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every trainable array by a flat name (``layer0.kernel``, ..., ``readout.weight``)."""
+        out = {f"layer{k}.{name}": a for k, p in enumerate(self.params) for name, a in p.arrays().items()}
+        out["readout.weight"], out["readout.bias"] = self.readout_weight, self.readout_bias
+        return out
+
+    def with_arrays(self, arrays: dict[str, np.ndarray]) -> Model:
+        params = tuple(
+            replace(p, **{name: arrays[f"layer{k}.{name}"] for name in p.arrays()}) for k, p in enumerate(self.params)
+        )
+        return replace(
+            self, params=params, readout_weight=arrays["readout.weight"], readout_bias=arrays["readout.bias"]
+        )
+
+    def run(self, inputs: np.ndarray, lengths: np.ndarray | None = None) -> tuple[list[Trace], np.ndarray]:
+        """The traces of every layer and the task's outputs (probabilities or values)."""
+        traces = run_stack(self.configs, self.params, inputs, sequence_length=lengths)
+        logits = traces[-1].outputs @ self.readout_weight + self.readout_bias
+        return traces, _output_function(self.output, logits)
+
+
+def init_model(task: Task, settings: TrainSettings) -> Model:
+    """Seeded Glorot LSTM weights (layer k from seed + k) and a small seeded read-out."""
+    configs = settings.configs(task.input_size)
+    params = tuple(init_params(cfg, seed=settings.seed + k) for k, cfg in enumerate(configs))
+    rng = np.random.default_rng([settings.seed, 1])
+    depth = configs[-1].h_depth
+    limit = np.sqrt(6.0 / (depth + task.output_size))
+    weight = rng.uniform(-limit, limit, (depth, task.output_size))
+    return Model(tuple(configs), params, weight, np.zeros(task.output_size), task.output)
+
+
+def _output_function(kind: str, logits: np.ndarray) -> np.ndarray:
+    if kind == "softmax":
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        return shifted / shifted.sum(axis=-1, keepdims=True)
+    if kind == "sigmoid":
+        return 0.5 * (1 + np.tanh(0.5 * logits))  # sigmoid without overflow warnings
+    return logits
+
+
+def loss_and_gradient(output: str, logits: np.ndarray, batch: Batch) -> tuple[float, np.ndarray]:
+    """The task's loss, averaged over the steps that count, and dL/d logits.
+
+    softmax: cross-entropy in nats; sigmoid: binary cross-entropy summed over the outputs;
+    linear: squared error summed over the outputs. Each is averaged over the masked steps.
+    """
+    mask = batch.mask[:, :, None]
+    count = max(float(batch.mask.sum()), 1.0)
+    y = batch.targets
+    if output == "softmax":
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        loss = -float((mask * y * log_probs).sum()) / count
+        d_logits = (np.exp(log_probs) - y) * mask / count
+    elif output == "sigmoid":
+        # log(1 + exp(-z)) for y = 1 and log(1 + exp(z)) for y = 0, stably.
+        loss = float((mask * (np.logaddexp(0, logits) - y * logits)).sum()) / count
+        d_logits = (_output_function("sigmoid", logits) - y) * mask / count
+    else:
+        error = logits - y
+        loss = float((mask * error * error).sum()) / count
+        d_logits = 2 * error * mask / count
+    return loss, d_logits
+
+
+def model_gradient(model: Model, batch: Batch) -> tuple[float, dict[str, np.ndarray], list[Trace]]:
+    """The loss on ``batch``, dL/d every array of :meth:`Model.arrays`, and the forward traces."""
+    traces = run_stack(model.configs, model.params, batch.inputs, sequence_length=batch.lengths)
+    top = traces[-1].outputs
+    logits = top @ model.readout_weight + model.readout_bias
+    loss, d_logits = loss_and_gradient(model.output, logits, batch)
+    flat_top = top.reshape(-1, top.shape[-1])
+    flat_d = d_logits.reshape(-1, d_logits.shape[-1])
+    grads = {"readout.weight": flat_top.T @ flat_d, "readout.bias": flat_d.sum(axis=0)}
+    d_outputs = d_logits @ model.readout_weight.T
+    for k, g in enumerate(grad_stack(traces, d_outputs)):
+        for name, array in g.params.arrays().items():
+            grads[f"layer{k}.{name}"] = array
+    return loss, grads, traces
+
+
+def metric(task: Task, outputs: np.ndarray, batch: Batch) -> float:
+    """The task's measure of success on a batch (see ``Task.metric_name``)."""
+    mask = batch.mask.astype(bool)
+    if task.metric_name == "accuracy":
+        right = outputs.argmax(axis=-1) == batch.targets.argmax(axis=-1)
+        return float(right[mask].mean())
+    if task.metric_name == "sequences right":
+        step_right = ((outputs > 0.5) == (batch.targets > 0.5)).all(axis=-1) | ~mask
+        return float(step_right.all(axis=1).mean())
+    error = ((outputs - batch.targets) ** 2).sum(axis=-1)
+    return float(error[mask].mean())
+
+
+@dataclass
+class Adam:
+    """Adam (Kingma & Ba 2015) with the usual defaults, on a dict of arrays."""
+
+    learning_rate: float
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    steps: int = 0
+    first: dict[str, np.ndarray] = field(default_factory=dict)
+    second: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def update(self, arrays: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        self.steps += 1
+        out = {}
+        correction1 = 1 - self.beta1**self.steps
+        correction2 = 1 - self.beta2**self.steps
+        for name, value in arrays.items():
+            g = grads[name]
+            m = self.first.get(name, 0) * self.beta1 + (1 - self.beta1) * g
+            v = self.second.get(name, 0) * self.beta2 + (1 - self.beta2) * g * g
+            self.first[name], self.second[name] = m, v
+            out[name] = value - self.learning_rate * (m / correction1) / (np.sqrt(v / correction2) + self.eps)
+        return out
+
+
+def clip_by_global_norm(grads: dict[str, np.ndarray], clip_norm: float) -> tuple[dict[str, np.ndarray], float]:
+    """Scale every gradient by ``min(1, clip_norm / ||all of them||)``; returns them and the norm before."""
+    norm = float(np.sqrt(sum(float((g * g).sum()) for g in grads.values())))
+    if norm > clip_norm:
+        grads = {name: g * (clip_norm / norm) for name, g in grads.items()}
+    return grads, norm
+
+
+@dataclass
+class Record:
+    step: int
+    loss: float
+    grad_norm: float
+    metric: float | None = None  # on the fixed test batch, every evaluation
+
+
+class Trainer:
+    """One training run: call :meth:`step` as often as you like; it can stop at any step."""
+
+    def __init__(self, task: Task, settings: TrainSettings, test_size: int = 256) -> None:
+        self.task, self.settings = task, settings
+        self.model = init_model(task, settings)
+        self.optimizer = Adam(settings.learning_rate)
+        self.rng = np.random.default_rng([settings.seed, 2])
+        self.test_batch = task.batch(np.random.default_rng([settings.seed, 3]), test_size)
+        self.history: list[Record] = []
+        self.solved_at: int | None = None  # the first evaluated step at which the task was solved
+
+    @property
+    def steps_done(self) -> int:
+        return self.optimizer.steps
+
+    def step(self) -> float:
+        """One Adam step on a fresh batch; returns the batch's loss (before the step)."""
+        batch = self.task.batch(self.rng, self.settings.batch_size)
+        loss, grads, _ = model_gradient(self.model, batch)
+        grads, norm = clip_by_global_norm(grads, self.settings.clip_norm)
+        self.model = self.model.with_arrays(self.optimizer.update(self.model.arrays(), grads))
+        self.history.append(Record(self.steps_done, loss, norm))
+        return loss
+
+    def evaluate(self) -> float:
+        """The task's metric on the fixed test batch, recorded on the last history entry."""
+        _, outputs = self.model.run(self.test_batch.inputs, self.test_batch.lengths)
+        value = metric(self.task, outputs, self.test_batch)
+        if self.history:
+            self.history[-1].metric = value
+        if self.solved_at is None and self.task.is_solved(value):
+            self.solved_at = self.steps_done
+        return value
+
+    def train(self, steps: int, evaluate_every: int = 25, stop_when_solved: bool = False) -> None:
+        for _ in range(steps):
+            self.step()
+            if self.steps_done % evaluate_every == 0:
+                self.evaluate()
+                if stop_when_solved and self.solved_at is not None:
+                    return
+
+
+# --- saving a trained model ---------------------------------------------------------------------
+
+
+def model_to_bytes(model: Model, meta: dict | None = None) -> bytes:
+    """An .npz of every array plus the configs and ``meta`` as JSON (load with allow_pickle=False)."""
+    header = {
+        "configs": [cfg.to_dict() for cfg in model.configs],
+        "output": model.output,
+        "meta": meta or {},
+    }
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, header=np.array(json.dumps(header)), **model.arrays())
+    return buffer.getvalue()
+
+
+def model_from_file(file) -> tuple[Model, dict]:
+    """Read :func:`model_to_bytes`'s output: (model, meta); a ValueError says what is wrong."""
+    try:
+        with np.load(file, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        header = json.loads(str(arrays.pop("header")))
+        configs = tuple(LSTMConfig.from_dict(c) for c in header["configs"])
+        params = []
+        for k, cfg in enumerate(configs):
+            prefix = f"layer{k}."
+            layer = LSTMParams(**{n[len(prefix) :]: a for n, a in arrays.items() if n.startswith(prefix)})
+            params.append(check_params(cfg, layer))
+        weight, bias = (np.asarray(arrays[f"readout.{n}"], np.float64) for n in ("weight", "bias"))
+        output = header["output"]
+        if output not in ("softmax", "sigmoid", "linear") or weight.shape != (configs[-1].h_depth, bias.shape[0]):
+            raise ValueError("the read-out does not fit the last layer")
+        if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
+            raise ValueError("the read-out contains NaN or infinite values")
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise ValueError(f"Not a trained-model file of this app: {error}") from None
+    return Model(configs, tuple(params), weight, bias, output), header.get("meta", {})
+
+
+def settings_dict(settings: TrainSettings) -> dict:
+    return asdict(settings)
