@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lstm_core import LSTMStateTuple
-from ui import controls, exports, runs, views
+from ui import controls, exports, views
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
 from viz.numbers import cell_signature, state_repr, step_table
@@ -17,7 +17,8 @@ st.markdown(
     "for its exact value. Change the settings on the left and watch what moves."
 )
 
-model = runs.current_model()
+weights_row = st.columns([1, 2], vertical_alignment="bottom")
+model = views.model_with_chosen_weights(*weights_row)
 if model is None:
     views.halt("Nothing to show yet: fix the settings on the left.")
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import controls, runs, urlstate, views
+from ui import controls, urlstate, views
 from viz.diagram import cell_diagram, diagram_alt
 from viz.numbers import cell_signature
 from viz.player import frame_steps, step_player
@@ -42,7 +42,8 @@ present = controls.toggle(
 if present:
     st.html(PRESENTER_CSS)
 
-model = runs.current_model()
+weights_row = st.columns([1, 2], vertical_alignment="bottom")
+model = views.model_with_chosen_weights(*weights_row)
 if model is None:
     views.halt("Nothing to show yet: fix the settings on the left.")
 

@@ -347,3 +347,10 @@ def make_task(key: str, size: int | None = None) -> Task:
         raise ValueError(f"Unknown task {key!r}; accepted: {', '.join(TASKS)}.")
     maker, _, default, _, _ = TASKS[key]
     return maker(default if size is None else int(size))
+
+
+def format_metric(metric_name: str, value: float) -> str:
+    """A task metric as a learner reads it: a percentage, or the squared error to 3 digits."""
+    if metric_name in ("accuracy", "sequences right"):
+        return f"{value:.0%}"
+    return f"{value:.3g}"

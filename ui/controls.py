@@ -95,12 +95,16 @@ def slider(name: str, *, container=st, low=None, high=None, **kwargs) -> Any:
     return container.slider(p.label, min_value=low, max_value=high, step=step, key=name, **kwargs)
 
 
-def number(name: str, *, container=st, **kwargs) -> Any:
+def number(name: str, *, container=st, low=None, high=None, **kwargs) -> Any:
+    """A number input; ``low``/``high`` narrow the schema's bounds where the data says so."""
     p = SCHEMA[name]
     _register(name)
-    clamp(name, p.low, p.high)
+    low = p.low if low is None else low
+    high = p.high if high is None else high
+    if p.kind == "int":
+        low, high = int(low), int(high)
+    clamp(name, low, high)
     step = p.step if p.kind == "float" else 1
-    low, high = (int(p.low), int(p.high)) if p.kind == "int" else (p.low, p.high)
     return container.number_input(p.label, min_value=low, max_value=high, step=step, key=name, **kwargs)
 
 

@@ -34,6 +34,7 @@ class ModelSpec:
     inputs: InputSpec = field(default_factory=InputSpec)
     greff: tuple[str, ...] = ()  # Greff et al.'s switches that are on (names of lstm_core.GREFF_FLAGS)
     peephole_scale: float = 1.0  # the peephole weights' strength, on top of weight_scale
+    trained: str = ""  # trained weights instead of seeded ones: a demo's name or "mine:<digest>" (ui.trained)
 
     def key(self) -> str:
         """A canonical JSON text of the spec: the cache key (a few hundred bytes, never arrays)."""
@@ -113,6 +114,8 @@ def run_model(spec: ModelSpec, sequence: Sequence | None = None) -> Model:
     ``sequence`` defaults to ``make_inputs(spec.inputs)``. Raises ValueError with a learner-readable
     message for anything invalid.
     """
+    if spec.trained:
+        return _run_trained(spec)
     if sequence is None:
         sequence = make_inputs(spec.inputs)
     configs = spec.configs(sequence.values.shape[2])
@@ -125,3 +128,14 @@ def digest(values: np.ndarray) -> str:
     """A short fingerprint of an array, to key a cache on custom inputs without hashing them twice."""
     array = np.ascontiguousarray(values)
     return hashlib.sha256(str(array.shape).encode() + array.tobytes()).hexdigest()[:20]
+
+
+def _run_trained(spec: ModelSpec) -> Model:
+    """Trained weights (their own cells, as trained) on a few sequences of the task they learned."""
+    from . import trained  # the trained-model registry; only needed here
+
+    model, meta = trained.load(spec.trained)
+    sequence = trained.task_sequence(trained.task_of(meta), spec.inputs.seed)
+    configs, params = list(model.configs), list(model.params)
+    traces = run_stack(configs, params, sequence.values)
+    return Model(spec, sequence, configs, params, traces)

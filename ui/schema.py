@@ -12,12 +12,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from lstm_core.config import ACTIVATIONS
+from lstm_core.config import ACTIVATIONS, CELL_VARIANTS
 from lstm_core.sequences import MAX_FEATURES, MAX_STEPS, MAX_TEXT_CHARS, PRESETS
+from lstm_core.tasks import TASKS
 
 MAX_SEED = 2**31 - 1
 MAX_APP_UNITS = 256
 MAX_LAYERS = 3
+LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1")
 #: A custom sequence longer than this stays out of the URL (a link would get unwieldy).
 MAX_URL_CUSTOM_CHARS = 8000
 _TRUE = {"1", "true", "yes", "on"}
@@ -149,6 +151,7 @@ SCHEMA: dict[str, Param] = {
         _float("weight_scale", 1.0, 0.1, 5.0, 0.1, "Weight scale"),
         Param("init_state", "choice", "zeros", "Initial state", choices=("zeros", "random")),
         # The pages' view: Explore and Step through.
+        Param("weights", "choice", "random", "Weights", choices=("random", "recall", "adding", "spikes", "mine"), shared=False),
         _int("seq", 0, 0, 7, "Sequence shown", shared=False),
         _int("layer", 1, 1, MAX_LAYERS, "Layer shown", shared=False),
         _int("step", 0, 0, MAX_STEPS - 1, "Selected step t", shared=False),
@@ -163,6 +166,19 @@ SCHEMA: dict[str, Param] = {
         Param("peep_all", "bool", False, "Peepholes everywhere", shared=False),
         _float("peep_scale", 1.0, 0.0, 5.0, 0.1, "Peephole strength", shared=False),
         Param("fb01", "bool", False, "forget_bias 0 vs 1", shared=False),
+        # The Train page (its own cell and inputs: the task's).
+        Param("task", "choice", "recall", "Task", choices=tuple(TASKS), shared=False),
+        _int("task_size", 0, 0, 200, "Task size", shared=False),
+        Param("train_variant", "choice", "basic", "Cell variant", choices=tuple(CELL_VARIANTS), shared=False),
+        _int("train_units", 16, 1, 64, "num_units", shared=False),
+        _float("train_fb", 1.0, -5.0, 5.0, 0.1, "forget_bias", shared=False),
+        Param("lr", "choice", "0.01", "Learning rate", choices=LEARNING_RATES, shared=False),
+        _int("train_steps", 0, 0, 5000, "Training steps", shared=False),
+        _int("train_seed", 0, 0, MAX_SEED, "Training seed", shared=False),
+        _int("text_unit", 0, 0, 63, "Unit that colours the text", shared=False),
+        Param("text_by", "choice", "c", "Colour by", choices=("c", "h"), shared=False),
+        # The Gradient-flow page's view.
+        Param("flow_loss", "choice", "c", "Loss on the last step", choices=("c", "h"), shared=False),
     ]
 }
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NoReturn
 
 import streamlit as st
 
-from ui import controls
+from lstm_core.tasks import format_metric
+from ui import controls, runs, trained, urlstate
 from ui.model import Model
 
 
@@ -46,3 +48,46 @@ def choose_sequence_and_layer(model: Model, seq_area, layer_area) -> tuple[int, 
             help="Layer 1 reads the input; layer k + 1 reads layer k's output h.",
         )
     return seq, layer
+
+
+#: Where the Train page leaves the key of the model a learner trained (ui.trained.register).
+MY_TRAINED = "_my_trained"
+
+
+def model_with_chosen_weights(area, note_area) -> Model | None:
+    """The run the page shows: the sidebar's model, or the same page with trained weights.
+
+    A "Weights" menu in ``area`` (what the trained model learned goes in ``note_area``): random (the sidebar's seeded Glorot weights), a shipped demo
+    (``demos/``), or the model trained on the Train page in this session.
+    """
+    options = ["random", *trained.DEMO_TITLES]
+    mine = st.session_state.get(MY_TRAINED)
+    if mine or urlstate.value("weights") == trained.MINE:
+        options.append(trained.MINE)
+    titles = {"random": "random (the sidebar's seed)", **trained.DEMO_TITLES, trained.MINE: "yours, from the Train page"}
+    choice = controls.select(
+        "weights",
+        container=area,
+        options=options,
+        format_func=titles.get,
+        help="Random weights show what the cell computes; trained ones show what it is for. Trained "
+        "weights bring their own cell and inputs: the sidebar's cell and input settings are not used.",
+    )
+    if choice == "random":
+        return runs.current_model()
+    if choice == trained.MINE and not mine:
+        controls.notice("You have not trained a model in this session yet: train one on the Train page.", "info")
+        return runs.current_model()
+    try:
+        model = runs.model_for(replace(runs.current_spec(), trained=mine if choice == trained.MINE else choice))
+    except ValueError as error:
+        controls.notice(f"**These trained weights cannot be shown:** {error}", "error")
+        return runs.current_model()
+    meta = trained.load(model.spec.trained)[1]
+    metric = meta.get("metric")
+    result = f", {meta['metric_name']} {format_metric(meta['metric_name'], metric)} on test sequences" if metric is not None else ""
+    note_area.caption(
+        f"**{meta.get('title', 'Trained')}**: {meta.get('steps', '?')} training steps{result}. "
+        "Its own cell and inputs; the sidebar's are not used."
+    )
+    return model

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_traces
+from helpers import chart_traces, open_page
 from lstm_core.sequences import InputSpec
 from ui.model import ModelSpec, run_model
 
@@ -213,3 +213,20 @@ def test_a_link_that_cannot_run_says_why_instead_of_a_blank_page() -> None:
     shown = notices(at)
     assert "cannot be run" in shown and "overflowed at step 909" in shown
     assert "Nothing to show yet" in shown
+
+
+def test_trained_demo_weights_replace_the_random_ones() -> None:
+    """?weights=recall: the shipped model trained on delayed recall, on the task's own inputs."""
+    from ui import trained
+
+    at = open_page("app_pages/explore.py", {"weights": "recall"})
+    model, _ = trained.load("recall")
+    expected = run_model(ModelSpec(trained="recall")).traces[0]
+    np.testing.assert_array_equal(expected.params.kernel, model.params[0].kernel)
+    f = chart_traces(at)["f"]["z"]
+    np.testing.assert_allclose(f, expected.f[0].T, rtol=1e-6)
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "Delayed recall (10 steps)" in captions and "accuracy 100%" in captions
+    # The sidebar's cell settings do not apply: its forget_bias slider changes nothing here.
+    at.slider(key="forget_bias").set_value(-3.0).run()
+    np.testing.assert_allclose(chart_traces(at)["f"]["z"], expected.f[0].T, rtol=1e-6)

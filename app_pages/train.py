@@ -1,0 +1,297 @@
+"""Train: watch a small LSTM learn a task that needs memory, live, and look at what it learned."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import numpy as np
+import streamlit as st
+
+from lstm_core.experiments import RESULTS, forget_bias_runs
+from lstm_core.tasks import TASKS, Task, format_metric, shipped_text
+from lstm_core.training import Trainer, TrainSettings, model_to_bytes, settings_dict
+from ui import controls, trained, urlstate, views
+from viz.compare import VARIANTS
+from viz.heatmaps import heatmap_alt, trace_heatmaps
+from viz.training import answers_alt, answers_figure, colored_text, progress_figure
+
+#: Training steps per task at the page's defaults (each ends well within a minute on 2 cores).
+DEFAULT_STEPS = {"recall": 300, "adding": 800, "spikes": 400, "reber": 600, "sine": 300, "chars": 400}
+TASK_TITLES = {
+    "recall": "Delayed recall",
+    "adding": "Adding problem",
+    "spikes": "Spike timing",
+    "reber": "Embedded Reber grammar",
+    "sine": "Sine continuation",
+    "chars": "Characters (nursery rhymes)",
+}
+SIZE_NAMES = {"delay": "Delay (steps)", "length": "Sequence length", "period": "Spike period", "max_length": "Longest string"}
+_TRAINERS = "_trainers"
+_LAST_TASK = "_train_last_task"
+_MAX_RUNS = 6
+UPDATE_SECONDS = 0.4  # how often the live chart redraws while training
+
+st.title("Train: watch a small LSTM learn to remember")
+st.markdown(
+    "Random weights show what the cell computes; trained weights show what it is **for**. Pick a task "
+    "that needs memory, press **Train**, and watch the loss fall. Change **forget_bias** or the cell "
+    "variant and train again: every run of this session stays on the chart, so you can compare."
+)
+st.caption("This page trains its own cell on the task's inputs; the sidebar's settings are for the other pages.")
+
+
+
+def show_training() -> None:
+    """The "Train a model" tab: settings, Train/Stop, the live charts, then the trained model."""
+    row = st.columns([1.4, 1, 1.2, 1])
+    task_key = controls.select("task", container=row[0], format_func=TASK_TITLES.get)
+    maker, size_name, size_default, size_low, size_high = TASKS[task_key]
+    if st.session_state.get(_LAST_TASK, task_key) != task_key:  # a new task starts from its own defaults
+        urlstate.set_value("task_size", size_default)
+        urlstate.set_value("train_steps", DEFAULT_STEPS[task_key])
+    st.session_state[_LAST_TASK] = task_key
+    if urlstate.value("task_size") == 0:
+        urlstate.set_value("task_size", size_default)
+    if urlstate.value("train_steps") == 0:
+        urlstate.set_value("train_steps", DEFAULT_STEPS[task_key])
+    size = controls.number(
+        "task_size",
+        container=row[1],
+        low=size_low,
+        high=size_high,
+        help=f"{SIZE_NAMES[size_name]}, {size_low} to {size_high}: how hard the task is.",
+    )
+    variant = controls.select(
+        "train_variant",
+        container=row[2],
+        format_func=lambda key: VARIANTS[key].label,
+        help="The cell's variant, as on the Compare page.",
+    )
+    units = controls.number("train_units", container=row[3])
+    row = st.columns([1, 1, 1.2, 1])
+    forget_bias = controls.number("train_fb", container=row[0], help="Added to the forget gate's input at every step.")
+    lr = controls.select("lr", container=row[1], help="Adam's step size.")
+    steps = controls.number("train_steps", container=row[2], low=1, help="Steps of Adam, 32 sequences each.")
+    seed = controls.number("train_seed", container=row[3], help="The same seed gives the same weights and batches.")
+
+    task: Task = maker(size)
+    settings = TrainSettings(
+        units=int(units), variant=variant, forget_bias=float(forget_bias), learning_rate=float(lr), seed=int(seed)
+    )
+    st.info(f"**{task.title}.** {task.description}")
+
+    trainers: dict[str, Trainer] = st.session_state.setdefault(_TRAINERS, {})
+    label = (
+        f"{task.title}, {VARIANTS[variant].short}, {settings.units} units, forget_bias {settings.forget_bias:g}, "
+        f"lr {settings.learning_rate:g}, seed {settings.seed}"
+    )
+    buttons = st.columns([1, 1, 1, 3])
+    steps = max(int(steps), 1)
+    trainer = trainers.get(label)
+    go = buttons[0].button(
+        f"Train {steps} steps" if trainer is None else f"Train {steps} more",
+        type="primary",
+        help="Trains with Adam on fresh batches; the chart updates as it goes.",
+    )
+    buttons[1].button("Stop", help="Stops training; the model keeps what it learned so far.")
+    if buttons[2].button("Start over", disabled=trainer is None, help="Forget this run and start from new weights."):
+        trainers.pop(label, None)
+        trainer = None
+
+    chart = st.empty()
+    status = st.empty()
+    if go:
+        if trainer is None:
+            trainer = Trainer(task, settings)
+            trainer.evaluate()
+            trainers[label] = trainer
+            while len(trainers) > _MAX_RUNS:
+                trainers.pop(next(iter(trainers)))
+        progress = st.progress(0.0, text="Training...")
+        started = last_draw = time.perf_counter()
+        target = trainer.steps_done + steps
+        evaluate_every = max(5, min(25, steps // 20))
+        while trainer.steps_done < target:
+            trainer.step()
+            if trainer.steps_done % evaluate_every == 0 or trainer.steps_done == target:
+                trainer.evaluate()
+            now = time.perf_counter()
+            if now - last_draw > UPDATE_SECONDS or trainer.steps_done == target:
+                last_draw = now
+                done = 1 - (target - trainer.steps_done) / steps
+                progress.progress(done, text=f"Step {trainer.steps_done} of {target} ({now - started:.0f} s)")
+                runs = {name: run.history for name, run in trainers.items() if run.task.title == task.title}
+                chart.plotly_chart(progress_figure(runs, task, label), config={"displaylogo": False})
+        st.session_state["_train_seconds"] = time.perf_counter() - started
+        st.rerun()  # draw the page again for the trained model ("Train more", its charts)
+
+    if trainer is None:
+        st.info(
+            f"Nothing trained yet with these settings. Press **Train {steps} steps** to start: it takes "
+            f"{'a few seconds' if task.key in ('recall', 'sine') else 'ten to thirty seconds'} on a laptop."
+        )
+        return
+
+    runs = {name: run.history for name, run in trainers.items() if run.task.title == task.title}
+    chart.plotly_chart(
+        progress_figure(runs, task, label),
+        key="train_progress",
+        config={"displaylogo": False},
+        alt=f"Loss and {task.metric_name} over the training steps of {len(runs)} run(s) of {task.title} in this session.",
+    )
+    value = trainer.history[-1].metric if trainer.history and trainer.history[-1].metric is not None else trainer.evaluate()
+    verdict = (
+        f"**Solved** at step {trainer.solved_at}" if trainer.solved_at is not None else "**Not solved yet**"
+    )
+    status.markdown(
+        f"{verdict}: after {trainer.steps_done} steps, {task.metric_name} "
+        f"**{format_metric(task.metric_name, value)}** on 256 test sequences "
+        f"(solved means {format_metric(task.metric_name, task.solved_at)}"
+        f"{' or better' if task.higher_is_better else ' or lower'})."
+    )
+
+    st.subheader("What the trained model does")
+    test = trainer.test_batch
+    row_count = test.inputs.shape[0]
+    pick = st.columns([1, 3])
+    shown = int(pick[0].number_input("Test sequence", 0, row_count - 1, 0, key="train_test_row"))
+    traces, outputs = trainer.model.run(test.inputs[shown : shown + 1], None if test.lengths is None else test.lengths[shown : shown + 1])
+    one = type(test)(
+        test.inputs[shown : shown + 1],
+        test.targets[shown : shown + 1],
+        test.mask[shown : shown + 1],
+        None if test.lengths is None else test.lengths[shown : shown + 1],
+    )
+    st.plotly_chart(
+        answers_figure(task, outputs, one),
+        key="train_answers",
+        config={"displaylogo": False},
+        alt=answers_alt(task, outputs, one, value),
+    )
+    st.caption(
+        "The answer comes from a linear read-out of the last layer's output h at each step"
+        + ("; rings mark what was wanted." if task.output != "linear" else ".")
+    )
+    st.plotly_chart(
+        trace_heatmaps(
+            traces[-1],
+            0,
+            step_labels=tuple(str(t) for t in range(test.inputs.shape[1])),
+            feature_names=task.input_names,
+            title="The trained cell's gates on this test sequence",
+        ),
+        key="train_heatmaps",
+        config={"displaylogo": False},
+        alt=heatmap_alt(traces[-1], 0, False),
+    )
+
+    if task.key == "chars":
+        st.subheader("The text, coloured by one unit")
+        text = shipped_text()[:400]
+        alphabet = {ch: k for k, ch in enumerate(task.input_names)}
+        values = np.eye(len(alphabet))[[alphabet[ch] for ch in text]]
+        pick = st.columns([1, 1, 3])
+        unit = int(controls.number("text_unit", container=pick[0], high=settings.units - 1))
+        by = controls.select("text_by", container=pick[1], format_func={"c": "cell state c", "h": "output h"}.get)
+        text_traces, _ = trainer.model.run(values[None])
+        quantity = text_traces[-1].new_c if by == "c" else text_traces[-1].new_h
+        st.html(colored_text(text, quantity[0, :, min(unit, quantity.shape[2] - 1)]))
+        st.caption(
+            "Each character's background is the unit's value just after reading it: red positive, blue "
+            "negative. Hover a character for the number. Look for units that track a line, a word or a rhyme."
+        )
+
+    st.subheader("Use this model elsewhere")
+    use = st.columns([1, 1, 2])
+    data = model_to_bytes(
+        trainer.model,
+        {
+            "task": task.key,
+            "size": size,
+            "title": task.title,
+            "settings": settings_dict(settings),
+            "steps": trainer.steps_done,
+            "metric_name": task.metric_name,
+            "metric": value,
+        },
+    )
+    if use[0].button("Open on Explore", type="primary", help="See every gate of this model on the Explore page."):
+        st.session_state[views.MY_TRAINED] = trained.register(data)
+        urlstate.set_value("weights", trained.MINE)
+        st.switch_page("app_pages/explore.py")
+    use[1].download_button(
+        "Download weights (.npz)",
+        data,
+        file_name=f"lstm_{task.key}_{settings.units}units.npz",
+        mime="application/octet-stream",
+    )
+
+tab_train, tab_results = st.tabs(["Train a model", "Published findings, checked"])
+with tab_train:
+    show_training()
+
+
+def read_summary(name: str) -> list[dict] | None:
+    path = RESULTS / f"{name}_summary.csv"
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+with tab_results:
+    st.markdown(
+        "Two published findings, rerun on this project's own LSTM. The tables come from "
+        "`python -m lstm_core.experiments forget-bias` and `... variants` (a few minutes each); "
+        "each run trains until the task is solved or its step budget is spent."
+    )
+    st.subheader("forget_bias 0 or 1? Delayed recall over long delays")
+    st.markdown(
+        "Gers et al. (2000) added the forget gate; Jozefowicz et al. (2015) found that initialising its bias "
+        "to **1** closes most of the gap between the LSTM and the GRU. With forget_bias 0 the gate starts "
+        "half closed, so a memory fades like 0.5^t; with 1 it starts at 0.73."
+    )
+    summary = read_summary("forget_bias")
+    if summary is None:
+        st.caption("Not computed yet: run `python -m lstm_core.experiments forget-bias`.")
+    else:
+        st.dataframe(summary, hide_index=True)
+    st.subheader("Which parts of the cell matter? The adding problem for every variant")
+    st.markdown(
+        "Greff et al. (2017) trained eight variants on three tasks: coupling the input and forget gates "
+        "(CIFG) or dropping the peepholes cost little; removing the forget gate or the output activation hurt."
+    )
+    summary = read_summary("variants")
+    if summary is None:
+        st.caption("Not computed yet: run `python -m lstm_core.experiments variants`.")
+    else:
+        for row in summary:
+            row["setting"] = VARIANTS[row["setting"]].label if row["setting"] in VARIANTS else row["setting"]
+        st.dataframe(summary, hide_index=True)
+
+    st.subheader("Run a small version now")
+    live = st.columns([1, 1, 2])
+    delay = int(live[0].number_input("Delay (steps)", 5, 60, 30, key="live_delay"))
+    live_seeds = int(live[1].number_input("Seeds", 1, 3, 2, key="live_seeds"))
+    if st.button(f"Train forget_bias 0 and 1 on delayed recall ({2 * live_seeds} runs of up to 600 steps)"):
+        runs = list(forget_bias_runs([delay], live_seeds, 600))
+        bar = st.progress(0.0)
+        rows = []
+        for k, (_, forget_bias, run_seed, fn) in enumerate(runs):
+            bar.progress(k / len(runs), text=f"forget_bias {forget_bias:g}, seed {run_seed}...")
+            result = fn()
+            rows.append(
+                {
+                    "forget_bias": forget_bias,
+                    "seed": run_seed,
+                    "solved": result.solved,
+                    "steps": result.steps,
+                    "accuracy": round(result.metric, 3),
+                    "seconds": round(result.seconds, 1),
+                }
+            )
+        bar.empty()
+        st.session_state["_live_results"] = rows
+    if "_live_results" in st.session_state:
+        st.dataframe(st.session_state["_live_results"], hide_index=True)

@@ -1,0 +1,117 @@
+"""The Train page through AppTest: training runs and what the charts show, several runs compared,
+the trained model on Explore, the coloured text, bad links, and the published-findings tab."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from helpers import chart_by_key, open_page
+from tools.browser import decode_traces
+from ui.views import MY_TRAINED
+
+PAGE = "app_pages/train.py"
+
+
+def train_page(query: dict | None = None) -> AppTest:
+    return open_page(PAGE, query, timeout=120)
+
+
+def press(at: AppTest, label_start: str) -> AppTest:
+    button = next(b for b in at.button if b.label.startswith(label_start))
+    button.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def trainers(at: AppTest) -> dict:
+    return at.session_state["_trainers"]
+
+
+def text(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in [*at.markdown, *at.info])
+
+
+def test_before_training_the_page_says_what_to_do():
+    at = train_page()
+    assert "Nothing trained yet" in text(at)
+    assert "Delayed recall (10 steps)" in text(at)
+    assert [b.label for b in at.button][:3] == ["Train 300 steps", "Stop", "Start over"]
+
+
+def test_training_learns_delayed_recall_and_the_charts_show_that_run():
+    at = press(train_page({"train_steps": "120"}), "Train")
+    (trainer,) = trainers(at).values()
+    assert trainer.steps_done == 120
+    assert "**Solved** at step" in text(at) or "**Not solved yet**" in text(at)
+    spec = chart_by_key(at, "train_progress")
+    traces = [next(iter(decode_traces([t]).values())) for t in spec["data"]]
+    losses = next(t for t in traces if t.get("yaxis", "y") == "y")
+    np.testing.assert_allclose(losses["y"], [r.loss for r in trainer.history], rtol=1e-6)
+    metric = [r.metric for r in trainer.history if r.metric is not None]
+    assert metric[-1] > metric[0]  # it learned something
+    # The answers chart is the trained model's output on test sequence 0.
+    answers = decode_traces(chart_by_key(at, "train_answers")["data"])
+    heat = next(t for t in answers.values() if t["type"] == "heatmap")
+    _, outputs = trainer.model.run(trainer.test_batch.inputs[:1])
+    np.testing.assert_allclose(heat["z"], outputs[0].T, rtol=1e-5, atol=1e-6)
+    # "Train more" continues the same run.
+    press(at, "Train 120 more")
+    assert trainers(at)[next(iter(trainers(at)))].steps_done == 240
+
+
+def test_runs_with_other_settings_stay_on_the_chart():
+    at = press(train_page({"train_steps": "30", "train_fb": "0"}), "Train")
+    at.number_input(key="train_fb").set_value(1.0).run()
+    press(at, "Train")
+    labels = list(trainers(at))
+    assert len(labels) == 2 and "forget_bias 0" in labels[0] and "forget_bias 1" in labels[1]
+    names = {t["name"] for t in chart_by_key(at, "train_progress")["data"]}
+    assert names == set(labels)
+
+
+def test_the_trained_model_opens_on_explore():
+    at = press(train_page({"train_steps": "40"}), "Train")
+    press(at, "Open on Explore")
+    assert at.session_state[MY_TRAINED].startswith("mine:")
+    assert at.selectbox(key="weights").value == "mine"
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "Delayed recall (10 steps)" in captions and "40 training steps" in captions
+    # Explore now runs the trained weights: 16 units, the task's 5 inputs.
+    assert "BasicLSTMCell(num_units=16" in text(at) and "11 steps of 5 features" in text(at)
+
+
+def test_the_character_model_colours_the_text_by_a_unit():
+    at = press(train_page({"task": "chars", "train_steps": "5", "train_units": "6"}), "Train")
+    (trainer,) = trainers(at).values()
+    (html,) = [h.proto.body for h in at.get("html")]
+    titles = [float(v) for v in re.findall(r'title="([-+0-9.]+)"', html)]
+    assert len(titles) == 400
+    from lstm_core.tasks import shipped_text
+
+    chars = shipped_text()[:400]
+    index = {ch: k for k, ch in enumerate(trainer.task.input_names)}
+    traces, _ = trainer.model.run(np.eye(len(index))[[index[c] for c in chars]][None])
+    np.testing.assert_allclose(titles, traces[-1].new_c[0, :, 0], atol=5e-4)
+    at.number_input(key="text_unit").set_value(3).run()
+    (html,) = [h.proto.body for h in at.get("html")]
+    titles = [float(v) for v in re.findall(r'title="([-+0-9.]+)"', html)]
+    np.testing.assert_allclose(titles, traces[-1].new_c[0, :, 3], atol=5e-4)
+
+
+def test_bad_links_get_a_message_and_the_page_still_works():
+    at = train_page({"task": "nonsense", "train_units": "1000000", "lr": "7"})
+    messages = " ".join(str(w.value) for w in [*at.warning, *at.info, *at.error])
+    assert "task" in messages and "train_units" in messages and "lr" in messages
+    assert at.selectbox(key="task").value == "recall" and at.number_input(key="train_units").value == 16
+
+
+def test_published_findings_tab_shows_the_shipped_results():
+    at = train_page()
+    tables = at.dataframe
+    assert len(tables) == 2
+    fb = tables[0].value
+    assert set(fb["setting"]) == {"forget_bias=0", "forget_bias=1"}
+    assert len(tables[1].value) == 8  # every variant

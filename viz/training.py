@@ -1,0 +1,212 @@
+"""Figures of the Train page: the loss and the task's metric as training goes, what the trained
+model answers on a test sequence, and text coloured by one unit (as Karpathy's char-rnn figures)."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lstm_core.tasks import Batch, Task, format_metric
+from lstm_core.training import Record
+
+from .figure import figure, step_ticks, typed
+from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
+
+RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+
+
+def progress_figure(runs: dict[str, list[Record]], task: Task, current: str) -> go.Figure:
+    """Loss per step (left, log scale) and the test metric (right) of each run of this session;
+    the current settings' run drawn thick, the others thin, the 'solved' level dashed."""
+    data = []
+    for n, (label, history) in enumerate(runs.items()):
+        if not history:
+            continue
+        color = RUN_COLORS[n % len(RUN_COLORS)]
+        width = 2.5 if label == current else 1.2
+        steps = np.array([r.step for r in history], dtype=np.float32)
+        losses = np.array([r.loss for r in history], dtype=np.float32)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": typed(steps),
+                "y": typed(losses),
+                "name": label,
+                "legendgroup": label,
+                "line": {"color": color, "width": width},
+                "hovertemplate": "step %{x}<br>loss %{y:.4g}<extra>" + html.escape(label) + "</extra>",
+            }
+        )
+        evaluated = [r for r in history if r.metric is not None]
+        if evaluated:
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "x": typed(np.array([r.step for r in evaluated], dtype=np.float32)),
+                    "y": typed(np.array([r.metric for r in evaluated], dtype=np.float32)),
+                    "xaxis": "x2",
+                    "yaxis": "y2",
+                    "name": label,
+                    "legendgroup": label,
+                    "showlegend": False,
+                    "marker": {"size": 4},
+                    "line": {"color": color, "width": width},
+                    "hovertemplate": f"step %{{x}}<br>{task.metric_name} %{{y:.4g}}<extra>{html.escape(label)}</extra>",
+                }
+            )
+    percent = task.metric_name in ("accuracy", "sequences right")
+    metric_axis: dict = {"title": {"text": task.metric_name}, "anchor": "x2"}
+    if percent:
+        metric_axis.update(range=[0, 1.02], tickformat=".0%")
+    else:
+        metric_axis.update(type="log", exponentformat="power")
+    layout = {
+        "height": 330,
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "font": {"family": FONT_FAMILY, "size": 13},
+        "xaxis": {"domain": [0, 0.46], "title": {"text": "training step"}},
+        "yaxis": {"type": "log", "title": {"text": "loss (log scale)"}, "exponentformat": "power"},
+        "xaxis2": {"domain": [0.56, 1], "title": {"text": "training step"}, "anchor": "y2"},
+        "yaxis2": metric_axis,
+        "legend": {"orientation": "h", "y": -0.25},
+        "annotations": [
+            {"text": "<b>Loss</b> on each training batch", "x": 0, "xref": "paper", "y": 1.08, "yref": "paper", "showarrow": False, "xanchor": "left"},
+            {
+                "text": f"<b>{task.metric_name.capitalize()}</b> on 256 test sequences (dashed: solved)",
+                "x": 0.56,
+                "xref": "paper",
+                "y": 1.08,
+                "yref": "paper",
+                "showarrow": False,
+                "xanchor": "left",
+            },
+        ],
+        "shapes": [
+            {
+                "type": "line",
+                "xref": "x2 domain",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y2",
+                "y0": task.solved_at,
+                "y1": task.solved_at,
+                "line": {"color": "#444444", "dash": "dash", "width": 1},
+            }
+        ],
+    }
+    return figure(data, layout)
+
+
+def answers_figure(task: Task, outputs: np.ndarray, batch: Batch, row: int = 0) -> go.Figure:
+    """What the trained model answers on one test sequence, against what the task wanted.
+
+    Numbers (linear tasks): the answer and the target as lines over the steps that count.
+    Classes and yes/no outputs: the answer's probabilities as a heatmap (outputs x steps), the
+    wanted outputs marked with rings.
+    """
+    steps = outputs.shape[1]
+    if batch.lengths is not None:
+        steps = int(batch.lengths[row])
+    x = np.arange(steps, dtype=np.float32)
+    mask = batch.mask[row, :steps] > 0
+    layout = {
+        "height": 260 if task.output == "linear" else 120 + 24 * task.output_size,
+        "margin": {"l": 70, "r": 20, "t": 30, "b": 45},
+        "font": {"family": FONT_FAMILY, "size": 13},
+        "xaxis": {"title": {"text": "step t"}, **step_ticks(steps, None)},
+        "legend": {"orientation": "h", "y": 1.15},
+    }
+    if task.output == "linear":
+        answer = outputs[row, :steps, 0].astype(np.float32)
+        target = batch.targets[row, :steps, 0].astype(np.float32)
+        shown = mask if mask.sum() > 1 else np.ones(steps, bool)
+        data = [
+            {
+                "type": "scatter",
+                "mode": "lines+markers" if shown.sum() > 1 else "markers",
+                "x": typed(x[shown]),
+                "y": typed(target[shown]),
+                "name": "wanted",
+                "marker": {"size": 10, "symbol": "circle-open", "color": "#111111"},
+                "line": {"color": "#111111", "dash": "dot"},
+                "hovertemplate": "step %{x}<br>wanted %{y:.4f}<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": typed(x[shown]),
+                "y": typed(answer[shown]),
+                "name": "model's answer",
+                "marker": {"size": 6, "color": "#D55E00"},
+                "line": {"color": "#D55E00"},
+                "hovertemplate": "step %{x}<br>answer %{y:.4f}<extra></extra>",
+            },
+        ]
+        layout["yaxis"] = {"title": {"text": task.output_names[0]}}
+        return figure(data, layout)
+    z = outputs[row, :steps].T.astype(np.float32)  # (outputs, steps)
+    wanted_t, wanted_k = np.nonzero((batch.targets[row, :steps] > 0.5) & mask[:, None])
+    data = [
+        {
+            "type": "heatmap",
+            "z": typed(z),
+            "x": typed(x),
+            "y": list(task.output_names),
+            "zmin": 0,
+            "zmax": 1,
+            "colorscale": GATE_SCALE,
+            "colorbar": {"title": {"text": "probability"}, "len": 1, "thickness": 12},
+            "hovertemplate": "step %{x}, %{y}: %{z:.3f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": typed(wanted_t.astype(np.float32)),
+            "y": [task.output_names[k] for k in wanted_k],
+            "name": "wanted",
+            "marker": {"size": 12, "symbol": "circle-open", "color": "#D55E00", "line": {"width": 2.5}},
+            "hovertemplate": "step %{x}: %{y} wanted<extra></extra>",
+        },
+    ]
+    layout["yaxis"] = {"title": {"text": "output"}, "type": "category", "autorange": "reversed"}
+    return figure(data, layout)
+
+
+def answers_alt(task: Task, outputs: np.ndarray, batch: Batch, value: float) -> str:
+    return (
+        f"What the trained model answers on a test sequence of {task.title}, against what was wanted. "
+        f"Over the 256 test sequences its {task.metric_name} is {format_metric(task.metric_name, value)}."
+    )
+
+
+def colored_text(text: str, values: np.ndarray, bound: float | None = None) -> str:
+    """``text`` as HTML, each character's background coloured by its value (blue negative, red
+    positive, white 0), its value in a tooltip. Every character is escaped."""
+    bound = bound or max(float(np.abs(values).max()), 1e-9)
+    scale = [np.array(_hex_to_rgb(color)) for _, color in SIGNED_SCALE]
+    spans = []
+    for ch, value in zip(text, values, strict=True):
+        position = (np.clip(value / bound, -1, 1) + 1) / 2 * (len(scale) - 1)
+        low = int(np.floor(position))
+        high = min(low + 1, len(scale) - 1)
+        rgb = scale[low] + (scale[high] - scale[low]) * (position - low)
+        shown = "⏎<br>" if ch == "\n" else ("&nbsp;" if ch == " " else html.escape(ch))
+        spans.append(
+            f'<span title="{value:+.3f}" style="background: rgb({int(rgb[0])},{int(rgb[1])},{int(rgb[2])})">{shown}</span>'
+        )
+    return (
+        '<div style="font-family: ui-monospace, monospace; font-size: 1.05rem; line-height: 1.7; '
+        'padding: 0.6rem; border: 1px solid #ddd; border-radius: 0.4rem">' + "".join(spans) + "</div>"
+    )
+
+
+def _hex_to_rgb(color: str) -> tuple[int, int, int]:
+    color = color.strip()
+    if color.startswith("rgb"):
+        return tuple(int(float(v)) for v in color[color.index("(") + 1 : -1].split(",")[:3])  # type: ignore[return-value]
+    color = color.lstrip("#")
+    return tuple(int(color[k : k + 2], 16) for k in (0, 2, 4))  # type: ignore[return-value]
