@@ -26,7 +26,12 @@ TASK_TITLES = {
     "sine": "Sine continuation",
     "chars": "Characters (nursery rhymes)",
 }
-SIZE_NAMES = {"delay": "Delay (steps)", "length": "Sequence length", "period": "Spike period", "max_length": "Longest string"}
+SIZE_NAMES = {
+    "delay": "Delay (steps)",
+    "length": "Sequence length",
+    "period": "Spike period",
+    "max_length": "Longest string",
+}
 _TRAINERS = "_trainers"
 _LAST_TASK = "_train_last_task"
 _MAX_RUNS = 6
@@ -39,7 +44,6 @@ st.markdown(
     "variant and train again: every run of this session stays on the chart, so you can compare."
 )
 st.caption("This page trains its own cell on the task's inputs; the sidebar's settings are for the other pages.")
-
 
 
 def show_training() -> None:
@@ -140,10 +144,10 @@ def show_training() -> None:
         config={"displaylogo": False},
         alt=f"Loss and {task.metric_name} over the training steps of {len(runs)} run(s) of {task.title} in this session.",
     )
-    value = trainer.history[-1].metric if trainer.history and trainer.history[-1].metric is not None else trainer.evaluate()
-    verdict = (
-        f"**Solved** at step {trainer.solved_at}" if trainer.solved_at is not None else "**Not solved yet**"
+    value = (
+        trainer.history[-1].metric if trainer.history and trainer.history[-1].metric is not None else trainer.evaluate()
     )
+    verdict = f"**Solved** at step {trainer.solved_at}" if trainer.solved_at is not None else "**Not solved yet**"
     status.markdown(
         f"{verdict}: after {trainer.steps_done} steps, {task.metric_name} "
         f"**{format_metric(task.metric_name, value)}** on 256 test sequences "
@@ -156,7 +160,9 @@ def show_training() -> None:
     row_count = test.inputs.shape[0]
     pick = st.columns([1, 3])
     shown = int(pick[0].number_input("Test sequence", 0, row_count - 1, 0, key="train_test_row"))
-    traces, outputs = trainer.model.run(test.inputs[shown : shown + 1], None if test.lengths is None else test.lengths[shown : shown + 1])
+    traces, outputs = trainer.model.run(
+        test.inputs[shown : shown + 1], None if test.lengths is None else test.lengths[shown : shown + 1]
+    )
     one = type(test)(
         test.inputs[shown : shown + 1],
         test.targets[shown : shown + 1],
@@ -226,6 +232,7 @@ def show_training() -> None:
         file_name=f"lstm_{task.key}_{settings.units}units.npz",
         mime="application/octet-stream",
     )
+
 
 tab_train, tab_results = st.tabs(["Train a model", "Published findings, checked"])
 with tab_train:

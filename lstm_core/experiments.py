@@ -74,7 +74,12 @@ def forget_bias_runs(
         for forget_bias in (0.0, 1.0):
             for seed in range(seeds):
                 settings = TrainSettings(units=units, forget_bias=forget_bias, seed=seed, learning_rate=0.01)
-                yield delay, forget_bias, seed, lambda t=task, s=settings, fb=forget_bias: train_once(t, s, steps, f"forget_bias={fb:g}")
+                yield (
+                    delay,
+                    forget_bias,
+                    seed,
+                    lambda t=task, s=settings, fb=forget_bias: train_once(t, s, steps, f"forget_bias={fb:g}"),
+                )
 
 
 def variant_runs(

@@ -151,7 +151,14 @@ SCHEMA: dict[str, Param] = {
         _float("weight_scale", 1.0, 0.1, 5.0, 0.1, "Weight scale"),
         Param("init_state", "choice", "zeros", "Initial state", choices=("zeros", "random")),
         # The pages' view: Explore and Step through.
-        Param("weights", "choice", "random", "Weights", choices=("random", "recall", "adding", "spikes", "mine"), shared=False),
+        Param(
+            "weights",
+            "choice",
+            "random",
+            "Weights",
+            choices=("random", "recall", "adding", "spikes", "mine"),
+            shared=False,
+        ),
         _int("seq", 0, 0, 7, "Sequence shown", shared=False),
         _int("layer", 1, 1, MAX_LAYERS, "Layer shown", shared=False),
         _int("step", 0, 0, MAX_STEPS - 1, "Selected step t", shared=False),

@@ -64,7 +64,11 @@ def model_with_chosen_weights(area, note_area) -> Model | None:
     mine = st.session_state.get(MY_TRAINED)
     if mine or urlstate.value("weights") == trained.MINE:
         options.append(trained.MINE)
-    titles = {"random": "random (the sidebar's seed)", **trained.DEMO_TITLES, trained.MINE: "yours, from the Train page"}
+    titles = {
+        "random": "random (the sidebar's seed)",
+        **trained.DEMO_TITLES,
+        trained.MINE: "yours, from the Train page",
+    }
     choice = controls.select(
         "weights",
         container=area,
@@ -85,7 +89,11 @@ def model_with_chosen_weights(area, note_area) -> Model | None:
         return runs.current_model()
     meta = trained.load(model.spec.trained)[1]
     metric = meta.get("metric")
-    result = f", {meta['metric_name']} {format_metric(meta['metric_name'], metric)} on test sequences" if metric is not None else ""
+    result = (
+        f", {meta['metric_name']} {format_metric(meta['metric_name'], metric)} on test sequences"
+        if metric is not None
+        else ""
+    )
     note_area.caption(
         f"**{meta.get('title', 'Trained')}**: {meta.get('steps', '?')} training steps{result}. "
         "Its own cell and inputs; the sidebar's are not used."

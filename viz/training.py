@@ -74,7 +74,15 @@ def progress_figure(runs: dict[str, list[Record]], task: Task, current: str) -> 
         "yaxis2": metric_axis,
         "legend": {"orientation": "h", "y": -0.25},
         "annotations": [
-            {"text": "<b>Loss</b> on each training batch", "x": 0, "xref": "paper", "y": 1.08, "yref": "paper", "showarrow": False, "xanchor": "left"},
+            {
+                "text": "<b>Loss</b> on each training batch",
+                "x": 0,
+                "xref": "paper",
+                "y": 1.08,
+                "yref": "paper",
+                "showarrow": False,
+                "xanchor": "left",
+            },
             {
                 "text": f"<b>{task.metric_name.capitalize()}</b> on 256 test sequences (dashed: solved)",
                 "x": 0.56,
