@@ -28,6 +28,7 @@ page = st.navigation(
         st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", default=True),
         st.Page("app_pages/step_through.py", title="Step through", icon=":material/skip_next:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("app_pages/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     ]
 )

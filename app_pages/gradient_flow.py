@@ -1,0 +1,133 @@
+"""Gradient flow: how far back an error at the last step reaches the cell state, at forget_bias 0 and 1."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from ui import controls, runs, views
+from ui.model import Model, ModelSpec, run_model
+from viz.gradflow import (
+    LOSSES,
+    Flow,
+    floored,
+    flow_heatmaps,
+    flow_lines,
+    forget_biases,
+    gradient_flow,
+    heatmaps_alt,
+    lines_alt,
+    what_to_notice,
+)
+
+
+@st.cache_data(max_entries=16, show_spinner="Backpropagating through time...")
+def flows_for(
+    keys: tuple[str, ...], layer: int, seq: int, loss: str, _specs: tuple[ModelSpec, ...], _base: Model
+) -> tuple[list[Flow], list[str]]:
+    """(the flow of each spec that runs, a message for each that cannot), keyed on the specs' cache
+    keys (``_specs``, not hashed, are what they stand for). ``_base`` is the sidebar's run, already
+    cached; the other forget biases run here, uncached: only their flows are kept."""
+    flows, errors = [], []
+    for spec in _specs:
+        try:
+            model = _base if spec == _base.spec else run_model(spec)
+        except ValueError as error:
+            errors.append(f"**forget_bias {spec.forget_bias:g}** cannot run with these settings: {error}")
+            continue
+        flows.append(gradient_flow(model.traces[layer - 1], seq, loss))
+    return flows, errors
+
+
+st.title("Gradient flow: how far back can the cell's memory be trained?")
+st.markdown(
+    "A network learns from its error: the error at the end is sent **back through the steps** "
+    "(backpropagation through time), and each step's weights are corrected by whatever part of it arrives "
+    "there. If almost nothing arrives at step t, the network cannot learn to remember what happened at "
+    "step t. Going back one step through the cell state multiplies the error by the **forget gate f**: "
+    "with forget_bias 0 a gate that has no reason to remember sits at σ(0) = 0.5 and halves it at every "
+    "step; with forget_bias 1 it sits at σ(1) = 0.73. Below, the same weights and the same input at "
+    "forget_bias 0 and 1 (and the sidebar's value)."
+)
+
+base = runs.current_model()
+if base is None:
+    views.halt("Nothing to show yet: fix the settings on the left.")
+spec = base.spec  # the sidebar's, or the last one that ran (a notice says so)
+
+view = st.columns([1.6, 1, 1])
+loss = controls.select(
+    "flow_loss",
+    container=view[0],
+    options=list(LOSSES),
+    format_func=lambda key: {"c": "final cell state c_T", "h": "final output h_T"}[key],
+    radio=True,
+    help="Where the error comes from: the sum of the last step's cell state (so ∂L/∂c_T = 1 for every unit), "
+    "or of its output h_T (then ∂L/∂c_T = o_T · tanh'(c_T) with tanh: already smaller than 1).",
+)
+seq, layer = views.choose_sequence_and_layer(base, view[1], view[2])
+
+# The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
+# the output of the layers below, which forget_bias changes too).
+specs = tuple(replace(spec, forget_bias=fb) for fb in forget_biases(spec.forget_bias))
+flows, errors = flows_for(tuple(runs.cache_key(s) for s in specs), layer, seq, loss, specs, base)
+for error in errors:
+    controls.notice(error, "error")
+if not flows:
+    views.halt("No forget_bias could run; change the settings on the left.")
+if flows[0].steps == 1:
+    views.halt(
+        "This input has a single step, so there is nothing to go back through: ∂L/∂c at the only step is the "
+        "loss's own gradient. Choose an input with more steps (e.g. the sine wave) to see the gradient fade."
+    )
+current = spec.forget_bias
+steps, layers = flows[0].log_dc.shape[0], len(base.traces)
+step_labels = base.sequence.step_labels
+
+where = f"layer {layer} of {layers}: the loss is this layer's own final state" if layers > 1 else "one layer"
+st.caption(
+    f"The loss is {LOSSES[loss]}: one number that depends on everything the cell did; "
+    f"{'∂L/∂c_T = 1 for every unit, so what you see is how that 1 shrinks (or grows) going back. ' if loss == 'c' else ''}"
+    f"{steps} step{'s' if steps > 1 else ''}, {where}"
+    + (f", sequence {seq + 1} of the batch" if base.sequence.values.shape[0] > 1 else "")
+    + "."
+    + (
+        " forget_bias also changes the layers below, so this layer's input differs between the runs."
+        if layer > 1
+        else ""
+    )
+)
+
+st.subheader("How much of the error reaches each step")
+st.caption(
+    "Solid: the real gradient ‖∂L/∂c_t‖, as a fraction of the last step's (log scale: each grid line is ten "
+    "times smaller). Dashed, same colour: the **closed form** σ(forget_bias)^k at the step k steps before the last: what "
+    "would arrive if every forget gate sat at σ(forget_bias) (its weights adding nothing, pre-activation 0) "
+    "and the cell state were the only way back. Dotted: the cell state as the only way back, but with this "
+    "run's actual forget gates. The real gradient also flows back through h and the gates, which can add to "
+    "it or cancel it. Click a legend entry to hide a line."
+    + (" Values below 10⁻³⁰⁰, too small for a float64 number, are drawn at 10⁻³⁰⁰." if floored(flows) else "")
+)
+st.plotly_chart(
+    flow_lines(flows, current, step_labels),
+    key="gradient_flow_lines",
+    alt=lines_alt(flows, current),
+    config={"displaylogo": False},
+)
+
+st.subheader("What to notice")
+st.markdown(what_to_notice(flows, current))
+
+st.subheader("Per unit: |∂L/∂c_t| at every step")
+st.caption(
+    "One panel per forget_bias, one row per unit, one column per step; all panels share one colour scale "
+    "(powers of ten), so the same colour is the same size of gradient. Bright: the error arrives; dark: it "
+    "has vanished; exact zeros (a gate shut at exactly 0, or less than float64 can hold) take the darkest "
+    "colour. Hover a cell for its value."
+    + (" The cell state is clipped (cell_clip): where it was, no gradient passes." if spec.cell_clip else "")
+)
+st.plotly_chart(
+    flow_heatmaps(flows, current, step_labels),
+    key="gradient_flow_heatmaps",
+    alt=heatmaps_alt(flows, current),
+    config={"displaylogo": False},
+)

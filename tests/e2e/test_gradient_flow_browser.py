@@ -1,0 +1,36 @@
+"""Gradient flow in a real browser: both charts are drawn with their log scales, the loss switch redraws
+them and goes into the link, and the page is saved as a screenshot to look at."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tools.browser import full_page_screenshot, plotly_traces, wait_idle, wait_until
+
+CHARTS = "() => [...document.querySelectorAll('.js-plotly-plot')].filter((g) => g.data && g.data.length).length"
+
+
+def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page, app_url: str, artifacts) -> None:
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/gradient_flow")
+    wait_idle(page)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    wait_until(lambda: page.evaluate(CHARTS) == 2, what="the line chart and the heatmaps")
+    layout = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].layout.yaxis.type")
+    assert layout == "log"
+    lines = plotly_traces(page, 0)
+    assert len(lines) == 6  # forget_bias 0 and 1: gradient, closed form, through c alone
+    heatmaps = plotly_traces(page, 1)
+    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (sidebar)"]
+    expect(page.get_by_text("What to notice")).to_be_visible()
+    full_page_screenshot(page, artifacts / "gradient_flow.png")
+
+    before = heatmaps["forget_bias 0"]["z"]
+    page.get_by_text("final output h_T").click()
+    # location.href, not page.url: the sync API updates page.url only when it is called into.
+    wait_until(lambda: "flow_loss=h" in page.evaluate("() => location.href"), what="the link to follow the switch")
+    wait_idle(page)
+    wait_until(
+        lambda: (z := plotly_traces(page, 1)["forget_bias 0"]["z"]).shape == before.shape and (z != before).any(),
+        what="the heatmaps to show the new loss",
+    )

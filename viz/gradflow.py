@@ -1,0 +1,556 @@
+"""Gradient flow: how much of an error at the last step reaches the cell state of each earlier step.
+
+The loss sits on the last step, ``L = sum(c_T)`` (so dL/dc_T = 1 for every unit) or ``L = sum(h_T)``,
+and :func:`lstm_core.grad` backpropagates it through the recorded run. Going back one step through
+the cell state alone multiplies dL/dc by the forget gate ``f``; if every ``f`` sat at
+``sigmoid(forget_bias)`` (pre-activation 0) and ``c`` were the only path back, ``k`` steps back
+would keep ``sigmoid(forget_bias) ** k`` of it: the closed form drawn beside the real gradient.
+
+Everything is kept as log10 of the magnitudes, so gradients that vanish below float64's smallest
+number (2000 steps at forget_bias 0: 0.5 ** 2000) or grow past it (relu, identity) are drawn at the
+edge of the scale (``LOG_FLOOR``, ``LOG_CEILING``) instead of as NaN. Plain NumPy and Plotly dicts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import get_colorscale
+
+from lstm_core import Trace, grad
+
+from .figure import band_colorbar, figure, step_ticks, title_with_note, typed
+from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
+from .style import FONT_FAMILY
+
+#: The losses the page offers: the key of the URL, and what it is in words.
+LOSSES = {
+    "c": "the final cell state, L = sum(c_T)",
+    "h": "the final output, L = sum(h_T)",
+}
+#: log10 of the smallest and largest magnitudes drawn; beyond them, the edge of the scale.
+LOG_FLOOR, LOG_CEILING = -300.0, 300.0
+#: "Has the gradient vanished?": below this fraction of the last step's.
+THRESHOLD = 0.01
+#: Cells per heatmap figure (all panels together) above which time is averaged over bins.
+FIGURE_BUDGET = 3 * CELL_BUDGET
+#: Sequential and colour-blind safe; not cividis, which the gates use.
+MAGNITUDE_SCALE: list = get_colorscale("Viridis")
+#: One colour per forget_bias (Okabe-Ito): 0 vermillion, 1 blue, the sidebar's other value green.
+FB_COLORS = {0.0: "#D55E00", 1.0: "#0072B2"}
+OTHER_COLOR = "#009E73"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The gradient of the loss with respect to every step's cell state, in one run.
+
+    All arrays are log10 of magnitudes, clipped to [LOG_FLOOR, LOG_CEILING]; ``steps_back[t]`` is
+    ``T - 1 - t`` (0 at the last step).
+
+    Attributes
+    ----------
+    forget_bias : float
+    log_dc : ndarray, shape (time, num_units)
+        log10 |dL/dc_t| per unit.
+    log_ratio : ndarray, shape (time,)
+        log10 (||dL/dc_t|| / ||dL/dc_T||), the whole gradient relative to the last step's.
+    log_closed_form : ndarray, shape (time,)
+        log10 sigmoid(forget_bias) ** (T - 1 - t).
+    log_through_c : ndarray, shape (time,)
+        log10 of the ratio if ``c`` were the only path back, with the run's actual forget gates:
+        ||dL/dc_T * prod(f_{t+1..T})|| / ||dL/dc_T||.
+    mean_f, min_f, max_f : float
+        The forget gates' mean, smallest and largest over the steps and units.
+    overflowed : int
+        Steps whose gradient exceeded float64 (drawn at the top of the scale).
+    zero_at_end : bool
+        dL/dc_T is 0 for every unit (h_T does not depend on c_T); ``log_ratio`` is then relative
+        to the largest ||dL/dc_t|| instead.
+    """
+
+    forget_bias: float
+    log_dc: np.ndarray
+    log_ratio: np.ndarray
+    log_closed_form: np.ndarray
+    log_through_c: np.ndarray
+    mean_f: float
+    min_f: float
+    max_f: float
+    overflowed: int
+    zero_at_end: bool = False
+
+    @property
+    def steps(self) -> int:
+        return self.log_dc.shape[0]
+
+
+def _log10_abs(values: np.ndarray) -> np.ndarray:
+    """log10 |values|, 0 -> LOG_FLOOR, inf or NaN (an overflow) -> LOG_CEILING, without warnings."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log10(np.abs(values))
+    logs = np.where(np.isfinite(values), logs, LOG_CEILING)
+    return np.clip(logs, LOG_FLOOR, LOG_CEILING)
+
+
+def _log10_norm(logs: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log10 of the Euclidean norm of vectors given as log10 of their elements' magnitudes,
+    without leaving log space (the norm of 1e200-sized elements would overflow)."""
+    top = np.max(logs, axis=axis, keepdims=True)
+    scaled = np.sum(10.0 ** (2 * (logs - top)), axis=axis)
+    return np.squeeze(top, axis=axis) + 0.5 * np.log10(scaled)
+
+
+def closed_form(forget_bias: float, steps: int) -> np.ndarray:
+    """log10 sigmoid(forget_bias) ** (T - 1 - t) for t = 0 .. T - 1: the product of ``T - 1 - t``
+    forget gates that all sit at sigmoid(forget_bias), clipped at LOG_FLOOR."""
+    log_sigmoid = -math.log1p(math.exp(-forget_bias)) / math.log(10)  # log10 sigmoid(fb), stable
+    steps_back = np.arange(steps - 1, -1, -1, dtype=np.float64)
+    return np.maximum(steps_back * log_sigmoid, LOG_FLOOR) + 0.0  # + 0.0: no -0.0 at the last step
+
+
+def gradient_flow(trace: Trace, batch: int = 0, loss: str = "c") -> Flow:
+    """Backpropagate a loss on the last step of ``trace`` and measure what reaches each c_t.
+
+    Parameters
+    ----------
+    trace : Trace
+        One layer's run; for a layer of a stack the loss is that layer's own final state.
+    batch : int
+        The sequence of the batch measured.
+    loss : {"c", "h"}
+        ``L = sum(c_T)`` or ``L = sum(h_T)`` (see :data:`LOSSES`).
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {loss!r}.")
+    cfg = trace.config
+    rows, units, depth = trace.inputs.shape[0], cfg.num_units, cfg.h_depth
+    final = (np.ones((rows, units)), None) if loss == "c" else (None, np.ones((rows, depth)))
+    with np.errstate(all="ignore"):  # relu and identity can overflow going back; clipped below
+        dc = grad(trace, None, final).dc[batch]  # (time, units)
+    log_dc = _log10_abs(dc)
+    overflowed = int(np.sum(~np.isfinite(dc).all(axis=1)))
+    log_norm = _log10_norm(log_dc)
+    zero_at_end = bool(log_dc[-1].max() <= LOG_FLOOR)  # L = sum(h_T) with h_T blind to c_T (relu, o = 0)
+    log_ratio = np.clip(log_norm - (log_norm.max() if zero_at_end else log_norm[-1]), LOG_FLOOR, LOG_CEILING)
+
+    # Through c alone: dL/dc_t = dL/dc_T * f_{t+1} * ... * f_T, a cumulative sum of log f from the end.
+    log_f = _log10_abs(trace.f[batch].astype(np.float64))
+    after = np.zeros_like(log_f)  # after[t] = sum of log f over the steps after t
+    after[:-1] = np.cumsum(log_f[::-1], axis=0)[::-1][1:]
+    through = _log10_norm(log_dc[-1] + after)
+    log_through_c = np.clip(through - through[-1], LOG_FLOOR, LOG_CEILING)
+    return Flow(
+        forget_bias=float(cfg.forget_bias),
+        log_dc=log_dc.astype(np.float32),  # drawn in float32 anyway; half the cache
+        log_ratio=log_ratio,
+        log_closed_form=closed_form(cfg.forget_bias, dc.shape[0]),
+        log_through_c=log_through_c,
+        mean_f=float(trace.f[batch].mean()),
+        min_f=float(trace.f[batch].min()),
+        max_f=float(trace.f[batch].max()),
+        overflowed=overflowed,
+        zero_at_end=zero_at_end,
+    )
+
+
+def forget_biases(current: float) -> list[float]:
+    """The forget biases compared: 0, 1 and the sidebar's value when it is neither, ascending."""
+    return sorted({0.0, 1.0, float(current)})
+
+
+def steps_until_below(log_ratio: np.ndarray, threshold: float = THRESHOLD) -> int | None:
+    """Going back from the last step, how many steps until the ratio first falls below
+    ``threshold``; None if it never does within the sequence."""
+    below = np.nonzero(log_ratio[::-1] < math.log10(threshold))[0]
+    return int(below[0]) if below.size else None
+
+
+def closed_form_steps(forget_bias: float, threshold: float = THRESHOLD) -> float:
+    """Steps back until sigmoid(forget_bias) ** k < threshold: the smallest such whole k."""
+    log_sigmoid = -math.log1p(math.exp(-forget_bias)) / math.log(10)
+    return math.floor(math.log10(threshold) / log_sigmoid) + 1
+
+
+def label(forget_bias: float, current: float) -> str:
+    return f"forget_bias {forget_bias:g}" + (" (sidebar)" if forget_bias == current else "")
+
+
+def color(forget_bias: float) -> str:
+    return FB_COLORS.get(forget_bias, OTHER_COLOR)
+
+
+def power_of_ten(exponent: float) -> str:
+    """10^exponent as a tick or a sentence shows it: 1, 10, 10⁻³ written with HTML superscripts."""
+    if exponent == 0:
+        return "1"
+    if exponent == 1:
+        return "10"
+    return f"10<sup>{exponent:g}</sup>".replace("-", "−")
+
+
+def _decade_ticks(low: float, high: float) -> list[float]:
+    """Whole powers of ten from ``low`` to ``high`` (log10), at most about seven of them."""
+    span = max(high - low, 1.0)
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200) if span / s <= 7)
+    first = math.ceil(low / step) * step
+    return [float(v) for v in np.arange(first, high + 1e-9, step)]
+
+
+def floored(flows: list[Flow]) -> bool:
+    """Whether a line reaches LOG_FLOOR: a gradient or closed form too small for float64."""
+    return any(min(f.log_ratio.min(), f.log_closed_form.min(), f.log_through_c.min()) <= LOG_FLOOR for f in flows)
+
+
+def shared_range(flows: list[Flow]) -> tuple[float, float]:
+    """One colour range for every panel (log10): from the smallest to the largest magnitude shown,
+    at least one decade wide, in whole decades. Exact zeros (at LOG_FLOOR: a gate shut at exactly 0,
+    or an underflow) do not stretch it; they take its darkest colour."""
+    values = np.concatenate([f.log_dc.ravel() for f in flows])
+    nonzero = values[values > LOG_FLOOR]
+    low = float(nonzero.min()) if nonzero.size else LOG_FLOOR
+    high = float(values.max())
+    low, high = math.floor(low), math.ceil(high)
+    if high - low < 1:
+        low = high - 1
+    return float(low), float(high)
+
+
+def flow_heatmaps(
+    flows: list[Flow], current: float, step_labels: tuple[str, ...] | None = None, budget: int = FIGURE_BUDGET
+) -> go.Figure:
+    """|dL/dc_t| per unit and step, one panel per forget_bias, side by side, on one log colour scale."""
+    steps, units = flows[0].log_dc.shape
+    axis = TimeAxis.fit(steps, units, max(1, budget // len(flows)))
+    x = axis.x()
+    zmin, zmax = shared_range(flows)
+    ticks = _decade_ticks(zmin, zmax)
+    colorbar = band_colorbar(1.0, 0.0, zmin, zmax, [])
+    colorbar.update(
+        tickvals=ticks,
+        ticktext=[power_of_ten(t) for t in ticks],
+        title={"text": "|∂L/∂c|", "side": "top", "font": {"size": 12}},
+    )
+    gap = 0.03
+    width = (1 - gap * (len(flows) - 1)) / len(flows)
+    traces, layout, annotations = [], {}, []
+    step_word = "step" if axis.factor == 1 else "steps around"
+    steps_back = axis.pool((steps - 1 - np.arange(steps, dtype=np.float64))[:, None])[0]
+    for k, flow in enumerate(flows):
+        suffix = "" if k == 0 else str(k + 1)
+        left = k * (width + gap)
+        name = label(flow.forget_bias, current)
+        hover = (
+            f"{name}<br>{step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
+            "<br>|∂L/∂c| = 10^%{z:.2f}" + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
+        )
+        z = axis.pool(flow.log_dc)
+        traces.append(
+            {
+                "type": "heatmap",
+                "name": name,
+                "z": typed(z),
+                "x": typed(x),
+                "y": typed(np.arange(units, dtype=np.float32)),
+                "customdata": typed(np.broadcast_to(steps_back, z.shape).astype(np.float32)),
+                "coloraxis": "coloraxis",
+                "hovertemplate": hover + "<extra></extra>",
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+            }
+        )
+        annotations.append(
+            {
+                "text": f"<b>{name}</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": left + width / 2,
+                "y": 1.0,
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 14, "color": color(flow.forget_bias)},
+            }
+        )
+        xaxis: dict = {
+            "domain": [left, left + width],
+            "anchor": f"y{suffix}",
+            "title": {"text": "step t", "font": {"size": 12}},
+            "showgrid": False,
+            "zeroline": False,
+        }
+        if named := step_ticks(steps, step_labels):
+            xaxis.update(named, tickangle=0)
+        elif steps <= 30:
+            xaxis.update(tickmode="linear", dtick=1)
+        if k:
+            xaxis["matches"] = "x"
+        layout[f"xaxis{suffix}"] = xaxis
+        yaxis: dict = {
+            "anchor": f"x{suffix}",
+            "autorange": "reversed",
+            "showgrid": False,
+            "zeroline": False,
+            "showticklabels": k == 0,
+            "title": {"text": "unit" if k == 0 else ""},
+        }
+        if units <= 12:
+            yaxis.update(tickmode="array", tickvals=list(range(units)))
+        if k:
+            yaxis["matches"] = "y"
+        layout[f"yaxis{suffix}"] = yaxis
+    note = axis.note()
+    layout.update(
+        coloraxis={"colorscale": MAGNITUDE_SCALE, "cmin": zmin, "cmax": zmax, "colorbar": colorbar},
+        annotations=annotations,
+        height=int(row_heights([units])[0] * 1.6 + 130),
+        margin={"l": 60, "r": 80, "t": 64 if note else 34, "b": 50},
+        font={"family": FONT_FAMILY, "size": 13},
+        title={**title_with_note("", note), "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 6}},
+        plot_bgcolor="white",
+    )
+    return figure(traces, layout)
+
+
+def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] | None = None) -> go.Figure:
+    """||dL/dc_t|| / ||dL/dc_T|| per step (solid, log y) for each forget_bias, with its closed form
+    sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour."""
+    steps = flows[0].steps
+    x = np.arange(steps, dtype=np.float32)
+    steps_back = (steps - 1 - np.arange(steps)).astype(np.float32)
+    markers = steps <= 60
+    traces = []
+    for flow in flows:
+        name, colour = label(flow.forget_bias, current), color(flow.forget_bias)
+        sigmoid = 1 / (1 + math.exp(-flow.forget_bias))
+        for kind, values, dash, width in (
+            ("gradient", flow.log_ratio, "solid", 2.5),
+            (f"closed form σ({flow.forget_bias:g})^k = {sigmoid:.3f}^k", flow.log_closed_form, "dash", 1.8),
+            ("through c alone", flow.log_through_c, "dot", 1.8),
+        ):
+            traces.append(
+                {
+                    "type": "scatter",
+                    "name": f"{name} · {kind}",
+                    "legendgroup": name,
+                    "x": typed(x),
+                    "y": typed(10.0**values),  # float64: float32 stops at 1e-38
+                    "customdata": typed(steps_back),
+                    "mode": "lines+markers" if markers and kind == "gradient" else "lines",
+                    "line": {"color": colour, "dash": dash, "width": width},
+                    "marker": {"size": 5},
+                    "hovertemplate": f"{name}, {kind}<br>step %{{x}}, %{{customdata:.0f}} steps before the end"
+                    "<br>%{y:.3g} of the last step's<extra></extra>",
+                }
+            )
+    low = min(min(float(f.log_ratio.min()), float(f.log_closed_form.min())) for f in flows)
+    high = max(max(float(f.log_ratio.max()), float(f.log_through_c.max())) for f in flows)
+    low, high = min(math.floor(low), -2.0), max(math.ceil(high), 0.0)
+    xaxis: dict = {"title": {"text": "step t (the loss is on the last step)"}, "zeroline": False}
+    if named := step_ticks(steps, step_labels):
+        xaxis.update(named)
+    elif steps <= 30:
+        xaxis.update(tickmode="linear", dtick=1)
+    threshold = math.log10(THRESHOLD)
+    return figure(
+        traces,
+        {
+            "height": 420,
+            "margin": {"l": 70, "r": 20, "t": 30, "b": 50},
+            "font": {"family": FONT_FAMILY, "size": 13},
+            "xaxis": xaxis,
+            "yaxis": {
+                "title": {"text": "||∂L/∂c_t|| / ||∂L/∂c_T||"},
+                "type": "log",
+                "range": [low - 0.2, high + 0.2],
+                **({"dtick": 1} if high - low <= 12 else {}),  # one label per decade, no 2, 3, 5 between
+                "exponentformat": "power",
+                "gridcolor": "#e5e5e5",
+            },
+            "legend": {"groupclick": "toggleitem", "x": 1.01, "y": 1},
+            "plot_bgcolor": "white",
+            "shapes": [
+                {
+                    "type": "line",
+                    "xref": "paper",
+                    "yref": "y",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": THRESHOLD,
+                    "y1": THRESHOLD,
+                    "line": {"color": "#777777", "width": 1, "dash": "dashdot"},
+                }
+            ],
+            "annotations": [
+                {
+                    "text": "1%",
+                    "xref": "paper",
+                    "yref": "y",
+                    "x": 0,
+                    "y": threshold,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 11, "color": "#555555"},
+                }
+            ],
+        },
+    )
+
+
+def _after(steps: int | None, total_back: int) -> str:
+    if steps is None:
+        return f"not within the {total_back} steps back"
+    return f"after {steps} step{'s' if steps != 1 else ''}"
+
+
+def what_to_notice(flows: list[Flow], current: float) -> str:
+    """A few sentences from the numbers: how far back the gradient stays above 1% at each
+    forget_bias, against the closed form; how much more forget_bias 1 carries back than 0; why the
+    real gradient departs from the closed form; and whether it grows instead."""
+    steps = flows[0].steps
+    if steps == 1:
+        return (
+            "This input has a **single step**, so there is nothing to go back through: ∂L/∂c at the only "
+            "step is the loss's own gradient. Choose an input with more steps to see the gradient fade."
+        )
+    back = steps - 1
+    crossings = [(f, steps_until_below(f.log_ratio)) for f in flows]
+    fall = [
+        f"after {n} step{'s' if n != 1 else ''} with **{label(f.forget_bias, current)}** "
+        f"(closed form: after {closed_form_steps(f.forget_bias)})"
+        for f, n in crossings
+        if n is not None
+    ]
+    stay = [f for f, n in crossings if n is None]
+    stay_names = _and([f"**{label(f.forget_bias, current)}**" for f in stay])
+    stay_closed = _and([str(closed_form_steps(f.forget_bias)) for f in stay])
+    sentences = []
+    if fall:
+        sentences.append(
+            "Going back from the last step, the gradient reaching c falls below 1% of its final size "
+            + _and(fall)
+            + "."
+        )
+    if stay:
+        sentences.append(
+            ("With " if fall else "Going back from the last step, with ")
+            + f"{stay_names} it stays above 1% over all {back} step{'s' if back != 1 else ''} back "
+            + f"(the closed form falls below after {stay_closed} step{'s' if stay_closed != '1' else ''})."
+        )
+    by_fb = {f.forget_bias: f for f in flows}
+    if 0.0 in by_fb and 1.0 in by_fb:
+        gain = float(by_fb[1.0].log_ratio[0] - by_fb[0.0].log_ratio[0])
+        if gain > 0.05:
+            sentences.append(
+                f"At the first step, {back} steps back, forget_bias 1 carries **{_times(gain)}** more of the "
+                "error back than forget_bias 0."
+            )
+        else:
+            sentences.append(
+                f"At the first step, {back} steps back, forget_bias 1 carries no more of the error back than 0."
+            )
+    shown = by_fb.get(current, flows[-1])
+    name = label(shown.forget_bias, current)
+    closed, alone, real = (float(a[0]) for a in (shown.log_closed_form, shown.log_through_c, shown.log_ratio))
+    tolerance = 0.3 + 0.1 * abs(closed)  # decades
+    sigmoid = 1 / (1 + math.exp(-shown.forget_bias))
+    if not shown.zero_at_end:  # else nothing reaches c_T, so there is no "c alone" to compare (said below)
+        if abs(alone - closed) <= tolerance:
+            sentences.append(
+                f"With {name}, the dotted line (c alone, with this run's forget gates) stays near the closed form: "
+                f"the gates sit near σ({shown.forget_bias:g}) = {sigmoid:.2f} "
+                f"(their mean is {shown.mean_f:.2f})."
+            )
+        else:
+            sentences.append(
+                f"With {name}, the dotted line (c alone, with this run's forget gates) leaves the closed form: the "
+                f"weights push the gates away from σ({shown.forget_bias:g}) = "
+                f"{sigmoid:.2f} (here they range from {shown.min_f:.2f} to "
+                f"{shown.max_f:.2f}, mean {shown.mean_f:.2f})."
+            )
+    grown = max(flows, key=lambda f: float(f.log_ratio.max()))
+    grows = grown.log_ratio.max() > math.log10(1.5)
+    fades = shown.log_ratio.max() <= math.log10(1.5) and not shown.zero_at_end  # else said below
+    if fades and real - alone > tolerance:
+        sentences.append(
+            "The real gradient fades more slowly than that: part of the error also goes back through h and the "
+            "gates, and it adds to what c carries."
+        )
+    elif fades and alone - real > tolerance:
+        sentences.append(
+            "The real gradient fades faster than that: what goes back through h and the gates partly cancels what "
+            "c carries."
+        )
+    if grows:
+        sentences.append(
+            f"With {label(grown.forget_bias, current)} the gradient **grows** going back (up to "
+            f"{_times(float(grown.log_ratio.max()))} the last step's): the path through h multiplies it by the "
+            "recurrent weights at every step, and with large weights or an unbounded activation (relu, identity) "
+            "that factor can exceed 1."
+        )
+    for f in flows:
+        gone = np.nonzero(f.log_ratio[::-1] <= LOG_FLOOR)[0]
+        if gone.size:
+            sentences.append(
+                f"With {label(f.forget_bias, current)}, from {gone[0]} steps back on the gradient is below "
+                "10⁻³⁰⁰, too small for a float64 number: it is drawn at the bottom edge."
+            )
+    blind = [label(f.forget_bias, current) for f in flows if f.zero_at_end]
+    if blind:
+        sentences.append(
+            f"With {_and(blind)}, h_T does not depend on c_T at all (an output gate shut, or relu at 0 in every "
+            "unit), so the lines are relative to the largest gradient instead of the last step's; choose the final "
+            "cell state as the loss for the usual picture."
+        )
+    if any(f.overflowed for f in flows):
+        sentences.append("At some steps it exceeded float64's largest number; those are drawn at the top of the scale.")
+    return " ".join(sentences)
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _and(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _times(log_value: float) -> str:
+    """How many times, as a learner reads it: '37 times', or '10¹² times' when huge."""
+    if log_value < 3:
+        return f"{10**log_value:.3g} times"
+    return f"10{f'{log_value:.0f}'.translate(_SUPERSCRIPTS)} times"
+
+
+def heatmaps_alt(flows: list[Flow], current: float) -> str:
+    parts = []
+    for flow in flows:
+        first, last = flow.log_dc[0], flow.log_dc[-1]
+        parts.append(
+            f"{label(flow.forget_bias, current)}: at the last step 10^{last.max():.1f}, at the first step "
+            f"from 10^{first.min():.1f} to 10^{first.max():.1f}"
+        )
+    return (
+        f"Heatmaps of the gradient magnitude |dL/dc| per unit (rows) and step (columns), {flows[0].steps} steps, "
+        "log colour scale, one panel per forget_bias: " + "; ".join(parts) + "."
+    )
+
+
+def lines_alt(flows: list[Flow], current: float) -> str:
+    parts = []
+    for flow in flows:
+        actual = steps_until_below(flow.log_ratio)
+        parts.append(
+            f"{label(flow.forget_bias, current)}: below 1% {_after(actual, flow.steps - 1)} back, "
+            f"10^{flow.log_ratio[0]:.1f} at the first step against 10^{flow.log_closed_form[0]:.1f} in the closed form"
+        )
+    return (
+        "Line chart, log scale: the gradient norm at each step relative to the last step's, with the closed form "
+        "sigmoid(forget_bias)^(steps back) dashed: " + "; ".join(parts) + "."
+    )
