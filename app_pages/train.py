@@ -14,7 +14,7 @@ from lstm_core.training import Trainer, TrainSettings, model_to_bytes, settings_
 from ui import controls, trained, urlstate, views
 from viz.compare import VARIANTS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
-from viz.training import answers_alt, answers_figure, colored_text, progress_figure
+from viz.training import answers_alt, answers_figure, colored_text, progress_figure, shown_name
 
 #: Training steps per task at the page's defaults (each ends well within a minute on 2 cores).
 DEFAULT_STEPS = {"recall": 300, "adding": 800, "spikes": 400, "reber": 600, "sine": 300, "chars": 400}
@@ -125,7 +125,7 @@ def show_training() -> None:
                 last_draw = now
                 done = 1 - (target - trainer.steps_done) / steps
                 progress.progress(done, text=f"Step {trainer.steps_done} of {target} ({now - started:.0f} s)")
-                runs = {name: run.history for name, run in trainers.items() if run.task.title == task.title}
+                runs = {name: run for name, run in trainers.items() if run.task.title == task.title}
                 chart.plotly_chart(progress_figure(runs, task, label), config={"displaylogo": False})
         st.session_state["_train_seconds"] = time.perf_counter() - started
         st.rerun()  # draw the page again for the trained model ("Train more", its charts)
@@ -137,7 +137,10 @@ def show_training() -> None:
         )
         return
 
-    runs = {name: run.history for name, run in trainers.items() if run.task.title == task.title}
+    value = (
+        trainer.history[-1].metric if trainer.history and trainer.history[-1].metric is not None else trainer.evaluate()
+    )
+    runs = {name: run for name, run in trainers.items() if run.task.title == task.title}
     chart.plotly_chart(
         progress_figure(runs, task, label),
         key="train_progress",
@@ -184,7 +187,7 @@ def show_training() -> None:
             traces[-1],
             0,
             step_labels=tuple(str(t) for t in range(test.inputs.shape[1])),
-            feature_names=task.input_names,
+            feature_names=tuple(shown_name(name) for name in task.input_names),
             title="The trained cell's gates on this test sequence",
         ),
         key="train_heatmaps",

@@ -222,6 +222,7 @@ class Trainer:
         self.test_batch = task.batch(np.random.default_rng([settings.seed, 3]), test_size)
         self.history: list[Record] = []
         self.solved_at: int | None = None  # the first evaluated step at which the task was solved
+        self.start_metric: float | None = None  # the metric before any training (see evaluate)
 
     @property
     def steps_done(self) -> int:
@@ -242,6 +243,8 @@ class Trainer:
         value = metric(self.task, outputs, self.test_batch)
         if self.history:
             self.history[-1].metric = value
+        else:
+            self.start_metric = value
         if self.solved_at is None and self.task.is_solved(value):
             self.solved_at = self.steps_done
         return value

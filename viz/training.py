@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lstm_core.tasks import Batch, Task, format_metric
-from lstm_core.training import Record
+from lstm_core.training import Record, Trainer
 
 from .figure import figure, step_ticks, typed
 from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
@@ -17,11 +17,17 @@ from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 
-def progress_figure(runs: dict[str, list[Record]], task: Task, current: str) -> go.Figure:
+def shown_name(name: str) -> str:
+    """A symbol as a chart label: newline and space made visible."""
+    return {"\n": "⏎", " ": "␣"}.get(name, name)
+
+
+def progress_figure(runs: dict[str, Trainer], task: Task, current: str) -> go.Figure:
     """Loss per step (left, log scale) and the test metric (right) of each run of this session;
     the current settings' run drawn thick, the others thin, the 'solved' level dashed."""
     data = []
-    for n, (label, history) in enumerate(runs.items()):
+    for n, (label, trainer) in enumerate(runs.items()):
+        history = trainer.history
         if not history:
             continue
         color = RUN_COLORS[n % len(RUN_COLORS)]
@@ -41,6 +47,8 @@ def progress_figure(runs: dict[str, list[Record]], task: Task, current: str) -> 
             }
         )
         evaluated = [r for r in history if r.metric is not None]
+        if trainer.start_metric is not None:
+            evaluated.insert(0, Record(0, float("nan"), float("nan"), trainer.start_metric))
         if evaluated:
             data.append(
                 {
@@ -163,7 +171,7 @@ def answers_figure(task: Task, outputs: np.ndarray, batch: Batch, row: int = 0) 
             "type": "heatmap",
             "z": typed(z),
             "x": typed(x),
-            "y": list(task.output_names),
+            "y": [shown_name(name) for name in task.output_names],
             "zmin": 0,
             "zmax": 1,
             "colorscale": GATE_SCALE,
@@ -174,7 +182,7 @@ def answers_figure(task: Task, outputs: np.ndarray, batch: Batch, row: int = 0) 
             "type": "scatter",
             "mode": "markers",
             "x": typed(wanted_t.astype(np.float32)),
-            "y": [task.output_names[k] for k in wanted_k],
+            "y": [shown_name(task.output_names[k]) for k in wanted_k],
             "name": "wanted",
             "marker": {"size": 12, "symbol": "circle-open", "color": "#D55E00", "line": {"width": 2.5}},
             "hovertemplate": "step %{x}: %{y} wanted<extra></extra>",
@@ -203,8 +211,10 @@ def colored_text(text: str, values: np.ndarray, bound: float | None = None) -> s
         high = min(low + 1, len(scale) - 1)
         rgb = scale[low] + (scale[high] - scale[low]) * (position - low)
         shown = "⏎<br>" if ch == "\n" else ("&nbsp;" if ch == " " else html.escape(ch))
+        ink = "#ffffff" if rgb @ np.array([0.299, 0.587, 0.114]) < 140 else "#111111"  # readable on dark
         spans.append(
-            f'<span title="{value:+.3f}" style="background: rgb({int(rgb[0])},{int(rgb[1])},{int(rgb[2])})">{shown}</span>'
+            f'<span title="{value:+.3f}" style="background: rgb({int(rgb[0])},{int(rgb[1])},{int(rgb[2])}); '
+            f'color: {ink}">{shown}</span>'
         )
     return (
         '<div style="font-family: ui-monospace, monospace; font-size: 1.05rem; line-height: 1.7; '
