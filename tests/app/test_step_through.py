@@ -146,3 +146,15 @@ def test_matrix_view_writes_out_small_kernels() -> None:
     latex = " ".join(element.value for element in at.latex)
     assert r"1 \times 8" in latex  # [x_t, h_(t-1)]: 6 inputs + 2 units
     assert "bmatrix" in latex
+
+
+def test_trained_demo_weights_are_stepped_through_too() -> None:
+    """?weights=spikes: the equations show the trained model's numbers at the chosen step."""
+    from ui.model import ModelSpec, run_model
+
+    at = open_page("app_pages/step_through.py", {"weights": "spikes", "step": "3"})
+    trace = run_model(ModelSpec(trained="spikes")).traces[0]
+    shown = equation_values(at)
+    for name, value in {"f_t": trace.f[0, 3, 0], "c_t": trace.new_c[0, 3, 0], "h_t": trace.new_h[0, 3, 0]}.items():
+        assert shown[name] == pytest.approx(round(float(value), DIGITS), abs=10**-DIGITS), name
+    assert "Spike timing" in " ".join(str(c.value) for c in at.caption)
