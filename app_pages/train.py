@@ -9,15 +9,13 @@ import numpy as np
 import streamlit as st
 
 from lstm_core.experiments import RESULTS, forget_bias_runs
-from lstm_core.tasks import TASKS, Task, format_metric, shipped_text
+from lstm_core.tasks import DEFAULT_STEPS, TASKS, Task, format_metric, shipped_text
 from lstm_core.training import Trainer, TrainSettings, model_to_bytes, settings_dict
 from ui import controls, trained, urlstate, views
 from viz.compare import VARIANTS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
-from viz.training import answers_alt, answers_figure, colored_text, progress_figure, shown_name
+from viz.training import answers_alt, answers_figure, colored_text, findings_figure, progress_figure, shown_name
 
-#: Training steps per task at the page's defaults (each ends well within a minute on 2 cores).
-DEFAULT_STEPS = {"recall": 300, "adding": 800, "spikes": 400, "reber": 600, "sine": 300, "chars": 400}
 TASK_TITLES = {
     "recall": "Delayed recall",
     "adding": "Adding problem",
@@ -266,6 +264,12 @@ with tab_results:
     if summary is None:
         st.caption("Not computed yet: run `python -m lstm_core.experiments forget-bias`.")
     else:
+        st.plotly_chart(
+            findings_figure(summary, "success_rate", "seeds that solved it"),
+            key="findings_forget_bias",
+            config={"displaylogo": False},
+            alt="Share of seeds that solved delayed recall, for each delay, at forget_bias 0 and 1.",
+        )
         st.dataframe(summary, hide_index=True)
     st.subheader("Which parts of the cell matter? The adding problem for every variant")
     st.markdown(
@@ -276,6 +280,17 @@ with tab_results:
     if summary is None:
         st.caption("Not computed yet: run `python -m lstm_core.experiments variants`.")
     else:
+        st.plotly_chart(
+            findings_figure(
+                summary,
+                "median_steps_to_solve",
+                "median steps to solve",
+                {key: VARIANTS[key].short for key in VARIANTS},
+            ),
+            key="findings_variants",
+            config={"displaylogo": False},
+            alt="Median training steps each cell variant needed to solve the adding problem (no bar: not solved).",
+        )
         for row in summary:
             row["setting"] = VARIANTS[row["setting"]].label if row["setting"] in VARIANTS else row["setting"]
         st.dataframe(summary, hide_index=True)

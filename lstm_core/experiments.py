@@ -157,9 +157,24 @@ def run_variants(args: argparse.Namespace) -> None:
     finish("variants", results, "squared_error", "Adding problem: cell variants")
 
 
+def read_csv(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def merged(path: Path, rows: list[dict]) -> list[dict]:
+    """The rows already in ``path`` for other tasks (e.g. another delay), then ``rows``: a rerun
+    with other sizes adds to the results instead of replacing them."""
+    tasks = {row["task"] for row in rows}
+    return [row for row in read_csv(path) if row["task"] not in tasks] + rows
+
+
 def finish(name: str, results: list[RunResult], better: str, title: str) -> None:
-    write_csv(RESULTS / f"{name}.csv", [vars(r) for r in results])
-    summary = summarise(results, better)
+    write_csv(RESULTS / f"{name}.csv", merged(RESULTS / f"{name}.csv", [vars(r) for r in results]))
+    summary = merged(RESULTS / f"{name}_summary.csv", summarise(results, better))
+    summary.sort(key=lambda row: (len(row["task"]), row["task"]))  # shorter delays and lengths first
     write_csv(RESULTS / f"{name}_summary.csv", summary)
     write_plot(RESULTS / f"{name}.html", summary, title, better)
     print(f"wrote {RESULTS / f'{name}.csv'}, {name}_summary.csv and {name}.html")

@@ -341,6 +341,10 @@ TASKS: dict[str, tuple[Callable[..., Task], str, int, int, int]] = {
 }
 
 
+#: Training steps per task that the Train page starts with (bench/train.py times each).
+DEFAULT_STEPS: dict[str, int] = {"recall": 300, "adding": 800, "spikes": 400, "reber": 600, "sine": 300, "chars": 400}
+
+
 def make_task(key: str, size: int | None = None) -> Task:
     """The task ``key`` of :data:`TASKS` with its size option (delay, length, ...) or the default."""
     if key not in TASKS:

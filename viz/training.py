@@ -228,3 +228,37 @@ def _hex_to_rgb(color: str) -> tuple[int, int, int]:
         return tuple(int(float(v)) for v in color[color.index("(") + 1 : -1].split(",")[:3])  # type: ignore[return-value]
     color = color.lstrip("#")
     return tuple(int(color[k : k + 2], 16) for k in (0, 2, 4))  # type: ignore[return-value]
+
+
+def findings_figure(summary: list[dict], value: str, title: str, labels: dict[str, str] | None = None) -> go.Figure:
+    """Grouped bars of one column of an experiment's summary (``success_rate`` or
+    ``median_steps_to_solve``): one group per task, one bar per setting; unsolved settings get no bar."""
+    labels = labels or {}
+    settings = list(dict.fromkeys(row["setting"] for row in summary))
+    tasks = list(dict.fromkeys(row["task"] for row in summary))
+    data = []
+    for n, setting in enumerate(settings):
+        rows = {row["task"]: row for row in summary if row["setting"] == setting}
+        y = [float(rows[t][value]) if t in rows and rows[t][value] not in ("", None) else None for t in tasks]
+        data.append(
+            {
+                "type": "bar",
+                "name": labels.get(setting, setting),
+                "x": tasks,
+                "y": y,
+                "marker": {"color": RUN_COLORS[n % len(RUN_COLORS)] if len(settings) <= len(RUN_COLORS) else None},
+                "hovertemplate": "%{x}<br>" + html.escape(labels.get(setting, setting)) + ": %{y}<extra></extra>",
+            }
+        )
+    axis: dict = {"title": {"text": title}}
+    if value == "success_rate":
+        axis.update(range=[0, 1.05], tickformat=".0%")
+    layout = {
+        "barmode": "group",
+        "height": 300,
+        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
+        "font": {"family": FONT_FAMILY, "size": 13},
+        "yaxis": axis,
+        "legend": {"orientation": "h", "y": -0.2},
+    }
+    return figure(data, layout)

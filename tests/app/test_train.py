@@ -114,4 +114,8 @@ def test_published_findings_tab_shows_the_shipped_results():
     assert len(tables) == 2
     fb = tables[0].value
     assert set(fb["setting"]) == {"forget_bias=0", "forget_bias=1"}
-    assert len(tables[1].value) == 8  # every variant
+    assert set(tables[1].value["setting"]) >= {"basic", "coupled (CIFG)", "no forget gate (NFG)"}  # every variant, named
+    # The bars are the summary's numbers: success rate per delay at forget_bias 1.
+    bars = {t["name"]: t["y"] for t in chart_by_key(at, "findings_forget_bias")["data"]}
+    at_one = fb[fb["setting"] == "forget_bias=1"]
+    assert bars["forget_bias=1"] == [float(v) for v in at_one["success_rate"]]
