@@ -14,7 +14,15 @@ from lstm_core.training import Trainer, TrainSettings, model_to_bytes, settings_
 from ui import controls, trained, urlstate, views
 from viz.compare import VARIANTS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
-from viz.training import answers_alt, answers_figure, colored_text, findings_figure, progress_figure, shown_name
+from viz.training import (
+    answers_alt,
+    answers_figure,
+    colored_text,
+    findings_figure,
+    findings_summary,
+    progress_figure,
+    shown_name,
+)
 
 TASK_TITLES = {
     "recall": "Delayed recall",
@@ -270,6 +278,7 @@ with tab_results:
             config={"displaylogo": False},
             alt="Share of seeds that solved delayed recall, for each delay, at forget_bias 0 and 1.",
         )
+        st.markdown(findings_summary(summary))
         st.dataframe(summary, hide_index=True)
     st.subheader("Which parts of the cell matter? The adding problem for every variant")
     st.markdown(

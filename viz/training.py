@@ -247,12 +247,15 @@ def findings_figure(summary: list[dict], value: str, title: str, labels: dict[st
                 "x": tasks,
                 "y": y,
                 "marker": {"color": RUN_COLORS[n % len(RUN_COLORS)] if len(settings) <= len(RUN_COLORS) else None},
+                "texttemplate": "%{y:.0%}" if value == "success_rate" else "%{y:.0f}",
+                "textposition": "outside",
+                "cliponaxis": False,
                 "hovertemplate": "%{x}<br>" + html.escape(labels.get(setting, setting)) + ": %{y}<extra></extra>",
             }
         )
     axis: dict = {"title": {"text": title}}
     if value == "success_rate":
-        axis.update(range=[0, 1.05], tickformat=".0%")
+        axis.update(range=[0, 1.12], tickformat=".0%")
     layout = {
         "barmode": "group",
         "height": 300,
@@ -262,3 +265,15 @@ def findings_figure(summary: list[dict], value: str, title: str, labels: dict[st
         "legend": {"orientation": "h", "y": -0.2},
     }
     return figure(data, layout)
+
+
+def findings_summary(summary: list[dict]) -> str:
+    """One sentence per setting: how many runs solved the task at each size."""
+    parts = []
+    for setting in dict.fromkeys(row["setting"] for row in summary):
+        rows = [row for row in summary if row["setting"] == setting]
+        solved = ", ".join(
+            f"{row['solved']} of {row['runs']} at {row['task'].split('(')[-1].rstrip(')')}" for row in rows
+        )
+        parts.append(f"**{setting.replace('=', ' ')}** solved {solved}")
+    return "; ".join(parts) + "."
