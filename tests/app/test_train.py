@@ -114,8 +114,22 @@ def test_published_findings_tab_shows_the_shipped_results():
     assert len(tables) == 2
     fb = tables[0].value
     assert set(fb["setting"]) == {"forget_bias=0", "forget_bias=1"}
-    assert set(tables[1].value["setting"]) >= {"basic", "coupled (CIFG)", "no forget gate (NFG)"}  # every variant, named
+    assert set(tables[1].value["setting"]) >= {
+        "basic",
+        "coupled (CIFG)",
+        "no forget gate (NFG)",
+    }  # every variant, named
     # The bars are the summary's numbers: success rate per delay at forget_bias 1.
     bars = {t["name"]: t["y"] for t in chart_by_key(at, "findings_forget_bias")["data"]}
     at_one = fb[fb["setting"] == "forget_bias=1"]
     assert bars["forget_bias=1"] == [float(v) for v in at_one["success_rate"]]
+
+
+def test_the_small_experiment_runs_live():
+    at = train_page()
+    at.number_input(key="live_delay").set_value(5).run()
+    at.number_input(key="live_seeds").set_value(1).run()
+    press(at, "Train forget_bias 0 and 1")
+    (table,) = [t.value for t in at.dataframe if "forget_bias" in t.value.columns]
+    assert sorted(table["forget_bias"]) == [0.0, 1.0]
+    assert table["solved"].all() and (table["steps"] <= 600).all()  # a 5-step delay is learned either way
