@@ -78,7 +78,10 @@ else:
     st.caption("Choose at least one unit.")
 
 st.subheader(f"The numbers at step t = {step}")
-st.caption("One row per unit. *_pre are the values before the nonlinearity; c_prev is the state the step started from.")
+st.caption(
+    "One row per unit. *_pre are TensorFlow's raw split of [x_t, h_prev] @ kernel + bias, before the "
+    "nonlinearity and before forget_bias: f = σ(f_pre + forget_bias). c_prev is the state the step started from."
+)
 st.dataframe(step_table(trace, seq, step).style.format("{:.6f}"), width="stretch")
 as_tuple = controls.toggle(
     "tuple",

@@ -41,9 +41,9 @@ def flows_for(
 st.title("Gradient flow: how far back can the cell's memory be trained?")
 st.markdown(
     "A network learns from its error: the error at the end is sent **back through the steps** "
-    "(backpropagation through time), and each step's weights are corrected by whatever part of it arrives "
-    "there. If almost nothing arrives at step t, the network cannot learn to remember what happened at "
-    "step t. Going back one step through the cell state multiplies the error by the **forget gate f**: "
+    "(backpropagation through time). The weights are shared by every step, and they get the sum of one "
+    "correction per step, each as large as the part of the error that arrives there: if almost nothing "
+    "arrives at step t, nothing is learned about what happened at step t. Going back one step through the cell state multiplies the error by the **forget gate f**: "
     "with forget_bias 0 a gate that has no reason to remember sits at σ(0) = 0.5 and halves it at every "
     "step; with forget_bias 1 it sits at σ(1) = 0.73. Below, the same weights and the same input at "
     "forget_bias 0 and 1 (and the sidebar's value)."
@@ -87,6 +87,7 @@ where = f"layer {layer} of {layers}: the loss is this layer's own final state" i
 st.caption(
     f"The loss is {LOSSES[loss]}: one number that depends on everything the cell did; "
     f"{'∂L/∂c_T = 1 for every unit, so what you see is how that 1 shrinks (or grows) going back. ' if loss == 'c' else ''}"
+    f"{'Here ∂L/∂c_T = o_T · act′(c_T) per unit, below 1; the line chart divides by it, so its curves look much like the c loss: the heatmaps show the absolute values. ' if loss == 'h' else ''}"
     f"{steps} step{'s' if steps > 1 else ''}, {where}"
     + (f", sequence {seq + 1} of the batch" if base.sequence.values.shape[0] > 1 else "")
     + "."

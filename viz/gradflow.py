@@ -489,8 +489,9 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
         sentences.append(
             f"With {label(grown.forget_bias, current)} the gradient **grows** going back (up to "
             f"{_times(float(grown.log_ratio.max()))} the last step's): the path through h multiplies it by the "
-            "recurrent weights at every step, and with large weights or an unbounded activation (relu, identity) "
-            "that factor can exceed 1."
+            "recurrent weights and the gates' slopes at every step, and where their product exceeds 1 (large "
+            "weights, a large forget_bias that keeps f near 1, or an unbounded activation such as relu) the "
+            "error builds up instead of fading."
         )
     for f in flows:
         gone = np.nonzero(f.log_ratio[::-1] <= LOG_FLOOR)[0]

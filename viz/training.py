@@ -22,9 +22,12 @@ def shown_name(name: str) -> str:
     return {"\n": "⏎", " ": "␣"}.get(name, name)
 
 
-def progress_figure(runs: dict[str, Trainer], task: Task, current: str) -> go.Figure:
+def progress_figure(
+    runs: dict[str, Trainer], task: Task, current: str, names: dict[str, str] | None = None
+) -> go.Figure:
     """Loss per step (left, log scale) and the test metric (right) of each run of this session;
     the current settings' run drawn thick, the others thin, the 'solved' level dashed."""
+    names = names or {}
     data = []
     for n, (label, trainer) in enumerate(runs.items()):
         history = trainer.history
@@ -40,7 +43,7 @@ def progress_figure(runs: dict[str, Trainer], task: Task, current: str) -> go.Fi
                 "mode": "lines",
                 "x": typed(steps),
                 "y": typed(losses),
-                "name": label,
+                "name": names.get(label, label),
                 "legendgroup": label,
                 "line": {"color": color, "width": width},
                 "hovertemplate": "step %{x}<br>loss %{y:.4g}<extra>" + html.escape(label) + "</extra>",
@@ -58,12 +61,12 @@ def progress_figure(runs: dict[str, Trainer], task: Task, current: str) -> go.Fi
                     "y": typed(np.array([r.metric for r in evaluated], dtype=np.float32)),
                     "xaxis": "x2",
                     "yaxis": "y2",
-                    "name": label,
+                    "name": names.get(label, label),
                     "legendgroup": label,
                     "showlegend": False,
                     "marker": {"size": 4},
                     "line": {"color": color, "width": width},
-                    "hovertemplate": f"step %{{x}}<br>{task.metric_name} %{{y:.4g}}<extra>{html.escape(label)}</extra>",
+                    "hovertemplate": f"step %{{x}}<br>{task.metric_name} %{{y:.4g}}<extra>{html.escape(names.get(label, label))}</extra>",
                 }
             )
     percent = task.metric_name in ("accuracy", "sequences right")
@@ -74,7 +77,7 @@ def progress_figure(runs: dict[str, Trainer], task: Task, current: str) -> go.Fi
         metric_axis.update(type="log", exponentformat="power")
     layout = {
         "height": 330,
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
         "font": {"family": FONT_FAMILY, "size": 13},
         "xaxis": {"domain": [0, 0.46], "title": {"text": "training step"}},
         "yaxis": {"type": "log", "title": {"text": "loss (log scale)"}, "exponentformat": "power"},
@@ -86,7 +89,7 @@ def progress_figure(runs: dict[str, Trainer], task: Task, current: str) -> go.Fi
                 "text": "<b>Loss</b> on each training batch",
                 "x": 0,
                 "xref": "paper",
-                "y": 1.08,
+                "y": 1.13,
                 "yref": "paper",
                 "showarrow": False,
                 "xanchor": "left",
@@ -95,7 +98,7 @@ def progress_figure(runs: dict[str, Trainer], task: Task, current: str) -> go.Fi
                 "text": f"<b>{task.metric_name.capitalize()}</b> on 256 test sequences (dashed: solved)",
                 "x": 0.56,
                 "xref": "paper",
-                "y": 1.08,
+                "y": 1.13,
                 "yref": "paper",
                 "showarrow": False,
                 "xanchor": "left",
@@ -139,13 +142,13 @@ def answers_figure(task: Task, outputs: np.ndarray, batch: Batch, row: int = 0) 
     if task.output == "linear":
         answer = outputs[row, :steps, 0].astype(np.float32)
         target = batch.targets[row, :steps, 0].astype(np.float32)
-        shown = mask if mask.sum() > 1 else np.ones(steps, bool)
+        asked = mask  # the wanted value only where the task asks for one
         data = [
             {
                 "type": "scatter",
-                "mode": "lines+markers" if shown.sum() > 1 else "markers",
-                "x": typed(x[shown]),
-                "y": typed(target[shown]),
+                "mode": "lines+markers" if asked.sum() > 1 else "markers",
+                "x": typed(x[asked]),
+                "y": typed(target[asked]),
                 "name": "wanted",
                 "marker": {"size": 10, "symbol": "circle-open", "color": "#111111"},
                 "line": {"color": "#111111", "dash": "dot"},
@@ -154,8 +157,8 @@ def answers_figure(task: Task, outputs: np.ndarray, batch: Batch, row: int = 0) 
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "x": typed(x[shown]),
-                "y": typed(answer[shown]),
+                "x": typed(x),
+                "y": typed(answer),
                 "name": "model's answer",
                 "marker": {"size": 6, "color": "#D55E00"},
                 "line": {"color": "#D55E00"},
@@ -230,24 +233,45 @@ def _hex_to_rgb(color: str) -> tuple[int, int, int]:
     return tuple(int(color[k : k + 2], 16) for k in (0, 2, 4))  # type: ignore[return-value]
 
 
-def findings_figure(summary: list[dict], value: str, title: str, labels: dict[str, str] | None = None) -> go.Figure:
+def findings_figure(
+    summary: list[dict],
+    value: str,
+    title: str,
+    labels: dict[str, str] | None = None,
+    colors: dict[str, str] | None = None,
+) -> go.Figure:
     """Grouped bars of one column of an experiment's summary (``success_rate`` or
-    ``median_steps_to_solve``): one group per task, one bar per setting; unsolved settings get no bar."""
-    labels = labels or {}
+    ``median_steps_to_solve``): one group per task, one bar per setting; unsolved settings get no
+    bar, and a bar of steps says how many runs it stands for when some did not solve the task."""
+    labels, colors = labels or {}, colors or {}
     settings = list(dict.fromkeys(row["setting"] for row in summary))
     tasks = list(dict.fromkeys(row["task"] for row in summary))
     data = []
     for n, setting in enumerate(settings):
         rows = {row["task"]: row for row in summary if row["setting"] == setting}
         y = [float(rows[t][value]) if t in rows and rows[t][value] not in ("", None) else None for t in tasks]
+        text = []
+        for t, height in zip(tasks, y, strict=True):
+            row = rows.get(t)
+            if height is None or row is None:
+                text.append("")
+            elif value == "success_rate":
+                text.append(f"{height:.0%}")
+            else:
+                partial = int(row["solved"]) < int(row["runs"])
+                text.append(f"{height:.0f}" + (f"<br>{row['solved']}/{row['runs']} solved" if partial else ""))
         data.append(
             {
                 "type": "bar",
                 "name": labels.get(setting, setting),
                 "x": tasks,
                 "y": y,
-                "marker": {"color": RUN_COLORS[n % len(RUN_COLORS)] if len(settings) <= len(RUN_COLORS) else None},
-                "texttemplate": "%{y:.0%}" if value == "success_rate" else "%{y:.0f}",
+                "marker": {
+                    "color": colors.get(
+                        setting, RUN_COLORS[n % len(RUN_COLORS)] if len(settings) <= len(RUN_COLORS) else None
+                    )
+                },
+                "text": text,
                 "textposition": "outside",
                 "cliponaxis": False,
                 "hovertemplate": "%{x}<br>" + html.escape(labels.get(setting, setting)) + ": %{y}<extra></extra>",
@@ -277,3 +301,29 @@ def findings_summary(summary: list[dict]) -> str:
         )
         parts.append(f"**{setting.replace('=', ' ')}** solved {solved}")
     return "; ".join(parts) + "."
+
+
+def variants_verdict(summary: list[dict], labels: dict[str, str]) -> str:
+    """What the variants' results say, from the numbers: per size, who failed and who was fastest."""
+    sentences = []
+    for task in dict.fromkeys(row["task"] for row in summary):
+        rows = [row for row in summary if row["task"] == task]
+        failed = [
+            f"{labels.get(r['setting'], r['setting'])} ({r['solved']} of {r['runs']})"
+            for r in rows
+            if r["solved"] != r["runs"]
+        ]
+        timed = [r for r in rows if r["median_steps_to_solve"] not in ("", None)]
+        fastest = min(timed, key=lambda r: float(r["median_steps_to_solve"]), default=None)
+        slowest = max(timed, key=lambda r: float(r["median_steps_to_solve"]), default=None)
+        part = f"**{task}**: " + (
+            f"not every seed solved it with {', '.join(failed)}" if failed else "every variant solved it"
+        )
+        if fastest and slowest:
+            part += (
+                f"; fastest {labels.get(fastest['setting'], fastest['setting'])} "
+                f"({float(fastest['median_steps_to_solve']):.0f} steps), slowest "
+                f"{labels.get(slowest['setting'], slowest['setting'])} ({float(slowest['median_steps_to_solve']):.0f})"
+            )
+        sentences.append(part + ".")
+    return " ".join(sentences)

@@ -68,8 +68,9 @@ def test_runs_with_other_settings_stay_on_the_chart():
     press(at, "Train")
     labels = list(trainers(at))
     assert len(labels) == 2 and "forget_bias 0" in labels[0] and "forget_bias 1" in labels[1]
+    # The legend names each run by what differs.
     names = {t["name"] for t in chart_by_key(at, "train_progress")["data"]}
-    assert names == set(labels)
+    assert names == {"forget_bias 0", "forget_bias 1"}
 
 
 def test_the_trained_model_opens_on_explore():
@@ -88,10 +89,11 @@ def test_the_character_model_colours_the_text_by_a_unit():
     (trainer,) = trainers(at).values()
     (html,) = [h.proto.body for h in at.get("html")]
     titles = [float(v) for v in re.findall(r'title="([-+0-9.]+)"', html)]
-    assert len(titles) == 400
+    assert 350 < len(titles) < 400
     from lstm_core.tasks import shipped_text
 
     chars = shipped_text()[:400]
+    chars = chars[: chars.rfind("\n") + 1]  # the page ends the text at the end of a line
     index = {ch: k for k, ch in enumerate(trainer.task.input_names)}
     traces, _ = trainer.model.run(np.eye(len(index))[[index[c] for c in chars]][None])
     np.testing.assert_allclose(titles, traces[-1].new_c[0, :, 0], atol=5e-4)
