@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -20,9 +22,10 @@ import numpy as np
 from .config import CELL_VARIANTS, LSTMConfig
 from .forward import run_stack
 from .grad import grad_stack
-from .params import LSTMParams, check_params, init_params
+from .params import LSTMParams, check_params, expected_shapes, init_params
 from .tasks import Batch, Task
 from .trace import Trace
+from .weights_io import read_array
 
 
 @dataclass(frozen=True)
@@ -273,27 +276,77 @@ def model_to_bytes(model: Model, meta: dict | None = None) -> bytes:
     return buffer.getvalue()
 
 
+#: The largest read-out a model file may declare (outputs per step).
+MAX_OUTPUTS = 1000
+
+
 def model_from_file(file) -> tuple[Model, dict]:
-    """Read :func:`model_to_bytes`'s output: (model, meta); a ValueError says what is wrong."""
+    """Read :func:`model_to_bytes`'s output: (model, meta); a ValueError says what is wrong.
+
+    Safe on any upload: ``allow_pickle=False``, every array's header is checked against the
+    shapes its configuration implies before the array is read (a file claiming huge arrays is
+    refused unread), and shapes, dtypes and finiteness are checked as for weight files.
+    """
     try:
-        with np.load(file, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        header = json.loads(str(arrays.pop("header")))
-        configs = tuple(LSTMConfig.from_dict(c) for c in header["configs"])
+        archive = np.load(file, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"Not a trained-model file of this app: not a readable .npz ({error}).") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError("Not a trained-model file of this app: a single array (.npy), not an .npz.")
+    try:
+        with archive:
+            names = set(archive.files)
+            if "header" not in names:
+                raise ValueError("it has no 'header' entry")
+            header_entry = read_array(archive, "header", 1)
+            if header_entry.dtype.kind not in "US":
+                raise ValueError("its header is not JSON text")
+            header = json.loads(str(header_entry.reshape(-1)[0]))
+            configs = tuple(LSTMConfig.from_dict(c) for c in header["configs"])
+            if not 1 <= len(configs) <= 3:
+                raise ValueError("it must hold 1 to 3 layers")
+            output = header["output"]
+            if output not in ("softmax", "sigmoid", "linear"):
+                raise ValueError(f"unknown output {output!r}")
+            expected = {}
+            for k, cfg in enumerate(configs):
+                for name, shape in expected_shapes(cfg).items():
+                    if shape is not None:
+                        expected[f"layer{k}.{name}"] = shape
+            unknown = sorted(names - set(expected) - {"header", "readout.weight", "readout.bias"})
+            if unknown:
+                raise ValueError(f"unknown entries {', '.join(unknown)}")
+            arrays = {}
+            for name, shape in expected.items():
+                if name not in names:
+                    raise ValueError(f"'{name}' is missing")
+                arrays[name] = read_array(archive, name, int(np.prod(shape)))
+            depth = configs[-1].h_depth
+            weight = read_array(archive, "readout.weight", depth * MAX_OUTPUTS)
+            bias = read_array(archive, "readout.bias", MAX_OUTPUTS)
         params = []
         for k, cfg in enumerate(configs):
             prefix = f"layer{k}."
             layer = LSTMParams(**{n[len(prefix) :]: a for n, a in arrays.items() if n.startswith(prefix)})
             params.append(check_params(cfg, layer))
-        weight, bias = (np.asarray(arrays[f"readout.{n}"], np.float64) for n in ("weight", "bias"))
-        output = header["output"]
-        if output not in ("softmax", "sigmoid", "linear") or weight.shape != (configs[-1].h_depth, bias.shape[0]):
+        weight, bias = (np.asarray(a, np.float64) for a in (weight, bias))
+        if weight.shape != (depth, bias.shape[0]) or bias.ndim != 1:
             raise ValueError("the read-out does not fit the last layer")
         if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
             raise ValueError("the read-out contains NaN or infinite values")
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:
         raise ValueError(f"Not a trained-model file of this app: {error}") from None
-    return Model(configs, tuple(params), weight, bias, output), header.get("meta", {})
+    meta = header.get("meta", {})
+    return Model(configs, tuple(params), weight, bias, output), meta if isinstance(meta, dict) else {}
 
 
 def settings_dict(settings: TrainSettings) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+import zlib
 from typing import IO
 
 import numpy as np
@@ -60,7 +61,7 @@ def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMPa
             raise ValueError(f"The weight file holds unknown entries: {', '.join(unknown)}.")
         if "config" not in names:
             raise ValueError("The weight file has no 'config' entry: save it with the app or save_params().")
-        config_entry = _read(archive, "config", 1)
+        config_entry = read_array(archive, "config", 1)
         if config_entry.dtype.kind not in "US":
             raise ValueError("The weight file's 'config' entry must be JSON text.")
         cfg = LSTMConfig.from_json(str(config_entry.reshape(-1)[0]))
@@ -76,7 +77,7 @@ def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMPa
                 continue
             # Generous, so a slightly wrong shape gets check_params' clear shape message below,
             # but a file claiming far more than the config needs is refused before it is read.
-            array = _read(archive, name, max(4 * int(np.prod(shape)), 4096))
+            array = read_array(archive, name, max(4 * int(np.prod(shape)), 4096))
             if array.dtype.kind not in "fiu":
                 raise ValueError(f"'{name}' must hold real numbers, not {array.dtype}.")
             arrays[name] = array
@@ -86,7 +87,7 @@ def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMPa
     return cfg, params
 
 
-def _read(archive: np.lib.npyio.NpzFile, name: str, max_values: int) -> np.ndarray:
+def read_array(archive: np.lib.npyio.NpzFile, name: str, max_values: int) -> np.ndarray:
     """One array of ``archive``, refusing object arrays and ones claiming over ``max_values`` values."""
     try:
         with archive.zip.open(f"{name}.npy") as member:
@@ -95,7 +96,7 @@ def _read(archive: np.lib.npyio.NpzFile, name: str, max_values: int) -> np.ndarr
                 shape, _, dtype = np.lib.format.read_array_header_1_0(member)
             else:
                 shape, _, dtype = np.lib.format.read_array_header_2_0(member)
-    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise ValueError(f"'{name}' in the weight file is not a readable array ({error}).") from None
     if dtype.hasobject:
         raise ValueError(f"'{name}' holds Python objects; only numbers and text are accepted.")
@@ -104,5 +105,5 @@ def _read(archive: np.lib.npyio.NpzFile, name: str, max_values: int) -> np.ndarr
         raise ValueError(f"'{name}' claims {count:,} values, far more than its configuration needs; refused unread.")
     try:
         return archive[name]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
         raise ValueError(f"'{name}' in the weight file is damaged ({error}).") from None

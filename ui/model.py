@@ -131,11 +131,20 @@ def digest(values: np.ndarray) -> str:
 
 
 def _run_trained(spec: ModelSpec) -> Model:
-    """Trained weights (their own cells, as trained) on a few sequences of the task they learned."""
+    """Trained weights (their own cells, as trained) on a few sequences of the task they learned;
+    one uploaded layer on the sidebar's inputs."""
     from . import trained  # the trained-model registry; only needed here
 
-    model, meta = trained.load(spec.trained)
-    sequence = trained.task_sequence(trained.task_of(meta), spec.inputs.seed)
-    configs, params = list(model.configs), list(model.params)
+    configs, params, meta, has_task = trained.layers(spec.trained)
+    if has_task:
+        sequence = trained.task_sequence(trained.task_of(meta), spec.inputs.seed)
+    else:  # one uploaded layer: the sidebar's inputs
+        sequence = make_inputs(spec.inputs)
+        features = sequence.values.shape[2]
+        if features != configs[0].input_size:
+            raise ValueError(
+                f"the uploaded layer reads {configs[0].input_size} feature(s) per step but the input has "
+                f"{features}: choose an input with {configs[0].input_size} feature(s) in the sidebar."
+            )
     traces = run_stack(configs, params, sequence.values)
     return Model(spec, sequence, configs, params, traces)

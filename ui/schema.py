@@ -156,7 +156,7 @@ SCHEMA: dict[str, Param] = {
             "choice",
             "random",
             "Weights",
-            choices=("random", "recall", "adding", "spikes", "mine"),
+            choices=("random", "recall", "adding", "spikes", "mine", "upload"),
             shared=False,
         ),
         _int("seq", 0, 0, 7, "Sequence shown", shared=False),

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
+import zipfile
+import zlib
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
+from lstm_core import LSTMConfig, LSTMParams, load_params
 from lstm_core.sequences import Sequence
 from lstm_core.tasks import Task, make_task
 from lstm_core.training import Model as TrainedModel
@@ -28,6 +32,9 @@ DEMO_TITLES: dict[str, str] = {
     "spikes": "trained on spike timing",
 }
 MINE = "mine"
+UPLOAD = "upload"
+#: Uploads larger than this are refused before they are parsed (also capped by .streamlit/config.toml).
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 #: Sequences of the task shown (the page's sequence selector picks one).
 SHOWN_SEQUENCES = 4
 _REGISTRY: dict[str, bytes] = {}
@@ -50,18 +57,78 @@ def register(data: bytes) -> str:
     return key
 
 
-def load(trained: str) -> tuple[TrainedModel, dict]:
-    """(model, meta) for a ``trained`` key; ValueError with a learner-readable reason."""
-    if trained.startswith(f"{MINE}:"):
+def accept_upload(data: bytes) -> str:
+    """Check an uploaded file completely and keep it; returns its ``trained`` key.
+
+    Accepted: a model saved by the Train page, or one layer's weights saved by Explore (or by
+    ``lstm_core.save_params`` after converting Keras or PyTorch weights). Read with
+    ``allow_pickle=False``, shapes, dtypes and finiteness checked; a ValueError says what is wrong.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"The file is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}.")
+    try:
+        _parse(data)  # raises ValueError on anything it recognises as wrong
+    except (
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+        zlib.error,
+        struct.error,
+        UnicodeDecodeError,
+    ) as error:
+        # What zipfile and NumPy raise for damaged, encrypted or exotic archives.
+        raise ValueError(f"The file is damaged or uses a zip feature the app does not read ({error}).") from None
+    key = f"{UPLOAD}:{hashlib.sha256(data).hexdigest()[:20]}"
+    if key not in _REGISTRY and len(_REGISTRY) >= _MAX_REGISTERED:
+        _REGISTRY.pop(next(iter(_REGISTRY)))
+    _REGISTRY[key] = data
+    return key
+
+
+def _parse(data: bytes) -> tuple[TrainedModel | None, tuple[LSTMConfig, LSTMParams] | None, dict]:
+    """(trained model, None, meta) for a Train-page file, or (None, (cfg, params), {}) for one layer."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            is_model = "header.npy" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValueError(
+            "This is not an .npz file saved by the app (Explore's weights or the Train page's model)."
+        ) from None
+    if is_model:
+        model, meta = model_from_file(io.BytesIO(data))
+        return model, None, meta
+    return None, load_params(io.BytesIO(data)), {}
+
+
+def _data(trained: str) -> bytes:
+    if trained.startswith((f"{MINE}:", f"{UPLOAD}:")):
         data = _REGISTRY.get(trained)
         if data is None:
             raise ValueError(
-                "The model you trained is no longer on the server (it restarted, or the link came from "
-                "another browser). Train it again on the Train page."
+                "These weights are no longer on the server (it restarted, or the link came from another "
+                "browser): train or upload them again."
             )
-    else:
-        data = _demo_bytes(trained)
-    return model_from_file(io.BytesIO(data))
+        return data
+    return _demo_bytes(trained)
+
+
+def load(trained: str) -> tuple[TrainedModel, dict]:
+    """(model, meta) for a ``trained`` key of a whole trained model; ValueError with a learner-readable reason."""
+    model, _, meta = _parse(_data(trained))
+    if model is None:
+        raise ValueError("This file holds one layer's weights, not a trained model.")
+    return model, meta
+
+
+def layers(trained: str) -> tuple[list[LSTMConfig], list[LSTMParams], dict, bool]:
+    """(configs, params, meta, has_task) for any ``trained`` key: a trained model brings its task's
+    inputs (``has_task``); one uploaded layer runs on the sidebar's inputs."""
+    model, layer, meta = _parse(_data(trained))
+    if model is not None:
+        return list(model.configs), list(model.params), meta, True
+    cfg, params = layer
+    return [cfg], [params], meta, False
 
 
 def task_of(meta: dict) -> Task:

@@ -54,40 +54,80 @@ def choose_sequence_and_layer(model: Model, seq_area, layer_area) -> tuple[int, 
 MY_TRAINED = "_my_trained"
 
 
-def model_with_chosen_weights(area, note_area) -> Model | None:
-    """The run the page shows: the sidebar's model, or the same page with trained weights.
+#: Where an accepted upload's key is kept (ui.trained.accept_upload).
+MY_UPLOAD = "_my_upload"
 
-    A "Weights" menu in ``area`` (what the trained model learned goes in ``note_area``): random (the sidebar's seeded Glorot weights), a shipped demo
-    (``demos/``), or the model trained on the Train page in this session.
+
+def _upload(area) -> str | None:
+    """A file uploader for weights; the key of the last file that passed every check."""
+    file = area.file_uploader(
+        "Weights file (.npz)",
+        type=["npz"],
+        key="weights_file",
+        help="A model saved by the Train page, or one layer saved by Explore's download (or by "
+        "lstm_core.save_params after from_keras / from_torch). Checked completely; never unpickled.",
+    )
+    if file is not None and st.session_state.get("_upload_name") != (file.name, file.size):
+        st.session_state["_upload_name"] = (file.name, file.size)
+        try:
+            st.session_state[MY_UPLOAD] = trained.accept_upload(file.getvalue())
+        except ValueError as error:
+            kept = " The weights shown before stay." if st.session_state.get(MY_UPLOAD) else ""
+            controls.notice(f"**{file.name} was not loaded:** {error}{kept}", "error")
+    return st.session_state.get(MY_UPLOAD)
+
+
+def model_with_chosen_weights(area, note_area) -> Model | None:
+    """The run the page shows: the sidebar's model, or the same page with other weights.
+
+    A "Weights" menu in ``area`` (what the weights are goes in ``note_area``): random (the
+    sidebar's seeded Glorot weights), a shipped demo (``demos/``), the model trained on the Train
+    page in this session, or an uploaded file.
     """
     options = ["random", *trained.DEMO_TITLES]
     mine = st.session_state.get(MY_TRAINED)
     if mine or urlstate.value("weights") == trained.MINE:
         options.append(trained.MINE)
+    options.append(trained.UPLOAD)
     titles = {
         "random": "random (the sidebar's seed)",
         **trained.DEMO_TITLES,
         trained.MINE: "yours, from the Train page",
+        trained.UPLOAD: "from a file you upload",
     }
     choice = controls.select(
         "weights",
         container=area,
         options=options,
         format_func=titles.get,
-        help="Random weights show what the cell computes; trained ones show what it is for. Trained "
-        "weights bring their own cell and inputs: the sidebar's cell and input settings are not used.",
+        help="Random weights show what the cell computes; trained ones show what it is for. A trained "
+        "model brings its own cell and inputs; one uploaded layer brings its cell and runs on the sidebar's inputs.",
     )
     if choice == "random":
         return runs.current_model()
-    if choice == trained.MINE and not mine:
-        controls.notice("You have not trained a model in this session yet: train one on the Train page.", "info")
-        return runs.current_model()
+    if choice == trained.UPLOAD:
+        key = _upload(note_area)
+        if key is None:
+            note_area.caption("Upload a weight file to see it here; until then the sidebar's random weights are shown.")
+            return runs.current_model()
+    elif choice == trained.MINE:
+        key = mine
+        if not key:
+            controls.notice("You have not trained a model in this session yet: train one on the Train page.", "info")
+            return runs.current_model()
+    else:
+        key = choice
     try:
-        model = runs.model_for(replace(runs.current_spec(), trained=mine if choice == trained.MINE else choice))
+        model = runs.model_for(replace(runs.current_spec(), trained=key))
+        meta = trained.layers(key)[2]
     except ValueError as error:
-        controls.notice(f"**These trained weights cannot be shown:** {error}", "error")
+        controls.notice(f"**These weights cannot be shown:** {error}", "error")
         return runs.current_model()
-    meta = trained.load(model.spec.trained)[1]
+    if not meta:  # one uploaded layer
+        note_area.caption(
+            f"**Uploaded weights**: {model.configs[0].variant} cell; the sidebar's inputs, its cell settings not used."
+        )
+        return model
     metric = meta.get("metric")
     result = (
         f", {meta['metric_name']} {format_metric(meta['metric_name'], metric)} on test sequences"

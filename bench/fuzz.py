@@ -1,0 +1,110 @@
+"""Throw generated hostile input at every path that reads what a user sends, and count what escapes.
+
+    python -m bench.fuzz [--cases 10000] [--seed 0]
+
+Paths: the custom-sequence parser (``lstm_core.sequences.parse_sequence``), the URL parser
+(``ui.schema.parse_query``, every key), and the weight-file loader behind uploads
+(``ui.trained.accept_upload``: the app's own files, truncated, bit-flipped, random bytes, zip
+archives with odd members). Each is allowed to accept or to raise ValueError with a message;
+anything else is a failure. Prints the count per path and every failure (expected: none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import sys
+import traceback
+import warnings
+import zipfile
+
+import numpy as np
+
+from lstm_core import LSTMConfig, init_params, params_to_bytes
+from lstm_core.sequences import parse_sequence
+from lstm_core.tasks import make_task
+from lstm_core.training import TrainSettings, init_model, model_to_bytes
+from ui import trained
+from ui.schema import SCHEMA, parse_query
+
+PIECES = ["1", "-2.5", "nan", "inf", "1e308", "1e999", ",", ";", "|", "[", "]", " ", "\n", "\x00", "'", '"', "{", "}",
+          "__import__('os')", "0x10", "1_000", "٣", "∞", "--", "1,,2", "[[1,2],[3]]", "[[1, 2], [3, 4]]", "null", "true"]  # fmt: skip
+VALUES = ["", "0", "-1", "1e9", "nan", "inf", "true", "maybe", "x" * 5000, "1,2,3", "basic,NFG,NFG", "∞", "\x00", "[]"]
+
+
+def random_text(rng: random.Random) -> str:
+    return "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40)))
+
+
+def random_query(rng: random.Random) -> dict:
+    keys = [*SCHEMA, "unknown", "", "a" * 300]
+    return {rng.choice(keys): rng.choice([*VALUES, random_text(rng)]) for _ in range(rng.randint(1, 6))}
+
+
+def weight_files() -> list[bytes]:
+    layer = LSTMConfig(input_size=2, num_units=3, use_peepholes=True, num_proj=2)
+    model = init_model(make_task("adding"), TrainSettings(units=3, layers=2))
+    return [params_to_bytes(layer, init_params(layer)), model_to_bytes(model, {"task": "adding", "size": 20})]
+
+
+def random_file(rng: random.Random, files: list[bytes]) -> bytes:
+    base = bytearray(rng.choice(files))
+    kind = rng.randrange(4)
+    if kind == 0:
+        return bytes(base[: rng.randrange(len(base))])
+    if kind == 1:
+        for _ in range(rng.randint(1, 8)):
+            base[rng.randrange(len(base))] ^= 1 << rng.randrange(8)
+        return bytes(base)
+    if kind == 2:
+        return rng.randbytes(rng.randint(0, 4000))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for _ in range(rng.randint(0, 4)):
+            name = rng.choice(["config.npy", "header.npy", "kernel.npy", "bias.npy", "x.npy", "../evil.npy"])
+            archive.writestr(name, rng.randbytes(rng.randint(0, 300)))
+    return buffer.getvalue()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # zipfile warns about the duplicate members some cases write
+    rng = random.Random(args.seed)
+    files = weight_files()
+    paths = {
+        "custom sequence": lambda: parse_sequence(random_text(rng)),
+        "URL parameters": lambda: parse_query(random_query(rng)),
+        "weight upload": lambda: trained.accept_upload(random_file(rng, files)),
+    }
+    counts = dict.fromkeys(paths, 0)
+    accepted = dict.fromkeys(paths, 0)
+    failures: list[str] = []
+    for case in range(args.cases):
+        name = list(paths)[case % len(paths)]
+        counts[name] += 1
+        try:
+            paths[name]()
+            accepted[name] += 1
+        except ValueError as error:
+            if not str(error):
+                failures.append(f"{name}: ValueError without a message")
+        except Exception:
+            failures.append(f"{name}: {traceback.format_exc(limit=3)}")
+    np.seterr(all="ignore")
+    print(f"{args.cases} generated cases, seed {args.seed}")
+    for name in paths:
+        print(
+            f"  {name:16s} {counts[name]:6d} cases: {accepted[name]:6d} returned, the rest raised ValueError with a message"
+        )
+    print(f"failures: {len(failures)}")
+    for failure in failures[:20]:
+        print(failure)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

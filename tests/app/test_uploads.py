@@ -1,0 +1,106 @@
+"""Weight uploads on Explore: the app's own files work; anything else gets a clear message, nothing
+is unpickled, and the weights shown before stay. Hypothesis throws arbitrary and damaged files at
+the loader: only ValueError may come out."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import chart_traces, open_page
+from lstm_core import LSTMConfig, init_params, params_to_bytes, run
+from lstm_core.sequences import InputSpec, make_inputs
+from lstm_core.tasks import make_task
+from lstm_core.training import TrainSettings, init_model, model_to_bytes
+from ui import trained
+from ui.model import ModelSpec, run_model
+
+LAYER = LSTMConfig(input_size=2, num_units=5, use_peepholes=True)  # reads the default 2-feature sine
+LAYER_FILE = params_to_bytes(LAYER, init_params(LAYER, seed=9))
+MODEL_FILE = model_to_bytes(init_model(make_task("spikes"), TrainSettings(units=3)), {"task": "spikes", "size": 5})
+
+
+def upload(at, name: str, data: bytes):
+    at.file_uploader(key="weights_file").set_value((name, data, "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def errors(at) -> str:
+    return " ".join(str(e.value) for e in at.error)
+
+
+def test_an_uploaded_layer_runs_on_the_sidebar_inputs():
+    at = upload(open_page("app_pages/explore.py", {"weights": "upload"}), "layer.npz", LAYER_FILE)
+    expected = run(LAYER, init_params(LAYER, seed=9), make_inputs(InputSpec()).values)
+    np.testing.assert_allclose(chart_traces(at)["f"]["z"], expected.f[0].T, rtol=1e-6)
+    assert "Uploaded weights" in " ".join(str(c.value) for c in at.caption)
+
+
+def test_an_uploaded_trained_model_runs_on_its_task():
+    at = upload(open_page("app_pages/explore.py", {"weights": "upload"}), "model.npz", MODEL_FILE)
+    z = chart_traces(at)["f"]["z"]
+    assert z.shape == (3, 25)  # 3 units, the spike task's 25 steps
+
+
+def test_a_hostile_or_wrong_file_is_refused_and_the_previous_weights_stay():
+    at = upload(open_page("app_pages/explore.py", {"weights": "upload"}), "layer.npz", LAYER_FILE)
+    before = chart_traces(at)["f"]["z"]
+    evil = io.BytesIO()
+    np.savez(evil, config=np.array(LAYER.to_json()), kernel=np.array([object()], dtype=object))
+    for name, data in (
+        ("notes.npz", b"just text"),
+        ("pickle.npz", pickle.dumps({"kernel": 1})),
+        ("object.npz", evil.getvalue()),
+    ):
+        upload(at, name, data)
+        assert f"{name} was not loaded" in errors(at) and "stay" in errors(at)
+        np.testing.assert_array_equal(chart_traces(at)["f"]["z"], before)
+
+
+def test_a_layer_for_other_inputs_says_what_to_change():
+    wide = LSTMConfig(input_size=6, num_units=2)
+    at = upload(
+        open_page("app_pages/explore.py", {"weights": "upload"}), "wide.npz", params_to_bytes(wide, init_params(wide))
+    )
+    assert "reads 6 feature(s) per step but the input has 2" in errors(at)
+    assert chart_traces(at)["f"]["z"].shape == (4, 60)  # the sidebar's own model is shown instead
+
+
+def test_a_huge_claimed_array_is_refused_unread():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        header = np.lib.format.header_data_from_array_1_0(np.zeros(1))
+        header["shape"] = (10**9, 10**3)
+        member = io.BytesIO()
+        np.lib.format.write_array_header_1_0(member, header)
+        archive.writestr("kernel.npy", member.getvalue())
+        config = io.BytesIO()
+        np.save(config, np.array(LAYER.to_json()))
+        archive.writestr("config.npy", config.getvalue())
+    try:
+        trained.accept_upload(buffer.getvalue())
+    except ValueError as error:
+        assert "refused unread" in str(error)
+    else:
+        raise AssertionError("accepted a file claiming 10**12 values")
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=3000), cut=st.integers(0, 5000), flip=st.integers(0, 5000))
+def test_any_bytes_give_a_key_or_a_clear_value_error(data, cut, flip):
+    base = [data, LAYER_FILE[:cut], MODEL_FILE[:cut]]
+    damaged = bytearray(MODEL_FILE)
+    damaged[flip % len(damaged)] ^= 0xFF
+    for blob in [*base, bytes(damaged)]:
+        try:
+            key = trained.accept_upload(blob)
+        except ValueError as error:
+            assert str(error)
+        else:
+            run_model(ModelSpec(trained=key, inputs=InputSpec(features=2)))  # what was accepted runs
