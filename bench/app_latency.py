@@ -4,9 +4,10 @@
 
 For each app and configuration: press ArrowRight/ArrowLeft on the forget_bias slider and time, in the
 browser, from the key press until the page has settled: the last websocket message of the rerun it
-caused and the last change of the page's DOM (the charts drawn), painted (the page's WebSocket is
-wrapped to timestamp every frame, a MutationObserver timestamps DOM changes). "last message" is the
-time to the last message alone, painted, what this benchmark measured before it watched the DOM.
+caused and the last change of its charts' DOM (their drawing), painted (the page's WebSocket is
+wrapped to timestamp every frame, a MutationObserver timestamps changes inside Plotly charts).
+"last message" is the time to the last message alone, painted, what this benchmark measured before
+it watched the charts (a chart drawn after the last message was missed).
 Compares the Explore page at its defaults with a one-slider, one-small-heatmap app
 (bench/minimal_app.py) run on the same machine in the same run; target ratio at most 2x. Then the
 largest allowed configuration (2000 steps, 256 units, 3 layers): target at most 3 s.

@@ -145,10 +145,12 @@ def wait_until(condition, timeout: float = 30, what: str = "condition"):
 
 
 # Timestamps every websocket frame the page sends and receives (performance.now(), in ms), and the
-# animation frame painted after each received one; and the last change of the page's DOM (a chart
-# drawing, an element updating) with the frame painted after it. Installed before the app's scripts run.
+# animation frame painted after each received one; and the last change inside a Plotly chart (its
+# drawing) with the frame painted after it. Installed before the app's scripts run. Only the charts'
+# DOM is watched: elsewhere Streamlit makes invisible changes long after a rerun (st.dataframe
+# updates its hidden accessibility table about 200 ms after drawing its canvas).
 WEBSOCKET_RECORDER = """(() => {
-    window.__ws = {sent: [], received: [], painted: [], mutated: 0, mutationPainted: 0};
+    window.__ws = {sent: [], received: [], painted: [], chartChanged: 0, chartPainted: 0};
     const Native = window.WebSocket;
     window.WebSocket = class extends Native {
         constructor(...args) {
@@ -163,15 +165,20 @@ WEBSOCKET_RECORDER = """(() => {
             return super.send(data);
         }
     };
-    new MutationObserver(() => {
-        window.__ws.mutated = performance.now();
-        requestAnimationFrame(() => { window.__ws.mutationPainted = performance.now(); });
+    const inChart = (record) => {
+        const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+        return !!(node && node.closest('.js-plotly-plot'));
+    };
+    new MutationObserver((records) => {
+        if (!records.some(inChart)) return;
+        window.__ws.chartChanged = performance.now();
+        requestAnimationFrame(() => { window.__ws.chartPainted = performance.now(); });
     }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();"""
 
 
 def record_websocket(page) -> None:
-    """Record websocket traffic and DOM changes on every document this page loads (call before page.goto)."""
+    """Record websocket traffic and chart drawing on every document this page loads (call before page.goto)."""
     page.add_init_script(WEBSOCKET_RECORDER)
 
 
@@ -182,10 +189,11 @@ def websocket_log(page) -> dict:
 def round_trip(page, act, quiet: float = 0.6, timeout: float = 60) -> tuple[float, float]:
     """Milliseconds from act() (a user action) to (the page settled, the last server message it caused), painted.
 
-    The page has settled when it has painted its last DOM change (charts drawn, elements updated)
-    and the last server message; the rerun is over when neither the server nor the DOM has changed
-    for `quiet` seconds. The second time counts the messages only, as this function did before it
-    watched the DOM: a chart drawn after the last message is missed by it.
+    The page has settled when it has painted the last server message and the last change of its
+    Plotly charts (drawn after the messages that carried them); the rerun is over when neither the
+    server nor a chart has changed for `quiet` seconds. The second time counts the messages only,
+    as this function did before it watched the charts: a chart drawn after the last message is
+    missed by it.
     """
     before = len(websocket_log(page)["received"])
     started = page.evaluate("() => performance.now()")
@@ -195,10 +203,10 @@ def round_trip(page, act, quiet: float = 0.6, timeout: float = 60) -> tuple[floa
         time.sleep(quiet / 3)
         log = websocket_log(page)
         now = page.evaluate("() => performance.now()")
-        if len(log["received"]) > before and now - max(log["received"][-1], log["mutated"]) > quiet * 1000:
+        if len(log["received"]) > before and now - max(log["received"][-1], log["chartChanged"]) > quiet * 1000:
             painted = [t for t in log["painted"] if t >= log["received"][-1]]
             message = painted[-1] if painted else log["received"][-1]
-            settled = max(message, log["mutationPainted"] if log["mutated"] >= started else 0)
+            settled = max(message, log["chartPainted"] if log["chartChanged"] >= started else 0)
             return settled - started, message - started
         if time.monotonic() > deadline:
             raise AssertionError(f"no answer from the server within {timeout} s")
