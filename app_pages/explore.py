@@ -4,6 +4,7 @@ import streamlit as st
 
 from lstm_core import LSTMStateTuple
 from ui import controls, exports, views
+from ui.plotly_live import plotly_chart
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
 from viz.numbers import cell_signature, state_repr, step_table
@@ -54,7 +55,7 @@ fig = trace_heatmaps(
     step_labels=model.sequence.step_labels,
     feature_names=model.sequence.feature_names if layer == 1 else None,
 )
-st.plotly_chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
+plotly_chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
 with st.expander("What each band shows"):
     for name in ("i", "j", "f", "o", "new_c", "new_h"):
         q = QUANTITIES[name]
@@ -68,7 +69,7 @@ st.subheader("Cell state and output of chosen units")
 unit_count = cfg.num_units
 chosen = controls.multiselect_units("units", unit_count, container=st)
 if chosen:
-    st.plotly_chart(
+    plotly_chart(
         state_lines(trace, seq, chosen, step=step, step_labels=model.sequence.step_labels),
         key="explore_lines",
         alt=lines_alt(trace, seq, chosen),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from lstm_core import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
 from tools.browser import decode_traces
+from ui import plotly_live
 
 DATA = Path(__file__).resolve().parent / "data"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -76,9 +78,35 @@ def case_arrays(case: str) -> dict[str, np.ndarray]:
     return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
+@dataclass(frozen=True)
+class Chart:
+    """One Plotly chart of an AppTest run, as sent to the browser."""
+
+    id: str  # the element id; it ends with the chart's key
+    figure: dict  # {"data": [...], "layout": {...}}
+    alt: str
+    config: dict
+    live: bool  # drawn by ui.plotly_live (updated in place), not st.plotly_chart
+
+
+def charts(at) -> list[Chart]:
+    """Every Plotly chart of the main area, in page order: st.plotly_chart's, and ui.plotly_live's,
+    a v2 component AppTest lists as an unknown element of type "bidi_component" that carries the
+    JSON bytes of ui.plotly_live.payload."""
+    found = []
+    for node in at.main:
+        if node.type == "plotly_chart":
+            proto = node.proto
+            found.append(Chart(proto.id, json.loads(proto.spec), proto.alt, json.loads(proto.config or "{}"), False))
+        elif node.type == "bidi_component" and node.proto.component_name == plotly_live.NAME:
+            sent = json.loads(node.proto.bytes)
+            found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
+    return found
+
+
 def chart_spec(at, index: int = 0) -> dict:
     """The Plotly figure (as sent to the browser) of the index-th chart of an AppTest run."""
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    return charts(at)[index].figure
 
 
 def chart_traces(at, index: int = 0) -> dict[str, dict]:
@@ -88,7 +116,7 @@ def chart_traces(at, index: int = 0) -> dict[str, dict]:
 
 def chart_by_key(at, key: str) -> dict:
     """The Plotly figure of the chart whose widget key contains ``key``."""
-    for element in at.get("plotly_chart"):
-        if key in element.proto.id:
-            return json.loads(element.proto.spec)
+    for chart in charts(at):
+        if key in chart.id:
+            return chart.figure
     raise AssertionError(f"no chart {key}")

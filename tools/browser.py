@@ -52,8 +52,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: str | Path = "app.py", log: Path | None = None, timeout: float = 60) -> Iterator[str]:
-    """Run `streamlit run script` headless on a free port; yields its base URL and stops it afterwards."""
+def streamlit_server(
+    script: str | Path = "app.py", log: Path | None = None, timeout: float = 60, cwd: str | Path = ROOT
+) -> Iterator[str]:
+    """Run `streamlit run script` headless on a free port from ``cwd`` (this checkout by default);
+    yields its base URL and stops it afterwards."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
@@ -63,7 +66,7 @@ def streamlit_server(script: str | Path = "app.py", log: Path | None = None, tim
     ]  # fmt: skip
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -142,9 +145,12 @@ def wait_until(condition, timeout: float = 30, what: str = "condition"):
 
 
 # Timestamps every websocket frame the page sends and receives (performance.now(), in ms), and the
-# animation frame painted after each received one. Installed before the app's scripts run.
+# animation frame painted after each received one; and the last change inside a Plotly chart (its
+# drawing) with the frame painted after it. Installed before the app's scripts run. Only the charts'
+# DOM is watched: elsewhere Streamlit makes invisible changes long after a rerun (st.dataframe
+# updates its hidden accessibility table about 200 ms after drawing its canvas).
 WEBSOCKET_RECORDER = """(() => {
-    window.__ws = {sent: [], received: [], painted: []};
+    window.__ws = {sent: [], received: [], painted: [], chartChanged: 0, chartPainted: 0};
     const Native = window.WebSocket;
     window.WebSocket = class extends Native {
         constructor(...args) {
@@ -159,22 +165,35 @@ WEBSOCKET_RECORDER = """(() => {
             return super.send(data);
         }
     };
+    const inChart = (record) => {
+        const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+        return !!(node && node.closest('.js-plotly-plot'));
+    };
+    new MutationObserver((records) => {
+        if (!records.some(inChart)) return;
+        window.__ws.chartChanged = performance.now();
+        requestAnimationFrame(() => { window.__ws.chartPainted = performance.now(); });
+    }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();"""
 
 
 def record_websocket(page) -> None:
-    """Record websocket traffic on every document this page loads (call before page.goto)."""
+    """Record websocket traffic and chart drawing on every document this page loads (call before page.goto)."""
     page.add_init_script(WEBSOCKET_RECORDER)
 
 
-def websocket_log(page) -> dict[str, list[float]]:
+def websocket_log(page) -> dict:
     return page.evaluate("() => window.__ws")
 
 
-def round_trip(page, act, quiet: float = 0.6, timeout: float = 60) -> float:
-    """Milliseconds from act() (a user action) to the last server message it caused, painted.
+def round_trip(page, act, quiet: float = 0.6, timeout: float = 60) -> tuple[float, float]:
+    """Milliseconds from act() (a user action) to (the page settled, the last server message it caused), painted.
 
-    The rerun is over when the server has sent nothing for `quiet` seconds.
+    The page has settled when it has painted the last server message and the last change of its
+    Plotly charts (drawn after the messages that carried them); the rerun is over when neither the
+    server nor a chart has changed for `quiet` seconds. The second time counts the messages only,
+    as this function did before it watched the charts: a chart drawn after the last message is
+    missed by it.
     """
     before = len(websocket_log(page)["received"])
     started = page.evaluate("() => performance.now()")
@@ -184,9 +203,11 @@ def round_trip(page, act, quiet: float = 0.6, timeout: float = 60) -> float:
         time.sleep(quiet / 3)
         log = websocket_log(page)
         now = page.evaluate("() => performance.now()")
-        if len(log["received"]) > before and now - log["received"][-1] > quiet * 1000:
+        if len(log["received"]) > before and now - max(log["received"][-1], log["chartChanged"]) > quiet * 1000:
             painted = [t for t in log["painted"] if t >= log["received"][-1]]
-            return (painted[-1] if painted else log["received"][-1]) - started
+            message = painted[-1] if painted else log["received"][-1]
+            settled = max(message, log["chartPainted"] if log["chartChanged"] >= started else 0)
+            return settled - started, message - started
         if time.monotonic() > deadline:
             raise AssertionError(f"no answer from the server within {timeout} s")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_traces, open_page
+from helpers import chart_spec, chart_traces, charts, open_page
 from lstm_core.sequences import InputSpec
 from ui.model import ModelSpec, run_model
 
@@ -37,16 +37,25 @@ def test_app_runs_and_draws_every_band() -> None:
         z = traces[name]["z"]
         assert z.dtype == np.float32 and z.shape == (4, 60), name
         np.testing.assert_array_equal(z, getattr(expected, name)[0].T.astype(np.float32))
-    assert len(at.get("plotly_chart")) == 2  # the bands and the line chart
-    assert all(chart.proto.alt for chart in at.get("plotly_chart"))  # alt text on every chart
+    drawn = charts(at)
+    assert len(drawn) == 2  # the bands and the line chart
+    assert all(chart.live for chart in drawn)  # both updated in place (ui.plotly_live), not redrawn
+    assert all(chart.alt for chart in drawn)  # alt text on every chart
+    assert drawn[0].alt.startswith("Heatmaps of one sequence") and drawn[1].alt.startswith(
+        "Line chart of the cell state c"
+    )
+    assert all(chart.config == {"displaylogo": False} for chart in drawn)
 
 
 def test_moving_forget_bias_changes_the_forget_gate_heatmap() -> None:
     at = app()
     before = chart_traces(at, 0)["f"]["z"]
+    ids = [chart.id for chart in charts(at)]
     at.slider(key="forget_bias").set_value(3.0).run()
     after = chart_traces(at, 0)["f"]["z"]
     assert not np.array_equal(before, after)
+    # The same element (key-based id) gets the new figure: the browser keeps the chart and updates it.
+    assert charts(at)[0].id.endswith("explore_heatmaps") and charts(at)[0].id == ids[0]
     assert after.mean() > before.mean()  # a larger forget bias keeps more
     f_pre = chart_traces(at, 0)["f"]["customdata"]  # hover shows the raw f before the bias
     np.testing.assert_allclose(after, 1 / (1 + np.exp(-(f_pre.astype(np.float64) + 3.0))), rtol=1e-5)
@@ -149,8 +158,7 @@ def test_notebook_presets() -> None:
 
 def test_text_preset_puts_characters_on_the_time_axis() -> None:
     at = app({"preset": "text", "text": "abcab"})
-    spec = at.get("plotly_chart")[0].proto.spec
-    assert '"ticktext":["a","b","c","a","b"]' in spec.replace(" ", "")
+    assert chart_spec(at, 0)["layout"]["xaxis"]["ticktext"] == ["a", "b", "c", "a", "b"]
     assert chart_traces(at, 0)["x"]["z"].shape == (3, 5)  # one-hot over the alphabet a, b, c
 
 

@@ -23,6 +23,12 @@ def test_explore_draws_and_a_slider_change_is_shared_by_link(page: Page, app_url
     open_app(page, app_url)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     assert page.locator(".js-plotly-plot").count() >= 2
+    # Both charts are ui.plotly_live's, named for screen readers by their alt text.
+    labels = page.locator("[data-testid='stLivePlotlyChart'][role='figure']").evaluate_all(
+        "(charts) => charts.map((chart) => chart.getAttribute('aria-label'))"
+    )
+    assert len(labels) == 2 and labels[0].startswith("Heatmaps") and labels[1].startswith("Line chart")
+    page.evaluate("() => { window.__charts = [...document.querySelectorAll('.js-plotly-plot')]; }")
     before = plotly_traces(page)["f"]["z"]
     assert before.shape == (4, 60)
 
@@ -36,6 +42,11 @@ def test_explore_draws_and_a_slider_change_is_shared_by_link(page: Page, app_url
     wait_until(lambda: not np.array_equal(plotly_traces(page)["f"]["z"], before), what="the f heatmap to change")
     after = plotly_traces(page)["f"]["z"]
     assert after.mean() > before.mean()  # more forget bias: the gate keeps more
+    # Updated in place (Plotly.react), not mounted anew.
+    kept = page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].map((gd, k) => gd === window.__charts[k])"
+    )
+    assert kept == [True, True]
     assert page.locator("[data-testid='stSidebar']").is_visible()
     full_page_screenshot(page, artifacts / "explore.png")
 
