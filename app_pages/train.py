@@ -51,7 +51,11 @@ st.markdown(
     "that needs memory, press **Train**, and watch the loss fall. Change this page's **forget_bias** or "
     "the cell variant and train again: every run of this session stays on the chart, so you can compare."
 )
-st.caption("This page trains its own cell on the task's inputs; the sidebar's settings are for the other pages.")
+st.info(
+    "This page trains its own cell, set below, on the task's own inputs: the sidebar's settings (its forget_bias, "
+    "num_units, inputs) are for the other pages.",
+    icon=":material/info:",
+)
 
 
 def run_label(task: Task, settings: TrainSettings) -> str:
@@ -99,7 +103,11 @@ def show_training() -> None:
     )
     units = controls.number("train_units", container=row[3])
     row = st.columns([1, 1, 1.2, 1])
-    forget_bias = controls.number("train_fb", container=row[0], help="Added to the forget gate's input at every step.")
+    forget_bias = controls.number(
+        "train_fb",
+        container=row[0],
+        help="Added to the forget gate's input at every step. This page's own: the sidebar's forget_bias is for the other pages.",
+    )
     lr = controls.select("lr", container=row[1], help="Adam's step size.")
     steps = controls.number("train_steps", container=row[2], low=1, help="Steps of Adam, 32 sequences each.")
     seed = controls.number("train_seed", container=row[3], help="The same seed gives the same weights and batches.")
