@@ -28,13 +28,15 @@ from tools.browser import ROOT, launch_args, record_websocket, round_trip, slide
 LARGE = "steps=2000&features=8&num_units=256&layers=3&num_units_2=256&num_units_3=256"
 
 
-def round_trips(browser, url: str, rounds: int) -> list[tuple[float, float]]:
-    """(settled, last message) milliseconds of each of `rounds` slider changes (after one untimed warm-up change)."""
+def round_trips(browser, url: str, rounds: int, charts: bool = True) -> list[tuple[float, float]]:
+    """(settled, last message) milliseconds of each of `rounds` slider changes (after one untimed
+    warm-up change); ``charts``: wait for the page's charts to be drawn first."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     record_websocket(page)
     page.goto(url)
     wait_idle(page, timeout=120)
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+    if charts:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
     thumb = slider(page, "forget_bias")
     times = []
     for k in range(rounds + 1):
