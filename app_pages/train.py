@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import time
 
-import numpy as np
 import streamlit as st
 
-from lstm_core.experiments import RESULTS, forget_bias_runs
-from lstm_core.tasks import DEFAULT_STEPS, TASKS, Task, format_metric, shipped_text
-from lstm_core.training import Trainer, TrainSettings, model_to_bytes, settings_dict
+from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
+from lstm_core.tasks import DEFAULT_STEPS, TASKS, Task, format_metric, one_hot_text, shipped_text
+from lstm_core.training import Trainer, TrainSettings, model_to_bytes, trained_meta
 from ui import controls, trained, urlstate, views
 from viz.compare import VARIANTS
 from viz.gradflow import FB_COLORS
@@ -195,15 +193,8 @@ def show_training() -> None:
     row_count = test.inputs.shape[0]
     pick = st.columns([1, 3])
     shown = int(pick[0].number_input("Test sequence", 0, row_count - 1, 0, key="train_test_row"))
-    traces, outputs = trainer.model.run(
-        test.inputs[shown : shown + 1], None if test.lengths is None else test.lengths[shown : shown + 1]
-    )
-    one = type(test)(
-        test.inputs[shown : shown + 1],
-        test.targets[shown : shown + 1],
-        test.mask[shown : shown + 1],
-        None if test.lengths is None else test.lengths[shown : shown + 1],
-    )
+    one = test.rows(shown, shown + 1)
+    traces, outputs = trainer.model.run(one.inputs, one.lengths)
     st.plotly_chart(
         answers_figure(task, outputs, one),
         key="train_answers",
@@ -231,8 +222,7 @@ def show_training() -> None:
         st.subheader("The text, coloured by one unit")
         text = shipped_text()[:400]
         text = text[: text.rfind("\n") + 1] or text  # end at the end of a line
-        alphabet = {ch: k for k, ch in enumerate(task.input_names)}
-        values = np.eye(len(alphabet))[[alphabet[ch] for ch in text]]
+        values = one_hot_text(text, task.input_names)
         pick = st.columns([1, 1, 3])
         unit = int(controls.number("text_unit", container=pick[0], high=settings.units - 1))
         by = controls.select("text_by", container=pick[1], format_func={"c": "cell state c", "h": "output h"}.get)
@@ -246,18 +236,7 @@ def show_training() -> None:
 
     st.subheader("Use this model elsewhere")
     use = st.columns([1, 1, 2])
-    data = model_to_bytes(
-        trainer.model,
-        {
-            "task": task.key,
-            "size": size,
-            "title": task.title,
-            "settings": settings_dict(settings),
-            "steps": trainer.steps_done,
-            "metric_name": task.metric_name,
-            "metric": value,
-        },
-    )
+    data = model_to_bytes(trainer.model, trained_meta(trainer, size, value))
     if use[0].button("Open on Explore", type="primary", help="See every gate of this model on the Explore page."):
         st.session_state[views.MY_TRAINED] = trained.register(data)
         urlstate.set_value("weights", trained.MINE)
@@ -276,11 +255,8 @@ with tab_train:
 
 
 def read_summary(name: str) -> list[dict] | None:
-    path = RESULTS / f"{name}_summary.csv"
-    if not path.exists():
-        return None
-    with path.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    """An experiment's shipped summary (results/<name>_summary.csv), or None before it is run."""
+    return read_csv(RESULTS / f"{name}_summary.csv") or None
 
 
 with tab_results:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .config import CELL_VARIANTS
 from .tasks import Task, adding, delayed_recall, make_task
-from .training import Trainer, TrainSettings, model_to_bytes, settings_dict
+from .training import Trainer, TrainSettings, model_to_bytes, trained_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
@@ -122,7 +122,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def write_plot(path: Path, summary: list[dict], title: str, metric_key: str) -> None:
+def write_plot(path: Path, summary: list[dict], title: str) -> None:
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -176,7 +176,7 @@ def finish(name: str, results: list[RunResult], better: str, title: str) -> None
     summary = merged(RESULTS / f"{name}_summary.csv", summarise(results, better))
     summary.sort(key=lambda row: (len(row["task"]), row["task"]))  # shorter delays and lengths first
     write_csv(RESULTS / f"{name}_summary.csv", summary)
-    write_plot(RESULTS / f"{name}.html", summary, title, better)
+    write_plot(RESULTS / f"{name}.html", summary, title)
     print(f"wrote {RESULTS / f'{name}.csv'}, {name}_summary.csv and {name}.html")
 
 
@@ -195,16 +195,7 @@ def run_demos(args: argparse.Namespace) -> None:
         trainer = Trainer(task, settings)
         trainer.train(steps, evaluate_every=EVALUATE_EVERY)
         final = trainer.evaluate()
-        meta = {
-            "task": key,
-            "size": size,
-            "title": task.title,
-            "settings": settings_dict(settings),
-            "steps": trainer.steps_done,
-            "metric_name": task.metric_name,
-            "metric": final,
-            "command": "python -m lstm_core.experiments demos",
-        }
+        meta = trained_meta(trainer, size, final, command="python -m lstm_core.experiments demos")
         (DEMOS / f"{name}.npz").write_bytes(model_to_bytes(trainer.model, meta))
         print(f"{name}: {task.title}, {trainer.steps_done} steps, {task.metric_name} {final:.4g}")
 

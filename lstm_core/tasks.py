@@ -34,6 +34,11 @@ class Batch:
     mask: np.ndarray  # (batch, time): 1 where the step counts in the loss
     lengths: np.ndarray | None = None  # per-row sequence lengths (Reber strings differ)
 
+    def rows(self, start: int, stop: int) -> Batch:
+        """The sequences ``start`` to ``stop - 1`` of this batch."""
+        lengths = None if self.lengths is None else self.lengths[start:stop]
+        return Batch(self.inputs[start:stop], self.targets[start:stop], self.mask[start:stop], lengths)
+
 
 @dataclass(frozen=True)
 class Task:
@@ -298,13 +303,24 @@ def shipped_text() -> str:
     return TEXT_FILE.read_text(encoding="utf-8")
 
 
+def character_codes(text: str, alphabet: tuple[str, ...]) -> np.ndarray:
+    """Each character of ``text`` as its index in ``alphabet``."""
+    index = {ch: k for k, ch in enumerate(alphabet)}
+    return np.array([index[ch] for ch in text])
+
+
+def one_hot_text(text: str, alphabet: tuple[str, ...]) -> np.ndarray:
+    """``text`` as (len(text), len(alphabet)) one-hot rows: what the character model reads."""
+    return _one_hot(character_codes(text, alphabet), len(alphabet))
+
+
 def characters(length: int = 40, text: str | None = None) -> Task:
     """Predict the next character of a short text, from windows of ``length`` characters."""
     text = shipped_text() if text is None else text
     alphabet = tuple(sorted(set(text)))
     if len(text) <= length + 1 or len(alphabet) < 2:
         raise ValueError("The text must be longer than one window and use at least two characters.")
-    codes = np.array([alphabet.index(ch) for ch in text])
+    codes = character_codes(text, alphabet)
     n = len(alphabet)
 
     def make(rng: np.random.Generator, size: int) -> Batch:

@@ -25,7 +25,7 @@ from .grad import grad_stack
 from .params import LSTMParams, check_params, expected_shapes, init_params
 from .tasks import Batch, Task
 from .trace import Trace
-from .weights_io import read_array
+from .weights_io import open_npz, read_array
 
 
 @dataclass(frozen=True)
@@ -287,12 +287,7 @@ def model_from_file(file) -> tuple[Model, dict]:
     shapes its configuration implies before the array is read (a file claiming huge arrays is
     refused unread), and shapes, dtypes and finiteness are checked as for weight files.
     """
-    try:
-        archive = np.load(file, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"Not a trained-model file of this app: not a readable .npz ({error}).") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError("Not a trained-model file of this app: a single array (.npy), not an .npz.")
+    archive = open_npz(file, "a trained-model file (.npz) of this app")
     try:
         with archive:
             names = set(archive.files)
@@ -349,5 +344,17 @@ def model_from_file(file) -> tuple[Model, dict]:
     return Model(configs, tuple(params), weight, bias, output), meta if isinstance(meta, dict) else {}
 
 
-def settings_dict(settings: TrainSettings) -> dict:
-    return asdict(settings)
+def trained_meta(trainer: Trainer, size: int, metric: float, **extra) -> dict:
+    """What a saved model says about itself: its task (key and size, to rebuild its inputs), its
+    training settings and steps, and its test metric."""
+    task = trainer.task
+    return {
+        "task": task.key,
+        "size": size,
+        "title": task.title,
+        "settings": asdict(trainer.settings),
+        "steps": trainer.steps_done,
+        "metric_name": task.metric_name,
+        "metric": metric,
+        **extra,
+    }

@@ -41,6 +41,18 @@ def params_to_bytes(cfg: LSTMConfig, params: LSTMParams) -> bytes:
     return buffer.getvalue()
 
 
+def open_npz(file: str | os.PathLike | IO[bytes], what: str) -> np.lib.npyio.NpzFile:
+    """``file`` opened as an .npz archive without pickle; a ValueError naming ``what`` was expected
+    (e.g. "a weight file (.npz)") if it is not readable or is a single .npy array."""
+    try:
+        archive = np.load(file, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"This is not {what} the app can read ({error}).") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"This is a single array (.npy), not {what}.")
+    return archive
+
+
 def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMParams]:
     """Read a file written by :func:`save_params`, checking everything before trusting it.
 
@@ -48,12 +60,7 @@ def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMPa
     weight file for its own config: not an .npz, no config, unknown arrays, wrong shapes or
     dtypes, non-finite values, or more values than :data:`MAX_FILE_VALUES`.
     """
-    try:
-        archive = np.load(file, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"This is not a weight file (.npz) the app can read ({error}).") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError("This is a single array (.npy), not a weight file (.npz) with a config.")
+    archive = open_npz(file, "a weight file (.npz) with a config")
     with archive:
         names = set(archive.files)
         unknown = sorted(names - {"format", "config", *_ARRAY_FIELDS})

@@ -48,13 +48,18 @@ def _demo_bytes(name: str) -> bytes:
     return (DEMOS / f"{name}.npz").read_bytes()
 
 
-def register(data: bytes) -> str:
-    """Keep a learner's trained model for this server process; returns its ``trained`` key."""
-    key = f"{MINE}:{hashlib.sha256(data).hexdigest()[:20]}"
+def _keep(kind: str, data: bytes) -> str:
+    """Keep ``data`` for this server process (the oldest goes past the cap); its key ``kind:<digest>``."""
+    key = f"{kind}:{hashlib.sha256(data).hexdigest()[:20]}"
     if key not in _REGISTRY and len(_REGISTRY) >= _MAX_REGISTERED:
         _REGISTRY.pop(next(iter(_REGISTRY)))
     _REGISTRY[key] = data
     return key
+
+
+def register(data: bytes) -> str:
+    """Keep a learner's trained model for this server process; returns its ``trained`` key."""
+    return _keep(MINE, data)
 
 
 def accept_upload(data: bytes) -> str:
@@ -79,11 +84,7 @@ def accept_upload(data: bytes) -> str:
     ) as error:
         # What zipfile and NumPy raise for damaged, encrypted or exotic archives.
         raise ValueError(f"The file is damaged or uses a zip feature the app does not read ({error}).") from None
-    key = f"{UPLOAD}:{hashlib.sha256(data).hexdigest()[:20]}"
-    if key not in _REGISTRY and len(_REGISTRY) >= _MAX_REGISTERED:
-        _REGISTRY.pop(next(iter(_REGISTRY)))
-    _REGISTRY[key] = data
-    return key
+    return _keep(UPLOAD, data)
 
 
 def _parse(data: bytes) -> tuple[TrainedModel | None, tuple[LSTMConfig, LSTMParams] | None, dict]:
