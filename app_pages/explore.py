@@ -96,7 +96,7 @@ final = trace.final_state
 st.markdown("Final state (after the last step):")
 st.code(state_repr(LSTMStateTuple(final.c[rows], final.h[rows]), as_tuple), language="python")
 
-st.subheader("Download")
+st.subheader("Save and open")
 cols = st.columns(4)
 if exports.csv_rows(model, layer - 1) <= exports.MAX_CSV_ROWS:
     cols[0].download_button(
@@ -133,3 +133,4 @@ cols[3].download_button(
     on_click="ignore",
     icon=":material/settings:",
 )
+views.config_upload(st)

@@ -5,7 +5,8 @@
 Paths: the custom-sequence parser (``lstm_core.sequences.parse_sequence``), the URL parser
 (``ui.schema.parse_query``, every key), and the weight-file loader behind uploads
 (``ui.trained.accept_upload``: the app's own files, truncated, bit-flipped, random bytes, zip
-archives with odd members). Each is allowed to accept or to raise ValueError with a message;
+archives with odd members), and the configuration reader behind uploads (``ui.config_io.read_config``:
+the app's saved configuration with values swapped for hostile ones, cut or bit-flipped, random JSON). Each is allowed to accept or to raise ValueError with a message;
 anything else is a failure. Prints the count per path and every failure (expected: none).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import random
 import sys
 import traceback
@@ -22,10 +24,13 @@ import zipfile
 import numpy as np
 
 from lstm_core import LSTMConfig, init_params, params_to_bytes
-from lstm_core.sequences import parse_sequence
+from lstm_core.sequences import InputSpec, parse_sequence
 from lstm_core.tasks import make_task
 from lstm_core.training import TrainSettings, init_model, model_to_bytes
 from ui import trained
+from ui.config_io import read_config
+from ui.exports import config_json
+from ui.model import ModelSpec, run_model
 from ui.schema import SCHEMA, parse_query
 
 PIECES = ["1", "-2.5", "nan", "inf", "1e308", "1e999", ",", ";", "|", "[", "]", " ", "\n", "\x00", "'", '"', "{", "}",
@@ -67,6 +72,46 @@ def random_file(rng: random.Random, files: list[bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def config_files() -> list[bytes]:
+    spec = ModelSpec(units=(3, 4), inputs=InputSpec(preset="custom", custom="1,2; 3,4"), peepholes=True)
+    layer = LSTMConfig(input_size=2, num_units=3, num_proj=2)
+    return [config_json(run_model(spec)).encode(), layer.to_json().encode(), b'{"forget_bias": 0.5, "num_units": 8}']
+
+
+def random_json(rng: random.Random, depth: int = 0):
+    kind = rng.randrange(7 if depth < 3 else 4)
+    if kind == 0:
+        return rng.choice([None, True, False, 0, -1, 2**70, 1e308, -0.0, 0.1])
+    if kind == 1:
+        return rng.choice(VALUES[:-1])
+    if kind == 2:
+        return random_text(rng)
+    if kind == 3:
+        return rng.uniform(-1e3, 1e3)
+    if kind == 4:
+        return [random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    keys = [*SCHEMA, "spec", "layers", "units", "inputs", "trained", "input_size", "num_units", "x"]
+    return {rng.choice(keys): random_json(rng, depth + 1) for _ in range(rng.randint(0, 5))}
+
+
+def random_config(rng: random.Random, files: list[bytes]) -> bytes:
+    kind = rng.randrange(4)
+    if kind == 0:  # a saved file with some values swapped
+        document = json.loads(rng.choice(files))
+        target = document.get("spec", document)
+        for _ in range(rng.randint(1, 4)):
+            target[rng.choice([*target, "inputs"])] = random_json(rng, 1)
+        return json.dumps(document).encode()
+    if kind == 1:
+        return json.dumps(random_json(rng)).encode()
+    base = bytearray(rng.choice(files))
+    if kind == 2:
+        return bytes(base[: rng.randrange(len(base))])
+    for _ in range(rng.randint(1, 8)):
+        base[rng.randrange(len(base))] = rng.randrange(256)
+    return bytes(base)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
@@ -75,10 +120,12 @@ def main() -> int:
     warnings.simplefilter("ignore")  # zipfile warns about the duplicate members some cases write
     rng = random.Random(args.seed)
     files = weight_files()
+    configs = config_files()
     paths = {
         "custom sequence": lambda: parse_sequence(random_text(rng)),
         "URL parameters": lambda: parse_query(random_query(rng)),
         "weight upload": lambda: trained.accept_upload(random_file(rng, files)),
+        "config upload": lambda: read_config(random_config(rng, configs)),
     }
     counts = dict.fromkeys(paths, 0)
     accepted = dict.fromkeys(paths, 0)

@@ -258,9 +258,10 @@ def format_sequence(values: np.ndarray) -> str:
 
 
 def _short(value: float) -> str:
+    """The shortest text that reads back as exactly ``value`` (a table edit must not round the rest)."""
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
-    return repr(float(value)) if len(repr(float(value))) <= 10 else f"{value:.6g}"
+    return repr(float(value))
 
 
 def make_inputs(spec: InputSpec) -> Sequence:

@@ -31,6 +31,7 @@ from .schema import MAX_URL_CUSTOM_CHARS, SCHEMA
 
 _RENDERED = "_rendered_controls"
 _NOTICES = "_notices"
+_NEXT_NOTICES = "_notices_next_run"
 _LAST_SPEC = "_last_valid_spec"
 _EDITOR_VERSION = "_custom_editor_version"
 
@@ -38,7 +39,7 @@ _EDITOR_VERSION = "_custom_editor_version"
 def begin_run() -> None:
     """Reset the per-run registries (call first in app.py)."""
     st.session_state[_RENDERED] = []
-    st.session_state[_NOTICES] = []
+    st.session_state[_NOTICES] = st.session_state.pop(_NEXT_NOTICES, [])
 
 
 def rendered() -> list[str]:
@@ -49,6 +50,19 @@ def rendered() -> list[str]:
 def notice(message: str, kind: str = "warning") -> None:
     """Queue a message for the notices area at the top of the page."""
     st.session_state.setdefault(_NOTICES, []).append((kind, message))
+
+
+def notice_next_run(message: str, kind: str = "warning") -> None:
+    """Queue a message for the next run's notices (from a widget callback, which runs before it)."""
+    st.session_state.setdefault(_NEXT_NOTICES, []).append((kind, message))
+
+
+def apply_settings(values: dict[str, Any]) -> None:
+    """Set controls (by schema name) from outside their widgets, e.g. an opened configuration file.
+    Call from a callback, before the widgets are drawn."""
+    for name, new in values.items():
+        urlstate.set_value(name, new)
+    st.session_state[_EDITOR_VERSION] = st.session_state.get(_EDITOR_VERSION, 0) + 1  # redraw the table
 
 
 def show_notices(area) -> None:

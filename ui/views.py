@@ -8,7 +8,7 @@ from typing import NoReturn
 import streamlit as st
 
 from lstm_core.tasks import format_metric
-from ui import controls, runs, trained, urlstate
+from ui import config_io, controls, runs, trained, urlstate
 from ui.model import Model
 
 
@@ -139,3 +139,33 @@ def model_with_chosen_weights(area, note_area) -> Model | None:
         "Its own cell and inputs; the sidebar's are not used."
     )
     return model
+
+
+def config_upload(area) -> None:
+    """A file uploader that opens a saved configuration (JSON): its settings replace the sidebar's."""
+    area.file_uploader(
+        "Open a configuration (.json)",
+        type=["json"],
+        key="config_file",
+        on_change=_open_config,
+        help="A file saved by the button on the left, or settings written as JSON under their link names "
+        "(forget_bias, num_units, ...). Every value is checked as a shared link's would be.",
+    )
+
+
+def _open_config() -> None:
+    """Callback (runs before the widgets are drawn): apply the uploaded file's settings, or say why not."""
+    file = st.session_state.get("config_file")
+    if file is None:  # the file was removed from the uploader: nothing changes
+        return
+    try:
+        values, problems = config_io.read_config(file.getvalue())
+    except ValueError as error:
+        controls.notice_next_run(f"**{file.name} was not opened:** {error} The settings stay as they were.", "error")
+        return
+    controls.apply_settings(values)
+    controls.notice_next_run(f"Opened **{file.name}**: its settings are now in the sidebar and the link.", "success")
+    if problems:
+        controls.notice_next_run(
+            "Some of its settings could not be used:\n\n" + "\n".join(f"- {m}" for m in problems), "warning"
+        )

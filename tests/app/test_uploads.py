@@ -7,13 +7,15 @@ from __future__ import annotations
 import io
 import pickle
 import zipfile
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import chart_traces, open_page
-from lstm_core import LSTMConfig, init_params, params_to_bytes, run
+from lstm_core import LSTMConfig, init_params, load_params, params_to_bytes, run
 from lstm_core.sequences import InputSpec, make_inputs
 from lstm_core.tasks import make_task
 from lstm_core.training import TrainSettings, init_model, model_to_bytes
@@ -104,3 +106,50 @@ def test_any_bytes_give_a_key_or_a_clear_value_error(data, cut, flip):
             assert str(error)
         else:
             run_model(ModelSpec(trained=key, inputs=InputSpec(features=2)))  # what was accepted runs
+
+
+def _readme_block(heading: str) -> str:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = text.split(heading, 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+class _Tensor:
+    """What the README's PyTorch lines touch: ``.detach().numpy()``."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def detach(self):
+        return self
+
+    def numpy(self):
+        return self.array
+
+
+def test_the_readme_keras_and_pytorch_snippets_make_files_the_app_opens(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    units, features = 3, 2  # the default sine input has 2 features
+    keras_layer = SimpleNamespace(
+        get_weights=lambda: [
+            rng.normal(size=(features, 4 * units)),
+            rng.normal(size=(units, 4 * units)),
+            rng.normal(size=4 * units),
+        ]
+    )
+    torch_lstm = SimpleNamespace(
+        weight_ih_l0=_Tensor(rng.normal(size=(4 * units, features))),
+        weight_hh_l0=_Tensor(rng.normal(size=(4 * units, units))),
+        bias_ih_l0=_Tensor(rng.normal(size=4 * units)),
+        bias_hh_l0=_Tensor(rng.normal(size=4 * units)),
+    )
+    monkeypatch.chdir(tmp_path)
+    exec(_readme_block("### Weights from Keras or PyTorch"), {"keras_layer": keras_layer, "torch_lstm": torch_lstm})
+    at = open_page("app_pages/explore.py", {"weights": "upload"})
+    for name in ("from_keras.npz", "from_torch.npz"):
+        data = (tmp_path / name).read_bytes()
+        cfg, params = load_params(io.BytesIO(data))
+        upload(at, name, data)
+        expected = run(cfg, params, make_inputs(InputSpec()).values)
+        np.testing.assert_allclose(chart_traces(at)["f"]["z"], expected.f[0].T, rtol=1e-6)
+        assert not at.error
