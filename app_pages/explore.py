@@ -83,7 +83,9 @@ st.caption(
     "One row per unit. *_pre are TensorFlow's raw split of [x_t, h_prev] @ kernel + bias, before the "
     "nonlinearity and before forget_bias: f = σ(f_pre + forget_bias). c_prev is the state the step started from."
 )
-st.dataframe(step_table(trace, seq, step).style.format("{:.6f}"), width="stretch")
+table = step_table(trace, seq, step)
+six_places = {name: st.column_config.NumberColumn(format="%.6f") for name in table.columns}
+st.dataframe(table, column_config=six_places, width="stretch")
 as_tuple = controls.toggle(
     "tuple",
     help="TensorFlow's state_is_tuple: True passes LSTMStateTuple(c, h); False, the deprecated form, one array with c and h side by side.",

@@ -31,7 +31,7 @@ NO_MARKERS = ("viz/lines.py", '"mode": "lines+markers" if steps <= 60 else "line
 NO_COLOUR_BARS = ("viz/heatmaps.py", '"colorbar": colorbar,', '"showscale": False,')
 NO_HEATMAPS = (EXPLORE, "plotly_chart(fig, key=", "None and plotly_chart(fig, key=")
 NO_LINES = (EXPLORE, "    plotly_chart(\n        state_lines(", "    None and plotly_chart(\n        state_lines(")
-NO_TABLE = (EXPLORE, 'st.dataframe(step_table(trace, seq, step).style.format("{:.6f}"), width="stretch")', "pass")
+NO_TABLE = (EXPLORE, 'st.dataframe(table, column_config=six_places, width="stretch")', "pass")
 VARIANTS: dict[str, list[tuple[str, str, str]]] = {
     "Explore": [],
     "lines without markers": [NO_MARKERS],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install what the project needs; safe to run again (it skips what is done).
 #   bash scripts/setup.sh        runtime only (the app)
-#   bash scripts/setup.sh dev    plus tests, linters and Debian's Chromium for the browser tests
+#   bash scripts/setup.sh dev    plus tests, linters, and Debian's Chromium and HAProxy for the browser
+#                                tests (the second runs deploy/haproxy.cfg in tests/e2e/test_deploy.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-app}
@@ -27,8 +28,13 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ "$mode" = dev ] && ! command -v chromium >/dev/null; then
+missing=()
+if [ "$mode" = dev ]; then
   # Playwright drives Debian's Chromium (`playwright install` cannot download here).
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi

@@ -51,24 +51,55 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: base URL -> process id of each server streamlit_server is running (see server_pid).
+_PIDS: dict[str, int] = {}
+
+
+def server_pid(url: str) -> int:
+    """The process id of the server :func:`streamlit_server` started at ``url``."""
+    return _PIDS[url]
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory in MiB (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
 @contextlib.contextmanager
 def streamlit_server(
-    script: str | Path = "app.py", log: Path | None = None, timeout: float = 60, cwd: str | Path = ROOT
+    script: str | Path = "app.py",
+    log: Path | None = None,
+    timeout: float = 60,
+    cwd: str | Path = ROOT,
+    options: tuple[str, ...] = (),
+    module: str = "streamlit",
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """Run `streamlit run script` headless on a free port from ``cwd`` (this checkout by default);
-    yields its base URL and stops it afterwards."""
+    """Run `streamlit run script` headless on a free port from ``cwd`` (this checkout by default),
+    with extra command-line ``options`` (e.g. ``("--server.enableWebsocketCompression", "true")``),
+    through ``python -m module`` (a wrapper of Streamlit's command line, e.g. bench.load_server) and
+    with extra environment variables ``env``; yields its base URL and stops it afterwards."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(script),
+        sys.executable, "-m", module, "run", str(script),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.runOnSave", "false", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", *options,
     ]  # fmt: skip
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        command,
+        cwd=cwd,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
+    _PIDS[url] = process.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -82,6 +113,7 @@ def streamlit_server(
             time.sleep(0.2)
         yield url
     finally:
+        _PIDS.pop(url, None)
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -144,19 +176,21 @@ def wait_until(condition, timeout: float = 30, what: str = "condition"):
     return result
 
 
-# Timestamps every websocket frame the page sends and receives (performance.now(), in ms), and the
-# animation frame painted after each received one; and the last change inside a Plotly chart (its
-# drawing) with the frame painted after it. Installed before the app's scripts run. Only the charts'
+# Timestamps every websocket frame the page sends and receives (performance.now(), in ms), the size
+# of each received one (uncompressed) and the animation frame painted after it; and the last change
+# inside a Plotly chart (its drawing) with the frame painted after it. Installed before the app's scripts run. Only the charts'
 # DOM is watched: elsewhere Streamlit makes invisible changes long after a rerun (st.dataframe
 # updates its hidden accessibility table about 200 ms after drawing its canvas).
 WEBSOCKET_RECORDER = """(() => {
-    window.__ws = {sent: [], received: [], painted: [], chartChanged: 0, chartPainted: 0};
+    window.__ws = {sent: [], received: [], bytes: [], painted: [], chartChanged: 0, chartPainted: 0};
     const Native = window.WebSocket;
     window.WebSocket = class extends Native {
         constructor(...args) {
             super(...args);
-            this.addEventListener('message', () => {
+            this.addEventListener('message', (event) => {
                 window.__ws.received.push(performance.now());
+                const data = event.data;
+                window.__ws.bytes.push(data.byteLength ?? data.size ?? data.length ?? 0);
                 requestAnimationFrame(() => window.__ws.painted.push(performance.now()));
             });
         }

@@ -13,12 +13,34 @@ _SPEC = "_spec"
 _LAST_MODEL_KEY = "_last_model_key"
 #: A custom sequence longer than this is keyed by its fingerprint rather than its text.
 _KEY_TEXT_MAX = 2000
+#: A run with more cells than this (sequences x steps x units, all layers; about 100 bytes each) is
+#: "large": the largest allowed run (2000 steps, 3 x 256 units) records about 160 MB.
+LARGE_CELLS = 100_000
 
 
 @st.cache_data(max_entries=48, show_spinner="Running the LSTM...")
 def _run_cached(key: str, _spec: ModelSpec) -> Model:
     # ``key`` is the cache key; ``_spec`` (not hashed) is what it stands for.
     return run_model(_spec)
+
+
+@st.cache_data(max_entries=4, show_spinner="Running the LSTM...")
+def _run_cached_large(key: str, _spec: ModelSpec) -> Model:
+    # Large runs get their own, small cache, so a class trying the largest sizes holds a few of
+    # them (about 160 MB each at most), not 48.
+    return run_model(_spec)
+
+
+def is_large(spec: ModelSpec) -> bool:
+    """Whether ``spec``'s run goes to the small cache of large runs (trained models never do)."""
+    if spec.trained:
+        return False
+    batch, steps, _ = make_inputs(spec.inputs).values.shape
+    return batch * steps * sum(spec.units) > LARGE_CELLS
+
+
+def _cached(key: str, spec: ModelSpec) -> Model:
+    return (_run_cached_large if is_large(spec) else _run_cached)(key, spec)
 
 
 def set_spec(spec: ModelSpec) -> None:
@@ -36,7 +58,7 @@ def cache_key(spec: ModelSpec) -> str:
 
 def model_for(spec: ModelSpec) -> Model:
     """The (cached) run of any spec, e.g. a variant of the current one; ValueError if it cannot run."""
-    return _run_cached(cache_key(spec), spec)
+    return _cached(cache_key(spec), spec)
 
 
 def current_spec() -> ModelSpec:
@@ -49,13 +71,13 @@ def current_model() -> Model | None:
     spec: ModelSpec = st.session_state[_SPEC]
     try:
         key = cache_key(spec)
-        model = _run_cached(key, spec)
+        model = _cached(key, spec)
     except ValueError as error:
         controls.notice(f"**This configuration cannot be run:** {error}", "error")
         last = st.session_state.get(_LAST_MODEL_KEY)
         if last is None:
             return None
         controls.notice("Showing the last configuration that ran.", "info")
-        return _run_cached(*last)
+        return _cached(*last)
     st.session_state[_LAST_MODEL_KEY] = (key, spec)
     return model

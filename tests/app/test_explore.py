@@ -238,3 +238,13 @@ def test_trained_demo_weights_replace_the_random_ones() -> None:
     # The sidebar's cell settings do not apply: its forget_bias slider changes nothing here.
     at.slider(key="forget_bias").set_value(-3.0).run()
     np.testing.assert_allclose(chart_traces(at)["f"]["z"], expected.f[0].T, rtol=1e-6)
+
+
+def test_large_runs_go_to_their_own_small_cache() -> None:
+    """A class trying the largest sizes must not fill the server's memory with 48 of them."""
+    from ui import runs
+
+    assert not runs.is_large(ModelSpec())
+    assert not runs.is_large(ModelSpec(units=(64,), inputs=InputSpec(steps=1000)))
+    assert runs.is_large(ModelSpec(units=(256, 256, 256), inputs=InputSpec(steps=2000, features=8)))
+    assert runs.is_large(ModelSpec(units=(256,), inputs=InputSpec(steps=500)))

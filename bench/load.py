@@ -1,0 +1,314 @@
+"""Thirty students at once: concurrent headless-browser sessions changing Explore's controls.
+
+    .venv/bin/python -m bench.load [--sessions 30] [--seconds 60] [--think 0.5 2.0] [--compression] [--draw]
+
+Starts `streamlit run app.py` on loopback, then one headless Chromium with one browser context (its
+own cookies, cache and Streamlit session) per student. All open the same link at once; when every
+page has loaded, each student changes a control (forget_bias, num_units, the selected step, the
+weight scale, the weight seed, the pre-activation toggle), waits for the page to finish, thinks for
+a random 0.5 to 2 s and does it again, for 60 s.
+
+The round trip of each change is the server's: from receiving the browser's request for a rerun to
+queuing the rerun's last message for it, logged by the server (bench/load_server.py wraps
+`streamlit run` to timestamp both). The time from the key press to the last message painted in the
+page is printed too ("in the page"), but it is this machine's, not the server's:
+
+this machine is also the students' thirty computers. A Chromium page load of the app costs about
+10 CPU-seconds here and each rerun about half a CPU-second of browser work, against about 0.1 s of
+server work. So the browsers run under the Linux idle scheduler (SCHED_IDLE: they only get the CPU
+time the server leaves), the server at normal priority, and the browsers get a stand-in for Plotly.js that takes each figure and draws nothing (--draw uses the
+real one): each student's own computer draws their charts (bench.app_latency times the drawing).
+The page load times printed are this machine's too.
+
+Prints the counts, the percentiles, the changes per second achieved, the server's CPU use, every
+exception (Streamlit's exception boxes on the pages, errors in the pages' JavaScript, tracebacks in
+the server log) and the server's memory before the students arrive, at its peak, and after they
+leave. Target: zero exceptions, p95 round trip < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+from bench.common import machine, table
+from tools.browser import IDLE, WEBSOCKET_RECORDER, launch_args, rss_mib, server_pid, streamlit_server
+
+#: Sliders a student moves with the arrow keys: (label, lowest and highest offset from the start, in steps).
+SLIDERS = {
+    "forget_bias": (-20, 20),
+    "num_units": (0, 28),
+    "Selected step t": (0, 59),
+    "Weight scale": (-5, 10),
+}
+ACTIONS = [*SLIDERS, "Weight seed", "Show pre-activations"]
+QUIET_MS = 300  # the rerun is over when the page is idle and no message came for this long
+
+#: What the students' browsers get instead of Plotly.js (unless --draw): it takes each figure as
+#: Plotly.react would, and draws nothing.
+PLOTLY_STUB = """window.Plotly = {
+    react: async (gd, figure) => {
+        gd.classList.add("js-plotly-plot");
+        if (!gd.firstChild) gd.innerHTML = '<svg class="main-svg"></svg>';
+        gd.data = figure.data;
+        gd.layout = figure.layout;
+        return gd;
+    },
+    purge: () => {},
+};"""
+
+STATE = """([since, idle]) => {
+    const ws = window.__ws;
+    const last = ws.received.length ? ws.received[ws.received.length - 1] : 0;
+    const painted = ws.painted.filter((t) => t >= last);
+    return {
+        count: ws.received.length,
+        last, painted: painted.length ? painted[painted.length - 1] : last,
+        now: performance.now(),
+        idle: !!document.querySelector(idle),
+        exceptions: document.querySelectorAll('[data-testid="stException"]').length,
+        bytes: ws.bytes.slice(since).reduce((a, b) => a + b, 0),
+    };
+}"""
+
+
+@dataclass
+class Student:
+    number: int
+    rng: random.Random
+    offsets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SLIDERS, 0))
+    load_s: float = 0.0
+    page_ms: list[float] = field(default_factory=list)
+    bytes_per_rerun: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    timeouts: int = 0
+
+
+async def act(page, student: Student, action: str) -> None:
+    if action in SLIDERS:
+        low, high = SLIDERS[action]
+        offset = student.offsets[action]
+        up = offset < high and (offset <= low or student.rng.random() < 0.5)
+        student.offsets[action] += 1 if up else -1
+        thumb = page.locator("[data-testid='stSlider']").filter(has_text=action).get_by_role("slider")
+        await thumb.focus()
+        await page.keyboard.press("ArrowRight" if up else "ArrowLeft")
+    elif action == "Weight seed":
+        box = page.locator("[data-testid='stNumberInput']").filter(has_text=action)
+        await box.locator("[data-testid='stNumberInputStepUp']").click()
+    else:
+        await page.get_by_text(action, exact=True).click()
+
+
+async def timed(page, student: Student, action: str, timeout: float = 60.0) -> None:
+    """Make one change and wait for its rerun to end; record its round trip."""
+    before = await page.evaluate(STATE, [0, IDLE])
+    await act(page, student, action)
+    deadline = time.monotonic() + timeout
+    while True:
+        await asyncio.sleep(0.25)  # only paces the polling: the times come from the browser
+        state = await page.evaluate(STATE, [before["count"], IDLE])
+        if state["exceptions"]:
+            student.errors.append(f"student {student.number}: an exception box after {action}")
+            return
+        if state["count"] > before["count"] and state["idle"] and state["now"] - state["last"] > QUIET_MS:
+            break
+        if time.monotonic() > deadline:
+            student.timeouts += 1
+            return
+    student.page_ms.append(state["painted"] - before["now"])
+    student.bytes_per_rerun.append(state["bytes"])
+
+
+async def stub_plotly(context) -> None:
+    async def fulfil(route):
+        await route.fulfill(body=PLOTLY_STUB, content_type="application/javascript")
+
+    await context.route("**/plotly.min.js", fulfil)
+
+
+async def open_page(browser, url: str, student: Student, draw: bool):
+    """The student's own context and page, its websocket traffic recorded (tools.browser)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    if not draw:
+        await stub_plotly(context)
+    page = await context.new_page()
+    page.on("pageerror", lambda error: student.errors.append(f"student {student.number}: JavaScript: {error}"))
+    await page.add_init_script(WEBSOCKET_RECORDER)
+    return context, page
+
+
+async def run_student(browser, url: str, student: Student, loaded, go: asyncio.Event, seconds, think, draw) -> None:
+    context = None
+    try:
+        context, page = await open_page(browser, url, student, draw)
+        began = time.monotonic()
+        await page.goto(url, timeout=600_000)
+        await page.wait_for_selector(IDLE, timeout=600_000)
+        await page.wait_for_selector(".js-plotly-plot .main-svg", timeout=600_000)
+        student.load_s = time.monotonic() - began
+        loaded()
+        await go.wait()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            await timed(page, student, student.rng.choice(ACTIONS))
+            await asyncio.sleep(student.rng.uniform(*think))
+    except Exception as error:  # a failed page is counted, not raised: the others keep going
+        student.errors.append(f"student {student.number}: {type(error).__name__}: {str(error)[:300]}")
+        loaded()
+    finally:
+        if context is not None:
+            await context.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sample_memory(pid: int, samples: list[float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        samples.append(rss_mib(pid))
+        await asyncio.sleep(1.0)
+
+
+async def load(url: str, args) -> tuple[list[Student], dict]:
+    pid = server_pid(url)
+    report: dict = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_args())
+        warm = await browser.new_page()  # one visit first, so "before" is the server with the app loaded
+        await warm.goto(url)
+        await warm.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+        await warm.close()
+        await asyncio.sleep(2)
+        report["before"] = rss_mib(pid)
+        students = [Student(k, random.Random(args.seed * 1000 + k)) for k in range(args.sessions)]
+        go, stop = asyncio.Event(), asyncio.Event()
+        waiting = [len(students)]
+
+        def loaded() -> None:
+            waiting[0] -= 1
+            if not waiting[0]:
+                go.set()
+
+        samples: list[float] = []
+        sampler = asyncio.create_task(sample_memory(pid, samples, stop))
+        started = time.monotonic()
+        tasks = [
+            asyncio.create_task(run_student(browser, url, s, loaded, go, args.seconds, tuple(args.think), args.draw))
+            for s in students
+        ]
+        await go.wait()
+        report["go"] = time.monotonic()
+        report["all_loaded_s"] = report["go"] - started
+        cpu0, wall0 = cpu_seconds(pid), time.monotonic()
+        await asyncio.gather(*tasks)
+        report["server_cpu"] = (cpu_seconds(pid) - cpu0) / (time.monotonic() - wall0)
+        report["window_s"] = time.monotonic() - wall0
+        stop.set()
+        await sampler
+        await browser.close()
+    await asyncio.sleep(5)  # the server drops the sessions once their websockets close
+    report["peak"] = max(samples, default=report["before"])
+    report["after"] = rss_mib(pid)
+    return students, report
+
+
+def server_round_trips(log: Path, since: float) -> list[float]:
+    """Milliseconds from each rerun request (after ``since``, time.monotonic) to the next finished run
+    of the same session, from bench.load_server's log."""
+    pending: dict[str, float] = {}
+    times = []
+    for line in log.read_text().splitlines():
+        stamp, session, what = line.split()
+        if what == "request" and session not in pending:
+            pending[session] = float(stamp)
+        elif what == "finished" and session in pending:
+            requested = pending.pop(session)
+            if requested >= since:
+                times.append((float(stamp) - requested) * 1000)
+    return times
+
+
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--compression", action="store_true", help="server.enableWebsocketCompression on")
+    parser.add_argument("--draw", action="store_true", help="the browsers draw the charts with the real Plotly.js")
+    args = parser.parse_args()
+    options = ("--server.enableWebsocketCompression", "true" if args.compression else "false")
+    folder = Path(tempfile.mkdtemp())
+    log, reruns = folder / "server.log", folder / "reruns.txt"
+    env = {"BENCH_RERUN_LOG": str(reruns)}
+    with streamlit_server("app.py", log=log, options=options, module="bench.load_server", env=env) as url:
+        # The server started at normal priority; this process and the Chromium it starts yield to it.
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        students, report = asyncio.run(load(url, args))
+    server_errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line]
+    errors = [e for s in students for e in s.errors] + [f"server log: {line}" for line in server_errors]
+    server = server_round_trips(reruns, report["go"])
+    in_page = [t for s in students for t in s.page_ms]
+    sizes = [b for s in students for b in s.bytes_per_rerun]
+    loads = [s.load_s for s in students if s.load_s]
+    timeouts = sum(s.timeouts for s in students)
+
+    print(f"{machine()}")
+    print(
+        f"{args.sessions} sessions, each changing controls for {args.seconds:g} s (think {args.think[0]:g}-"
+        f"{args.think[1]:g} s); websocket compression {'on' if args.compression else 'off'}; "
+        f"charts {'drawn' if args.draw else 'not drawn (Plotly.js stand-in)'}"
+    )
+    if loads:
+        print(
+            f"page loads (this machine's {args.sessions} browsers at once): all loaded after {report['all_loaded_s']:.0f} s, "
+            f"median {statistics.median(loads):.0f} s"
+        )
+    print()
+    rows = [
+        [name, str(len(values))] + [f"{percentile(values, q):.0f}" for q in (50, 95)] + [f"{max(values):.0f}"]
+        for name, values in (("server round trip", server), ("in the page (key press to painted)", in_page))
+        if values
+    ]
+    if rows:
+        print(table(["ms", "changes", "median", "p95", "max"], rows))
+        print()
+    print(
+        f"{len(in_page) / report['window_s']:.1f} changes per second over {report['window_s']:.0f} s; "
+        f"server CPU {100 * report['server_cpu']:.0f}% of one core"
+    )
+    if sizes:
+        print(f"bytes received per rerun (uncompressed): median {statistics.median(sizes):,.0f}, max {max(sizes):,}")
+    print(
+        f"server memory (RSS, MiB): before {report['before']:.0f}, peak {report['peak']:.0f}, "
+        f"after the students left {report['after']:.0f}"
+    )
+    print(f"changes with no answer within 60 s: {timeouts}")
+    print(f"exceptions: {len(errors)}")
+    for error in errors[:20]:
+        print("  " + error)
+    p95 = percentile(server, 95) if server else float("inf")
+    verdict = "met" if not errors and not timeouts and p95 < 2000 else "NOT met"
+    print(f"target (no exceptions, p95 server round trip < 2000 ms): {verdict}")
+    return 0 if verdict == "met" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
