@@ -254,9 +254,20 @@ with tab_train:
     show_training()
 
 
-def read_summary(name: str) -> list[dict] | None:
-    """An experiment's shipped summary (results/<name>_summary.csv), or None before it is run."""
-    return read_csv(RESULTS / f"{name}_summary.csv") or None
+def findings_chart(name: str, metric: str, label: str, alt: str, **style) -> list[dict] | None:
+    """Chart an experiment's shipped summary (results/<name>_summary.csv; ``style``: findings_figure's
+    labels or colors) and return it; before the experiment has been run, say how to run it and return None."""
+    summary = read_csv(RESULTS / f"{name}_summary.csv")
+    if not summary:
+        st.caption(f"Not computed yet: run `python -m lstm_core.experiments {name.replace('_', '-')}`.")
+        return None
+    st.plotly_chart(
+        findings_figure(summary, metric, label, **style),
+        key=f"findings_{name}",
+        config={"displaylogo": False},
+        alt=alt,
+    )
+    return summary
 
 
 with tab_results:
@@ -273,21 +284,14 @@ with tab_results:
         "to **1** closes most of the gap between the LSTM and the GRU. With forget_bias 0 the gate starts "
         "half closed, so a memory fades like 0.5^t; with 1 it starts at 0.73."
     )
-    summary = read_summary("forget_bias")
-    if summary is None:
-        st.caption("Not computed yet: run `python -m lstm_core.experiments forget-bias`.")
-    else:
-        st.plotly_chart(
-            findings_figure(
-                summary,
-                "success_rate",
-                "seeds that solved it",
-                colors={f"forget_bias={fb:g}": color for fb, color in FB_COLORS.items()},
-            ),
-            key="findings_forget_bias",
-            config={"displaylogo": False},
-            alt="Share of seeds that solved delayed recall, for each delay, at forget_bias 0 and 1.",
-        )
+    summary = findings_chart(
+        "forget_bias",
+        "success_rate",
+        "seeds that solved it",
+        alt="Share of seeds that solved delayed recall, for each delay, at forget_bias 0 and 1.",
+        colors={f"forget_bias={fb:g}": color for fb, color in FB_COLORS.items()},
+    )
+    if summary is not None:
         st.markdown(findings_summary(summary))
         st.dataframe(summary, hide_index=True)
     st.subheader("Which parts of the cell matter? The adding problem for every variant")
@@ -295,22 +299,15 @@ with tab_results:
         "Greff et al. (2017) trained eight variants on three tasks: coupling the input and forget gates "
         "(CIFG) or dropping the peepholes cost little; removing the forget gate or the output activation hurt."
     )
-    summary = read_summary("variants")
-    if summary is None:
-        st.caption("Not computed yet: run `python -m lstm_core.experiments variants`.")
-    else:
-        st.plotly_chart(
-            findings_figure(
-                summary,
-                "median_steps_to_solve",
-                "median steps to solve",
-                {key: VARIANTS[key].short for key in VARIANTS},
-            ),
-            key="findings_variants",
-            config={"displaylogo": False},
-            alt="Median training steps each cell variant needed to solve the adding problem (no bar: not solved).",
-        )
-        short = {key: VARIANTS[key].short for key in VARIANTS}
+    short = {key: VARIANTS[key].short for key in VARIANTS}
+    summary = findings_chart(
+        "variants",
+        "median_steps_to_solve",
+        "median steps to solve",
+        alt="Median training steps each cell variant needed to solve the adding problem (no bar: not solved).",
+        labels=short,
+    )
+    if summary is not None:
         st.markdown(
             variants_verdict(summary, short) + " Against the paper: coupling the gates (CIFG) and dropping the "
             "peepholes cost nothing here, as Greff et al. found. Removing the forget gate cost one seed of three "

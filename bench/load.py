@@ -164,7 +164,8 @@ async def run_student(browser, url: str, student: Student, loaded, go: asyncio.E
             await asyncio.sleep(student.rng.uniform(*think))
     except Exception as error:  # a failed page is counted, not raised: the others keep going
         student.errors.append(f"student {student.number}: {type(error).__name__}: {str(error)[:300]}")
-        loaded()
+        if not student.load_s:  # it never loaded: don't keep the others waiting for it
+            loaded()
     finally:
         if context is not None:
             await context.close()

@@ -51,6 +51,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60, log: Path | None = None) -> None:
+    """Wait until the Streamlit server at ``url`` (run by ``process``) answers its health check."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode}; see {log}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            if response.status == 200:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout} s")
+        time.sleep(0.2)
+
+
 #: base URL -> process id of each server streamlit_server is running (see server_pid).
 _PIDS: dict[str, int] = {}
 
@@ -101,16 +115,7 @@ def streamlit_server(
     url = f"http://127.0.0.1:{port}"
     _PIDS[url] = process.pid
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {process.returncode}; see {log}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer within {timeout} s")
-            time.sleep(0.2)
+        wait_healthy(url, process, timeout, log)
         yield url
     finally:
         _PIDS.pop(url, None)

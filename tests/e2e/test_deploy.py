@@ -16,11 +16,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from tools.browser import IDLE, free_port, streamlit_server, wait_idle
+from tools.browser import IDLE, free_port, streamlit_server, wait_healthy, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,19 +57,6 @@ def image_files(tmp: Path) -> Path:
     return target
 
 
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited"
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"no answer from {url} within {timeout} s")
-
-
 def test_the_image_files_started_by_the_dockerfile_cmd_serve_every_page(page, tmp_path):
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "COPY requirements.txt ." in dockerfile and "pip install -r requirements.txt" in dockerfile
@@ -84,7 +70,7 @@ def test_the_image_files_started_by_the_dockerfile_cmd_serve_every_page(page, tm
     process = subprocess.Popen(command, cwd=app, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, process)
+        wait_healthy(url, process, log=tmp_path / "server.log")
         for path in ("", "step_through", "compare", "gradient_flow", "train", "?weights=recall"):
             page.goto(f"{url}/{path}")
             wait_idle(page)
