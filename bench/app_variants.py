@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.app_variants [--rounds 8] [--repeats 3] [--also ../main]
 
 Copies this checkout into a temporary folder once per variant, changes one thing in the copy
-(no line markers, no colour bars, no charts, no table, an empty page body) and times a forget_bias
+(no colour bars, no charts, no table, an empty page body) and times a forget_bias
 change on each, as bench.app_latency does, alongside the minimal app. The servers run one after
 another, the whole round `--repeats` times, so the drift of a shared machine spreads over all of
 them. --also adds other checkouts as they are (e.g. main before a change). Nothing here is meant to
@@ -27,16 +27,13 @@ from bench.common import machine, table
 from tools.browser import ROOT, launch_args, streamlit_server
 
 EXPLORE = "app_pages/explore.py"
-NO_MARKERS = ("viz/lines.py", '"mode": "lines+markers" if steps <= 60 else "lines"', '"mode": "lines"')
 NO_COLOUR_BARS = ("viz/heatmaps.py", '"colorbar": colorbar,', '"showscale": False,')
 NO_HEATMAPS = (EXPLORE, "plotly_chart(fig, key=", "None and plotly_chart(fig, key=")
 NO_LINES = (EXPLORE, "    plotly_chart(\n        state_lines(", "    None and plotly_chart(\n        state_lines(")
 NO_TABLE = (EXPLORE, 'st.dataframe(table, column_config=six_places, width="stretch")', "pass")
 VARIANTS: dict[str, list[tuple[str, str, str]]] = {
     "Explore": [],
-    "lines without markers": [NO_MARKERS],
     "heatmaps without colour bars": [NO_COLOUR_BARS],
-    "no markers, no colour bars": [NO_MARKERS, NO_COLOUR_BARS],
     "no charts": [NO_HEATMAPS, NO_LINES],
     "no charts, no table": [NO_HEATMAPS, NO_LINES, NO_TABLE],
 }

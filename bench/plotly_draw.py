@@ -6,7 +6,7 @@ In headless Chromium, on a blank page holding only the installed plotly package'
 at Explore's width (940 px) and with Streamlit's theme: each figure of Explore at its defaults
 (forget_bias 1.0, then 1.1, alternately) drawn from scratch into a new div, as st.plotly_chart does
 on every change, and updated in place, as ui/plotly_live.py does; with variants of the figures
-(no colour bars, no line markers) to price each part. Times run from the call to the frame painted
+(no colour bars, no dots at the selected step) to price each part. Times run from the call to the frame painted
 after it (median of warm repeats). No Streamlit server involved: what the charts alone cost.
 """
 
@@ -71,13 +71,12 @@ def figures() -> dict[str, tuple[str, str]]:
             heatmap.pop("colorbar")
             heatmap["showscale"] = False
         plain = json.loads(json.dumps(lines))
-        for line in plain["data"]:
-            line["mode"] = "lines"
+        plain["data"] = [line for line in plain["data"] if line["mode"] == "lines"]
         variants = {
             "7-band heatmaps": heatmaps,
             "7-band heatmaps, no colour bars": bare,
-            "line chart, 3 units (lines + markers)": lines,
-            "line chart, 3 units, lines only": plain,
+            "line chart, 3 units (lines, step dots)": lines,
+            "line chart, 3 units, no step dots": plain,
         }
         for name, figure in variants.items():
             out.setdefault(name, []).append(json.dumps(figure))

@@ -29,7 +29,8 @@ from lstm_core.sequences import MAX_PASTE_CHARS
 from .schema import MAX_LAYERS, SCHEMA, Param
 
 #: The largest configuration file read (a long custom sequence fits; a configuration is otherwise tiny).
-MAX_CONFIG_BYTES = 1_000_000
+#: 1 MB as Streamlit counts it: the uploader's own limit (max_upload_size=1) shows and enforces the same.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 UNIT_KEYS = ("num_units", "num_units_2", "num_units_3")
 #: The settings that describe the cell (what an lstm_core configuration sets).

@@ -147,6 +147,7 @@ def config_upload(area) -> None:
         "Open a configuration (.json)",
         type=["json"],
         key="config_file",
+        max_upload_size=config_io.MAX_CONFIG_BYTES // (1024 * 1024),
         on_change=_open_config,
         help="A file saved by the button on the left, or settings written as JSON under their link names "
         "(forget_bias, num_units, ...). Every value is checked as a shared link's would be.",

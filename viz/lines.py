@@ -17,10 +17,15 @@ UNIT_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
 def state_lines(
     trace: Trace, batch: int, units: list[int], step: int | None = None, step_labels: tuple[str, ...] | None = None
 ) -> go.Figure:
-    """new_c (solid) and new_h (dotted) of the chosen units over time, one colour per unit."""
+    """new_c (solid) and new_h (dotted) of the chosen units over time, one colour per unit.
+
+    ``step`` draws a dashed line at that step and a dot on each line where it crosses it (one
+    trace for all the dots: a marker on every step of every line costs more to draw than the rest
+    of the chart and hides the curves' shape)."""
     steps = trace.num_steps
     x = np.arange(steps, dtype=np.float32)
     traces = []
+    dots: dict[str, list] = {"y": [], "color": []}
     for n, unit in enumerate(units):
         color = UNIT_COLORS[n % len(UNIT_COLORS)]
         for name, dash, symbol in (("new_c", "solid", "c"), ("new_h", "dot", "h")):
@@ -32,16 +37,31 @@ def state_lines(
                     "type": "scatter",
                     "x": typed(x),
                     "y": typed(values[:, unit].astype(np.float32)),
-                    "mode": "lines+markers" if steps <= 60 else "lines",
+                    "mode": "lines",
                     "line": {"color": color, "dash": dash, "width": 2.5 if name == "new_c" else 2},
-                    "marker": {"size": 5},
                     "name": f"{symbol} unit {unit}",
                     "legendgroup": f"unit {unit}",
                     "hovertemplate": f"step %{{x}}<br>{symbol}[{unit}] = %{{y:.4f}}<extra></extra>",
                 }
             )
+            if step is not None and 0 <= step < steps:
+                dots["y"].append(float(values[step, unit]))
+                dots["color"].append(color)
     shapes = []
     if step is not None and 0 <= step < steps:
+        if dots["y"]:
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [step] * len(dots["y"]),
+                    "y": dots["y"],
+                    "mode": "markers",
+                    "marker": {"size": 8, "color": dots["color"], "line": {"color": "white", "width": 1}},
+                    "name": f"step {step}",
+                    "showlegend": False,
+                    "hoverinfo": "skip",
+                }
+            )
         shapes.append(
             {
                 "type": "line",
@@ -64,7 +84,7 @@ def state_lines(
             font={"family": FONT_FAMILY, "size": 13},
             xaxis=xaxis,
             yaxis={"title": {"text": "value"}, "zeroline": True, "zerolinecolor": "#999999"},
-            legend={"orientation": "h", "y": 1.12, "x": 0},
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},  # above the plot, never over a line
             plot_bgcolor="white",
             hovermode="x unified",
             shapes=shapes,

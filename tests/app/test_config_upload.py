@@ -85,7 +85,7 @@ def test_what_is_not_a_configuration_is_refused_and_nothing_changes():
         ("binary.json", bytes(range(256)), "not text"),
         ("broken.json", b'{"forget_bias": 0.5', "not valid JSON"),
         ("deep.json", b"[" * 200_000, "nested too deeply"),
-        ("huge.json", b" " * (MAX_CONFIG_BYTES + 1), "at most 1,000,000 bytes"),
+        ("huge.json", b" " * (MAX_CONFIG_BYTES + 1), "at most 1,048,576 bytes"),
         ("other.json", b'{"name": "a web page"}', "no setting of this app"),
     ):
         upload(at, name, data)
@@ -93,6 +93,8 @@ def test_what_is_not_a_configuration_is_refused_and_nothing_changes():
         assert f"{name} was not opened" in error and reason in error and "stay as they were" in error, error
         np.testing.assert_array_equal(chart_traces(at)["f"]["z"], before)
         assert at.slider(key="forget_bias").value == -2.0
+    # The upload box states the same limit ("1MB per file") and the browser enforces it.
+    assert at.file_uploader(key="config_file").proto.max_upload_size_mb * 1024 * 1024 == MAX_CONFIG_BYTES
 
 
 def test_a_full_configuration_resets_what_it_leaves_out():

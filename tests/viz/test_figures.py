@@ -50,9 +50,21 @@ def test_lines_are_valid_and_exact() -> None:
     trace = make_trace()
     spec = validated(state_lines(trace, 0, [0, 2], step=5))
     traces = decode_traces(spec["data"])
-    assert list(traces) == ["c unit 0", "h unit 0", "c unit 2", "h unit 2"]
+    assert list(traces) == ["c unit 0", "h unit 0", "c unit 2", "h unit 2", "step 5"]
     np.testing.assert_array_equal(traces["h unit 2"]["y"], trace.new_h[0, :, 2].astype(np.float32))
     assert spec["layout"]["shapes"][0]["x0"] == 5
+    # One dot per line where it crosses the selected step, in the line's colour.
+    dots = spec["data"][-1]
+    assert dots["x"] == [5] * 4
+    assert dots["y"] == [
+        float(trace.new_c[0, 5, 0]),
+        float(trace.new_h[0, 5, 0]),
+        float(trace.new_c[0, 5, 2]),
+        float(trace.new_h[0, 5, 2]),
+    ]
+    assert dots["marker"]["color"] == [line["line"]["color"] for line in spec["data"][:4]]
+    assert all(line["mode"] == "lines" for line in spec["data"][:4])
+    assert [t["name"] for t in validated(state_lines(trace, 0, [0, 2]))["data"]] == list(traces)[:4]
 
 
 @pytest.mark.parametrize(
