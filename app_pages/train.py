@@ -16,6 +16,7 @@ from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.training import (
     answers_alt,
     answers_figure,
+    busiest_units,
     colored_text,
     findings_figure,
     findings_summary,
@@ -229,9 +230,11 @@ def show_training() -> None:
         text_traces, _ = trainer.model.run(values[None])
         quantity = text_traces[-1].new_c if by == "c" else text_traces[-1].new_h
         st.html(colored_text(text, quantity[0, :, min(unit, quantity.shape[2] - 1)]))
+        busiest = ", ".join(str(u) for u in busiest_units(quantity[0]))
         st.caption(
             "Each character's background is the unit's value just after reading it: red positive, blue "
-            "negative. Hover a character for the number. Look for units that track a line, a word or a rhyme."
+            "negative. Hover a character for the number. Look for units that track a line, a word or a rhyme: "
+            f"the units whose colour changes most from one character to the next are {busiest}."
         )
 
     st.subheader("Use this model elsewhere")

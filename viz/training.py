@@ -225,6 +225,17 @@ def colored_text(text: str, values: np.ndarray, bound: float | None = None) -> s
     )
 
 
+def busiest_units(values: np.ndarray, count: int = 3) -> list[int]:
+    """The ``count`` units (``values``: (time, units)) whose colour in :func:`colored_text` changes most
+    from one character to the next, most first: the mean absolute step-to-step change over the unit's
+    largest absolute value (its colour range). A unit that drifts to its limit and stays there, one
+    colour over the whole text, scores low however large its spread."""
+    values = np.asarray(values, dtype=np.float64)
+    change = np.abs(np.diff(values, axis=0)).mean(axis=0) if len(values) > 1 else np.zeros(values.shape[1])
+    score = change / np.maximum(np.abs(values).max(axis=0), 1e-9)
+    return [int(u) for u in np.argsort(-score, kind="stable")[:count]]
+
+
 def _hex_to_rgb(color: str) -> tuple[int, int, int]:
     color = color.strip()
     if color.startswith("rgb"):

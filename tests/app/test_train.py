@@ -101,6 +101,13 @@ def test_the_character_model_colours_the_text_by_a_unit():
     (html,) = [h.proto.body for h in at.get("html")]
     titles = [float(v) for v in re.findall(r'title="([-+0-9.]+)"', html)]
     np.testing.assert_allclose(titles, traces[-1].new_c[0, :, 3], atol=5e-4)
+    # The caption points at the units worth colouring by: the three whose colour (c over its largest
+    # |c|) changes most from one character to the next.
+    c = traces[-1].new_c[0]
+    score = [np.abs(np.diff(c[:, u])).mean() / np.abs(c[:, u]).max() for u in range(6)]
+    busiest = sorted(range(6), key=lambda u: -score[u])[:3]
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert f"from one character to the next are {busiest[0]}, {busiest[1]}, {busiest[2]}." in captions, captions
 
 
 def test_bad_links_get_a_message_and_the_page_still_works():

@@ -120,3 +120,16 @@ def test_compare_figures_are_valid_and_spell_out_their_colour_scales() -> None:
     assert traces["new_h · NOAF − basic"]["zmax"] == -traces["new_h · NOAF − basic"]["zmin"] == peak
     same = validated(difference_heatmaps([columns[0], Column("peephole", "copy", runs[0], 0)]))
     assert sum(a["text"] == "identical" for a in same["layout"]["annotations"]) == 6
+
+
+def test_busiest_units_prefer_changing_colours_over_a_drift_to_the_limit() -> None:
+    from viz.training import busiest_units
+
+    t = np.arange(200)
+    drift = 10 * (1 - np.exp(-t / 20))  # the largest spread, but one colour after the first steps
+    flips = 0.5 * np.sign(np.sin(t * 1.3))  # small, but its colour changes almost every character
+    slow = np.sin(t / 30)
+    values = np.stack([drift, slow, flips], axis=1)
+    assert values.std(axis=0).argmax() == 0
+    assert busiest_units(values) == [2, 1, 0]
+    assert busiest_units(values[:1], count=2) == [0, 1]  # one character: no change anywhere, no error
