@@ -126,8 +126,14 @@ st.subheader("What changes: " + reference_words)
 st.caption(
     "Red: larger than the reference, blue: smaller, near-white: the same. Each panel is scaled to its own "
     "largest difference, written above it, so small differences show too: compare those numbers, not the "
-    "colours, across panels. Only the first step shows a change on its own: from then on h carries it "
-    "back into every gate, which is why rows the variant does not touch light up too."
+    "colours, across panels. "
+    + (
+        "forget_bias enters f at every step, so f differs everywhere; the other rows change through c and h."
+        if fb01
+        else "A gate whose formula the variant changes differs from the start (through a peephole, once c is "
+        "not 0). The gates it does not touch change only through h: not at all at the first step, which "
+        "every variant starts from the same state, then more as h carries the difference back into them."
+    )
 )
 st.plotly_chart(
     difference_heatmaps(columns, seq, step_labels),
@@ -155,7 +161,13 @@ for start in range(0, len(noticed), per_row):
         with cell.container(border=True):
             variant = VARIANTS[column.key]
             title = variant.label + (", forget_bias 1 against 0" if fb01 else "")
-            st.markdown(f"**{title}**  \n*{variant.summary}* ({variant.source})")
+            summary, source = variant.summary, variant.source
+            if peep_all and column.key == "basic":
+                summary = "BasicLSTMCell given peepholes, as every variant is here: the peephole cell."
+                source = VARIANTS["peephole"].source
+            elif peep_all and column.key != "peephole":
+                summary += " Here with peepholes, as every variant."
+            st.markdown(f"**{title}**  \n*{summary}* ({source})")
             reference = columns[column.ref] if column.ref is not None else None
             st.markdown(what_to_notice(column, reference, seq))
 
@@ -169,12 +181,18 @@ lines = [equations(c.trace.config, step_values(c.trace, seq, 0, 0)) for c in ord
 reference_lines = {eq.name: eq.symbolic for eq in lines[0]}
 size = r"\small " if len(ordered) > 2 else ""
 st.html("<style>.stMainBlockContainer .katex-display { overflow-x: auto; overflow-y: hidden; }</style>")
-heads = st.columns(len(ordered))
-for head, column in zip(heads, ordered, strict=True):
-    head.markdown(f"**{VARIANTS[column.key].label}**")
-for k in range(len(lines[0])):  # one row per equation, so the variants' lines sit side by side
-    cells = st.columns(len(ordered))
-    for cell, column, eqs in zip(cells, ordered, lines, strict=True):
-        eq = eqs[k]
-        theirs = None if column is ordered[0] else reference_lines.get(eq.name)
-        cell.latex(size + highlight(eq.symbolic, theirs))
+# At most three variants side by side (a peephole equation needs about a third of the page's
+# width); more go in further groups of equal size, each compared with the same reference.
+groups = -(-len(ordered) // 3)
+per_group = -(-len(ordered) // groups)
+for start in range(0, len(ordered), per_group):
+    group = list(zip(ordered, lines, strict=True))[start : start + per_group]
+    heads = st.columns(per_group)
+    for head, (column, _) in zip(heads, group, strict=False):
+        head.markdown(f"**{VARIANTS[column.key].label}**")
+    for k in range(len(lines[0])):  # one row per equation, so the variants' lines sit side by side
+        cells = st.columns(per_group)
+        for cell, (column, eqs) in zip(cells, group, strict=False):
+            eq = eqs[k]
+            theirs = None if column is ordered[0] else reference_lines.get(eq.name)
+            cell.latex(size + highlight(eq.symbolic, theirs))

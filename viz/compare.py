@@ -482,19 +482,24 @@ def what_to_notice(column: Column, reference: Column | None, batch: int = 0) -> 
             "out remembering can learn what to forget; one that starts out forgetting gets little gradient from "
             f"far back. c spans {_range(c)} against {_range(rc)}."
         )
-    if not parent_of(column, reference):
-        return (
-            f"{name} is not the cell this variant changes in one place, so the differences mix several changes. "
-            f"c spans {_range(c)} against {_range(rc)}; h spans {_range(h)} against {_range(rh)}. Put basic first "
-            "to see this variant's own effect."
-        )
     if float(np.max(np.abs(h - rh))) == 0 and float(np.max(np.abs(c - rc))) == 0:
+        same_cell = (
+            r.config.use_peepholes and not r.config.coupled and not any(getattr(r.config, g) for g in GREFF_FLAGS)
+        )
+        if column.key == "peephole" and same_cell:
+            return f"Identical to {name}: with peepholes everywhere, {name} has them too, so they are the same cell."
         why = {
             "peephole": "the peephole strength is 0",
             "NOAF": f"{cfg.activation}(c) = c for every value c took here",
             "NIAF": f"{cfg.activation}(j) = j for every value j took here",
         }.get(column.key, "this change has no effect on these inputs")
         return f"Identical to {name} on these inputs: {why}."
+    if not parent_of(column, reference):
+        return (
+            f"{name} is not the cell this variant changes in one place, so the differences mix several changes. "
+            f"c spans {_range(c)} against {_range(rc)}; h spans {_range(h)} against {_range(rh)}. Put basic first "
+            "to see this variant's own effect."
+        )
     key = column.key
     if key == "peephole":
         p = t.params

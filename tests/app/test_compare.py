@@ -110,6 +110,21 @@ def test_parameter_counts_and_equations_show_what_each_variant_changes() -> None
         assert coupled[k] == nig[k] == basic[k]
 
 
+def test_four_variants_put_their_equations_in_two_groups_of_two() -> None:
+    # Four side by side cut the peephole equations off at a quarter of the page's width.
+    at = compare_page({"variants": "basic,peephole,coupled,NIG", "peep_all": "true"})
+    heads = [m.value for m in at.markdown if m.value.startswith("**") and m.value.endswith("**")]
+    labels = [h.strip("*") for h in heads[-4:]]
+    assert labels == ["basic", "peephole", "coupled (CIFG)", "no input gate (NIG)"], heads
+    latex = [element.value.replace("$$", "").replace(r"\small", "").strip() for element in at.latex]
+    assert len(latex) == 4 * 6
+    first, second = latex[:12], latex[12:]  # basic and peephole, then coupled and NIG, a row per equation
+    basic, coupled = first[0::2], second[0::2]
+    assert r"w_f \odot c_{t-1}" in basic[0]  # peepholes everywhere: the whole f line, t-1 included
+    assert r"\cancel" not in "".join(basic)
+    assert r"1 - f_t" in coupled[1]  # compared with the same reference as before
+
+
 def test_forget_bias_zero_against_one_in_one_click() -> None:
     at = compare_page({"variants": "basic,coupled"})
     at.toggle(key="fb01").set_value(True).run()
@@ -152,6 +167,21 @@ def test_peepholes_everywhere_gives_greffs_vanilla_variants() -> None:
     assert nog.config.use_peepholes and nog.config.no_output_gate
     np.testing.assert_array_equal(values["new_c · no output gate (NOG)"], nog.new_c[0].T.astype(np.float32))
     assert np.all(values["o · no output gate (NOG)"] == 1)
+
+
+def test_with_peepholes_everywhere_basic_and_peephole_are_said_to_be_one_cell() -> None:
+    at = compare_page({"variants": "basic,peephole,coupled", "peep_all": "true"})
+    same = [z for name, z in panels(at, "compare_differences").items() if "peephole" in name]
+    assert len(same) == 6 and all(np.all(z == 0) for z in same), len(same)
+    text = markdown(at)
+    assert "Identical to basic: with peepholes everywhere, basic has them too, so they are the same cell." in text
+    assert "not the cell this variant changes" not in text
+    assert "BasicLSTMCell: no peepholes" not in text and "BasicLSTMCell given peepholes" in text
+    assert "Here with peepholes, as every variant." in text  # the coupled card
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "differs from the start" in captions and "Only the first step" not in captions
+    # Without it, basic is the plain cell again.
+    assert "BasicLSTMCell: no peepholes" in markdown(compare_page({"variants": "basic,peephole"}))
 
 
 def test_notes_only_credit_a_change_when_the_reference_is_the_cell_it_changes() -> None:
