@@ -93,7 +93,14 @@ st.markdown(
 left, right = st.columns([3, 2] if not present else [5, 2])
 with left:
     st.plotly_chart(
-        cell_diagram(cfg, v, c_bound=c_bound, font_size=20 if present else 14, height=640 if present else 440),
+        cell_diagram(
+            cfg,
+            v,
+            c_bound=c_bound,
+            font_size=20 if present else 14,
+            height=640 if present else 440,
+            x_name=f"'{label}'" if layer == 1 and label != str(step) else None,
+        ),
         key="cell_diagram",
         alt=diagram_alt(cfg, v),
         config={"displayModeBar": False, "staticPlot": False},

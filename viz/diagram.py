@@ -9,11 +9,14 @@ the heatmaps' scales (gates: cividis on [0, 1]; j, c, h: red-blue around 0) and 
 
 from __future__ import annotations
 
+import html
+
+import numpy as np
 from plotly.colors import sample_colorscale
 
 from .figure import figure
 from .stepview import StepValues
-from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
+from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, fmt
 
 EDGE = "#444444"
 PEEP = "#7a4fb3"
@@ -31,8 +34,14 @@ def text_color(fill: str) -> str:
     return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
 
 
-def _vector(values, limit: int = 3) -> str:
-    shown = ", ".join(f"{v:.2f}" for v in values[:limit])
+def _vector(values, limit: int = 3, name: str | None = None) -> str:
+    """A vector for a box of the drawing: its first ``limit`` values, or for a one-hot vector too long
+    to show its 1, which entry is hot (``name``: what that entry stands for, e.g. a character)."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) > limit and np.count_nonzero(values) == 1 and values.max() == 1:
+        hot = int(np.argmax(values))
+        return f"{html.escape(name, quote=False)} (one-hot)" if name else f"one-hot: 1 at {hot} of {len(values)}"
+    shown = ", ".join(fmt(v, 2) for v in values[:limit])
     return f"[{shown}{', ...' if len(values) > limit else ''}]"
 
 
@@ -119,8 +128,11 @@ class _Canvas:
         )
 
 
-def cell_diagram(cfg, v: StepValues, *, c_bound: float = 1.0, font_size: int = 14, height: int = 440):
-    """The cell at step ``v.t`` for unit ``v.unit``; ``c_bound`` is the cell state's colour range (±)."""
+def cell_diagram(
+    cfg, v: StepValues, *, c_bound: float = 1.0, font_size: int = 14, height: int = 440, x_name: str | None = None
+):
+    """The cell at step ``v.t`` for unit ``v.unit``; ``c_bound`` is the cell state's colour range (±);
+    ``x_name``: what a one-hot input stands for at this step (e.g. the character), shown in x_t's box."""
     cv = _Canvas(font_size)
     gate = lambda value: value_color(value, GATE_SCALE, 0.0, 1.0)  # noqa: E731
     signed = lambda value, bound=1.0: value_color(value, SIGNED_SCALE, -bound, bound)  # noqa: E731
@@ -149,7 +161,7 @@ def cell_diagram(cfg, v: StepValues, *, c_bound: float = 1.0, font_size: int = 1
     cv.box(out_x, top, 1.3, 0.9, signed(v.new_c, c_bound), f"<b>c<sub>t</sub></b><br>{v.new_c:.3f}")
 
     # The inputs: [x_t, h_{t-1}] feed every gate through one matmul.
-    cv.box(0.75, 1.5, 1.4, 0.8, "#f7f7f7", f"<b>x<sub>t</sub></b><br>{_vector(v.x, 2)}", size=0.75)
+    cv.box(0.75, 1.5, 1.4, 0.8, "#f7f7f7", f"<b>x<sub>t</sub></b><br>{_vector(v.x, 2, x_name)}", size=0.75)
     cv.box(0.75, 0.45, 1.4, 0.8, "#f7f7f7", f"<b>h<sub>t-1</sub></b><br>{_vector(v.h_prev, 2)}", size=0.75)
     cv.shapes.append(
         {"type": "line", "x0": 1.45, "x1": x_o, "y0": bus_y, "y1": bus_y, "line": {"color": EDGE, "width": 2}}

@@ -171,37 +171,39 @@ def equations(cfg, v: StepValues) -> list[Equation]:
 
 
 def percent(value: float) -> str:
-    return f"{100 * value:.0f}%"
+    """A gate as a percentage, from the gate as printed (3 decimals): 0.445 is 44.5%, never 44% beside 0.445."""
+    return f"{float(num(value, 3)) * 100:.1f}%"
 
 
 def sentences(cfg, v: StepValues) -> dict[str, str]:
     """One plain sentence per gate and for the state, generated from the numbers."""
     out = {
         "f": (
-            f"Forget gate {num(v.f, 2)}: keeps {percent(v.f)} of the old memory c = {num(v.c_prev, 3)}, "
+            f"Forget gate {num(v.f, 3)}: keeps {percent(v.f)} of the old memory c = {num(v.c_prev, 3)}, "
             f"which contributes {num(v.f * v.c_prev, 3)}."
         ),
     }
     if cfg.coupled:
         out["i"] = (
-            f"Input gate 1 - f = {num(v.i, 2)}: what is forgotten is replaced, so it lets in {percent(v.i)} "
+            f"Input gate 1 - f = {num(v.i, 3)}: what is forgotten is replaced, so it lets in {percent(v.i)} "
             f"of the candidate {num(v.j, 3)}, adding {num(v.i * v.j, 3)}."
         )
     else:
         out["i"] = (
-            f"Input gate {num(v.i, 2)}: lets in {percent(v.i)} of the candidate j = {num(v.j, 3)}, "
+            f"Input gate {num(v.i, 3)}: lets in {percent(v.i)} of the candidate j = {num(v.j, 3)}, "
             f"adding {num(v.i * v.j, 3)}."
         )
     out["j"] = f"New input j = {num(v.j, 3)}: the candidate value, {cfg.activation} of j_pre = {num(v.j_pre, 3)}."
-    change = v.new_c - v.c_prev
+    # The change between the two numbers as printed, so that a reader's subtraction checks out.
+    change = round(float(v.new_c), 3) - round(float(v.c_prev), 3)
     direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
     clipped = ""
     if cfg.cell_clip is not None and abs(v.f * v.c_prev + v.i * v.j) > cfg.cell_clip:
         clipped = f" (clipped to ±{cfg.cell_clip:g})"
-    out["new_c"] = (
-        f"Cell state: {num(v.c_prev, 3)} -> {num(v.new_c, 3)}{clipped}, {direction} by {num(abs(change), 3)}."
+    out["new_c"] = f"Cell state: {num(v.c_prev, 3)} -> {num(v.new_c, 3)}{clipped}, " + (
+        f"{direction} by {num(abs(change), 3)}." if change else "unchanged to three decimals."
     )
-    out["o"] = f"Output gate {num(v.o, 2)}: shows {percent(v.o)} of {cfg.activation}(c) = {num(v.c_act, 3)}, " + (
+    out["o"] = f"Output gate {num(v.o, 3)}: shows {percent(v.o)} of {cfg.activation}(c) = {num(v.c_act, 3)}, " + (
         f"so the output is {num(v.m, 3)}."
         if cfg.num_proj is None
         else f"so m = {num(v.m, 3)}, which the projection mixes with the other units' m into h."

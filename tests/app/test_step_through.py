@@ -158,3 +158,17 @@ def test_trained_demo_weights_are_stepped_through_too() -> None:
     for name, value in {"f_t": trace.f[0, 3, 0], "c_t": trace.new_c[0, 3, 0], "h_t": trace.new_h[0, 3, 0]}.items():
         assert shown[name] == pytest.approx(round(float(value), DIGITS), abs=10**-DIGITS), name
     assert "Spike timing" in " ".join(str(c.value) for c in at.caption)
+
+
+def test_a_text_input_shows_its_character_in_the_drawing_not_zeros() -> None:
+    # The first two entries of a one-hot vector are almost always 0: the box named the wrong thing.
+    at = step_page({"preset": "text", "step": "0"})
+    label = run_model(ModelSpec(inputs=InputSpec(preset="text"))).sequence.step_labels[0]
+    drawing = diagram_text(at)
+    (x_box,) = [
+        a["text"] for a in chart(at, "cell_diagram")["layout"]["annotations"] if a["text"].startswith("<b>x<sub>")
+    ]
+    assert x_box == f"<b>x<sub>t</sub></b><br>'{label}' (one-hot)"
+    assert not re.search(r"[-−]0\.0+(?!\d)", drawing), drawing  # no negative zero anywhere in the boxes
+    at = step_page({"preset": "text", "step": "0", "layers": "2", "layer": "2"})
+    assert "(one-hot)" not in diagram_text(at)  # layer 2 reads layer 1's h, not the text

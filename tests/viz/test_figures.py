@@ -133,3 +133,28 @@ def test_busiest_units_prefer_changing_colours_over_a_drift_to_the_limit() -> No
     assert values.std(axis=0).argmax() == 0
     assert busiest_units(values) == [2, 1, 0]
     assert busiest_units(values[:1], count=2) == [0, 1]  # one character: no change anywhere, no error
+
+
+def test_step_sentences_add_up_as_printed() -> None:
+    # "Cell state: 0.336 -> 0.265, down by 0.071": the change is the difference of the printed numbers.
+    import re
+
+    from viz.stepview import sentences, step_values
+
+    cfg = LSTMConfig(input_size=2, num_units=3)
+    trace = run(cfg, init_params(cfg, seed=5), np.random.default_rng(6).normal(size=(1, 200, 2)))
+    checked = 0
+    for t in range(200):
+        for unit in range(3):
+            text = sentences(cfg, step_values(trace, 0, t, unit))
+            old, new, rest = re.match(r"Cell state: (-?[\d.]+) -> (-?[\d.]+), (.*)$", text["new_c"]).groups()
+            difference = round(float(new) - float(old), 3)
+            if difference == 0:
+                assert rest == "unchanged to three decimals.", text["new_c"]
+            else:
+                direction, by = re.match(r"(up|down) by ([\d.]+)\.$", rest).groups()
+                assert float(by) == abs(difference) and direction == ("up" if difference > 0 else "down")
+                checked += 1
+            gate, share = re.match(r"Forget gate (\d\.\d{3}): keeps ([\d.]+)%", text["f"]).groups()  # as drawn
+            assert f"{float(gate) * 100:.1f}" == share, text["f"]  # 0.445 keeps 44.5%, not 44%
+    assert checked > 500
