@@ -140,7 +140,8 @@ shown = frame_steps(steps)
 st.caption(
     f"The animation runs in your browser ({len(shown)} frames), without asking the server: press **▶ Play**, "
     "pause, or drag the slider under it. Play starts from the selected step. The box marks the step; the bars are that step's values of unit "
-    f"{unit}."
+    f"{unit}. It moves on its own: the drawing, sentences and equations above stay at t = {step} until you "
+    "pick a step with the slider or the ◀ / ▶ buttons."
 )
 st.plotly_chart(
     step_player(

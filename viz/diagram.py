@@ -12,20 +12,13 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from plotly.colors import sample_colorscale
 
 from .figure import figure
 from .stepview import StepValues
-from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, fmt
+from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, fmt, value_color
 
 EDGE = "#444444"
 PEEP = "#7a4fb3"
-
-
-def value_color(value: float, scale: list, low: float, high: float) -> str:
-    """The colour a heatmap would give ``value`` on ``scale`` over [low, high] (clipped)."""
-    position = 0.5 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
-    return sample_colorscale(scale, [position])[0]
 
 
 def text_color(fill: str) -> str:

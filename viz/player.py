@@ -13,7 +13,7 @@ import numpy as np
 from lstm_core import Trace
 
 from .figure import figure, typed
-from .style import COLORS, FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
+from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, value_color
 
 #: At most this many frames; longer sequences are played every k-th step.
 MAX_FRAMES = 300
@@ -65,9 +65,19 @@ def step_player(
             "y": [-0.5, -0.5, 2.5, 2.5, -0.5],
         }
 
+    # Each bar in the colour its value has in the drawing and the heatmaps (not a colour per quantity).
+    bar_scales = [(GATE_SCALE, 0.0, 1.0) if n in "ifo" else (SIGNED_SCALE, -1.0, 1.0) for n in BARS]
+    bar_scales[BARS.index("c")] = (SIGNED_SCALE, -c_bound, c_bound)
+
     def bars(t: int) -> dict:
         values = _bar_values(rows, t)
-        return {"type": "bar", "y": values, "text": [f"{v:.3f}" for v in values]}
+        colors = [value_color(v, *scale) for v, scale in zip(values, bar_scales, strict=True)]
+        return {
+            "type": "bar",
+            "y": values,
+            "text": [f"{v:.3f}" for v in values],
+            "marker": {"color": colors, "line": {"color": "#555555", "width": 1}},
+        }
 
     data = [
         {
@@ -121,7 +131,6 @@ def step_player(
             **bars(start),
             "textposition": "outside",
             "cliponaxis": False,
-            "marker": {"color": [COLORS[n] for n in ("i", "j", "f", "o", "new_c", "new_h")]},
             "xaxis": "x2",
             "yaxis": "y3",
             "hovertemplate": "%{x} = %{y:.4f}<extra></extra>",

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from plotly.colors import get_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
 
 #: Colour-blind-safe scales: cividis for the sigmoid gates on [0, 1], a diverging red-blue for
 #: signed values (blue negative, white zero, red positive). Spelled out as [position, colour]
@@ -151,3 +151,9 @@ def fmt(value: float, digits: int = 3, minus: str = "−") -> str:
     if float(text) == 0:
         text = f"{0:.{digits}f}"
     return text.replace("-", minus)
+
+
+def value_color(value: float, scale: list, low: float, high: float) -> str:
+    """The colour a heatmap would give ``value`` on ``scale`` over [low, high] (clipped)."""
+    position = 0.5 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
+    return sample_colorscale(scale, [position])[0]

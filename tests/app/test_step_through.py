@@ -128,6 +128,13 @@ def test_player_frames_carry_each_steps_values() -> None:
         bars[:4], [trace.i[0, t, 3], trace.j[0, t, 3], trace.f[0, t, 3], trace.o[0, t, 3]], rtol=1e-6
     )
     assert last["data"][0]["x"][0] == t - 0.5  # the cursor box sits on the step
+    # Each bar has the colour its value has in the drawing: a gate near 1 is yellow, near 0 dark blue.
+    from viz.style import GATE_SCALE, value_color
+
+    colors = last["data"][-1]["marker"]["color"]
+    assert colors[0] == value_color(trace.i[0, t, 3], GATE_SCALE, 0.0, 1.0)
+    assert colors[2] == value_color(trace.f[0, t, 3], GATE_SCALE, 0.0, 1.0)
+    assert len(set(frame["data"][-1]["marker"]["color"][2] for frame in frames)) > 10  # they change as it plays
     labels = [button["label"] for button in spec["layout"]["updatemenus"][0]["buttons"]]
     assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
 
