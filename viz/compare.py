@@ -8,6 +8,7 @@ dicts: the page lays them out, the tests check the numbers.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 
@@ -163,9 +164,23 @@ def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> 
     return (-bound, bound)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value: float) -> str:
+    """``value`` as "4.4 × 10⁻⁹" (two significant digits, a true superscript)."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa.replace('-', '−')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
 def _tick(value: float) -> str:
-    """A colour-bar number: two decimals, or two significant digits for small values."""
-    return fmt(value, 2) if value == 0 or abs(value) >= 0.01 else f"{value:.1e}".replace("-", "−")
+    """A colour-bar number: two decimals; two significant digits below 0.1 (0.012, 0.0021), and a power
+    of ten below 0.0001."""
+    if value == 0 or abs(value) >= 0.1:
+        return fmt(value, 2)
+    if abs(value) >= 1e-4:
+        return fmt(value, 1 - math.floor(math.log10(abs(value))))
+    return _power_of_ten(value)
 
 
 def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: str) -> go.Figure:
@@ -396,8 +411,7 @@ def _fraction(value: float) -> str:
         return f"{100 * value:.1f}%"
     if value == 0:
         return "0"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    return f"{mantissa} × 10^{int(exponent)}"
+    return _power_of_ten(value)
 
 
 def _steps(value: float) -> str:

@@ -158,3 +158,19 @@ def test_step_sentences_add_up_as_printed() -> None:
             gate, share = re.match(r"Forget gate (\d\.\d{3}): keeps ([\d.]+)%", text["f"]).groups()  # as drawn
             assert f"{float(gate) * 100:.1f}" == share, text["f"]  # 0.445 keeps 44.5%, not 44%
     assert checked > 500
+
+
+def test_compare_numbers_read_as_numbers() -> None:
+    # Colour-bar scales and kept fractions: no "2.1e-03" next to "0.01", no "10^-9".
+    from viz.compare import _fraction, _tick
+
+    assert [_tick(v) for v in (0.5, -0.25, 0.0123, 0.0021, -0.00912, 0)] == [
+        "0.50",
+        "−0.25",
+        "0.012",
+        "0.0021",
+        "−0.0091",
+        "0.00",
+    ]
+    assert _tick(9.9e-5) == "9.9 × 10⁻⁵" and _tick(-2.1e-7) == "−2.1 × 10⁻⁷"
+    assert [_fraction(v) for v in (1.0, 0.5, 0.0012, 4.4e-9, 0.0)] == ["100.0%", "50.0%", "0.1%", "4.4 × 10⁻⁹", "0"]
