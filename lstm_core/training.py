@@ -25,7 +25,7 @@ from .grad import grad_stack
 from .params import LSTMParams, check_params, expected_shapes, init_params
 from .tasks import Batch, Task
 from .trace import Trace
-from .weights_io import open_npz, read_array
+from .weights_io import open_npz, read_array, read_text
 
 
 @dataclass(frozen=True)
@@ -291,12 +291,10 @@ def model_from_file(file) -> tuple[Model, dict]:
     try:
         with archive:
             names = set(archive.files)
-            if "header" not in names:
-                raise ValueError("it has no 'header' entry")
-            header_entry = read_array(archive, "header", 1)
-            if header_entry.dtype.kind not in "US":
-                raise ValueError("its header is not JSON text")
-            header = json.loads(str(header_entry.reshape(-1)[0]))
+            text = read_text(
+                archive, "header", missing="it has no 'header' entry", not_text="its header is not JSON text"
+            )
+            header = json.loads(text)
             configs = tuple(LSTMConfig.from_dict(c) for c in header["configs"])
             if not 1 <= len(configs) <= 3:
                 raise ValueError("it must hold 1 to 3 layers")

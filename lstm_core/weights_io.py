@@ -66,12 +66,13 @@ def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMPa
         unknown = sorted(names - {"format", "config", *_ARRAY_FIELDS})
         if unknown:
             raise ValueError(f"The weight file holds unknown entries: {', '.join(unknown)}.")
-        if "config" not in names:
-            raise ValueError("The weight file has no 'config' entry: save it with the app or save_params().")
-        config_entry = read_array(archive, "config", 1)
-        if config_entry.dtype.kind not in "US":
-            raise ValueError("The weight file's 'config' entry must be JSON text.")
-        cfg = LSTMConfig.from_json(str(config_entry.reshape(-1)[0]))
+        config = read_text(
+            archive,
+            "config",
+            missing="The weight file has no 'config' entry: save it with the app or save_params().",
+            not_text="The weight file's 'config' entry must be JSON text.",
+        )
+        cfg = LSTMConfig.from_json(config)
         shapes = expected_shapes(cfg)
         needed = sum(int(np.prod(shape)) for shape in shapes.values() if shape is not None)
         if needed > MAX_FILE_VALUES:
@@ -92,6 +93,17 @@ def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMPa
         raise ValueError("The weight file needs both 'kernel' and 'bias'.")
     params = check_params(cfg, LSTMParams(**arrays), _float_dtype(arrays["kernel"]))
     return cfg, params
+
+
+def read_text(archive: np.lib.npyio.NpzFile, name: str, *, missing: str, not_text: str) -> str:
+    """The one text value stored as entry ``name`` (e.g. a configuration as JSON); a ValueError with
+    ``missing`` if there is no such entry, ``not_text`` if it holds something else."""
+    if name not in archive.files:
+        raise ValueError(missing)
+    entry = read_array(archive, name, 1)
+    if entry.dtype.kind not in "US":
+        raise ValueError(not_text)
+    return str(entry.reshape(-1)[0])
 
 
 def read_array(archive: np.lib.npyio.NpzFile, name: str, max_values: int) -> np.ndarray:

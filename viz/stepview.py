@@ -170,9 +170,14 @@ def equations(cfg, v: StepValues) -> list[Equation]:
     return out
 
 
+def printed(value: float, digits: int = 3) -> float:
+    """``value`` as the page prints it, so that numbers derived from it agree with what the reader sees."""
+    return float(num(value, digits))
+
+
 def percent(value: float) -> str:
     """A gate as a percentage, from the gate as printed (3 decimals): 0.445 is 44.5%, never 44% beside 0.445."""
-    return f"{float(num(value, 3)) * 100:.1f}%"
+    return f"{printed(value) * 100:.1f}%"
 
 
 def sentences(cfg, v: StepValues) -> dict[str, str]:
@@ -195,7 +200,7 @@ def sentences(cfg, v: StepValues) -> dict[str, str]:
         )
     out["j"] = f"New input j = {num(v.j, 3)}: the candidate value, {cfg.activation} of j_pre = {num(v.j_pre, 3)}."
     # The change between the two numbers as printed, so that a reader's subtraction checks out.
-    change = round(float(v.new_c), 3) - round(float(v.c_prev), 3)
+    change = printed(v.new_c) - printed(v.c_prev)
     direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
     clipped = ""
     if cfg.cell_clip is not None and abs(v.f * v.c_prev + v.i * v.j) > cfg.cell_clip:
