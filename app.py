@@ -5,12 +5,15 @@ configuration and the link, then runs the chosen page.
 """
 
 import contextlib
+from pathlib import Path
 
 import streamlit as st
 
 st.set_page_config(
     page_title="LSTM explainer",
-    page_icon=":material/memory:",
+    # A file of our own: a material icon as page_icon is fetched from a font server on the internet,
+    # and a classroom may have none.
+    page_icon=str(Path(__file__).resolve().parent / "ui" / "static" / "icon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
     menu_items={"About": "An interactive explainer of TensorFlow's LSTM cell, gate by gate, step by step."},
@@ -19,6 +22,7 @@ st.set_page_config(
 from ui import controls, runs, urlstate, views  # noqa: E402  (after set_page_config)
 
 controls.begin_run()
+runs.begin_run()
 urlstate.load_once()
 notices = st.container()
 runs.set_spec(controls.model_controls())

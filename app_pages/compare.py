@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from ui import controls, runs, views
+from ui.markup import escape
 from viz.compare import (
     DEFAULT_VARIANTS,
     MAX_VARIANTS,
@@ -17,6 +18,7 @@ from viz.compare import (
     summary_table,
     value_heatmaps,
     variant_changes,
+    variant_label,
     what_to_notice,
 )
 from viz.stepview import equations, step_values
@@ -39,7 +41,7 @@ chosen = controls.multiselect_list(
     list(VARIANTS),
     default=list(DEFAULT_VARIANTS),
     container=pick[0],
-    format_func=lambda key: VARIANTS[key].label,
+    format_func=variant_label,
     max_selections=MAX_VARIANTS,
     help="Two to four. basic, peephole and coupled are TensorFlow's cells; NIG, NFG, NOG, NIAF and NOAF "
     "are Greff et al.'s one-change variants (LSTM: A Search Space Odyssey, 2017).",
@@ -70,17 +72,24 @@ if len(chosen) < (1 if fb01 else 2):
 
 # The runs: every variant on the sidebar's inputs, weights and state; at forget_bias 0 and 1 if asked.
 forget_biases = [0.0, 1.0] if fb01 else [spec.forget_bias]
+wanted = [
+    (key, fb, replace(spec, forget_bias=fb, peephole_scale=peep_scale, **variant_changes(key, peep_all)))
+    for key in chosen
+    for fb in forget_biases
+]
+try:
+    runs.check_budget([variant_spec for *_, variant_spec in wanted], what="variant run")
+except ValueError as error:
+    views.halt(f"**This comparison is too large:** {escape(error)}")
 ran = []  # (variant key, column title, Model)
-for key in chosen:
-    for fb in forget_biases:
-        variant_spec = replace(spec, forget_bias=fb, peephole_scale=peep_scale, **variant_changes(key, peep_all))
-        try:
-            model = runs.model_for(variant_spec)
-        except ValueError as error:
-            controls.notice(f"**{VARIANTS[key].label}** cannot run with these settings: {error}", "error")
-            continue
-        label = VARIANTS[key].label + (f", forget_bias {fb:g}" if fb01 else "")
-        ran.append((key, label, model))
+for key, fb, variant_spec in wanted:
+    try:
+        model = runs.model_for(variant_spec)
+    except ValueError as error:
+        controls.notice(f"**{VARIANTS[key].label}** cannot run with these settings: {escape(error)}", "error")
+        continue
+    label = VARIANTS[key].label + (f", forget_bias {fb:g}" if fb01 else "")
+    ran.append((key, label, model))
 if len(ran) < 2:
     views.halt("Fewer than two variants could run; change the settings on the left.")
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from lstm_core import LSTMStateTuple
 from ui import controls, exports, views
+from ui.markup import quote
 from ui.plotly_live import plotly_chart
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
@@ -41,7 +42,7 @@ st.markdown(
     f"**{cell_signature(cfg)}** on {steps} step{'s' if steps > 1 else ''} of {cfg.input_size} "
     f"feature{'s' if cfg.input_size > 1 else ''} -- layer {layer} of {layers}, "
     f"{model.params[layer - 1].count():,} weights. Selected step **t = {step}**"
-    + (f" (character **{label}**)" if label != str(step) else "")
+    + (f" (character {quote(label)})" if label != str(step) else "")
     + "."
 )
 if cfg.coupled:
@@ -100,32 +101,10 @@ st.code(state_repr(LSTMStateTuple(final.c[rows], final.h[rows]), as_tuple), lang
 
 st.subheader("Save and open")
 cols = st.columns(4)
-if exports.csv_rows(model, layer - 1) <= exports.MAX_CSV_ROWS:
-    cols[0].download_button(
-        "Trace, long table (.csv)",
-        lambda: exports.trace_csv(model, layer - 1),
-        file_name=f"lstm_trace_layer{layer}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/table:",
-    )
-else:
-    cols[0].caption("The long table would exceed 3 million rows: use the .npz.")
-cols[1].download_button(
-    "Trace, all arrays (.npz)",
-    lambda: exports.trace_npz(model),
-    file_name="lstm_trace.npz",
-    mime="application/octet-stream",
-    on_click="ignore",
-    icon=":material/data_array:",
-)
-cols[2].download_button(
-    f"Weights of layer {layer} (.npz)",
-    lambda: exports.weights_npz(model, layer - 1),
-    file_name=f"lstm_weights_layer{layer}.npz",
-    mime="application/octet-stream",
-    on_click="ignore",
-    icon=":material/scale:",
+views.download_button(cols[0], "trace_csv", "Trace, long table (.csv)", model, layer - 1, icon=":material/table:")
+views.download_button(cols[1], "trace_npz", "Trace, all arrays (.npz)", model, layer - 1, icon=":material/data_array:")
+views.download_button(
+    cols[2], "weights_npz", f"Weights of layer {layer} (.npz)", model, layer - 1, icon=":material/scale:"
 )
 cols[3].download_button(
     "Configuration (.json)",

@@ -5,38 +5,18 @@ from dataclasses import replace
 import streamlit as st
 
 from ui import controls, runs, views
-from ui.model import Model, ModelSpec, run_model
+from ui.markup import escape
 from viz.gradflow import (
+    LOSS_TITLES,
     LOSSES,
-    Flow,
     floored,
     flow_heatmaps,
     flow_lines,
     forget_biases,
-    gradient_flow,
     heatmaps_alt,
     lines_alt,
     what_to_notice,
 )
-
-
-@st.cache_data(max_entries=16, show_spinner="Backpropagating through time...")
-def flows_for(
-    keys: tuple[str, ...], layer: int, seq: int, loss: str, _specs: tuple[ModelSpec, ...], _base: Model
-) -> tuple[list[Flow], list[str]]:
-    """(the flow of each spec that runs, a message for each that cannot), keyed on the specs' cache
-    keys (``_specs``, not hashed, are what they stand for). ``_base`` is the sidebar's run, already
-    cached; the other forget biases run here, uncached: only their flows are kept."""
-    flows, errors = [], []
-    for spec in _specs:
-        try:
-            model = _base if spec == _base.spec else run_model(spec)
-        except ValueError as error:
-            errors.append(f"**forget_bias {spec.forget_bias:g}** cannot run with these settings: {error}")
-            continue
-        flows.append(gradient_flow(model.traces[layer - 1], seq, loss))
-    return flows, errors
-
 
 st.title("Gradient flow: how far back can the cell's memory be trained?")
 st.markdown(
@@ -59,7 +39,7 @@ loss = controls.select(
     "flow_loss",
     container=view[0],
     options=list(LOSSES),
-    format_func=lambda key: {"c": "final cell state c_T", "h": "final output h_T"}[key],
+    format_func=LOSS_TITLES.get,
     radio=True,
     help="Where the error comes from: the sum of the last step's cell state (so ∂L/∂c_T = 1 for every unit), "
     "or of its output h_T (then ∂L/∂c_T = o_T · tanh'(c_T) with tanh: already smaller than 1).",
@@ -68,8 +48,12 @@ seq, layer = views.choose_sequence_and_layer(base, view[1], view[2])
 
 # The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
 # the output of the layers below, which forget_bias changes too).
-specs = tuple(replace(spec, forget_bias=fb) for fb in forget_biases(spec.forget_bias))
-flows, errors = flows_for(tuple(runs.cache_key(s) for s in specs), layer, seq, loss, specs, base)
+specs = [replace(spec, forget_bias=fb) for fb in forget_biases(spec.forget_bias)]
+try:
+    runs.check_budget(specs, what="forget_bias run")
+except ValueError as error:
+    views.halt(f"**This gradient flow is too large:** {escape(error)}")
+flows, errors = runs.gradient_flows(specs, layer, seq, loss)
 for error in errors:
     controls.notice(error, "error")
 if not flows:

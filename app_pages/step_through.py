@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import controls, urlstate, views
+from ui import controls, views
+from ui.markup import quote
 from viz.diagram import cell_diagram, diagram_alt
 from viz.numbers import cell_signature
 from viz.player import frame_steps, step_player
@@ -20,11 +21,6 @@ PRESENTER_CSS = """
 .stMainBlockContainer button p { font-size: 1.3rem; }
 </style>
 """
-
-
-def move(delta: int, last: int) -> None:
-    """Previous/next step (a button callback: runs before the slider is drawn)."""
-    urlstate.set_value("step", int(min(max(urlstate.value("step") + delta, 0), last)))
 
 
 st.title("Step through: one step, one unit, every number")
@@ -56,7 +52,7 @@ unit = controls.select(
     "unit",
     container=view[2],
     options=list(range(cfg.num_units)),
-    format_func=lambda u: f"unit {u}",
+    format_func=controls.unit_label,
     help="Each unit is one cell of the layer; they all read the same [x_t, h_(t-1)] but have their own weights.",
 )
 
@@ -64,7 +60,7 @@ nav = st.columns([1, 10, 1], vertical_alignment="bottom")
 nav[0].button(
     "◀",
     key="step_prev",
-    on_click=move,
+    on_click=controls.move_step,
     args=(-1, steps - 1),
     shortcut="Left",
     help="Previous step (←)",
@@ -73,7 +69,7 @@ nav[0].button(
 nav[2].button(
     "▶",
     key="step_next",
-    on_click=move,
+    on_click=controls.move_step,
     args=(1, steps - 1),
     shortcut="Right",
     help="Next step (→)",
@@ -86,7 +82,7 @@ label = model.sequence.step_labels[step]
 _, c_bound = color_range("new_c", trace.new_c[seq], cfg.activation)  # the heatmaps' range
 st.markdown(
     f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
-    + (f" (character **{label}**)" if label != str(step) else "")
+    + (f" (character {quote(label)})" if label != str(step) else "")
     + f", unit **{unit}** of {cfg.num_units}."
 )
 

@@ -10,7 +10,7 @@ from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
 from lstm_core.tasks import DEFAULT_STEPS, TASKS, Task, format_metric, one_hot_text, shipped_text
 from lstm_core.training import Trainer, TrainSettings, model_to_bytes, trained_meta
 from ui import controls, trained, urlstate, views
-from viz.compare import VARIANTS
+from viz.compare import VARIANTS, variant_label
 from viz.gradflow import FB_COLORS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.training import (
@@ -97,7 +97,7 @@ def show_training() -> None:
     variant = controls.select(
         "train_variant",
         container=row[2],
-        format_func=lambda key: VARIANTS[key].label,
+        format_func=variant_label,
         help="The cell's variant, as on the Compare page.",
     )
     units = controls.number("train_units", container=row[3])
@@ -241,7 +241,9 @@ def show_training() -> None:
     use = st.columns([1, 1, 2])
     data = model_to_bytes(trainer.model, trained_meta(trainer, size, value))
     if use[0].button("Open on Explore", type="primary", help="See every gate of this model on the Explore page."):
-        st.session_state[views.MY_TRAINED] = trained.register(data)
+        weights = trained.register(data)
+        views.keep_weights(weights)
+        st.session_state[views.MY_TRAINED] = weights.key
         urlstate.set_value("weights", trained.MINE)
         st.switch_page("app_pages/explore.py")
     use[1].download_button(

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .quoting import listed, shown
+
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "softsign", "identity")
 #: Greff et al.'s one-change switches, with their short names from the paper.
 GREFF_FLAGS: dict[str, str] = {
@@ -47,7 +49,9 @@ MAX_INPUT_SIZE = 4096
 
 def _check_int(name: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r} ({type(value).__name__}).")
+        raise ValueError(
+            f"{name} must be a whole number from {low} to {high}, got {shown(value)} ({type(value).__name__})."
+        )
     value = int(value)
     if not low <= value <= high:
         raise ValueError(f"{name} must be from {low} to {high}, got {value}.")
@@ -56,7 +60,7 @@ def _check_int(name: str, value: Any, low: int, high: int) -> int:
 
 def _check_float(name: str, value: Any, *, minimum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__}).")
+        raise ValueError(f"{name} must be a number, got {shown(value)} ({type(value).__name__}).")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value}.")
@@ -126,11 +130,11 @@ class LSTMConfig:
         set_(self, "num_units", _check_int("num_units", self.num_units, 1, MAX_UNITS))
         set_(self, "forget_bias", _check_float("forget_bias", self.forget_bias))
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {self.activation!r}.")
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {shown(self.activation)}.")
         for flag in ("use_peepholes", "coupled", *GREFF_FLAGS):
             value = getattr(self, flag)
             if not isinstance(value, bool):
-                raise ValueError(f"{flag} must be True or False, got {value!r}.")
+                raise ValueError(f"{flag} must be True or False, got {shown(value)}.")
         for flag in ("no_input_gate", "no_forget_gate"):
             if self.coupled and getattr(self, flag):
                 raise ValueError(
@@ -193,7 +197,7 @@ class LSTMConfig:
         unknown = sorted(set(map(str, data)) - known)
         if unknown:
             raise ValueError(
-                f"Unknown configuration field(s): {', '.join(unknown)}. Accepted: {', '.join(sorted(known))}."
+                f"Unknown configuration field(s): {listed(unknown)}. Accepted: {', '.join(sorted(known))}."
             )
         missing = [name for name in ("input_size", "num_units") if name not in data]
         if missing:

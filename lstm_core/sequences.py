@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .quoting import shown
+
 MAX_STEPS = 2000
 MAX_FEATURES = 64
 MAX_SEQUENCES = 8
@@ -212,7 +214,7 @@ def _parse_rows(text: str) -> list[list[float]]:
                 value = float(token)
             except ValueError:
                 raise ValueError(
-                    f"Row {line_number}: {token[:20]!r} is not a number. Use rows like 3,2,2; 1,0,1."
+                    f"Row {line_number}: {shown(token, 20)} is not a number. Use rows like 3,2,2; 1,0,1."
                 ) from None
             row.append(value)
         rows.append(row)
@@ -282,7 +284,7 @@ def make_inputs(spec: InputSpec) -> Sequence:
     elif spec.preset == "custom":
         values = parse_sequence(spec.custom)
     else:
-        raise ValueError(f"Unknown input preset {spec.preset!r}; accepted: {', '.join(PRESETS)}.")
+        raise ValueError(f"Unknown input preset {shown(spec.preset)}; accepted: {', '.join(PRESETS)}.")
     _, steps, features = values.shape
     return Sequence(
         values=values,

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .quoting import shown
+
 TEXT_FILE = Path(__file__).resolve().parent / "data" / "rhymes.txt"
 
 
@@ -364,7 +366,7 @@ DEFAULT_STEPS: dict[str, int] = {"recall": 300, "adding": 800, "spikes": 400, "r
 def make_task(key: str, size: int | None = None) -> Task:
     """The task ``key`` of :data:`TASKS` with its size option (delay, length, ...) or the default."""
     if key not in TASKS:
-        raise ValueError(f"Unknown task {key!r}; accepted: {', '.join(TASKS)}.")
+        raise ValueError(f"Unknown task {shown(key)}; accepted: {', '.join(TASKS)}.")
     maker, _, default, _, _ = TASKS[key]
     return maker(default if size is None else int(size))
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
-import zlib
+import math
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -23,9 +22,11 @@ from .config import CELL_VARIANTS, LSTMConfig
 from .forward import run_stack
 from .grad import grad_stack
 from .params import LSTMParams, check_params, expected_shapes, init_params
-from .tasks import Batch, Task
+from .quoting import listed, shown
+from .safe_npz import DEFAULT_LIMITS, Limits, SafeNpz
+from .tasks import TASKS, Batch, Task, make_task
 from .trace import Trace
-from .weights_io import open_npz, read_array, read_text
+from .weights_io import check_size
 
 
 @dataclass(frozen=True)
@@ -278,68 +279,127 @@ def model_to_bytes(model: Model, meta: dict | None = None) -> bytes:
 
 #: The largest read-out a model file may declare (outputs per step).
 MAX_OUTPUTS = 1000
+#: The longest title a model file's metadata may carry, and the most training steps it may claim.
+MAX_TITLE_CHARS = 120
+MAX_META_STEPS = 10_000_000
+_OUTPUTS = ("softmax", "sigmoid", "linear")
 
 
-def model_from_file(file) -> tuple[Model, dict]:
+def model_from_file(file, limits: Limits = DEFAULT_LIMITS) -> tuple[Model, dict]:
     """Read :func:`model_to_bytes`'s output: (model, meta); a ValueError says what is wrong.
 
-    Safe on any upload: ``allow_pickle=False``, every array's header is checked against the
-    shapes its configuration implies before the array is read (a file claiming huge arrays is
-    refused unread), and shapes, dtypes and finiteness are checked as for weight files.
+    Safe on any upload (:mod:`lstm_core.safe_npz`): nothing is unpickled, the archive's sizes are
+    checked before it is unpacked, the header's configurations against ``limits``, and every
+    array's header against the shape its configuration implies before any array is read; then
+    shapes, dtypes and finiteness as for weight files, and the metadata by :func:`check_meta`.
     """
-    archive = open_npz(file, "a trained-model file (.npz) of this app")
     try:
-        with archive:
-            names = set(archive.files)
-            text = read_text(
-                archive, "header", missing="it has no 'header' entry", not_text="its header is not JSON text"
-            )
+        with SafeNpz(file, "a trained-model file (.npz) of this app", limits) as archive:
+            text = archive.text("header", missing="it has no 'header' entry", not_text="its header is not JSON text")
             header = json.loads(text)
-            configs = tuple(LSTMConfig.from_dict(c) for c in header["configs"])
-            if not 1 <= len(configs) <= 3:
+            if not isinstance(header, dict) or not isinstance(header.get("configs"), list):
+                raise ValueError("its header must be a JSON object with a list of 'configs'")
+            if not 1 <= len(header["configs"]) <= min(3, limits.max_layers):
                 raise ValueError("it must hold 1 to 3 layers")
-            output = header["output"]
-            if output not in ("softmax", "sigmoid", "linear"):
-                raise ValueError(f"unknown output {output!r}")
+            configs = tuple(LSTMConfig.from_dict(c) for c in header["configs"])
+            for cfg in configs:
+                check_size(cfg, limits)
+            output = header.get("output")
+            if output not in _OUTPUTS:
+                raise ValueError(f"unknown output {shown(output)}; accepted: {', '.join(_OUTPUTS)}")
+            depth = configs[-1].h_depth
             expected = {}
             for k, cfg in enumerate(configs):
                 for name, shape in expected_shapes(cfg).items():
                     if shape is not None:
                         expected[f"layer{k}.{name}"] = shape
-            unknown = sorted(names - set(expected) - {"header", "readout.weight", "readout.bias"})
+            unknown = sorted(set(archive.names) - set(expected) - {"header", "readout.weight", "readout.bias"})
             if unknown:
-                raise ValueError(f"unknown entries {', '.join(unknown)}")
-            arrays = {}
+                raise ValueError(f"unknown entries {listed(unknown)}")
+            # Every header first: a file that is wrong anywhere is refused before anything is read.
+            outputs = archive.header("readout.bias")[0]
+            if len(outputs) != 1 or not 1 <= outputs[0] <= MAX_OUTPUTS:
+                raise ValueError(f"the read-out must have 1 to {MAX_OUTPUTS} outputs")
+            expected["readout.weight"], expected["readout.bias"] = (depth, outputs[0]), outputs
             for name, shape in expected.items():
-                if name not in names:
+                if name not in archive:
                     raise ValueError(f"'{name}' is missing")
-                arrays[name] = read_array(archive, name, int(np.prod(shape)))
-            depth = configs[-1].h_depth
-            weight = read_array(archive, "readout.weight", depth * MAX_OUTPUTS)
-            bias = read_array(archive, "readout.bias", MAX_OUTPUTS)
+                found = archive.header(name)[0]
+                if found != tuple(shape):
+                    raise ValueError(f"'{name}' has shape {found}, but its configuration needs {tuple(shape)}")
+            arrays = {name: archive.array(name) for name in expected}
         params = []
         for k, cfg in enumerate(configs):
             prefix = f"layer{k}."
             layer = LSTMParams(**{n[len(prefix) :]: a for n, a in arrays.items() if n.startswith(prefix)})
             params.append(check_params(cfg, layer))
-        weight, bias = (np.asarray(a, np.float64) for a in (weight, bias))
-        if weight.shape != (depth, bias.shape[0]) or bias.ndim != 1:
-            raise ValueError("the read-out does not fit the last layer")
+        weight, bias = (np.asarray(arrays[name], np.float64) for name in ("readout.weight", "readout.bias"))
         if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
             raise ValueError("the read-out contains NaN or infinite values")
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        IndexError,
-        AttributeError,
-        zipfile.BadZipFile,
-        zlib.error,
-    ) as error:
+        model = Model(configs, tuple(params), weight, bias, output)
+        meta = check_meta(header.get("meta", {}), model)
+    except (ValueError, TypeError, RecursionError) as error:
         raise ValueError(f"Not a trained-model file of this app: {error}") from None
-    meta = header.get("meta", {})
-    return Model(configs, tuple(params), weight, bias, output), meta if isinstance(meta, dict) else {}
+    return model, meta
+
+
+def check_meta(meta: object, model: Model) -> dict:
+    """The metadata of a model file, every field checked (type, range, consistency with ``model``).
+
+    Known fields are ``task`` and ``size`` (which task it learned, to rebuild its inputs), ``title``,
+    ``settings``, ``steps``, ``metric_name``, ``metric`` and ``command``; all are optional, unknown
+    ones are dropped. A ValueError names the first field that is wrong.
+    """
+    if not isinstance(meta, dict):
+        raise ValueError("its 'meta' must be a JSON object")
+    checked: dict = {}
+    task = None
+    if "task" in meta:
+        key = meta["task"]
+        if not isinstance(key, str) or key not in TASKS:
+            raise ValueError(f"meta.task {shown(key)} is not a task of this app ({', '.join(TASKS)})")
+        _, size_name, default, low, high = TASKS[key]
+        size = meta.get("size", default)
+        if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
+            raise ValueError(
+                f"meta.size must be a whole number from {low} to {high} (the {size_name}), got {shown(size)}"
+            )
+        task = make_task(key, size)
+        if model.configs[0].input_size != task.input_size or model.readout_bias.shape[0] != task.output_size:
+            raise ValueError(
+                f"the model reads {model.configs[0].input_size} and answers {model.readout_bias.shape[0]} values per "
+                f"step, but {task.title} has {task.input_size} inputs and {task.output_size} outputs"
+            )
+        if model.output != task.output:
+            raise ValueError(f"the model's output is {model.output}, but {task.title} needs {task.output}")
+        checked["task"] = key
+        if "size" in meta:
+            checked["size"] = size
+    for name, limit in (("title", MAX_TITLE_CHARS), ("command", 200)):
+        if name in meta:
+            if not isinstance(meta[name], str) or len(meta[name]) > limit:
+                raise ValueError(f"meta.{name} must be text of at most {limit} characters")
+            checked[name] = meta[name]
+    if "steps" in meta:
+        steps = meta["steps"]
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_META_STEPS:
+            raise ValueError(f"meta.steps must be a whole number from 0 to {MAX_META_STEPS:,}, got {shown(steps)}")
+        checked["steps"] = steps
+    if "metric_name" in meta or "metric" in meta:
+        name, value = meta.get("metric_name"), meta.get("metric")
+        if task is None or name != task.metric_name:
+            wanted = task.metric_name if task is not None else "the metric of its meta.task"
+            raise ValueError(f"meta.metric_name must be {wanted}, got {shown(name)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"meta.metric must be a finite number >= 0, got {shown(value)}")
+        if task.higher_is_better and value > 1:
+            raise ValueError(f"meta.metric is a share ({task.metric_name}) and must be at most 1, got {shown(value)}")
+        checked["metric_name"], checked["metric"] = name, float(value)
+    if "settings" in meta:
+        if not isinstance(meta["settings"], dict) or len(json.dumps(meta["settings"])) > 2000:
+            raise ValueError("meta.settings must be a small JSON object")
+        checked["settings"] = meta["settings"]
+    return checked
 
 
 def trained_meta(trainer: Trainer, size: int, metric: float, **extra) -> dict:

@@ -1,22 +1,22 @@
 """Weights in and out: the project's .npz format.
 
 The .npz holds the arrays of :class:`LSTMParams` by field name, ``config`` (the LSTMConfig as JSON
-text) and ``format``. It is read with ``allow_pickle=False``, so loading never runs code, and every
-array's header is checked before its data is read, so a file cannot claim gigabytes.
+text) and ``format``. It is read by :class:`lstm_core.safe_npz.SafeNpz`, which never unpickles (loading never runs
+code) and checks every size before it unpacks or allocates, so a file cannot claim gigabytes.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import zipfile
-import zlib
 from typing import IO
 
 import numpy as np
 
 from .config import LSTMConfig
 from .params import PEEPHOLE_FIELDS, LSTMParams, check_params, expected_shapes
+from .quoting import listed
+from .safe_npz import DEFAULT_LIMITS, Limits, SafeNpz
 
 FORMAT = "lstm-explainer-params/1"
 #: The most weights a file may hold (16M values, 128 MB as float64): far above any app config.
@@ -41,38 +41,27 @@ def params_to_bytes(cfg: LSTMConfig, params: LSTMParams) -> bytes:
     return buffer.getvalue()
 
 
-def open_npz(file: str | os.PathLike | IO[bytes], what: str) -> np.lib.npyio.NpzFile:
-    """``file`` opened as an .npz archive without pickle; a ValueError naming ``what`` was expected
-    (e.g. "a weight file (.npz)") if it is not readable or is a single .npy array."""
-    try:
-        archive = np.load(file, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"This is not {what} the app can read ({error}).") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"This is a single array (.npy), not {what}.")
-    return archive
-
-
-def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMParams]:
+def load_params(
+    file: str | os.PathLike | IO[bytes] | bytes, limits: Limits = DEFAULT_LIMITS
+) -> tuple[LSTMConfig, LSTMParams]:
     """Read a file written by :func:`save_params`, checking everything before trusting it.
 
     Raises ValueError with a message a learner can act on for anything that is not a valid
     weight file for its own config: not an .npz, no config, unknown arrays, wrong shapes or
-    dtypes, non-finite values, or more values than :data:`MAX_FILE_VALUES`.
+    dtypes, non-finite values, more values than :data:`MAX_FILE_VALUES`, or anything beyond
+    ``limits`` (sizes checked before a byte is unpacked: see :mod:`lstm_core.safe_npz`).
     """
-    archive = open_npz(file, "a weight file (.npz) with a config")
-    with archive:
-        names = set(archive.files)
-        unknown = sorted(names - {"format", "config", *_ARRAY_FIELDS})
+    with SafeNpz(file, "a weight file (.npz) with a config", limits) as archive:
+        unknown = sorted(set(archive.names) - {"format", "config", *_ARRAY_FIELDS})
         if unknown:
-            raise ValueError(f"The weight file holds unknown entries: {', '.join(unknown)}.")
-        config = read_text(
-            archive,
+            raise ValueError(f"The weight file holds unknown entries: {listed(unknown)}.")
+        config = archive.text(
             "config",
             missing="The weight file has no 'config' entry: save it with the app or save_params().",
             not_text="The weight file's 'config' entry must be JSON text.",
         )
         cfg = LSTMConfig.from_json(config)
+        check_size(cfg, limits)
         shapes = expected_shapes(cfg)
         needed = sum(int(np.prod(shape)) for shape in shapes.values() if shape is not None)
         if needed > MAX_FILE_VALUES:
@@ -80,49 +69,24 @@ def load_params(file: str | os.PathLike | IO[bytes]) -> tuple[LSTMConfig, LSTMPa
         arrays: dict[str, np.ndarray | None] = {}
         for name in _ARRAY_FIELDS:
             shape = shapes[name]
-            if name not in names or shape is None:
+            if name not in archive or shape is None:
                 arrays[name] = None
                 continue
             # Generous, so a slightly wrong shape gets check_params' clear shape message below,
             # but a file claiming far more than the config needs is refused before it is read.
-            array = read_array(archive, name, max(4 * int(np.prod(shape)), 4096))
-            if array.dtype.kind not in "fiu":
-                raise ValueError(f"'{name}' must hold real numbers, not {array.dtype}.")
-            arrays[name] = array
+            arrays[name] = archive.array(name, max_bytes=8 * max(4 * int(np.prod(shape)), 4096))
     if arrays["kernel"] is None or arrays["bias"] is None:
         raise ValueError("The weight file needs both 'kernel' and 'bias'.")
     params = check_params(cfg, LSTMParams(**arrays), _float_dtype(arrays["kernel"]))
     return cfg, params
 
 
-def read_text(archive: np.lib.npyio.NpzFile, name: str, *, missing: str, not_text: str) -> str:
-    """The one text value stored as entry ``name`` (e.g. a configuration as JSON); a ValueError with
-    ``missing`` if there is no such entry, ``not_text`` if it holds something else."""
-    if name not in archive.files:
-        raise ValueError(missing)
-    entry = read_array(archive, name, 1)
-    if entry.dtype.kind not in "US":
-        raise ValueError(not_text)
-    return str(entry.reshape(-1)[0])
-
-
-def read_array(archive: np.lib.npyio.NpzFile, name: str, max_values: int) -> np.ndarray:
-    """One array of ``archive``, refusing object arrays and ones claiming over ``max_values`` values."""
-    try:
-        with archive.zip.open(f"{name}.npy") as member:
-            version = np.lib.format.read_magic(member)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
-            else:
-                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
-    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise ValueError(f"'{name}' in the weight file is not a readable array ({error}).") from None
-    if dtype.hasobject:
-        raise ValueError(f"'{name}' holds Python objects; only numbers and text are accepted.")
-    count = int(np.prod(shape))
-    if count > max_values:
-        raise ValueError(f"'{name}' claims {count:,} values, far more than its configuration needs; refused unread.")
-    try:
-        return archive[name]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise ValueError(f"'{name}' in the weight file is damaged ({error}).") from None
+def check_size(cfg: LSTMConfig, limits: Limits) -> None:
+    """Refuse a configuration larger than ``limits`` allow (before any of its weights are read)."""
+    for name, value, high in (
+        ("num_units", cfg.num_units, limits.max_units),
+        ("num_proj", cfg.num_proj or 0, limits.max_units),
+        ("input_size", cfg.input_size, limits.max_input_size),
+    ):
+        if value > high:
+            raise ValueError(f"The file's cell has {name} = {value:,}; the app accepts at most {high:,}.")

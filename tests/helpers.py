@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,29 @@ from ui import plotly_live
 
 DATA = Path(__file__).resolve().parent / "data"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def as_read(markdown: str) -> str:
+    """Markdown as a learner reads it on the page: emphasis marks and code fences gone, escapes undone
+    (code spans keep their text as it is). Tests compare what a message says, not how it is marked up."""
+    out, position = [], 0
+    for match in _CODE_SPAN.finditer(markdown):
+        out.append(_ESCAPED.sub(r"\1", markdown[position : match.start()].replace("**", "")))
+        code = match.group(2)
+        out.append(code[1:-1] if code.startswith(" ") and code.endswith(" ") and code.strip() else code)
+        position = match.end()
+    out.append(_ESCAPED.sub(r"\1", markdown[position:].replace("**", "")))
+    return "".join(out)
+
+
+def page_text(at, *kinds: str, sep: str = "\n") -> str:
+    """The text of an AppTest run's elements of ``kinds`` ("markdown", "caption", "info", "warning",
+    "error", "success"), as the learner reads them (see :func:`as_read`)."""
+    return sep.join(as_read(str(element.value)) for kind in kinds for element in getattr(at, kind))
 
 
 def open_page(page: str, query: dict | None = None, timeout: float = 60):

@@ -26,6 +26,7 @@ from lstm_core import LSTMConfig
 from lstm_core.config import GREFF_FLAGS
 from lstm_core.sequences import MAX_PASTE_CHARS
 
+from .markup import quote
 from .schema import MAX_LAYERS, SCHEMA, Param
 
 #: The largest configuration file read (a long custom sequence fits; a configuration is otherwise tiny).
@@ -81,7 +82,7 @@ def read_config(data: bytes) -> tuple[dict[str, Any], list[str]]:
     for key, value in raw.items():
         param = _PARAMS.get(str(key))
         if param is None:
-            messages.append(f"**{str(key)[:40]}** is not a setting of this app and was ignored.")
+            messages.append(f"{quote(key)} is not a setting of this app and was ignored.")
             continue
         if isinstance(value, (list, dict)) or value is None:
             messages.append(
@@ -119,7 +120,7 @@ def _from_spec(spec: Any) -> tuple[dict[str, Any], list[str]]:
                 if field in _INPUT_KEYS:
                     raw[_INPUT_KEYS[field]] = item
                 else:
-                    messages.append(f"**inputs.{str(field)[:40]}** is not an input setting and was ignored.")
+                    messages.append(f"{quote('inputs.' + str(field))} is not an input setting and was ignored.")
         elif key in _SPEC_SCALARS:
             raw[key] = value
         elif key == "trained":
@@ -139,7 +140,7 @@ def _from_spec(spec: Any) -> tuple[dict[str, Any], list[str]]:
             if value != 1.0:
                 messages.append("The peephole strength is chosen on the Compare page; it was ignored here.")
         else:
-            messages.append(f"**spec.{str(key)[:40]}** is not a setting of this app and was ignored.")
+            messages.append(f"{quote('spec.' + str(key))} is not a setting of this app and was ignored.")
     return raw, messages
 
 

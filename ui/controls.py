@@ -26,6 +26,7 @@ from lstm_core.sequences import (
 )
 
 from . import urlstate
+from .markup import escape, quote_list
 from .model import ModelSpec
 from .schema import MAX_URL_CUSTOM_CHARS, SCHEMA
 
@@ -72,12 +73,20 @@ def show_notices(area) -> None:
         if url_problems:
             with st.container(border=True):
                 st.warning(
-                    "Some settings in this link could not be used:\n\n" + "\n".join(f"- {m}" for m in url_problems),
+                    "Some settings in this link could not be used:\n\n" + bulleted(url_problems),
                     icon=":material/link_off:",
                 )
                 st.button("Dismiss", key="dismiss_url_messages", on_click=urlstate.dismiss_messages)
         for kind, message in st.session_state.get(_NOTICES, []):
             getattr(st, kind)(message)
+
+
+def bulleted(messages: list[str], limit: int = 8) -> str:
+    """Messages as a Markdown list, at most ``limit`` of them (then how many more there are)."""
+    lines = [f"- {m}" for m in messages[:limit]]
+    if len(messages) > limit:
+        lines.append(f"- ... and {len(messages) - limit:,} more.")
+    return "\n".join(lines)
 
 
 def _register(name: str) -> None:
@@ -181,9 +190,8 @@ def multiselect_list(
                 ignored.append(part)
         chosen = chosen[:max_selections] or list(default)
     if ignored:
-        shown = ", ".join(repr(p[:20]) for p in ignored[:5])
         notice(
-            f"**{name}**: ignored {shown}; the choices are {', '.join(map(str, options[:12]))}"
+            f"**{name}**: ignored {quote_list(ignored)}; the choices are {', '.join(map(str, options[:12]))}"
             + (", ..." if len(options) > 12 else "")
             + ".",
             "info",
@@ -203,6 +211,18 @@ def multiselect_list(
     )
 
 
+def unit_label(unit: int) -> str:
+    """What a menu shows for a unit. Widgets keep their format_func and callbacks for as long as the
+    session lives, so these are module functions: a lambda written in a page would keep the page's
+    whole namespace (its runs) alive with it."""
+    return f"unit {unit}"
+
+
+def move_step(delta: int, last: int) -> None:
+    """Previous/next step (a button callback: runs before the slider is drawn)."""
+    urlstate.set_value("step", int(min(max(urlstate.value("step") + delta, 0), last)))
+
+
 def multiselect_units(name: str, units: int, *, container=st, default_count: int = 3) -> list[int]:
     """Pick units to plot; kept in the URL as text like ``0,2,5`` (the schema's ``units``)."""
     picked = multiselect_list(
@@ -210,7 +230,7 @@ def multiselect_units(name: str, units: int, *, container=st, default_count: int
         list(range(units)),
         default=list(range(min(default_count, units))),
         container=container,
-        format_func=lambda u: f"unit {u}",
+        format_func=unit_label,
     )
     return sorted(picked)
 
@@ -230,7 +250,7 @@ def model_controls() -> ModelSpec:
         format_func=lambda key: PRESETS[key],
         help="What the cell reads, one step at a time.",
     )
-    sidebar.caption(PRESET_HELP[preset])
+    sidebar.caption(escape(PRESET_HELP[preset]))
     if preset in GENERATED:
         cols = sidebar.columns(2)
         number("steps", container=cols[0], help=f"Sequence length, 1 to {MAX_STEPS}.")
@@ -304,7 +324,7 @@ def model_controls() -> ModelSpec:
         make_inputs(spec.inputs)
     except ValueError as error:
         last = st.session_state.get(_LAST_SPEC)
-        notice(f"**The input cannot be used:** {error} Showing the last valid input instead.", "error")
+        notice(f"**The input cannot be used:** {escape(error)} Showing the last valid input instead.", "error")
         spec = last if last is not None else replace(spec, inputs=InputSpec())
     else:
         st.session_state[_LAST_SPEC] = spec

@@ -10,9 +10,12 @@ import numpy as np
 from lstm_core import params_to_bytes
 
 from .model import Model
+from .run_cache import nbytes
 
-#: A long CSV beyond this many rows is not offered (the NPZ holds the same numbers, compactly).
-MAX_CSV_ROWS = 3_000_000
+#: The largest file a download builds on the server (a larger one gets a message instead): 64 MB.
+MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+#: Bytes per row of the long CSV (``1,0,12,3,new_c,-0.123456789``), to estimate its size before building it.
+CSV_ROW_BYTES = 32
 
 
 def csv_rows(model: Model, layer: int) -> int:
@@ -28,7 +31,7 @@ def trace_csv(model: Model, layer: int) -> bytes:
     return frame.to_csv(index=False, float_format="%.9g").encode()
 
 
-def trace_npz(model: Model) -> bytes:
+def trace_npz(model: Model, layer: int | None = None) -> bytes:
     """Every array of every layer (``layer1_f``, ...) plus the spec and configs as JSON."""
     arrays: dict[str, np.ndarray] = {}
     for k, trace in enumerate(model.traces, start=1):
@@ -37,6 +40,15 @@ def trace_npz(model: Model) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, spec=np.array(model.spec.key()), configs=np.array(configs_json(model)), **arrays)
     return buffer.getvalue()
+
+
+def estimated_bytes(kind: str, model: Model, layer: int) -> int:
+    """About how large download ``kind`` of ``model`` would be, from the sizes alone."""
+    if kind == "trace_csv":
+        return csv_rows(model, layer) * CSV_ROW_BYTES
+    if kind == "trace_npz":
+        return nbytes(model.traces)
+    return nbytes(model.params[layer])
 
 
 def weights_npz(model: Model, layer: int) -> bytes:
@@ -55,3 +67,7 @@ def config_json(model: Model) -> str:
         indent=2,
         sort_keys=True,
     )
+
+
+#: Each download by name: (model, layer index) -> bytes. trace_npz holds every layer.
+BUILDERS = {"trace_csv": trace_csv, "trace_npz": trace_npz, "weights_npz": weights_npz}

@@ -16,6 +16,8 @@ from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, Trace, init_params
 from lstm_core.params import PEEPHOLE_FIELDS
 from lstm_core.sequences import InputSpec, Sequence, make_inputs
 
+from . import trained
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -106,16 +108,18 @@ class Model:
     configs: list[LSTMConfig]
     params: list[LSTMParams]
     traces: list[Trace]
+    weights: trained.Weights | None = None  # the trained weights it ran, if not the seeded ones
 
 
-def run_model(spec: ModelSpec, sequence: Sequence | None = None) -> Model:
+def run_model(spec: ModelSpec, weights: trained.Weights | None = None, sequence: Sequence | None = None) -> Model:
     """Build and run ``spec`` in float64 (exact, as the TensorFlow parity tests check).
 
-    ``sequence`` defaults to ``make_inputs(spec.inputs)``. Raises ValueError with a learner-readable
-    message for anything invalid.
+    A spec with ``trained`` weights runs ``weights`` (a shipped demo is found by its name when
+    ``weights`` is None). ``sequence`` defaults to ``make_inputs(spec.inputs)``. Raises ValueError
+    with a learner-readable message for anything invalid.
     """
     if spec.trained:
-        return _run_trained(spec)
+        return _run_trained(spec, weights if weights is not None else trained.resolve(spec.trained))
     if sequence is None:
         sequence = make_inputs(spec.inputs)
     configs = spec.configs(sequence.values.shape[2])
@@ -124,27 +128,37 @@ def run_model(spec: ModelSpec, sequence: Sequence | None = None) -> Model:
     return Model(spec, sequence, configs, params, traces)
 
 
+def trained_spec(spec: ModelSpec, weights: trained.Weights) -> ModelSpec:
+    """``spec`` reduced to what a run of ``weights`` uses, so that the sidebar's cell settings (which
+    such a run ignores) do not make new runs: the weights' key, and the inputs (the sidebar's for
+    one layer; for a trained model only the seed of its task's sequences)."""
+    inputs = spec.inputs if weights.task is None else InputSpec(seed=spec.inputs.seed)
+    return ModelSpec(trained=weights.key, inputs=inputs)
+
+
+def input_sequence(spec: ModelSpec, weights: trained.Weights | None = None) -> Sequence:
+    """The inputs a run of ``spec`` reads: its task's sequences for a trained model, else the sidebar's."""
+    if weights is not None and weights.task is not None:
+        return trained.task_sequence(weights.task, spec.inputs.seed)
+    return make_inputs(spec.inputs)
+
+
 def digest(values: np.ndarray) -> str:
     """A short fingerprint of an array, to key a cache on custom inputs without hashing them twice."""
     array = np.ascontiguousarray(values)
     return hashlib.sha256(str(array.shape).encode() + array.tobytes()).hexdigest()[:20]
 
 
-def _run_trained(spec: ModelSpec) -> Model:
+def _run_trained(spec: ModelSpec, weights: trained.Weights) -> Model:
     """Trained weights (their own cells, as trained) on a few sequences of the task they learned;
     one uploaded layer on the sidebar's inputs."""
-    from . import trained  # the trained-model registry; only needed here
-
-    configs, params, meta, has_task = trained.layers(spec.trained)
-    if has_task:
-        sequence = trained.task_sequence(trained.task_of(meta), spec.inputs.seed)
-    else:  # one uploaded layer: the sidebar's inputs
-        sequence = make_inputs(spec.inputs)
-        features = sequence.values.shape[2]
-        if features != configs[0].input_size:
-            raise ValueError(
-                f"the uploaded layer reads {configs[0].input_size} feature(s) per step but the input has "
-                f"{features}: choose an input with {configs[0].input_size} feature(s) in the sidebar."
-            )
+    configs, params = list(weights.configs), list(weights.params)
+    sequence = input_sequence(spec, weights)
+    features = sequence.values.shape[2]
+    if weights.task is None and features != configs[0].input_size:
+        raise ValueError(
+            f"the uploaded layer reads {configs[0].input_size} feature(s) per step but the input has "
+            f"{features}: choose an input with {configs[0].input_size} feature(s) in the sidebar."
+        )
     traces = run_stack(configs, params, sequence.values)
-    return Model(spec, sequence, configs, params, traces)
+    return Model(spec, sequence, configs, params, traces, weights)

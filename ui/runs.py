@@ -1,64 +1,148 @@
-"""Cached runs of the model, shared across sessions and keyed on the small spec, never on arrays."""
+"""The runs a page shows: computed once, shared by every session, within the server's limits.
+
+Every run goes through :data:`CACHE` (ui.run_cache: one memory budget for the server, keyed on the
+spec's small canonical JSON, never on arrays). What one page may compute or show in one rerun is
+limited to :data:`REQUEST_CELLS` cells (sequences x steps x units of every layer, summed over every
+run the page makes: Compare's variants and forget biases, Gradient flow's forget biases), whatever
+asked for it: a link, a configuration file, an upload or the sidebar. :func:`check_budget` says so
+before anything is allocated.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import streamlit as st
 
-from lstm_core.sequences import make_inputs
+from viz.gradflow import Flow, gradient_flow
 
-from . import controls
-from .model import Model, ModelSpec, digest, run_model
+from . import controls, exports, trained
+from .markup import escape
+from .model import Model, ModelSpec, digest, input_sequence, run_model, trained_spec
+from .run_cache import SharedCache
 
 _SPEC = "_spec"
 _LAST_MODEL_KEY = "_last_model_key"
+_CELLS_THIS_RUN = "_cells_this_run"
 #: A custom sequence longer than this is keyed by its fingerprint rather than its text.
 _KEY_TEXT_MAX = 2000
-#: A run with more cells than this (sequences x steps x units, all layers; about 100 bytes each) is
-#: "large": the largest allowed run (2000 steps, 3 x 256 units) records about 160 MB.
+#: The most cells (sequences x steps x units, all layers) one page computes or shows in one rerun:
+#: the largest single sequence the sidebar allows (2000 steps x 3 layers x 256 units is 1,536,000)
+#: fits; 8 such sequences, or 4 variants of it, do not. About 110 bytes a cell in float64, so a
+#: page holds at most about 220 MB of runs.
+REQUEST_CELLS = 2_000_000
+#: A run of more cells than this is "large": computed at most two at a time (ui.run_cache).
 LARGE_CELLS = 100_000
+#: The cache every session shares.
+CACHE = SharedCache()
 
 
-@st.cache_data(max_entries=48, show_spinner="Running the LSTM...")
-def _run_cached(key: str, _spec: ModelSpec) -> Model:
-    # ``key`` is the cache key; ``_spec`` (not hashed) is what it stands for.
-    return run_model(_spec)
+def cells(spec: ModelSpec, weights: trained.Weights | None = None) -> int:
+    """The cells of ``spec``'s run: sequences x steps x units summed over its layers."""
+    batch, steps, _ = input_sequence(spec, weights).values.shape
+    units = sum(cfg.num_units for cfg in weights.configs) if weights is not None else sum(spec.units)
+    return batch * steps * units
 
 
-@st.cache_data(max_entries=4, show_spinner="Running the LSTM...")
-def _run_cached_large(key: str, _spec: ModelSpec) -> Model:
-    # Large runs get their own, small cache, so a class trying the largest sizes holds a few of
-    # them (about 160 MB each at most), not 48.
-    return run_model(_spec)
+def check_budget(specs: Iterable[ModelSpec], weights: trained.Weights | None = None, what: str = "run") -> None:
+    """Raise a ValueError that says the limit if ``specs`` together exceed :data:`REQUEST_CELLS`."""
+    specs = list(specs)
+    total = sum(cells(spec, weights) for spec in specs)
+    if total <= REQUEST_CELLS:
+        return
+    batch, steps, _ = input_sequence(specs[0], weights).values.shape
+    units = sum(cfg.num_units for cfg in weights.configs) if weights is not None else sum(specs[0].units)
+    count = f"{len(specs)} {what}s of " if len(specs) > 1 else ""
+    raise ValueError(
+        f"this page would compute {total:,} cells ({count}{batch} sequence{'s' * (batch > 1)} × {steps:,} steps × "
+        f"{units:,} units); one page may compute at most {REQUEST_CELLS:,} at once on this shared server. "
+        "Use fewer steps, units, layers or sequences" + (f", or fewer {what}s." if len(specs) > 1 else ".")
+    )
 
 
-def is_large(spec: ModelSpec) -> bool:
-    """Whether ``spec``'s run goes to the small cache of large runs (trained models never do)."""
-    if spec.trained:
-        return False
-    batch, steps, _ = make_inputs(spec.inputs).values.shape
-    return batch * steps * sum(spec.units) > LARGE_CELLS
+def is_large(spec: ModelSpec, weights: trained.Weights | None = None) -> bool:
+    """Whether ``spec``'s run counts as large (computed at most two at a time)."""
+    return cells(spec, weights) > LARGE_CELLS
 
 
-def _cached(key: str, spec: ModelSpec) -> Model:
-    return (_run_cached_large if is_large(spec) else _run_cached)(key, spec)
+def cache_key(spec: ModelSpec) -> str:
+    """The key of ``spec``'s run: its canonical JSON, a long custom sequence by its fingerprint."""
+    custom = spec.inputs.custom
+    if len(custom) > _KEY_TEXT_MAX:
+        spec = spec.with_inputs(custom=f"sha256:{digest(input_sequence(spec).values)}")
+    return spec.key()
+
+
+def cached(key: str, compute: Callable[[], Any], *, heavy: bool = False) -> Any:
+    """Any value derived from runs (a gradient flow, a download), kept in the shared cache under ``key``."""
+    return CACHE.get(key, compute, heavy=heavy)
+
+
+def _compute(spec: ModelSpec, weights: trained.Weights | None) -> Model:
+    model = run_model(spec, weights)
+    for trace in model.traces:
+        trace.c_act  # noqa: B018  (computed on first use: count it in the cache's budget now)
+    return model
+
+
+def model_for(spec: ModelSpec, weights: trained.Weights | None = None) -> Model:
+    """The (cached) run of any spec, e.g. a variant of the current one, counted against the page's
+    budget; ValueError if it cannot run or would exceed it."""
+    if weights is not None:
+        spec = trained_spec(spec, weights)
+    count = cells(spec, weights)
+    used = st.session_state.get(_CELLS_THIS_RUN, 0)
+    if used + count > REQUEST_CELLS:
+        check_budget([spec], weights)  # says the limit for this run alone, if it alone is too large
+        raise ValueError(
+            f"this page has already shown {used:,} cells, and this run would add {count:,}; one page may "
+            f"show at most {REQUEST_CELLS:,} at once on this shared server. Use fewer steps, units or sequences."
+        )
+    key = f"run:{cache_key(spec)}"
+    if key in CACHE:
+        model = cached(key, lambda: _compute(spec, weights))
+    else:
+        with st.spinner("Running the LSTM..."):
+            model = cached(key, lambda: _compute(spec, weights), heavy=count > LARGE_CELLS)
+    st.session_state[_CELLS_THIS_RUN] = used + count
+    return model
+
+
+def download(kind: str, spec: ModelSpec, weights: trained.Weights | None, layer: int) -> bytes:
+    """The bytes of download ``kind`` (ui.exports.BUILDERS) of ``spec``'s run, built once per run and
+    kept in the shared cache. Called when the button is clicked, outside the page (no session state):
+    it holds the spec, not the run, so a page left open does not keep its run alive."""
+    key = f"download:{kind}:{layer}:{cache_key(spec)}"
+    run = lambda: cached(f"run:{cache_key(spec)}", lambda: _compute(spec, weights), heavy=True)  # noqa: E731
+    return cached(key, lambda: exports.BUILDERS[kind](run(), layer), heavy=True)
+
+
+def gradient_flows(specs: list[ModelSpec], layer: int, seq: int, loss: str) -> tuple[list[Flow], list[str]]:
+    """(the gradient flow of each spec that runs, a message for each that cannot): layer ``layer``
+    (1-based), sequence ``seq``, the loss on c or h (viz.gradflow); each flow kept in the shared cache."""
+    flows, errors = [], []
+    for spec in specs:
+        key = f"flow:{layer}:{seq}:{loss}:{cache_key(spec)}"
+        heavy = cells(spec) > LARGE_CELLS
+        try:
+            run = lambda spec=spec, heavy=heavy: cached(  # noqa: E731
+                f"run:{cache_key(spec)}", lambda: _compute(spec, None), heavy=heavy
+            )
+            flows.append(cached(key, lambda run=run: gradient_flow(run().traces[layer - 1], seq, loss), heavy=heavy))
+        except ValueError as error:
+            errors.append(f"**forget_bias {spec.forget_bias:g}** cannot run with these settings: {escape(error)}")
+    return flows, errors
+
+
+def begin_run() -> None:
+    """Start this rerun's count of cells (app.py, before the page)."""
+    st.session_state[_CELLS_THIS_RUN] = 0
 
 
 def set_spec(spec: ModelSpec) -> None:
     """Record the spec of this run (app.py, after the shared controls)."""
     st.session_state[_SPEC] = spec
-
-
-def cache_key(spec: ModelSpec) -> str:
-    custom = spec.inputs.custom
-    if len(custom) > _KEY_TEXT_MAX:
-        values = make_inputs(spec.inputs).values
-        spec = spec.with_inputs(custom=f"sha256:{digest(values)}")
-    return spec.key()
-
-
-def model_for(spec: ModelSpec) -> Model:
-    """The (cached) run of any spec, e.g. a variant of the current one; ValueError if it cannot run."""
-    return _cached(cache_key(spec), spec)
 
 
 def current_spec() -> ModelSpec:
@@ -70,14 +154,16 @@ def current_model() -> Model | None:
     """The run of the current spec; on a run error (e.g. overflow), a notice and the last good run."""
     spec: ModelSpec = st.session_state[_SPEC]
     try:
-        key = cache_key(spec)
-        model = _cached(key, spec)
+        model = model_for(spec)
     except ValueError as error:
-        controls.notice(f"**This configuration cannot be run:** {error}", "error")
+        controls.notice(f"**This configuration cannot be run:** {escape(error)}", "error")
         last = st.session_state.get(_LAST_MODEL_KEY)
-        if last is None:
+        if last is None or last == spec:
             return None
         controls.notice("Showing the last configuration that ran.", "info")
-        return _cached(*last)
-    st.session_state[_LAST_MODEL_KEY] = (key, spec)
+        try:
+            return model_for(last)
+        except ValueError:
+            return None
+    st.session_state[_LAST_MODEL_KEY] = spec
     return model

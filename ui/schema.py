@@ -3,7 +3,8 @@
 As TensorFlow Playground's state.ts keeps its URL properties, this module is the single place that
 says which keys a shared link may carry and what each accepts. It is plain Python (no Streamlit),
 so the parser is tested directly, hypothesis included: whatever a URL holds, ``parse`` returns a
-valid value or a message saying what is wrong and what is accepted -- it never raises.
+valid value or a message saying what is wrong and what is accepted -- it never raises. Messages quote
+what the URL held through :func:`ui.markup.quote`, so a link cannot put Markdown on the page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from lstm_core.config import ACTIVATIONS, CELL_VARIANTS
 from lstm_core.sequences import MAX_FEATURES, MAX_STEPS, MAX_TEXT_CHARS, PRESETS
 from lstm_core.tasks import TASKS
+
+from .markup import quote
 
 MAX_SEED = 2**31 - 1
 MAX_APP_UNITS = 256
@@ -44,7 +47,7 @@ class Param:
     def accepted(self) -> str:
         """What this parameter accepts, in words."""
         if self.kind == "int":
-            return f"a whole number from {self.low:g} to {self.high:g}"
+            return f"a whole number from {_whole(self.low)} to {_whole(self.high)}"
         if self.kind == "float":
             step = f" in steps of {self.step:g}" if self.step else ""
             return f"a number from {self.low:g} to {self.high:g}{step}"
@@ -62,10 +65,9 @@ class Param:
         try:
             value = self._convert(text)
         except ValueError as why:
-            shown = text if len(text) <= 40 else text[:37] + "..."
             reason = f" ({why})" if str(why) else ""
             return self.default, (
-                f"**{self.name}**: {shown!r} is not valid{reason}; it must be {self.accepted()}. "
+                f"**{self.name}**: {quote(text)} is not valid{reason}; it must be {self.accepted()}. "
                 f"Using the default, {self.format(self.default)}."
             )
         return value, None
@@ -115,6 +117,11 @@ class Param:
         if self.kind == "float":
             return f"{value:g}"
         return str(value)
+
+
+def _whole(number: float) -> str:
+    """A bound as a message writes it: 2000, 2,147,483,647."""
+    return f"{int(number):,}" if number >= 10_000 else str(int(number))
 
 
 def _int(name, default, low, high, label, shared=True) -> Param:
@@ -201,7 +208,7 @@ def parse_query(query: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         param = SCHEMA.get(key)
         if param is None:
             known = ", ".join(SCHEMA)
-            messages.append(f"**{str(key)[:40]}** is not a setting of this app and was ignored (known: {known}).")
+            messages.append(f"{quote(key)} is not a setting of this app and was ignored (known: {known}).")
             continue
         value, message = param.parse(raw)
         if message:

@@ -1,28 +1,37 @@
-"""Trained weights on the Explore and Step-through pages: the shipped demos and the learner's own.
+"""Trained weights on the Explore and Step-through pages: the shipped demos and a learner's own.
 
 Plain Python and NumPy (no Streamlit). A spec names its weights by a short string (its
-``trained`` field, a cache key): a demo's name (``demos/<name>.npz``, made by
-``python -m lstm_core.experiments demos``), or ``mine:<digest>`` for a model trained on the Train
-page and registered here for this server process.
+``trained`` field, part of the run cache's key): a demo's name (``demos/<name>.npz``, made by
+``python -m lstm_core.experiments demos``), or ``mine:<digest>`` / ``upload:<digest>`` for a model
+trained on the Train page or a file uploaded in *this session*, named by the digest of its bytes
+(so a second file with the same name is recognised as different, and the same file twice as the
+same).
+
+A file is parsed and checked once, when it arrives (:func:`accept_upload`, :func:`register`); the
+result, a :class:`Weights`, is kept in the session's own :class:`SessionWeights` (a few entries,
+the oldest going first), never in a registry shared by the whole class, so one student's uploads
+cannot push out another's model.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import struct
-import zipfile
-import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from lstm_core import LSTMConfig, LSTMParams, load_params
-from lstm_core.sequences import Sequence
+from lstm_core.safe_npz import Limits, SafeNpz
+from lstm_core.sequences import MAX_FEATURES, Sequence
 from lstm_core.tasks import Task, make_task
 from lstm_core.training import Model as TrainedModel
 from lstm_core.training import model_from_file
+
+from .run_cache import nbytes
+from .schema import MAX_APP_UNITS, MAX_LAYERS
 
 DEMOS = Path(__file__).resolve().parent.parent / "demos"
 #: The demos offered, in menu order, with what the menu says.
@@ -35,105 +44,141 @@ MINE = "mine"
 UPLOAD = "upload"
 #: Uploads larger than this are refused before they are parsed (also capped by .streamlit/config.toml).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: What an upload may hold or ask for: the app's own sizes (MAX_APP_UNITS units, MAX_LAYERS layers,
+#: MAX_FEATURES inputs), 16 MB unpacked. The largest such model is (64 + 256) x 1024 weights a layer.
+UPLOAD_LIMITS = Limits(
+    max_bytes=16 * 1024 * 1024,
+    max_members=64,
+    max_units=MAX_APP_UNITS,
+    max_input_size=MAX_FEATURES,
+    max_layers=MAX_LAYERS,
+)
 #: Sequences of the task shown (the page's sequence selector picks one).
 SHOWN_SEQUENCES = 4
-_REGISTRY: dict[str, bytes] = {}
-_MAX_REGISTERED = 64
+#: What one session keeps: its last few uploads and trained models.
+SESSION_ENTRIES = 6
+SESSION_BYTES = 48 * 1024 * 1024
 
 
-@cache
-def _demo_bytes(name: str) -> bytes:
-    if name not in DEMO_TITLES:
-        raise ValueError(f"Unknown trained demo {name!r}; accepted: {', '.join(DEMO_TITLES)}.")
-    return (DEMOS / f"{name}.npz").read_bytes()
+@dataclass(frozen=True, eq=False)
+class Weights:
+    """Checked weights a run can use instead of the sidebar's seeded ones.
+
+    ``task`` is the task a whole trained model learned (its runs show that task's inputs); one
+    uploaded layer has none and runs on the sidebar's inputs. ``meta`` is the model's checked
+    metadata (title, steps, metric; see lstm_core.training.check_meta).
+    """
+
+    key: str
+    configs: tuple[LSTMConfig, ...]
+    params: tuple[LSTMParams, ...]
+    meta: dict
+    task: Task | None
+    model: TrainedModel | None = None  # the whole trained model (read-out included), if it is one
 
 
-def _keep(kind: str, data: bytes) -> str:
-    """Keep ``data`` for this server process (the oldest goes past the cap); its key ``kind:<digest>``."""
-    key = f"{kind}:{hashlib.sha256(data).hexdigest()[:20]}"
-    if key not in _REGISTRY and len(_REGISTRY) >= _MAX_REGISTERED:
-        _REGISTRY.pop(next(iter(_REGISTRY)))
-    _REGISTRY[key] = data
-    return key
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:20]
 
 
-def register(data: bytes) -> str:
-    """Keep a learner's trained model for this server process; returns its ``trained`` key."""
-    return _keep(MINE, data)
-
-
-def accept_upload(data: bytes) -> str:
-    """Check an uploaded file completely and keep it; returns its ``trained`` key.
+def parse(data: bytes, kind: str) -> Weights:
+    """Check an app file completely and return its weights, keyed ``kind:<digest of its bytes>``.
 
     Accepted: a model saved by the Train page, or one layer's weights saved by Explore (or by
-    ``lstm_core.save_params`` after converting Keras or PyTorch weights). Read with
-    ``allow_pickle=False``, shapes, dtypes and finiteness checked; a ValueError says what is wrong.
+    ``lstm_core.save_params`` after converting Keras or PyTorch weights), within
+    :data:`UPLOAD_LIMITS`. Nothing is unpickled and every size is checked before anything is
+    unpacked (lstm_core.safe_npz); a ValueError says what is wrong.
     """
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValueError(f"The file is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}.")
-    try:
-        _parse(data)  # raises ValueError on anything it recognises as wrong
-    except (
-        NotImplementedError,
-        RuntimeError,
-        EOFError,
-        OSError,
-        zlib.error,
-        struct.error,
-        UnicodeDecodeError,
-    ) as error:
-        # What zipfile and NumPy raise for damaged, encrypted or exotic archives.
-        raise ValueError(f"The file is damaged or uses a zip feature the app does not read ({error}).") from None
-    return _keep(UPLOAD, data)
-
-
-def _parse(data: bytes) -> tuple[TrainedModel | None, tuple[LSTMConfig, LSTMParams] | None, dict]:
-    """(trained model, None, meta) for a Train-page file, or (None, (cfg, params), {}) for one layer."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            is_model = "header.npy" in archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    what = "an .npz file saved by the app (Explore's weights or the Train page's model)"
+    with SafeNpz(data, what, UPLOAD_LIMITS) as archive:
+        is_model = "header" in archive
+    key = f"{kind}:{digest(data)}"
+    if not is_model:
+        cfg, params = load_params(data, UPLOAD_LIMITS)
+        return Weights(key, (cfg,), (params,), {}, None)
+    model, meta = model_from_file(data, UPLOAD_LIMITS)
+    if "task" not in meta:
         raise ValueError(
-            "This is not an .npz file saved by the app (Explore's weights or the Train page's model)."
-        ) from None
-    if is_model:
-        model, meta = model_from_file(io.BytesIO(data))
-        return model, None, meta
-    return None, load_params(io.BytesIO(data)), {}
+            "This model file does not say which task it learned (its meta has no 'task'), so the app "
+            "cannot make its inputs. Save it from the Train page."
+        )
+    return Weights(key, model.configs, model.params, meta, make_task(meta["task"], meta.get("size")), model)
 
 
-def _data(trained: str) -> bytes:
-    if trained.startswith((f"{MINE}:", f"{UPLOAD}:")):
-        data = _REGISTRY.get(trained)
-        if data is None:
+def accept_upload(data: bytes) -> Weights:
+    """An uploaded file's weights (see :func:`parse`); keep them in the session with SessionWeights.add."""
+    return parse(data, UPLOAD)
+
+
+def register(data: bytes) -> Weights:
+    """A model trained on the Train page (the bytes of lstm_core.training.model_to_bytes)."""
+    return parse(data, MINE)
+
+
+@cache
+def demo(name: str) -> Weights:
+    """A shipped demo, read once per server process."""
+    if name not in DEMO_TITLES:
+        raise ValueError(f"Unknown trained demo {name[:40]!r}; accepted: {', '.join(DEMO_TITLES)}.")
+    return parse((DEMOS / f"{name}.npz").read_bytes(), name)
+
+
+def is_session_key(key: str) -> bool:
+    """Whether ``key`` names weights only a session has (a learner's model or upload), not a demo."""
+    return key.startswith((f"{MINE}:", f"{UPLOAD}:"))
+
+
+class SessionWeights:
+    """One session's uploads and trained models by key: at most SESSION_ENTRIES of them and
+    SESSION_BYTES together, the oldest going first."""
+
+    def __init__(self, entries: int = SESSION_ENTRIES, budget: int = SESSION_BYTES) -> None:
+        self.entries, self.budget = entries, budget
+        self._kept: OrderedDict[str, tuple[Weights, int]] = OrderedDict()
+
+    def add(self, weights: Weights) -> list[str]:
+        """Keep ``weights``; returns the keys of older entries dropped to make room."""
+        self._kept.pop(weights.key, None)
+        self._kept[weights.key] = (weights, nbytes(weights.params))
+        dropped = []
+        while len(self._kept) > self.entries or sum(size for _, size in self._kept.values()) > self.budget:
+            if len(self._kept) == 1:
+                break
+            dropped.append(self._kept.popitem(last=False)[0])
+        return dropped
+
+    def get(self, key: str) -> Weights | None:
+        entry = self._kept.get(key)
+        return entry[0] if entry else None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._kept
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def resolve(key: str, session: SessionWeights | None = None) -> Weights:
+    """The weights ``key`` names: a demo, or an entry of ``session``; ValueError if they are gone."""
+    if is_session_key(key):
+        weights = session.get(key) if session is not None else None
+        if weights is None:
             raise ValueError(
-                "These weights are no longer on the server (it restarted, or the link came from another "
-                "browser): train or upload them again."
+                "These weights are no longer on the server for this page: it was reloaded, the server "
+                "restarted, or the link came from another browser. Train or upload them again."
             )
-        return data
-    return _demo_bytes(trained)
+        return weights
+    return demo(key)
 
 
-def load(trained: str) -> tuple[TrainedModel, dict]:
-    """(model, meta) for a ``trained`` key of a whole trained model; ValueError with a learner-readable reason."""
-    model, _, meta = _parse(_data(trained))
-    if model is None:
+def load(key: str, session: SessionWeights | None = None) -> tuple[TrainedModel, dict]:
+    """(model, meta) of a whole trained model named by ``key``."""
+    weights = resolve(key, session)
+    if weights.model is None:
         raise ValueError("This file holds one layer's weights, not a trained model.")
-    return model, meta
-
-
-def layers(trained: str) -> tuple[list[LSTMConfig], list[LSTMParams], dict, bool]:
-    """(configs, params, meta, has_task) for any ``trained`` key: a trained model brings its task's
-    inputs (``has_task``); one uploaded layer runs on the sidebar's inputs."""
-    model, layer, meta = _parse(_data(trained))
-    if model is not None:
-        return list(model.configs), list(model.params), meta, True
-    cfg, params = layer
-    return [cfg], [params], meta, False
-
-
-def task_of(meta: dict) -> Task:
-    return make_task(meta["task"], meta.get("size"))
+    return weights.model, weights.meta
 
 
 def task_sequence(task: Task, seed: int = 0) -> Sequence:

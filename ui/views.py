@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import partial
 from typing import NoReturn
 
 import streamlit as st
 
 from lstm_core.tasks import format_metric
-from ui import config_io, controls, runs, trained, urlstate
+from ui import config_io, controls, exports, runs, trained, urlstate
+from ui.markup import escape, quote
 from ui.model import Model
 
 
@@ -50,12 +51,31 @@ def choose_sequence_and_layer(model: Model, seq_area, layer_area) -> tuple[int, 
     return seq, layer
 
 
-#: Where the Train page leaves the key of the model a learner trained (ui.trained.register).
+#: Where the Train page leaves the key of the model a learner trained (kept in the session's weights).
 MY_TRAINED = "_my_trained"
-
-
-#: Where an accepted upload's key is kept (ui.trained.accept_upload).
+#: Where an accepted upload's key is kept.
 MY_UPLOAD = "_my_upload"
+#: The session's own uploads and trained models (ui.trained.SessionWeights).
+SESSION_WEIGHTS = "_session_weights"
+_LAST_UPLOAD = "_last_upload_digest"
+
+
+def session_weights() -> trained.SessionWeights:
+    """This session's uploads and trained models (never shared with another session)."""
+    if SESSION_WEIGHTS not in st.session_state:
+        st.session_state[SESSION_WEIGHTS] = trained.SessionWeights()
+    return st.session_state[SESSION_WEIGHTS]
+
+
+def keep_weights(weights: trained.Weights) -> None:
+    """Keep ``weights`` in this session, saying which older ones made room for them."""
+    dropped = session_weights().add(weights)
+    if dropped:
+        controls.notice(
+            f"This page keeps your last {trained.SESSION_ENTRIES} models and uploads: the oldest "
+            f"({len(dropped)}) made room for this one.",
+            "info",
+        )
 
 
 def _upload(area) -> str | None:
@@ -64,17 +84,32 @@ def _upload(area) -> str | None:
         "Weights file (.npz)",
         type=["npz"],
         key="weights_file",
+        max_upload_size=trained.MAX_UPLOAD_BYTES // (1024 * 1024),
         help="A model saved by the Train page, or one layer saved by Explore's download (or by "
         "lstm_core.save_params after from_keras / from_torch). Checked completely; never unpickled.",
     )
-    if file is not None and st.session_state.get("_upload_name") != (file.name, file.size):
-        st.session_state["_upload_name"] = (file.name, file.size)
-        try:
-            st.session_state[MY_UPLOAD] = trained.accept_upload(file.getvalue())
-        except ValueError as error:
-            kept = " The weights shown before stay." if st.session_state.get(MY_UPLOAD) else ""
-            controls.notice(f"**{file.name} was not loaded:** {error}{kept}", "error")
+    if file is not None:
+        data = file.getvalue()
+        digest = trained.digest(data)  # by content: a new file with an old name is a new file
+        if st.session_state.get(_LAST_UPLOAD) != digest:
+            st.session_state[_LAST_UPLOAD] = digest
+            try:
+                weights = trained.accept_upload(data)
+            except ValueError as error:
+                kept = " The weights shown before stay." if st.session_state.get(MY_UPLOAD) else ""
+                controls.notice(f"**{quote(file.name)} was not loaded:** {escape(error)}{kept}", "error")
+            else:
+                keep_weights(weights)
+                st.session_state[MY_UPLOAD] = weights.key
     return st.session_state.get(MY_UPLOAD)
+
+
+WEIGHT_TITLES = {
+    "random": "random (the sidebar's seed)",
+    **trained.DEMO_TITLES,
+    trained.MINE: "yours, from the Train page",
+    trained.UPLOAD: "from a file you upload",
+}
 
 
 def model_with_chosen_weights(area, note_area) -> Model | None:
@@ -89,17 +124,11 @@ def model_with_chosen_weights(area, note_area) -> Model | None:
     if mine or urlstate.value("weights") == trained.MINE:
         options.append(trained.MINE)
     options.append(trained.UPLOAD)
-    titles = {
-        "random": "random (the sidebar's seed)",
-        **trained.DEMO_TITLES,
-        trained.MINE: "yours, from the Train page",
-        trained.UPLOAD: "from a file you upload",
-    }
     choice = controls.select(
         "weights",
         container=area,
         options=options,
-        format_func=titles.get,
+        format_func=WEIGHT_TITLES.get,
         help="Random weights show what the cell computes; trained ones show what it is for. A trained "
         "model brings its own cell and inputs; one uploaded layer brings its cell and runs on the sidebar's inputs.",
     )
@@ -118,27 +147,58 @@ def model_with_chosen_weights(area, note_area) -> Model | None:
     else:
         key = choice
     try:
-        model = runs.model_for(replace(runs.current_spec(), trained=key))
-        meta = trained.layers(key)[2]
+        weights = trained.resolve(key, session_weights())
+        model = runs.model_for(runs.current_spec(), weights)
     except ValueError as error:
-        controls.notice(f"**These weights cannot be shown:** {error}", "error")
+        controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
         return runs.current_model()
-    if not meta:  # one uploaded layer
+    meta = weights.meta
+    if weights.task is None:  # one uploaded layer
         note_area.caption(
             f"**Uploaded weights**: {model.configs[0].variant} cell; the sidebar's inputs, its cell settings not used."
         )
         return model
-    metric = meta.get("metric")
     result = (
-        f", {meta['metric_name']} {format_metric(meta['metric_name'], metric)} on test sequences"
-        if metric is not None
+        f", {meta['metric_name']} {format_metric(meta['metric_name'], meta['metric'])} on test sequences"
+        if "metric" in meta
         else ""
     )
     note_area.caption(
-        f"**{meta.get('title', 'Trained')}**: {meta.get('steps', '?')} training steps{result}. "
+        f"**{escape(meta.get('title', weights.task.title))}**: "
+        + (f"{meta['steps']} training steps" if "steps" in meta else "trained")
+        + f"{result}. "
         "Its own cell and inputs; the sidebar's are not used."
     )
     return model
+
+
+#: Each download: (file name with {layer}, MIME type).
+DOWNLOADS = {
+    "trace_csv": ("lstm_trace_layer{layer}.csv", "text/csv"),
+    "trace_npz": ("lstm_trace.npz", "application/octet-stream"),
+    "weights_npz": ("lstm_weights_layer{layer}.npz", "application/octet-stream"),
+}
+
+
+def download_button(area, kind: str, label: str, model: Model, layer: int, **kwargs) -> None:
+    """A download of ``model`` (ui.exports.BUILDERS[kind], layer index ``layer``), built on the first
+    click and once per run for everyone; a file over exports.MAX_DOWNLOAD_BYTES gets a message instead."""
+    size = exports.estimated_bytes(kind, model, layer)
+    if size > exports.MAX_DOWNLOAD_BYTES:
+        area.caption(
+            f"{label}: about {size / 1e6:,.0f} MB, more than the {exports.MAX_DOWNLOAD_BYTES / 1e6:.0f} MB a download "
+            'may be on this shared server. Run it with lstm_core in Python (README, "The core"), or use fewer steps.'
+        )
+        return
+    file_name, mime = DOWNLOADS[kind]
+    area.download_button(
+        label,
+        partial(runs.download, kind, model.spec, model.weights, layer),
+        file_name=file_name.format(layer=layer + 1),
+        mime=mime,
+        on_click="ignore",
+        **kwargs,
+    )
 
 
 def config_upload(area) -> None:
@@ -162,11 +222,11 @@ def _open_config() -> None:
     try:
         values, problems = config_io.read_config(file.getvalue())
     except ValueError as error:
-        controls.notice_next_run(f"**{file.name} was not opened:** {error} The settings stay as they were.", "error")
+        controls.notice_next_run(
+            f"**{quote(file.name)} was not opened:** {escape(error)} The settings stay as they were.", "error"
+        )
         return
     controls.apply_settings(values)
-    controls.notice_next_run(f"Opened **{file.name}**: its settings are now in the sidebar and the link.", "success")
+    controls.notice_next_run(f"Opened {quote(file.name)}: its settings are now in the sidebar and the link.", "success")
     if problems:
-        controls.notice_next_run(
-            "Some of its settings could not be used:\n\n" + "\n".join(f"- {m}" for m in problems), "warning"
-        )
+        controls.notice_next_run("Some of its settings could not be used:\n\n" + controls.bulleted(problems), "warning")

@@ -108,6 +108,14 @@ VARIANTS: dict[str, Variant] = {
     ]
 }
 DEFAULT_VARIANTS = ("basic", "peephole", "coupled")
+
+
+def variant_label(key: str) -> str:
+    """What a menu shows for a variant (a module-level function: a widget keeps its format_func for as
+    long as the session lives, and a lambda written in a page would keep the page's whole namespace)."""
+    return VARIANTS[key].label
+
+
 MAX_VARIANTS = 4
 
 

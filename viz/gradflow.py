@@ -31,6 +31,8 @@ LOSSES = {
     "c": "the final cell state, L = sum(c_T)",
     "h": "the final output, L = sum(h_T)",
 }
+#: What the page's menu calls each loss.
+LOSS_TITLES = {"c": "final cell state c_T", "h": "final output h_T"}
 #: log10 of the smallest and largest magnitudes drawn; beyond them, the edge of the scale.
 LOG_FLOOR, LOG_CEILING = -300.0, 300.0
 #: "Has the gradient vanished?": below this fraction of the last step's.

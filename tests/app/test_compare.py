@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_by_key, open_page
+from helpers import chart_by_key, open_page, page_text
 from tools.browser import decode_traces
 from ui.model import ModelSpec, run_model
 from viz.compare import variant_changes
@@ -152,7 +152,7 @@ def test_zero_peephole_strength_makes_the_peephole_cell_the_basic_cell() -> None
 
 @pytest.mark.parametrize(
     ("variants", "message"),
-    [("basic,bogus", "ignored 'bogus'"), ("basic", "at least two"), ("NFG,,NFG,<script>", "ignored")],
+    [("basic,bogus", "ignored `bogus`"), ("basic", "at least two"), ("NFG,,NFG,<script>", "ignored")],
 )
 def test_bad_variant_lists_get_a_message_not_a_traceback(variants: str, message: str) -> None:
     at = compare_page({"variants": variants})
@@ -178,7 +178,7 @@ def test_with_peepholes_everywhere_basic_and_peephole_are_said_to_be_one_cell() 
     assert "not the cell this variant changes" not in text
     assert "BasicLSTMCell: no peepholes" not in text and "BasicLSTMCell given peepholes" in text
     assert "Here with peepholes, as every variant." in text  # the coupled card
-    captions = " ".join(str(c.value) for c in at.caption)
+    captions = page_text(at, "caption", sep=" ")
     assert "differs from the start" in captions and "Only the first step" not in captions
     # Without it, basic is the plain cell again.
     assert "BasicLSTMCell: no peepholes" in markdown(compare_page({"variants": "basic,peephole"}))

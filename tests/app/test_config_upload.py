@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from helpers import chart_traces, open_page
+from helpers import chart_traces, open_page, page_text
 from lstm_core import LSTMConfig
 from lstm_core.sequences import InputSpec
 from ui.config_io import CELL_KEYS, MAX_CONFIG_BYTES, MODEL_KEYS, read_config
@@ -38,13 +38,13 @@ def upload(at, name: str, data: bytes):
 
 
 def shown(at, kind: str) -> str:
-    return " ".join(str(e.value) for e in getattr(at, kind))
+    return page_text(at, kind, sep=" ")
 
 
 def test_a_saved_configuration_reproduces_the_page_it_came_from():
     saved = config_json(run_model(SAVED)).encode()  # what "Configuration (.json)" hands out
     at = upload(open_page(EXPLORE), "lstm_config.json", saved)
-    assert "Opened **lstm_config.json**: its settings are now in the sidebar" in shown(at, "success")
+    assert "Opened lstm_config.json: its settings are now in the sidebar" in shown(at, "success")
     assert at.slider(key="forget_bias").value == -0.7
     assert at.selectbox(key="activation").value == "softsign"
     assert at.checkbox(key="peepholes").value is True

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_spec, chart_traces, charts, open_page
+from helpers import chart_spec, chart_traces, charts, open_page, page_text
 from lstm_core.sequences import InputSpec
 from ui.model import ModelSpec, run_model
 
@@ -24,7 +24,7 @@ def app(query: dict | None = None) -> AppTest:
 
 
 def notices(at: AppTest) -> str:
-    return "\n".join(str(e.value) for e in [*at.warning, *at.error, *at.info])
+    return page_text(at, "warning", "error", "info")
 
 
 def test_app_runs_and_draws_every_band() -> None:
@@ -233,7 +233,7 @@ def test_trained_demo_weights_replace_the_random_ones() -> None:
     np.testing.assert_array_equal(expected.params.kernel, model.params[0].kernel)
     f = chart_traces(at)["f"]["z"]
     np.testing.assert_allclose(f, expected.f[0].T, rtol=1e-6)
-    captions = " ".join(str(c.value) for c in at.caption)
+    captions = page_text(at, "caption", sep=" ")
     assert "Delayed recall (10 steps)" in captions and "accuracy 100%" in captions
     # The sidebar's cell settings do not apply: its forget_bias slider changes nothing here.
     at.slider(key="forget_bias").set_value(-3.0).run()

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_by_key, open_page
+from helpers import chart_by_key, open_page, page_text
 from lstm_core import grad
 from lstm_core.sequences import InputSpec
 from tools.browser import decode_traces
@@ -44,7 +44,7 @@ def expected_dc(spec: ModelSpec, layer: int = 1, seq: int = 0, loss: str = "c") 
 
 
 def shown(at: AppTest) -> str:
-    return "\n".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error])
+    return page_text(at, "markdown", "caption", "info", "warning", "error")
 
 
 def test_the_plotted_gradient_is_the_cores_at_forget_bias_zero_and_one() -> None:
@@ -69,8 +69,8 @@ def test_forget_bias_one_decays_slower_than_zero_and_the_page_says_by_how_much()
     below = {name: 59 - int(np.nonzero(v < 0.01)[0].max()) for name, v in (("0", zero), ("1", one))}
     assert below["1"] > below["0"]
     text = shown(at)
-    assert f"after {below['0']} steps with **forget_bias 0**" in text
-    assert f"after {below['1']} steps with **forget_bias 1 (sidebar)**" in text
+    assert f"after {below['0']} steps with forget_bias 0" in text
+    assert f"after {below['1']} steps with forget_bias 1 (sidebar)" in text
 
 
 def test_the_closed_form_is_sigmoid_forget_bias_to_the_steps_back_for_every_bias_shown() -> None:
@@ -105,7 +105,7 @@ def test_a_stacked_batch_shows_the_chosen_layer_and_sequence_with_either_loss() 
 def test_a_bad_link_gets_a_message_and_the_default() -> None:
     at = page({"flow_loss": "<script>", "layer": "7"})
     text = shown(at)
-    assert "**flow_loss**" in text and "one of c, h" in text
+    assert "flow_loss" in text and "one of c, h" in text
     assert at.radio(key="flow_loss").value == "c"
     assert len(heatmaps(at)) == 2
 
@@ -122,4 +122,4 @@ def test_a_long_relu_run_stays_finite() -> None:
         assert np.all(np.isfinite(y)) and np.all(y > 0), name  # log axis: no zeros, no NaN
     for z in heatmaps(at).values():
         assert np.all(np.isfinite(z))
-    assert "**grows** going back" in shown(at)
+    assert "grows going back" in shown(at)

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from helpers import chart_by_key as chart
-from helpers import open_page
+from helpers import open_page, page_text
 from lstm_core.sequences import InputSpec
 from ui.model import ModelSpec, run_model
 from viz.player import frame_steps
@@ -164,7 +164,7 @@ def test_trained_demo_weights_are_stepped_through_too() -> None:
     shown = equation_values(at)
     for name, value in {"f_t": trace.f[0, 3, 0], "c_t": trace.new_c[0, 3, 0], "h_t": trace.new_h[0, 3, 0]}.items():
         assert shown[name] == pytest.approx(round(float(value), DIGITS), abs=10**-DIGITS), name
-    assert "Spike timing" in " ".join(str(c.value) for c in at.caption)
+    assert "Spike timing" in page_text(at, "caption", sep=" ")
 
 
 def test_a_text_input_shows_its_character_in_the_drawing_not_zeros() -> None:

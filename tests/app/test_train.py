@@ -8,7 +8,7 @@ import re
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_by_key, open_page
+from helpers import chart_by_key, open_page, page_text
 from tools.browser import decode_traces
 from ui.views import MY_TRAINED
 
@@ -78,7 +78,7 @@ def test_the_trained_model_opens_on_explore():
     press(at, "Open on Explore")
     assert at.session_state[MY_TRAINED].startswith("mine:")
     assert at.selectbox(key="weights").value == "mine"
-    captions = " ".join(str(c.value) for c in at.caption)
+    captions = page_text(at, "caption", sep=" ")
     assert "Delayed recall (10 steps)" in captions and "40 training steps" in captions
     # Explore now runs the trained weights: 16 units, the task's 5 inputs.
     assert "BasicLSTMCell(num_units=16" in text(at) and "11 steps of 5 features" in text(at)
@@ -106,7 +106,7 @@ def test_the_character_model_colours_the_text_by_a_unit():
     c = traces[-1].new_c[0]
     score = [np.abs(np.diff(c[:, u])).mean() / np.abs(c[:, u]).max() for u in range(6)]
     busiest = sorted(range(6), key=lambda u: -score[u])[:3]
-    captions = " ".join(str(c.value) for c in at.caption)
+    captions = page_text(at, "caption", sep=" ")
     assert f"from one character to the next are {busiest[0]}, {busiest[1]}, {busiest[2]}." in captions, captions
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import chart_traces, open_page
+from helpers import chart_traces, open_page, page_text
 from lstm_core import LSTMConfig, init_params, load_params, params_to_bytes, run
 from lstm_core.sequences import InputSpec, make_inputs
 from lstm_core.tasks import make_task
@@ -34,14 +34,14 @@ def upload(at, name: str, data: bytes):
 
 
 def errors(at) -> str:
-    return " ".join(str(e.value) for e in at.error)
+    return page_text(at, "error", sep=" ")
 
 
 def test_an_uploaded_layer_runs_on_the_sidebar_inputs():
     at = upload(open_page("app_pages/explore.py", {"weights": "upload"}), "layer.npz", LAYER_FILE)
     expected = run(LAYER, init_params(LAYER, seed=9), make_inputs(InputSpec()).values)
     np.testing.assert_allclose(chart_traces(at)["f"]["z"], expected.f[0].T, rtol=1e-6)
-    assert "Uploaded weights" in " ".join(str(c.value) for c in at.caption)
+    assert "Uploaded weights" in page_text(at, "caption", sep=" ")
 
 
 def test_an_uploaded_trained_model_runs_on_its_task():
@@ -101,11 +101,11 @@ def test_any_bytes_give_a_key_or_a_clear_value_error(data, cut, flip):
     damaged[flip % len(damaged)] ^= 0xFF
     for blob in [*base, bytes(damaged)]:
         try:
-            key = trained.accept_upload(blob)
+            weights = trained.accept_upload(blob)
         except ValueError as error:
             assert str(error)
         else:
-            run_model(ModelSpec(trained=key, inputs=InputSpec(features=2)))  # what was accepted runs
+            run_model(ModelSpec(trained=weights.key, inputs=InputSpec(features=2)), weights)  # what was accepted runs
 
 
 def _readme_block(heading: str) -> str:
