@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lstm_core import LSTMConfig, LSTMStateTuple, from_torch, init_params, run, run_stack
@@ -17,6 +17,13 @@ from tests.helpers import DATA, assert_close, cells
 EPS = 1e-6
 #: The issue's bar: float64 central differences, relative error at most 1e-6.
 MAX_RELATIVE_ERROR = 1e-6
+#: What central differences themselves can resolve, absolutely: float64 round-off in the loss (about
+#: 1e-16 of a loss of order 10) divided by 2 EPS, over a few dozen elements. A gradient that is tiny
+#: everywhere (f's peephole at forget_bias -5, where f is 0.007) is checked to this, not relative to itself.
+NUMERIC_RESOLUTION = 1e-8
+#: Central differences are meaningless across a kink (a clip bound, relu at 0): hypothesis examples
+#: with a kinked value closer than this to its kink are replaced by others.
+KINK_MARGIN = 1e-4
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
@@ -55,8 +62,26 @@ def random_problem(cfg: LSTMConfig, seed: int, batch: int = 2, time: int = 4):
     return params, x, state, lengths, weights
 
 
-def check_by_central_differences(cfg: LSTMConfig, seed: int) -> None:
+def distance_to_kink(cfg: LSTMConfig, trace) -> float:
+    """How close any value that passes a kink (cell_clip, proj_clip, relu) came to it in ``trace``."""
+    distances = [np.inf]
+    if cfg.cell_clip is not None:
+        raw = trace.f * trace.c_prev() + trace.i * trace.j
+        distances.append(float(np.min(np.abs(np.abs(raw) - cfg.cell_clip))))
+    if cfg.num_proj is not None and cfg.proj_clip is not None:
+        distances.append(float(np.min(np.abs(np.abs(trace.m @ trace.params.proj_kernel) - cfg.proj_clip))))
+    if cfg.input_activation == "relu":
+        distances.append(float(np.min(np.abs(trace.j_pre))))
+    if cfg.output_activation == "relu":
+        distances.append(float(np.min(np.abs(trace.new_c))))
+    return min(distances)
+
+
+def check_by_central_differences(cfg: LSTMConfig, seed: int, *, kinks_ok: bool = True) -> None:
+    """``kinks_ok=False``: skip (hypothesis ``assume``) a problem that puts a value next to a kink."""
     params, x, state, lengths, (r_out, r_c, r_h) = random_problem(cfg, seed)
+    if not kinks_ok:
+        assume(distance_to_kink(cfg, run(cfg, params, x, state, lengths)) > KINK_MARGIN)
 
     def loss(params=params, x=x, state=state) -> float:
         trace = run(cfg, params, x, state, lengths)
@@ -81,7 +106,10 @@ def check_by_central_differences(cfg: LSTMConfig, seed: int) -> None:
             numeric = numeric_gradient(lambda a: loss(state=LSTMStateTuple(state.c, a)), array)
         assert analytic.shape == array.shape, what
         error = relative_error(analytic, numeric)
-        assert error <= MAX_RELATIVE_ERROR, f"{cfg.variant} ({cfg}): {what} relative error {error:.2e}"
+        absolute = float(np.linalg.norm(analytic - numeric))
+        assert error <= MAX_RELATIVE_ERROR or absolute <= NUMERIC_RESOLUTION, (
+            f"{cfg.variant} ({cfg}): {what} relative error {error:.2e} (absolute {absolute:.1e})"
+        )
 
 
 @pytest.mark.parametrize(
@@ -107,7 +135,7 @@ def test_every_option_matches_central_differences(options):
 @settings(max_examples=40, deadline=None)
 @given(cfg=cells(max_inputs=3, greff=True, min_clip=0.2), seed=st.integers(0, 2**16))
 def test_any_cell_matches_central_differences(cfg, seed):
-    check_by_central_differences(cfg, seed)
+    check_by_central_differences(cfg, seed, kinks_ok=False)
 
 
 def test_the_clipped_state_passes_no_gradient():
