@@ -4,8 +4,9 @@
 
 Paths: the custom-sequence parser (``lstm_core.sequences.parse_sequence``), the URL parser
 (``ui.schema.parse_query``, every key), and the weight-file loader behind uploads
-(``ui.trained.accept_upload``: the app's own files, truncated, bit-flipped, random bytes, zip
-archives with odd members), and the configuration reader behind uploads (``ui.config_io.read_config``:
+(``ui.trained.accept_upload``, then the run and the caption the page shows: the app's own files,
+truncated, bit-flipped, random bytes, zip archives with odd members; and structurally valid model
+files whose metadata is crafted), and the configuration reader behind uploads (``ui.config_io.read_config``:
 the app's saved configuration with values swapped for hostile ones, cut or bit-flipped, random JSON). Each is allowed to accept or to raise ValueError with a message;
 anything else is a failure. Prints the count per path and every failure (expected: none).
 """
@@ -72,6 +73,30 @@ def random_file(rng: random.Random, files: list[bytes]) -> bytes:
     return buffer.getvalue()
 
 
+#: Values a crafted model's metadata field may take (wrong types, ranges, names, lengths).
+META_VALUES = [None, True, 0, -1, 5, 10**12, 0.5, 7.0, float("nan"), "", "x" * 500, "recall", "accuracy", [1], {}]
+
+
+def model_file_with_meta(rng: random.Random, model) -> bytes:
+    """A structurally valid trained-model file whose metadata is random (known and unknown fields)."""
+    keys = ["task", "size", "title", "steps", "metric_name", "metric", "settings", "command", "extra"]
+    meta = {rng.choice(keys): rng.choice([*META_VALUES, random_text(rng)]) for _ in range(rng.randint(0, 6))}
+    if rng.random() < 0.5:
+        meta["task"] = rng.choice(["recall", "adding", "spikes", "reber"])
+    header = {"configs": [c.to_dict() for c in model.configs], "output": model.output, "meta": meta}
+    buffer = io.BytesIO()
+    np.savez(buffer, header=np.array(json.dumps(header)), **model.arrays())
+    return buffer.getvalue()
+
+
+def accept_and_show(data: bytes) -> None:
+    """What an upload goes through on the page: the check, the run, the caption under the menu."""
+    weights = trained.accept_upload(data)
+    spec = ModelSpec(trained=weights.key, inputs=InputSpec(features=weights.configs[0].input_size))
+    run_model(spec, weights)
+    trained.describe(weights)
+
+
 def config_files() -> list[bytes]:
     spec = ModelSpec(units=(3, 4), inputs=InputSpec(preset="custom", custom="1,2; 3,4"), peepholes=True)
     layer = LSTMConfig(input_size=2, num_units=3, num_proj=2)
@@ -120,11 +145,13 @@ def main() -> int:
     warnings.simplefilter("ignore")  # zipfile warns about the duplicate members some cases write
     rng = random.Random(args.seed)
     files = weight_files()
+    recall = init_model(make_task("recall", 10), TrainSettings(units=3))
     configs = config_files()
     paths = {
         "custom sequence": lambda: parse_sequence(random_text(rng)),
         "URL parameters": lambda: parse_query(random_query(rng)),
-        "weight upload": lambda: trained.accept_upload(random_file(rng, files)),
+        "weight upload": lambda: accept_and_show(random_file(rng, files)),
+        "model metadata": lambda: accept_and_show(model_file_with_meta(rng, recall)),
         "config upload": lambda: read_config(random_config(rng, configs)),
     }
     counts = dict.fromkeys(paths, 0)

@@ -16,6 +16,7 @@ does not touch it.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,8 +24,19 @@ from typing import Any
 
 import numpy as np
 
-#: The most the cache holds, all values together (what a class's runs may keep in memory).
-BUDGET_BYTES = 1024 * 1024 * 1024
+
+def _budget_from_environment(default_mb: int = 1024) -> int:
+    """LSTM_CACHE_MB (a whole number of MB, at least 64) if set, else ``default_mb``; in bytes."""
+    try:
+        megabytes = int(os.environ.get("LSTM_CACHE_MB", default_mb))
+    except ValueError:
+        megabytes = default_mb
+    return max(megabytes, 64) * 1024 * 1024
+
+
+#: The most the cache holds, all values together (what a class's runs may keep in memory): 1 GB,
+#: or the LSTM_CACHE_MB environment variable's value (README, "A class at once").
+BUDGET_BYTES = _budget_from_environment()
 #: A value larger than this is returned but not kept.
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 #: Values computed from more than this much work are "heavy": at most HEAVY_AT_ONCE at a time.

@@ -26,10 +26,11 @@ import numpy as np
 from lstm_core import LSTMConfig, LSTMParams, load_params
 from lstm_core.safe_npz import Limits, SafeNpz
 from lstm_core.sequences import MAX_FEATURES, Sequence
-from lstm_core.tasks import Task, make_task
+from lstm_core.tasks import Task, format_metric, make_task
 from lstm_core.training import Model as TrainedModel
 from lstm_core.training import model_from_file
 
+from .markup import escape
 from .run_cache import nbytes
 from .schema import MAX_APP_UNITS, MAX_LAYERS
 
@@ -57,7 +58,7 @@ UPLOAD_LIMITS = Limits(
 SHOWN_SEQUENCES = 4
 #: What one session keeps: its last few uploads and trained models.
 SESSION_ENTRIES = 6
-SESSION_BYTES = 48 * 1024 * 1024
+SESSION_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,6 +180,21 @@ def load(key: str, session: SessionWeights | None = None) -> tuple[TrainedModel,
     if weights.model is None:
         raise ValueError("This file holds one layer's weights, not a trained model.")
     return weights.model, weights.meta
+
+
+def describe(weights: Weights) -> str:
+    """What the page says about ``weights`` under its menu (Markdown; the file's own text escaped)."""
+    if weights.task is None:
+        return f"**Uploaded weights**: {weights.configs[0].variant} cell; the sidebar's inputs, its cell settings not used."
+    meta = weights.meta
+    steps = f"{meta['steps']} training steps" if "steps" in meta else "trained"
+    result = ""
+    if "metric" in meta:  # check_meta: with its name, the task's metric
+        result = f", {meta['metric_name']} {format_metric(meta['metric_name'], meta['metric'])} on test sequences"
+    return (
+        f"**{escape(meta.get('title', weights.task.title))}**: {steps}{result}. "
+        "Its own cell and inputs; the sidebar's are not used."
+    )
 
 
 def task_sequence(task: Task, seed: int = 0) -> Sequence:

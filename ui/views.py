@@ -7,7 +7,6 @@ from typing import NoReturn
 
 import streamlit as st
 
-from lstm_core.tasks import format_metric
 from ui import config_io, controls, exports, runs, trained, urlstate
 from ui.markup import escape, quote
 from ui.model import Model
@@ -152,23 +151,7 @@ def model_with_chosen_weights(area, note_area) -> Model | None:
     except ValueError as error:
         controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
         return runs.current_model()
-    meta = weights.meta
-    if weights.task is None:  # one uploaded layer
-        note_area.caption(
-            f"**Uploaded weights**: {model.configs[0].variant} cell; the sidebar's inputs, its cell settings not used."
-        )
-        return model
-    result = (
-        f", {meta['metric_name']} {format_metric(meta['metric_name'], meta['metric'])} on test sequences"
-        if "metric" in meta
-        else ""
-    )
-    note_area.caption(
-        f"**{escape(meta.get('title', weights.task.title))}**: "
-        + (f"{meta['steps']} training steps" if "steps" in meta else "trained")
-        + f"{result}. "
-        "Its own cell and inputs; the sidebar's are not used."
-    )
+    note_area.caption(trained.describe(weights))
     return model
 
 
@@ -186,7 +169,7 @@ def download_button(area, kind: str, label: str, model: Model, layer: int, **kwa
     size = exports.estimated_bytes(kind, model, layer)
     if size > exports.MAX_DOWNLOAD_BYTES:
         area.caption(
-            f"{label}: about {size / 1e6:,.0f} MB, more than the {exports.MAX_DOWNLOAD_BYTES / 1e6:.0f} MB a download "
+            f"{label}: about {size / 2**20:,.0f} MB, more than the {exports.MAX_DOWNLOAD_BYTES / 2**20:.0f} MB a download "
             'may be on this shared server. Run it with lstm_core in Python (README, "The core"), or use fewer steps.'
         )
         return

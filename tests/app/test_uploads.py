@@ -5,6 +5,7 @@ the loader: only ValueError may come out."""
 from __future__ import annotations
 
 import io
+import json
 import pickle
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import chart_traces, open_page, page_text
+from helpers import as_read, chart_traces, open_page, page_text
 from lstm_core import LSTMConfig, init_params, load_params, params_to_bytes, run
 from lstm_core.sequences import InputSpec, make_inputs
 from lstm_core.tasks import make_task
@@ -153,3 +154,41 @@ def test_the_readme_keras_and_pytorch_snippets_make_files_the_app_opens(tmp_path
         expected = run(cfg, params, make_inputs(InputSpec()).values)
         np.testing.assert_allclose(chart_traces(at)["f"]["z"], expected.f[0].T, rtol=1e-6)
         assert not at.error
+
+
+META_VALUES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**15), 10**15)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=300)
+    | st.sampled_from(["recall", "adding", "spikes", "accuracy", "mean squared error", "sequences right"])
+    | st.lists(st.integers(), max_size=3)
+    | st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)
+)
+META = st.dictionaries(
+    st.sampled_from(["task", "size", "title", "steps", "metric_name", "metric", "settings", "command", "x"]),
+    META_VALUES,
+    max_size=8,
+)
+RECALL = init_model(make_task("recall", 10), TrainSettings(units=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(meta=META)
+def test_crafted_metadata_is_refused_at_upload_or_shows_and_runs(meta):
+    """A structurally valid model file with any metadata: a message at upload, or a model that runs and
+    whose caption can be written (before, a missing task or a string metric broke every later run)."""
+    header = {"configs": [c.to_dict() for c in RECALL.configs], "output": RECALL.output, "meta": meta}
+    buffer = io.BytesIO()
+    np.savez(buffer, header=np.array(json.dumps(header)), **RECALL.arrays())
+    try:
+        weights = trained.accept_upload(buffer.getvalue())
+    except ValueError as error:
+        assert str(error) and len(str(error)) < 600
+        return
+    assert set(weights.meta) <= {"task", "size", "title", "steps", "metric_name", "metric", "settings", "command"}
+    model = run_model(ModelSpec(trained=weights.key), weights)
+    assert model.sequence.values.shape[2] == weights.task.input_size
+    title = " ".join(str(weights.meta.get("title", weights.task.title)).split())  # shown on one line
+    assert title in as_read(trained.describe(weights))
