@@ -42,56 +42,18 @@ import numpy as np
 from .activations import activation_function, negate, scalar, sigmoid_of_negated
 from .config import LSTMConfig
 from .params import LSTMParams, check_params
+from .run_inputs import (
+    MAX_VALUES_PER_BUFFER,
+    as_inputs,
+    as_lengths,
+    finished_steps,
+    rows_ended_by_step,
+    valid_and_outputs,
+)
 from .trace import LSTMStateTuple, Trace
 
 # Internal column blocks o, f, i, j, as indices into TensorFlow's (i, j, f, o).
 _INTERNAL_ORDER = (3, 2, 0, 1)
-#: Largest run() accepts: batch * time * 4 * units values per buffer (1 GB in float32).
-MAX_VALUES_PER_BUFFER = 256_000_000
-
-
-def as_inputs(inputs: object, input_size: int | None = None) -> np.ndarray:
-    """``inputs`` as a contiguous (batch, time, features) float array, or a clear ValueError.
-
-    float32 and float64 keep their dtype; anything else numeric becomes float64. A 2-D array is one
-    sequence of shape (time, features).
-    """
-    try:
-        array = np.asarray(inputs)
-    except (ValueError, TypeError):
-        raise ValueError(
-            "inputs must be a rectangular array of numbers: every timestep needs the same number "
-            "of features, and every sequence the same number of timesteps."
-        ) from None
-    if (
-        array.dtype == object
-        or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
-        or np.issubdtype(array.dtype, np.complexfloating)
-    ):
-        raise ValueError(f"inputs must be real numbers, got values of type {array.dtype}.")
-    if array.dtype not in (np.float32, np.float64):
-        array = array.astype(np.float64)
-    if array.ndim == 2:
-        array = array[None]
-    if array.ndim != 3:
-        raise ValueError(
-            "inputs must have shape (batch, time, input_size), or (time, input_size) for one "
-            f"sequence; got shape {array.shape}."
-        )
-    batch, time, features = array.shape
-    if batch < 1 or time < 1:
-        raise ValueError(f"inputs need at least one sequence and one timestep; got shape {array.shape}.")
-    if input_size is not None and features != input_size:
-        raise ValueError(
-            f"inputs have {features} feature(s) per timestep but the cell's input_size is "
-            f"{input_size}; expected shape (batch, time, {input_size}), got {array.shape}."
-        )
-    if not np.isfinite(array).all():
-        bad = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(
-            f"inputs contain NaN or infinite values (first at sequence {bad[0]}, step {bad[1]}, feature {bad[2]})."
-        )
-    return np.ascontiguousarray(array)
 
 
 def _as_state(initial_state: object, batch: int, cfg: LSTMConfig, dtype: np.dtype) -> LSTMStateTuple:
@@ -123,25 +85,6 @@ def _as_state(initial_state: object, batch: int, cfg: LSTMConfig, dtype: np.dtyp
             raise ValueError(f"initial_state.{name} contains NaN or infinite values.")
         parts.append(np.ascontiguousarray(array))
     return LSTMStateTuple(*parts)
-
-
-def _as_lengths(sequence_length: object, batch: int, time: int) -> np.ndarray | None:
-    if sequence_length is None:
-        return None
-    array = np.asarray(sequence_length)
-    if array.ndim == 0:
-        array = np.full(batch, array)
-    if array.shape != (batch,):
-        raise ValueError(f"sequence_length needs one length per sequence: shape ({batch},); got {array.shape}.")
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise ValueError("sequence_length must be whole numbers.")
-    if not np.isfinite(array).all() or (array != np.round(array)).any():
-        raise ValueError("sequence_length must be whole numbers.")
-    if (array < 0).any() or (array > time).any():
-        raise ValueError(
-            f"sequence_length values must be from 0 to {time} (the number of steps); got {array.tolist()}."
-        )
-    return array.astype(np.int64)
 
 
 def run(
@@ -181,10 +124,8 @@ def run(
             f"{MAX_VALUES_PER_BUFFER:,}. Use fewer sequences, steps or units."
         )
     state0 = _as_state(initial_state, batch, cfg, x.dtype)
-    lengths = _as_lengths(sequence_length, batch, time)
-    done = None
-    if lengths is not None and (lengths < time).any():
-        done = np.arange(time)[:, None] >= lengths[None, :]  # (time, batch)
+    lengths = as_lengths(sequence_length, batch, time)
+    done = finished_steps(lengths, time)
     buffers = _forward(cfg, p, x, state0, done)
     _check_finite(buffers)
     return _trace(cfg, p, x, state0, lengths, done, buffers)
@@ -311,7 +252,7 @@ def _steps(
         m_out,
         hidden if cfg.num_proj is not None else unused,
         # The rows that finished before step t, where any did (tf.nn.dynamic_rnn's copy-through).
-        unused if done is None else [row[:, None] if row.any() else None for row in done],
+        unused if done is None else rows_ended_by_step(done, column=True),
     )
     project = cfg.num_proj is not None
     # Local names: each step makes ~10 calls, and a global lookup per call is measurable here.
@@ -403,8 +344,7 @@ def _trace(
         return a.swapaxes(0, 1)
 
     new_h = batch_major(hidden)
-    valid = np.ones(x.shape[:2], bool) if done is None else ~done.T
-    outputs = new_h if done is None else np.where(valid[:, :, None], new_h, x.dtype.type(0))
+    valid, outputs = valid_and_outputs(done, new_h)
     new_c = cell_j[1:, :, :units]
     return Trace(
         config=cfg,

@@ -35,6 +35,7 @@ import numpy as np
 
 from .activations import activation_derivative
 from .params import LSTMParams
+from .run_inputs import as_gradient, rows_ended_by_step
 from .trace import LSTMStateTuple, Trace
 
 
@@ -69,20 +70,6 @@ class Gradients:
     gate_inputs: np.ndarray
 
 
-def _as_gradient(value: object, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.ndarray:
-    if value is None:
-        return np.zeros(shape, dtype)
-    try:
-        array = np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers.") from None
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape} (like what it is the gradient of); got {array.shape}.")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    return array
-
-
 def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradients:
     """Backpropagate through ``trace``.
 
@@ -105,13 +92,13 @@ def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradi
     cfg, p, dtype = trace.config, trace.params, trace.dtype
     batch, time, features = trace.inputs.shape
     units, depth = cfg.num_units, cfg.h_depth
-    d_out = _as_gradient(d_outputs, (batch, time, depth), dtype, "d_outputs")
+    d_out = as_gradient(d_outputs, (batch, time, depth), dtype, "d_outputs")
     if d_final_state is None:
         d_final_state = (None, None)
     if not isinstance(d_final_state, tuple | list) or len(d_final_state) != 2:
         raise ValueError("d_final_state must be None, an LSTMStateTuple(c, h) or a (dc, dh) pair.")
-    dc = _as_gradient(d_final_state[0], (batch, units), dtype, "d_final_state.c")
-    dh = _as_gradient(d_final_state[1], (batch, depth), dtype, "d_final_state.h")
+    dc = as_gradient(d_final_state[0], (batch, units), dtype, "d_final_state.c")
+    dh = as_gradient(d_final_state[1], (batch, depth), dtype, "d_final_state.h")
 
     def time_major(a: np.ndarray) -> np.ndarray:
         """A contiguous time-major copy: elementwise work on the trace's strided views is ~4x slower."""
@@ -123,7 +110,7 @@ def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradi
     d_out = time_major(d_out)
     ended = None
     if not trace.valid.all():
-        ended = [row if row.any() else None for row in ~trace.valid.T]  # (time) of (batch,) or None
+        ended = rows_ended_by_step(~trace.valid.T)
         d_out[~trace.valid.T] = 0  # outputs past a row's end are constant zeros
 
     # Everything that does not depend on the gradient flowing back, for all steps at once:
