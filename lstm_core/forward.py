@@ -41,12 +41,16 @@ import numpy as np
 
 from .activations import activation_function, negate, scalar, sigmoid_of_negated
 from .config import LSTMConfig
+from .gru import GRUConfig, GRUParams, GRUTrace, run_gru
 from .params import LSTMParams, check_params
+from .rnn import BasicRNNConfig, BasicRNNParams, BasicRNNTrace, run_basic_rnn
 from .run_inputs import (
     MAX_VALUES_PER_BUFFER,
     as_inputs,
     as_lengths,
+    checked_floats,
     finished_steps,
+    raise_on_overflow,
     rows_ended_by_step,
     valid_and_outputs,
 )
@@ -72,28 +76,22 @@ def _as_state(initial_state: object, batch: int, cfg: LSTMConfig, dtype: np.dtyp
         raise ValueError("initial_state must be None, an LSTMStateTuple(c, h) or a (c, h) pair.")
     parts = []
     for name, value, width in (("c", initial_state[0], units), ("h", initial_state[1], depth)):
-        try:
-            array = np.asarray(value, dtype=dtype)
-        except (TypeError, ValueError):
-            raise ValueError(f"initial_state.{name} must be an array of numbers.") from None
-        if array.shape != (batch, width):
-            raise ValueError(
-                f"initial_state.{name} must have shape (batch, {'num_units' if name == 'c' else 'h_depth'})"
-                f" = {(batch, width)}; got {array.shape}."
-            )
-        if not np.isfinite(array).all():
-            raise ValueError(f"initial_state.{name} contains NaN or infinite values.")
+        wrong_shape = (
+            f"initial_state.{name} must have shape (batch, {'num_units' if name == 'c' else 'h_depth'})"
+            f" = {(batch, width)}; got {{got}}."
+        )
+        array = checked_floats(value, dtype, (batch, width), f"initial_state.{name}", wrong_shape)
         parts.append(np.ascontiguousarray(array))
     return LSTMStateTuple(*parts)
 
 
 def run(
-    cfg: LSTMConfig,
-    params: LSTMParams,
+    cfg: LSTMConfig | BasicRNNConfig | GRUConfig,
+    params: LSTMParams | BasicRNNParams | GRUParams,
     inputs: object,
     initial_state: object = None,
     sequence_length: object = None,
-) -> Trace:
+) -> Trace | BasicRNNTrace | GRUTrace:
     """Run the cell over ``inputs`` and record every intermediate value.
 
     Parameters
@@ -112,7 +110,13 @@ def run(
     Returns
     -------
     Trace
+        For a :class:`~lstm_core.BasicRNNConfig` or :class:`~lstm_core.GRUConfig`, that cell's
+        own trace (:func:`lstm_core.rnn.run_basic_rnn`, :func:`lstm_core.gru.run_gru`).
     """
+    if isinstance(cfg, BasicRNNConfig):
+        return run_basic_rnn(cfg, params, inputs, initial_state, sequence_length)
+    if isinstance(cfg, GRUConfig):
+        return run_gru(cfg, params, inputs, initial_state, sequence_length)
     if not isinstance(cfg, LSTMConfig):
         raise ValueError(f"cfg must be an LSTMConfig, got {type(cfg).__name__}.")
     x = as_inputs(inputs, cfg.input_size)
@@ -301,26 +305,9 @@ def _steps(
 
 
 def _check_finite(buffers: dict[str, np.ndarray]) -> None:
-    """Raise a learner-readable ValueError if any step overflowed.
-
-    Cheap first: an overflow in the state never heals (inf and NaN propagate through ``f * c``),
-    so a finite final state and a finite sum of every gate input clear the run. Only otherwise
-    is each step checked, to name the first bad one.
-    """
-    gates_in, cell = buffers["gates_in"], buffers["cell_j"][1:, :, : buffers["m"].shape[2]]
-    hidden = buffers["hidden"]
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = gates_in.sum()
-    if np.isfinite(total) and np.isfinite(cell[-1]).all() and np.isfinite(hidden[-1]).all():
-        return
-    bad = [np.flatnonzero(~np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)) for a in (gates_in, cell, hidden)]
-    first = min((int(steps[0]) for steps in bad if steps.size), default=None)
-    if first is not None:
-        raise ValueError(
-            f"The numbers overflowed at step {first}: a value grew past the largest float. With "
-            "relu or identity activations the cell state can grow without bound; use a smaller "
-            "weight scale, smaller inputs, or cell_clip."
-        )
+    """Raise a learner-readable ValueError if any step overflowed (see :func:`raise_on_overflow`)."""
+    cell = buffers["cell_j"][1:, :, : buffers["m"].shape[2]]
+    raise_on_overflow((buffers["gates_in"], cell, buffers["hidden"]))
 
 
 def _trace(

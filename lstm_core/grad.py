@@ -34,8 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import activation_derivative
+from .gru import GRUGradients, GRUTrace, grad_gru
 from .params import LSTMParams
-from .run_inputs import as_gradient, rows_ended_by_step
+from .rnn import BasicRNNGradients, BasicRNNTrace, grad_basic_rnn
+from .run_inputs import as_gradient, mask_ended_steps
 from .trace import LSTMStateTuple, Trace
 
 
@@ -70,7 +72,9 @@ class Gradients:
     gate_inputs: np.ndarray
 
 
-def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradients:
+def grad(
+    trace: Trace | BasicRNNTrace | GRUTrace, d_outputs: object, d_final_state: object = None
+) -> Gradients | BasicRNNGradients | GRUGradients:
     """Backpropagate through ``trace``.
 
     Parameters
@@ -86,7 +90,13 @@ def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradi
     Returns
     -------
     Gradients
+        For a basic RNN's or a GRU's trace, that cell's own gradients (d_final_state is then dL/d
+        the final h alone; :func:`lstm_core.rnn.grad_basic_rnn`, :func:`lstm_core.gru.grad_gru`).
     """
+    if isinstance(trace, BasicRNNTrace):
+        return grad_basic_rnn(trace, d_outputs, d_final_state)
+    if isinstance(trace, GRUTrace):
+        return grad_gru(trace, d_outputs, d_final_state)
     if not isinstance(trace, Trace):
         raise ValueError(f"grad needs a Trace from lstm_core.run, got {type(trace).__name__}.")
     cfg, p, dtype = trace.config, trace.params, trace.dtype
@@ -108,10 +118,7 @@ def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradi
     c_prev = np.empty_like(c)
     c_prev[0], c_prev[1:] = trace.initial_state.c, c[:-1]
     d_out = time_major(d_out)
-    ended = None
-    if not trace.valid.all():
-        ended = rows_ended_by_step(~trace.valid.T)
-        d_out[~trace.valid.T] = 0  # outputs past a row's end are constant zeros
+    ended = mask_ended_steps(d_out, trace.valid)  # outputs past a row's end are constant zeros
 
     # Everything that does not depend on the gradient flowing back, for all steps at once:
     # ``through_c[t]`` holds d c_t / d (i_in, j_pre, f_in) in TensorFlow's block order, so one

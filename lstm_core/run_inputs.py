@@ -102,16 +102,60 @@ def valid_and_outputs(done: np.ndarray | None, new_h: np.ndarray) -> tuple[np.nd
     return valid, np.where(valid[:, :, None], new_h, new_h.dtype.type(0))
 
 
-def as_gradient(value: object, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.ndarray:
-    """An incoming gradient (dL/d something of ``shape``) as an array of ``dtype``; None means zeros."""
-    if value is None:
-        return np.zeros(shape, dtype)
+def mask_ended_steps(d_outputs: np.ndarray, valid: np.ndarray) -> list[np.ndarray | None] | None:
+    """Zero the time-major ``d_outputs`` (time, batch, width) in place where a row has ended (its
+    outputs there are constant zeros); return the rows ended at each step (see
+    :func:`rows_ended_by_step`), or None if every row ran to the end."""
+    if valid.all():
+        return None
+    ended = ~valid.T
+    d_outputs[ended] = 0
+    return rows_ended_by_step(ended)
+
+
+#: What the overflow message advises for the LSTM (the other cells have no cell_clip).
+LSTM_OVERFLOW_ADVICE = (
+    "With relu or identity activations the cell state can grow without bound; use a smaller "
+    "weight scale, smaller inputs, or cell_clip."
+)
+
+
+def raise_on_overflow(per_step: tuple[np.ndarray, ...], advice: str = LSTM_OVERFLOW_ADVICE) -> None:
+    """Raise a learner-readable ValueError, ending with ``advice``, if any step overflowed.
+
+    ``per_step`` are time-major (time, ...) records, the pre-activations of every step first.
+    Cheap first: an overflow never heals (inf and NaN propagate through the state into every
+    later step), so a finite sum of the first record and a finite last step of each clear the
+    run. Only otherwise is each step checked, to name the first bad one.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = per_step[0].sum()
+    if np.isfinite(total) and all(np.isfinite(a[-1]).all() for a in per_step):
+        return
+    bad = [np.flatnonzero(~np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)) for a in per_step]
+    first = min((int(steps[0]) for steps in bad if steps.size), default=None)
+    if first is not None:
+        raise ValueError(f"The numbers overflowed at step {first}: a value grew past the largest float. {advice}")
+
+
+def checked_floats(value: object, dtype: np.dtype, shape: tuple[int, ...], name: str, wrong_shape: str) -> np.ndarray:
+    """``value`` as an array of ``dtype``; a ValueError if it is not numbers, is not of ``shape``
+    (the message ``wrong_shape``, which should say what was expected and got) or is not finite."""
     try:
         array = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be an array of numbers.") from None
     if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape} (like what it is the gradient of); got {array.shape}.")
+        raise ValueError(wrong_shape.format(got=array.shape))
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinite values.")
     return array
+
+
+def as_gradient(value: object, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.ndarray:
+    """An incoming gradient (dL/d something of ``shape``) as an array of ``dtype``; None means zeros."""
+    if value is None:
+        return np.zeros(shape, dtype)
+    return checked_floats(
+        value, dtype, shape, name, f"{name} must have shape {shape} (like what it is the gradient of); got {{got}}."
+    )
