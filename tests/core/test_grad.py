@@ -12,28 +12,7 @@ from hypothesis import strategies as st
 
 from lstm_core import LSTMConfig, LSTMStateTuple, from_torch, init_params, run, run_stack
 from lstm_core.grad import grad, grad_stack
-from tests.helpers import DATA, assert_close, cells
-
-EPS = 1e-6
-#: The issue's bar: float64 central differences, relative error at most 1e-6.
-MAX_RELATIVE_ERROR = 1e-6
-
-
-def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
-    """||a - n|| / max(||a||, ||n||): the usual gradient-check measure (0 when both are 0)."""
-    scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric))
-    return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
-
-
-def numeric_gradient(loss, array: np.ndarray) -> np.ndarray:
-    """Central differences of ``loss(perturbed copy of array)`` at every element."""
-    out = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        plus, minus = array.copy(), array.copy()
-        plus[index] += EPS
-        minus[index] -= EPS
-        out[index] = (loss(plus) - loss(minus)) / (2 * EPS)
-    return out
+from tests.helpers import DATA, MAX_RELATIVE_ERROR, assert_close, cells, numeric_gradient, relative_error
 
 
 def random_problem(cfg: LSTMConfig, seed: int, batch: int = 2, time: int = 4):
