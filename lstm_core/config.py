@@ -137,7 +137,7 @@ CELL_CONFIGS: dict[str, type] = {}
 LSTM_CELL = "lstm"
 
 
-def config_from_dict(data: Any) -> Any:
+def config_from_dict(data: Any) -> LSTMConfig | HiddenStateConfig:
     """Any cell's configuration from a plain dict: the class its ``"cell"`` entry names (none: LSTM)."""
     if not isinstance(data, dict):
         raise ValueError(f"A configuration must be a JSON object, got {type(data).__name__}.")
