@@ -357,15 +357,16 @@ def _trace(
 
 
 def run_stack(
-    configs: Sequence[LSTMConfig],
-    params: Sequence[LSTMParams],
+    configs: Sequence[LSTMConfig | BasicRNNConfig | GRUConfig],
+    params: Sequence[LSTMParams | BasicRNNParams | GRUParams],
     inputs: object,
     initial_states: Sequence[object] | None = None,
     sequence_length: object = None,
-) -> list[Trace]:
+) -> list[Trace | BasicRNNTrace | GRUTrace]:
     """Run stacked layers as TensorFlow's MultiRNNCell: layer k's outputs are layer k+1's inputs.
 
-    Returns one Trace per layer; the last layer's ``outputs`` are the stack's output.
+    Returns one trace per layer (each layer's cell's own: the layers of a stack are usually all
+    LSTMs, all basic RNNs or all GRUs); the last layer's ``outputs`` are the stack's output.
     """
     configs, params = list(configs), list(params)
     if not configs:
@@ -383,7 +384,7 @@ def run_stack(
                 f"Layer {k + 1} has input_size {configs[k].input_size}, but layer {k} outputs "
                 f"{configs[k - 1].h_depth} values per step; they must match."
             )
-    traces: list[Trace] = []
+    traces: list[Trace | BasicRNNTrace | GRUTrace] = []
     layer_inputs = inputs
     for cfg, layer_params, state in zip(configs, params, initial_states, strict=True):
         trace = run(cfg, layer_params, layer_inputs, state, sequence_length)

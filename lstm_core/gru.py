@@ -25,7 +25,6 @@ weights are negated up front, which is exact) and is negated back after it.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -44,7 +43,7 @@ from .hidden_state import (
     trace_fields,
 )
 from .params import WeightArrays, glorot_uniform, seed_streams
-from .run_inputs import raise_on_overflow, rows_ended_by_step
+from .run_inputs import raise_on_overflow
 from .trace import HiddenStateTrace
 
 #: TensorFlow's GRUCell initialises its gate bias to 1.0 (gates half open towards keeping h and
@@ -184,7 +183,7 @@ def run_gru(
     kept = np.empty((batch, units), dtype)
     act = activation_function(cfg.activation)
     one = scalar(1.0, dtype)
-    ended = itertools.repeat(None) if args.done is None else rows_ended_by_step(args.done, column=True)
+    ended = args.rows_ended_by_step()
     steps = zip(gates_in, gates, gates[:, :, :units], gates[:, :, units:], candidate_in, candidate, ended)  # noqa: B905
     # Overflow only comes from huge inputs or weights or from a relu/identity candidate whose state
     # grows without bound; raise_on_overflow reports it once, afterwards.
@@ -255,18 +254,8 @@ def grad_gru(trace: GRUTrace, d_outputs: object, d_final_state: object = None) -
     computed for all steps at once before the loop. Rows whose sequence has ended carried their
     state, so their ``dh`` passes through untouched and their step gets no gradient.
 
-    Parameters
-    ----------
-    trace : GRUTrace
-        A forward run (:func:`lstm_core.run`); the gradient is computed in its dtype.
-    d_outputs : array_like, shape (batch, time, num_units), or None
-        dL/d ``trace.outputs``. Values past a row's ``sequence_length`` are ignored. None means zeros.
-    d_final_state : array_like, shape (batch, num_units), optional
-        dL/d ``trace.final_state``.
-
-    Returns
-    -------
-    GRUGradients
+    The arguments are :func:`lstm_core.grad`'s, ``d_final_state`` being dL/d the final ``h``
+    (batch, num_units), checked as :func:`lstm_core.hidden_state.grad_arguments` says.
     """
     if not isinstance(trace, GRUTrace):
         raise ValueError(f"grad_gru needs a GRUTrace from lstm_core.run, got {type(trace).__name__}.")

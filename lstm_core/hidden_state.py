@@ -8,6 +8,8 @@ LSTM, and the state ``h``), and holds the gradient record both backward passes r
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,7 @@ from .run_inputs import (
     checked_floats,
     finished_steps,
     mask_ended_steps,
+    rows_ended_by_step,
     valid_and_outputs,
 )
 from .trace import HiddenStateTrace
@@ -56,6 +59,11 @@ class RunArguments:
     initial_state: np.ndarray
     sequence_length: np.ndarray | None
     done: np.ndarray | None
+
+    def rows_ended_by_step(self) -> Iterable[np.ndarray | None]:
+        """For each step, the rows that have ended, as a (batch, 1) mask to broadcast over units,
+        or None where none has (every step, when no row ends early)."""
+        return itertools.repeat(None) if self.done is None else rows_ended_by_step(self.done, column=True)
 
 
 def run_arguments(
@@ -139,7 +147,12 @@ class GradArguments:
 
 
 def grad_arguments(trace: HiddenStateTrace, d_outputs: object, d_final_state: object) -> GradArguments:
-    """Check the gradients that arrive at ``trace``'s outputs and final state."""
+    """Check the gradients that arrive at ``trace``'s outputs and final state.
+
+    ``d_outputs``: dL/d ``trace.outputs`` (batch, time, num_units), or None for zeros; values past a
+    row's ``sequence_length`` are ignored (those outputs are constant zeros). ``d_final_state``:
+    dL/d ``trace.final_state`` (batch, num_units), or None. Gradients come back in the trace's dtype.
+    """
     batch, time, _ = trace.inputs.shape
     units, dtype = trace.config.num_units, trace.dtype
     d_out = time_major(as_gradient(d_outputs, (batch, time, units), dtype, "d_outputs"))

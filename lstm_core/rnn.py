@@ -17,7 +17,6 @@ matmul and two elementwise calls per step.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -36,7 +35,7 @@ from .hidden_state import (
     trace_fields,
 )
 from .params import WeightArrays, glorot_uniform, seed_streams
-from .run_inputs import raise_on_overflow, rows_ended_by_step
+from .run_inputs import raise_on_overflow
 from .trace import HiddenStateTrace
 
 
@@ -126,7 +125,7 @@ def run_basic_rnn(
     hidden = state_buffer(args)  # hidden[t] = h_{t-1}
     recurrent = np.empty((batch, units), x.dtype)
     act = activation_function(cfg.activation)
-    ended = itertools.repeat(None) if args.done is None else rows_ended_by_step(args.done, column=True)
+    ended = args.rows_ended_by_step()
     # Overflow only comes from huge inputs or weights or from a relu/identity cell whose state
     # grows without bound; raise_on_overflow reports it once, afterwards.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -166,19 +165,8 @@ def grad_basic_rnn(trace: BasicRNNTrace, d_outputs: object, d_final_state: objec
     and their step gets no gradient. The weights' gradients are sums over every step and row,
     a few large matrix products after the loop.
 
-    Parameters
-    ----------
-    trace : BasicRNNTrace
-        A forward run (:func:`lstm_core.run`); the gradient is computed in its dtype.
-    d_outputs : array_like, shape (batch, time, num_units), or None
-        dL/d ``trace.outputs``. Values past a row's ``sequence_length`` are ignored (those outputs
-        are constant zeros). None means zeros.
-    d_final_state : array_like, shape (batch, num_units), optional
-        dL/d ``trace.final_state``.
-
-    Returns
-    -------
-    BasicRNNGradients
+    The arguments are :func:`lstm_core.grad`'s, ``d_final_state`` being dL/d the final ``h``
+    (batch, num_units), checked as :func:`lstm_core.hidden_state.grad_arguments` says.
     """
     if not isinstance(trace, BasicRNNTrace):
         raise ValueError(f"grad_basic_rnn needs a BasicRNNTrace from lstm_core.run, got {type(trace).__name__}.")

@@ -6,6 +6,7 @@ differences, exact identities, sequence_length semantics, dtypes, saving and val
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -36,6 +37,7 @@ from lstm_core.activations import activation_function
 from lstm_core.grad import grad_stack
 from lstm_core.reference import naive_basic_rnn, naive_gru
 from lstm_core.trace import load_trace_arrays
+from lstm_core.training import model_from_file
 
 TF_MANIFEST, TF_CASES = fixture_cases("tf_rnn_golden.npz")
 DYNAMIC_RNN = sorted(name for name, meta in TF_MANIFEST["cases"].items() if meta["source"] == "dynamic_rnn")
@@ -351,6 +353,32 @@ def test_gradients_match_central_differences(cell: str, activation: str) -> None
     check_by_central_differences(cell, activation, seed=len(activation))
 
 
+@settings(max_examples=25, deadline=None, derandomize=True)  # a fixed set of examples: no flaky draws
+@given(
+    cell=st.sampled_from(sorted(CELLS)),
+    activation=st.sampled_from(ACTIVATIONS),
+    units=st.integers(1, 4),
+    batch=st.integers(1, 3),
+    lengths_seed=st.integers(0, 2**16),
+)
+def test_any_config_gradient_matches_central_differences(cell, activation, units, batch, lengths_seed):
+    cfg = CELLS[cell](input_size=2, num_units=units, activation=activation)
+    rng = np.random.default_rng(lengths_seed)
+    params = init_params(cfg, seed=lengths_seed)
+    x, h0 = rng.normal(size=(batch, 3, 2)), rng.normal(0, 0.5, size=(batch, units))
+    lengths, r_out = rng.integers(0, 4, size=batch), rng.normal(size=(batch, 3, units))
+
+    def loss(params=params, x=x, h0=h0) -> float:
+        return float((run(cfg, params, x, h0, lengths).outputs * r_out).sum())
+
+    g = grad(run(cfg, params, x, h0, lengths), r_out)
+    for name, array in params.arrays().items():
+        numeric = numeric_gradient(lambda a, name=name: loss(params=replace(params, **{name: a})), array)
+        assert relative_error(getattr(g.params, name), numeric) <= MAX_RELATIVE_ERROR, name
+    assert relative_error(g.inputs, numeric_gradient(lambda a: loss(x=a), x)) <= MAX_RELATIVE_ERROR
+    assert relative_error(g.initial_state, numeric_gradient(lambda a: loss(h0=a), h0)) <= MAX_RELATIVE_ERROR
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_ended_rows_pass_their_gradient_through_unchanged(cell: str) -> None:
     cfg, params, x, h0, (r_out, r_h) = problem(cell, seed=4, batch=2, time=5)
@@ -378,7 +406,7 @@ def test_gru_stack_gradient_matches_central_differences() -> None:
 @pytest.mark.parametrize("case", ["rnn_tanh", "rnn_relu", "gru_tanh", "gru_softsign"])
 def test_tensorflow_cells_written_in_pytorch_match_autograd(case: str) -> None:
     arrays = TORCH_CASES[case]
-    cfg = config_from_dict(__import__("json").loads(str(arrays["config"])))
+    cfg = config_from_dict(json.loads(str(arrays["config"])))
     params = cfg.params_type(**{name: arrays[f"param.{name}"] for name in cfg.param_shapes})
     trace = run(cfg, params, arrays["inputs"], arrays["h0"], arrays["lengths"])
     assert_close(trace.outputs, arrays["outputs"], what="outputs (forward)")
@@ -470,7 +498,17 @@ def test_a_reader_of_one_cell_refuses_the_others_files_by_name() -> None:
         GRUConfig.from_json(LSTMConfig(input_size=2, num_units=3).to_json())
     with pytest.raises(ValueError, match="Unknown cell 'lstm2'"):
         config_from_dict({"cell": "lstm2", "input_size": 2, "num_units": 3})
-    assert config_from_dict(__import__("json").loads(gru_json)) == GRUConfig(input_size=2, num_units=3)
+    assert config_from_dict(json.loads(gru_json)) == GRUConfig(input_size=2, num_units=3)
+
+
+def test_the_trained_model_reader_refuses_a_gru_layer_by_name() -> None:
+    """The Train page's model files hold LSTM layers; a GRU's configuration in one is named as such."""
+    header = {"configs": [GRUConfig(input_size=2, num_units=3).to_dict()], "output": "linear"}
+    buffer = io.BytesIO()
+    np.savez(buffer, header=np.array(json.dumps(header)))
+    buffer.seek(0)
+    with pytest.raises(ValueError, match="for the GRU cell, not the LSTM cell"):
+        model_from_file(buffer)
 
 
 def test_a_weight_file_missing_an_array_says_which() -> None:
