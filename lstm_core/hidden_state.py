@@ -3,7 +3,9 @@
 TensorFlow's BasicRNNCell (:mod:`lstm_core.rnn`) and GRUCell (:mod:`lstm_core.gru`) pass one
 array between steps, ``h`` (batch, num_units), which is also their output. This module checks
 their arguments (the inputs and ``sequence_length`` as :mod:`lstm_core.run_inputs` does for the
-LSTM, and the state ``h``), and holds the gradient record both backward passes return.
+LSTM, and the state ``h``), lays out the states a run fills and the fields every trace of theirs
+has, and holds what both backward passes share: their checked arguments, the kernel gradient of
+``concat([x_t, h]) @ kernel``, and the gradient record they return.
 """
 
 from __future__ import annotations
