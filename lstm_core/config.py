@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -49,13 +49,16 @@ MAX_INPUT_SIZE = 4096
 
 def _check_int(name: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(
-            f"{name} must be a whole number from {low} to {high}, got {shown(value)} ({type(value).__name__})."
-        )
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {shown(value)} ({type(value).__name__}).")
     value = int(value)
     if not low <= value <= high:
         raise ValueError(f"{name} must be from {low} to {high}, got {value}.")
     return value
+
+
+def _check_activation(value: Any) -> None:
+    if not isinstance(value, str) or value not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {shown(value)}.")
 
 
 def _check_float(name: str, value: Any, *, minimum: float | None = None) -> float:
@@ -69,8 +72,85 @@ def _check_float(name: str, value: Any, *, minimum: float | None = None) -> floa
     return value
 
 
+class CellConfigIO:
+    """Reading a cell's configuration back from a dict or JSON; shared by every cell's config.
+
+    A configuration names its cell under ``"cell"`` (``"basic_rnn"``, ``"gru"``); one without that
+    key is an LSTM's. Each config class reads only its own cell and names the other one when given
+    it; :func:`config_from_dict` reads any.
+    """
+
+    #: The cell's name in a configuration's ``"cell"`` entry.
+    cell: ClassVar[str]
+    #: What a learner calls the cell, for messages.
+    title: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "cell" in cls.__dict__:
+            CELL_CONFIGS[cls.cell] = cls
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Build a config from a plain dict, rejecting unknown or missing keys, or another cell's
+        configuration, with a clear message."""
+        if not isinstance(data, dict):
+            raise ValueError(f"A configuration must be a JSON object, got {type(data).__name__}.")
+        data = dict(data)
+        cell = data.pop("cell", LSTM_CELL)
+        if cell != cls.cell:
+            other = CELL_CONFIGS.get(cell) if isinstance(cell, str) else None
+            what = f"the {other.title} cell" if other else f"an unknown cell {shown(cell)}"
+            if cell == LSTM_CELL:
+                what += " (it names no cell, as LSTM configurations do)"
+            raise ValueError(f"This configuration is for {what}, not the {cls.title} cell ({cls.__name__}).")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(map(str, data)) - known)
+        if unknown:
+            raise ValueError(
+                f"Unknown configuration field(s): {listed(unknown)}. Accepted: {', '.join(sorted(known))}."
+            )
+        missing = [name for name in ("input_size", "num_units") if name not in data]
+        if missing:
+            raise ValueError(f"The configuration is missing {', '.join(missing)}.")
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        return cls.from_dict(parse_json(text))
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``text`` parsed as JSON, or a ValueError saying it is not a configuration's JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"The configuration is not valid JSON: {error}") from None
+
+
+#: The config class of each cell by its ``cell`` name; filled as the classes are defined.
+CELL_CONFIGS: dict[str, type] = {}
+LSTM_CELL = "lstm"
+
+
+def config_from_dict(data: Any) -> LSTMConfig | HiddenStateConfig:
+    """Any cell's configuration from a plain dict: the class its ``"cell"`` entry names (none: LSTM)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"A configuration must be a JSON object, got {type(data).__name__}.")
+    cell = data.get("cell", LSTM_CELL)
+    if not isinstance(cell, str) or cell not in CELL_CONFIGS:
+        raise ValueError(f"Unknown cell {shown(cell)}; accepted: {', '.join(CELL_CONFIGS)}.")
+    return CELL_CONFIGS[cell].from_dict(data)
+
+
 @dataclass(frozen=True)
-class LSTMConfig:
+class LSTMConfig(CellConfigIO):
     """Configuration of one LSTM layer, in TensorFlow's vocabulary.
 
     Parameters
@@ -124,13 +204,15 @@ class LSTMConfig:
     no_input_activation: bool = False
     no_output_activation: bool = False
 
+    cell: ClassVar[str] = LSTM_CELL
+    title: ClassVar[str] = "LSTM"
+
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "input_size", _check_int("input_size", self.input_size, 1, MAX_INPUT_SIZE))
         set_(self, "num_units", _check_int("num_units", self.num_units, 1, MAX_UNITS))
         set_(self, "forget_bias", _check_float("forget_bias", self.forget_bias))
-        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {shown(self.activation)}.")
+        _check_activation(self.activation)
         for flag in ("use_peepholes", "coupled", *GREFF_FLAGS):
             value = getattr(self, flag)
             if not isinstance(value, bool):
@@ -183,31 +265,56 @@ class LSTMConfig:
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
+        # No "cell" key: LSTM configurations were written without one before the other cells
+        # existed, and every reader takes its absence to mean the LSTM.
         return asdict(self)
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> LSTMConfig:
-        """Build a config from a plain dict, rejecting unknown or missing keys with a clear message."""
-        if not isinstance(data, dict):
-            raise ValueError(f"A configuration must be a JSON object, got {type(data).__name__}.")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(map(str, data)) - known)
-        if unknown:
-            raise ValueError(
-                f"Unknown configuration field(s): {listed(unknown)}. Accepted: {', '.join(sorted(known))}."
-            )
-        missing = [name for name in ("input_size", "num_units") if name not in data]
-        if missing:
-            raise ValueError(f"The configuration is missing {', '.join(missing)}.")
-        return cls(**data)
+@dataclass(frozen=True)
+class HiddenStateConfig(CellConfigIO):
+    """The configuration every cell whose whole state is its output ``h`` shares: TensorFlow's
+    ``BasicRNNCell`` and ``GRUCell`` take just these (see :class:`lstm_core.BasicRNNConfig` and
+    :class:`lstm_core.GRUConfig`).
 
-    @classmethod
-    def from_json(cls, text: str | bytes) -> LSTMConfig:
-        try:
-            data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ValueError(f"The configuration is not valid JSON: {error}") from None
-        return cls.from_dict(data)
+    Parameters
+    ----------
+    input_size : int
+        Features per timestep (the width of ``x_t``), 1 to 4096.
+    num_units : int
+        Units in the cell: the width of ``h``, its state and its output, 1 to 4096.
+    activation : str
+        One of ``"tanh"`` (TensorFlow's default), ``"relu"``, ``"sigmoid"``, ``"softsign"``,
+        ``"identity"``.
+    """
+
+    input_size: int
+    num_units: int
+    activation: str = "tanh"
+
+    #: The record of the cell's weights, with one field per entry of :attr:`param_shapes`.
+    params_type: ClassVar[type]
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "input_size", _check_int("input_size", self.input_size, 1, MAX_INPUT_SIZE))
+        set_(self, "num_units", _check_int("num_units", self.num_units, 1, MAX_UNITS))
+        _check_activation(self.activation)
+
+    @property
+    def h_depth(self) -> int:
+        """Width of the recurrent output h: ``num_units``."""
+        return self.num_units
+
+    @property
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of each weight array of the cell, by field name, in TensorFlow's layout."""
+        raise NotImplementedError
+
+    @property
+    def variant(self) -> str:
+        """A short human name of the cell this config describes."""
+        return self.title if self.activation == "tanh" else f"{self.title}, {self.activation}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields and ``"cell"``, so that a saved file says which cell it is."""
+        return {"cell": self.cell, **asdict(self)}

@@ -41,57 +41,23 @@ import numpy as np
 
 from .activations import activation_function, negate, scalar, sigmoid_of_negated
 from .config import LSTMConfig
+from .gru import GRUConfig, GRUParams, GRUTrace, run_gru
 from .params import LSTMParams, check_params
+from .rnn import BasicRNNConfig, BasicRNNParams, BasicRNNTrace, run_basic_rnn
+from .run_inputs import (
+    MAX_VALUES_PER_BUFFER,
+    as_inputs,
+    as_lengths,
+    checked_floats,
+    finished_steps,
+    raise_on_overflow,
+    rows_ended_by_step,
+    valid_and_outputs,
+)
 from .trace import LSTMStateTuple, Trace
 
 # Internal column blocks o, f, i, j, as indices into TensorFlow's (i, j, f, o).
 _INTERNAL_ORDER = (3, 2, 0, 1)
-#: Largest run() accepts: batch * time * 4 * units values per buffer (1 GB in float32).
-MAX_VALUES_PER_BUFFER = 256_000_000
-
-
-def as_inputs(inputs: object, input_size: int | None = None) -> np.ndarray:
-    """``inputs`` as a contiguous (batch, time, features) float array, or a clear ValueError.
-
-    float32 and float64 keep their dtype; anything else numeric becomes float64. A 2-D array is one
-    sequence of shape (time, features).
-    """
-    try:
-        array = np.asarray(inputs)
-    except (ValueError, TypeError):
-        raise ValueError(
-            "inputs must be a rectangular array of numbers: every timestep needs the same number "
-            "of features, and every sequence the same number of timesteps."
-        ) from None
-    if (
-        array.dtype == object
-        or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
-        or np.issubdtype(array.dtype, np.complexfloating)
-    ):
-        raise ValueError(f"inputs must be real numbers, got values of type {array.dtype}.")
-    if array.dtype not in (np.float32, np.float64):
-        array = array.astype(np.float64)
-    if array.ndim == 2:
-        array = array[None]
-    if array.ndim != 3:
-        raise ValueError(
-            "inputs must have shape (batch, time, input_size), or (time, input_size) for one "
-            f"sequence; got shape {array.shape}."
-        )
-    batch, time, features = array.shape
-    if batch < 1 or time < 1:
-        raise ValueError(f"inputs need at least one sequence and one timestep; got shape {array.shape}.")
-    if input_size is not None and features != input_size:
-        raise ValueError(
-            f"inputs have {features} feature(s) per timestep but the cell's input_size is "
-            f"{input_size}; expected shape (batch, time, {input_size}), got {array.shape}."
-        )
-    if not np.isfinite(array).all():
-        bad = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(
-            f"inputs contain NaN or infinite values (first at sequence {bad[0]}, step {bad[1]}, feature {bad[2]})."
-        )
-    return np.ascontiguousarray(array)
 
 
 def _as_state(initial_state: object, batch: int, cfg: LSTMConfig, dtype: np.dtype) -> LSTMStateTuple:
@@ -110,47 +76,22 @@ def _as_state(initial_state: object, batch: int, cfg: LSTMConfig, dtype: np.dtyp
         raise ValueError("initial_state must be None, an LSTMStateTuple(c, h) or a (c, h) pair.")
     parts = []
     for name, value, width in (("c", initial_state[0], units), ("h", initial_state[1], depth)):
-        try:
-            array = np.asarray(value, dtype=dtype)
-        except (TypeError, ValueError):
-            raise ValueError(f"initial_state.{name} must be an array of numbers.") from None
-        if array.shape != (batch, width):
-            raise ValueError(
-                f"initial_state.{name} must have shape (batch, {'num_units' if name == 'c' else 'h_depth'})"
-                f" = {(batch, width)}; got {array.shape}."
-            )
-        if not np.isfinite(array).all():
-            raise ValueError(f"initial_state.{name} contains NaN or infinite values.")
+        wrong_shape = (
+            f"initial_state.{name} must have shape (batch, {'num_units' if name == 'c' else 'h_depth'})"
+            f" = {(batch, width)}; got {{got}}."
+        )
+        array = checked_floats(value, dtype, (batch, width), f"initial_state.{name}", wrong_shape)
         parts.append(np.ascontiguousarray(array))
     return LSTMStateTuple(*parts)
 
 
-def _as_lengths(sequence_length: object, batch: int, time: int) -> np.ndarray | None:
-    if sequence_length is None:
-        return None
-    array = np.asarray(sequence_length)
-    if array.ndim == 0:
-        array = np.full(batch, array)
-    if array.shape != (batch,):
-        raise ValueError(f"sequence_length needs one length per sequence: shape ({batch},); got {array.shape}.")
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise ValueError("sequence_length must be whole numbers.")
-    if not np.isfinite(array).all() or (array != np.round(array)).any():
-        raise ValueError("sequence_length must be whole numbers.")
-    if (array < 0).any() or (array > time).any():
-        raise ValueError(
-            f"sequence_length values must be from 0 to {time} (the number of steps); got {array.tolist()}."
-        )
-    return array.astype(np.int64)
-
-
 def run(
-    cfg: LSTMConfig,
-    params: LSTMParams,
+    cfg: LSTMConfig | BasicRNNConfig | GRUConfig,
+    params: LSTMParams | BasicRNNParams | GRUParams,
     inputs: object,
     initial_state: object = None,
     sequence_length: object = None,
-) -> Trace:
+) -> Trace | BasicRNNTrace | GRUTrace:
     """Run the cell over ``inputs`` and record every intermediate value.
 
     Parameters
@@ -169,7 +110,13 @@ def run(
     Returns
     -------
     Trace
+        For a :class:`~lstm_core.BasicRNNConfig` or :class:`~lstm_core.GRUConfig`, that cell's
+        own trace (:func:`lstm_core.rnn.run_basic_rnn`, :func:`lstm_core.gru.run_gru`).
     """
+    if isinstance(cfg, BasicRNNConfig):
+        return run_basic_rnn(cfg, params, inputs, initial_state, sequence_length)
+    if isinstance(cfg, GRUConfig):
+        return run_gru(cfg, params, inputs, initial_state, sequence_length)
     if not isinstance(cfg, LSTMConfig):
         raise ValueError(f"cfg must be an LSTMConfig, got {type(cfg).__name__}.")
     x = as_inputs(inputs, cfg.input_size)
@@ -181,10 +128,8 @@ def run(
             f"{MAX_VALUES_PER_BUFFER:,}. Use fewer sequences, steps or units."
         )
     state0 = _as_state(initial_state, batch, cfg, x.dtype)
-    lengths = _as_lengths(sequence_length, batch, time)
-    done = None
-    if lengths is not None and (lengths < time).any():
-        done = np.arange(time)[:, None] >= lengths[None, :]  # (time, batch)
+    lengths = as_lengths(sequence_length, batch, time)
+    done = finished_steps(lengths, time)
     buffers = _forward(cfg, p, x, state0, done)
     _check_finite(buffers)
     return _trace(cfg, p, x, state0, lengths, done, buffers)
@@ -311,7 +256,7 @@ def _steps(
         m_out,
         hidden if cfg.num_proj is not None else unused,
         # The rows that finished before step t, where any did (tf.nn.dynamic_rnn's copy-through).
-        unused if done is None else [row[:, None] if row.any() else None for row in done],
+        unused if done is None else rows_ended_by_step(done, column=True),
     )
     project = cfg.num_proj is not None
     # Local names: each step makes ~10 calls, and a global lookup per call is measurable here.
@@ -360,26 +305,9 @@ def _steps(
 
 
 def _check_finite(buffers: dict[str, np.ndarray]) -> None:
-    """Raise a learner-readable ValueError if any step overflowed.
-
-    Cheap first: an overflow in the state never heals (inf and NaN propagate through ``f * c``),
-    so a finite final state and a finite sum of every gate input clear the run. Only otherwise
-    is each step checked, to name the first bad one.
-    """
-    gates_in, cell = buffers["gates_in"], buffers["cell_j"][1:, :, : buffers["m"].shape[2]]
-    hidden = buffers["hidden"]
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = gates_in.sum()
-    if np.isfinite(total) and np.isfinite(cell[-1]).all() and np.isfinite(hidden[-1]).all():
-        return
-    bad = [np.flatnonzero(~np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)) for a in (gates_in, cell, hidden)]
-    first = min((int(steps[0]) for steps in bad if steps.size), default=None)
-    if first is not None:
-        raise ValueError(
-            f"The numbers overflowed at step {first}: a value grew past the largest float. With "
-            "relu or identity activations the cell state can grow without bound; use a smaller "
-            "weight scale, smaller inputs, or cell_clip."
-        )
+    """Raise a learner-readable ValueError if any step overflowed (see :func:`raise_on_overflow`)."""
+    cell = buffers["cell_j"][1:, :, : buffers["m"].shape[2]]
+    raise_on_overflow((buffers["gates_in"], cell, buffers["hidden"]))
 
 
 def _trace(
@@ -403,8 +331,7 @@ def _trace(
         return a.swapaxes(0, 1)
 
     new_h = batch_major(hidden)
-    valid = np.ones(x.shape[:2], bool) if done is None else ~done.T
-    outputs = new_h if done is None else np.where(valid[:, :, None], new_h, x.dtype.type(0))
+    valid, outputs = valid_and_outputs(done, new_h)
     new_c = cell_j[1:, :, :units]
     return Trace(
         config=cfg,
@@ -430,15 +357,16 @@ def _trace(
 
 
 def run_stack(
-    configs: Sequence[LSTMConfig],
-    params: Sequence[LSTMParams],
+    configs: Sequence[LSTMConfig | BasicRNNConfig | GRUConfig],
+    params: Sequence[LSTMParams | BasicRNNParams | GRUParams],
     inputs: object,
     initial_states: Sequence[object] | None = None,
     sequence_length: object = None,
-) -> list[Trace]:
+) -> list[Trace | BasicRNNTrace | GRUTrace]:
     """Run stacked layers as TensorFlow's MultiRNNCell: layer k's outputs are layer k+1's inputs.
 
-    Returns one Trace per layer; the last layer's ``outputs`` are the stack's output.
+    Returns one trace per layer (each layer's cell's own: the layers of a stack are usually all
+    LSTMs, all basic RNNs or all GRUs); the last layer's ``outputs`` are the stack's output.
     """
     configs, params = list(configs), list(params)
     if not configs:
@@ -456,7 +384,7 @@ def run_stack(
                 f"Layer {k + 1} has input_size {configs[k].input_size}, but layer {k} outputs "
                 f"{configs[k - 1].h_depth} values per step; they must match."
             )
-    traces: list[Trace] = []
+    traces: list[Trace | BasicRNNTrace | GRUTrace] = []
     layer_inputs = inputs
     for cfg, layer_params, state in zip(configs, params, initial_states, strict=True):
         trace = run(cfg, layer_params, layer_inputs, state, sequence_length)

@@ -34,7 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import activation_derivative
+from .gru import GRUGradients, GRUTrace, grad_gru
 from .params import LSTMParams
+from .rnn import BasicRNNGradients, BasicRNNTrace, grad_basic_rnn
+from .run_inputs import as_gradient, mask_ended_steps
 from .trace import LSTMStateTuple, Trace
 
 
@@ -69,21 +72,9 @@ class Gradients:
     gate_inputs: np.ndarray
 
 
-def _as_gradient(value: object, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.ndarray:
-    if value is None:
-        return np.zeros(shape, dtype)
-    try:
-        array = np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers.") from None
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape} (like what it is the gradient of); got {array.shape}.")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    return array
-
-
-def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradients:
+def grad(
+    trace: Trace | BasicRNNTrace | GRUTrace, d_outputs: object, d_final_state: object = None
+) -> Gradients | BasicRNNGradients | GRUGradients:
     """Backpropagate through ``trace``.
 
     Parameters
@@ -99,19 +90,25 @@ def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradi
     Returns
     -------
     Gradients
+        For a basic RNN's or a GRU's trace, that cell's own gradients (d_final_state is then dL/d
+        the final h alone; :func:`lstm_core.rnn.grad_basic_rnn`, :func:`lstm_core.gru.grad_gru`).
     """
+    if isinstance(trace, BasicRNNTrace):
+        return grad_basic_rnn(trace, d_outputs, d_final_state)
+    if isinstance(trace, GRUTrace):
+        return grad_gru(trace, d_outputs, d_final_state)
     if not isinstance(trace, Trace):
         raise ValueError(f"grad needs a Trace from lstm_core.run, got {type(trace).__name__}.")
     cfg, p, dtype = trace.config, trace.params, trace.dtype
     batch, time, features = trace.inputs.shape
     units, depth = cfg.num_units, cfg.h_depth
-    d_out = _as_gradient(d_outputs, (batch, time, depth), dtype, "d_outputs")
+    d_out = as_gradient(d_outputs, (batch, time, depth), dtype, "d_outputs")
     if d_final_state is None:
         d_final_state = (None, None)
     if not isinstance(d_final_state, tuple | list) or len(d_final_state) != 2:
         raise ValueError("d_final_state must be None, an LSTMStateTuple(c, h) or a (dc, dh) pair.")
-    dc = _as_gradient(d_final_state[0], (batch, units), dtype, "d_final_state.c")
-    dh = _as_gradient(d_final_state[1], (batch, depth), dtype, "d_final_state.h")
+    dc = as_gradient(d_final_state[0], (batch, units), dtype, "d_final_state.c")
+    dh = as_gradient(d_final_state[1], (batch, depth), dtype, "d_final_state.h")
 
     def time_major(a: np.ndarray) -> np.ndarray:
         """A contiguous time-major copy: elementwise work on the trace's strided views is ~4x slower."""
@@ -121,10 +118,7 @@ def grad(trace: Trace, d_outputs: object, d_final_state: object = None) -> Gradi
     c_prev = np.empty_like(c)
     c_prev[0], c_prev[1:] = trace.initial_state.c, c[:-1]
     d_out = time_major(d_out)
-    ended = None
-    if not trace.valid.all():
-        ended = [row if row.any() else None for row in ~trace.valid.T]  # (time) of (batch,) or None
-        d_out[~trace.valid.T] = 0  # outputs past a row's end are constant zeros
+    ended = mask_ended_steps(d_out, trace.valid)  # outputs past a row's end are constant zeros
 
     # Everything that does not depend on the gradient flowing back, for all steps at once:
     # ``through_c[t]`` holds d c_t / d (i_in, j_pre, f_in) in TensorFlow's block order, so one

@@ -5,6 +5,7 @@ is deliberately slow and obvious: the tests check the fast, fused :func:`lstm_co
 and bench/core.py times it as the baseline. :func:`naive_steps` covers every option of
 :class:`~lstm_core.LSTMConfig` (peepholes, coupled, clipping, projection, Greff's variants), one
 ``if`` per option, written from the equations rather than from the fast code.
+:func:`naive_basic_rnn` and :func:`naive_gru` do the same for TensorFlow's BasicRNNCell and GRUCell.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from .config import LSTMConfig
+from .gru import GRUConfig, GRUParams
 from .params import LSTMParams
+from .rnn import BasicRNNConfig, BasicRNNParams
 
 _ACT = {
     "tanh": np.tanh,
@@ -87,3 +90,40 @@ def naive_lstm(cfg: LSTMConfig, params: LSTMParams, inputs: np.ndarray) -> tuple
     """Run the cell step by step; returns (h for every step (batch, time, h_depth), final c)."""
     steps = naive_steps(cfg, params, inputs)
     return steps["new_h"], steps["new_c"][:, -1]
+
+
+def naive_basic_rnn(cfg: BasicRNNConfig, params: BasicRNNParams, inputs: np.ndarray, initial_state=None) -> np.ndarray:
+    """TensorFlow's BasicRNNCell step by step, the kernel split into ``W`` (reading x) and ``U``
+    (reading h): ``h = act(x @ W + h @ U + b)``. Returns h for every step, (batch, time, num_units)."""
+    W, U = params.kernel[: cfg.input_size], params.kernel[cfg.input_size :]
+    batch, time, _ = inputs.shape
+    h = np.zeros((batch, cfg.num_units)) if initial_state is None else np.asarray(initial_state, float)
+    act = _ACT[cfg.activation]
+    steps = []
+    for t in range(time):
+        h = act(inputs[:, t] @ W + h @ U + params.bias)
+        steps.append(h)
+    return np.stack(steps, axis=1)
+
+
+def naive_gru(cfg: GRUConfig, params: GRUParams, inputs: np.ndarray, initial_state=None) -> dict[str, np.ndarray]:
+    """TensorFlow's GRUCell step by step, one matrix per gate and per input (``W_r, U_r, b_r`` for
+    the reset gate, and so on), as the GRU is usually written. Returns r, u, c and new_h for every
+    step, each (batch, time, num_units)."""
+    d, n = cfg.input_size, cfg.num_units
+    W_r, U_r, b_r = params.gate_kernel[:d, :n], params.gate_kernel[d:, :n], params.gate_bias[:n]
+    W_u, U_u, b_u = params.gate_kernel[:d, n:], params.gate_kernel[d:, n:], params.gate_bias[n:]
+    W_c, U_c, b_c = params.candidate_kernel[:d], params.candidate_kernel[d:], params.candidate_bias
+    batch, time, _ = inputs.shape
+    h = np.zeros((batch, n)) if initial_state is None else np.asarray(initial_state, float)
+    act = _ACT[cfg.activation]
+    record: dict[str, list[np.ndarray]] = {name: [] for name in ("r", "u", "c", "new_h")}
+    for t in range(time):
+        x = inputs[:, t]
+        reset = _sigmoid(x @ W_r + h @ U_r + b_r)
+        update = _sigmoid(x @ W_u + h @ U_u + b_u)
+        candidate = act(x @ W_c + (reset * h) @ U_c + b_c)
+        h = update * h + (1 - update) * candidate
+        for name, value in zip(record, (reset, update, candidate, h), strict=True):
+            record[name].append(value)
+    return {name: np.stack(values, axis=1) for name, values in record.items()}

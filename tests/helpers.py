@@ -87,6 +87,29 @@ def assert_close(actual, expected, rtol: float = 1e-9, atol: float = 1e-12, what
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
 
 
+#: The gradient checks' bar: float64 central differences, relative error at most 1e-6.
+MAX_RELATIVE_ERROR = 1e-6
+#: The central differences' step.
+EPS = 1e-6
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """||a - n|| / max(||a||, ||n||): the usual gradient-check measure (0 when both are 0)."""
+    scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric))
+    return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
+
+
+def numeric_gradient(loss, array: np.ndarray) -> np.ndarray:
+    """Central differences of ``loss(perturbed copy of array)`` at every element."""
+    out = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        plus, minus = array.copy(), array.copy()
+        plus[index] += EPS
+        minus[index] -= EPS
+        out[index] = (loss(plus) - loss(minus)) / (2 * EPS)
+    return out
+
+
 @cache
 def tf_golden() -> tuple[dict, dict[str, np.ndarray]]:
     """(manifest, arrays) of tests/data/tf_golden.npz, made by scripts/make_tf_golden.py."""
@@ -94,6 +117,21 @@ def tf_golden() -> tuple[dict, dict[str, np.ndarray]]:
         arrays = {name: data[name] for name in data.files}
     manifest = json.loads(str(arrays.pop("manifest")))
     return manifest, arrays
+
+
+@cache
+def fixture_cases(filename: str) -> tuple[dict, dict[str, dict[str, np.ndarray]]]:
+    """(manifest or {}, {case: {name: array}}) of tests/data/<filename>, whose arrays are stored
+    as ``<case>__<name>`` beside an optional JSON ``manifest``."""
+    with np.load(DATA / filename, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    manifest = json.loads(str(arrays.pop("manifest"))) if "manifest" in arrays else {}
+    cases: dict[str, dict[str, np.ndarray]] = {}
+    for key, value in arrays.items():
+        if "__" in key:
+            case, name = key.split("__", 1)
+            cases.setdefault(case, {})[name] = value
+    return manifest, cases
 
 
 def case_arrays(case: str) -> dict[str, np.ndarray]:

@@ -12,11 +12,8 @@ from hypothesis import strategies as st
 
 from lstm_core import LSTMConfig, LSTMStateTuple, from_torch, init_params, run, run_stack
 from lstm_core.grad import grad, grad_stack
-from tests.helpers import DATA, assert_close, cells
+from tests.helpers import DATA, MAX_RELATIVE_ERROR, assert_close, cells, numeric_gradient, relative_error
 
-EPS = 1e-6
-#: The issue's bar: float64 central differences, relative error at most 1e-6.
-MAX_RELATIVE_ERROR = 1e-6
 #: What central differences themselves can resolve, absolutely: float64 round-off in the loss (about
 #: 1e-16 of a loss of order 10) divided by 2 EPS, over a few dozen elements. A gradient that is tiny
 #: everywhere (f's peephole at forget_bias -5, where f is 0.007) is checked to this, not relative to itself.
@@ -24,23 +21,6 @@ NUMERIC_RESOLUTION = 1e-8
 #: Central differences are meaningless across a kink (a clip bound, relu at 0): hypothesis examples
 #: with a kinked value closer than this to its kink are replaced by others.
 KINK_MARGIN = 1e-4
-
-
-def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
-    """||a - n|| / max(||a||, ||n||): the usual gradient-check measure (0 when both are 0)."""
-    scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric))
-    return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
-
-
-def numeric_gradient(loss, array: np.ndarray) -> np.ndarray:
-    """Central differences of ``loss(perturbed copy of array)`` at every element."""
-    out = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        plus, minus = array.copy(), array.copy()
-        plus[index] += EPS
-        minus[index] -= EPS
-        out[index] = (loss(plus) - loss(minus)) / (2 * EPS)
-    return out
 
 
 def random_problem(cfg: LSTMConfig, seed: int, batch: int = 2, time: int = 4):
