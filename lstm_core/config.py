@@ -49,7 +49,9 @@ MAX_INPUT_SIZE = 4096
 
 def _check_int(name: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {shown(value)} ({type(value).__name__}).")
+        raise ValueError(
+            f"{name} must be a whole number from {low} to {high}, got {shown(value)} ({type(value).__name__})."
+        )
     value = int(value)
     if not low <= value <= high:
         raise ValueError(f"{name} must be from {low} to {high}, got {value}.")

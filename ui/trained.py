@@ -97,7 +97,7 @@ def parse(data: bytes, kind: str) -> Weights:
         is_model = "header" in archive
     key = f"{kind}:{digest(data)}"
     if not is_model:
-        cfg, params = load_params(data, UPLOAD_LIMITS)
+        cfg, params = load_params(data, cell="lstm", limits=UPLOAD_LIMITS)  # the pages show LSTM cells
         return Weights(key, (cfg,), (params,), {}, None)
     model, meta = model_from_file(data, UPLOAD_LIMITS)
     if "task" not in meta:

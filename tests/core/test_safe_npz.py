@@ -109,7 +109,7 @@ def test_a_trained_model_file_is_checked_entry_by_entry_before_anything_is_read(
 def test_twelve_thousand_entries_give_a_short_message():
     members = {"config.npy": config_member(), **{f"entry{k:05d}.npy": b"" for k in range(12_000)}}
     with pytest.raises(ValueError) as caught:
-        load_params(archive(members), Limits(max_members=20_000))
+        load_params(archive(members), limits=Limits(max_members=20_000))
     assert len(str(caught.value)) < 400 and "11,995 more" in str(caught.value)
     with pytest.raises(ValueError, match="12,001 entries"):
         load_params(archive(members))  # past the default limit: refused before any name is read
