@@ -22,10 +22,10 @@ import numpy as np
 from .config import CELL_VARIANTS, LSTMConfig
 from .forward import run_stack
 from .grad import grad_stack
-from .params import LSTMParams, check_params, expected_shapes, init_params
+from .params import LSTMParams, init_params
 from .tasks import Batch, Task
 from .trace import Trace
-from .weights_io import open_npz, read_array, read_text
+from .weights_io import layer_entries, open_npz, read_array, read_layers, read_text
 
 
 @dataclass(frozen=True)
@@ -301,27 +301,13 @@ def model_from_file(file) -> tuple[Model, dict]:
             output = header["output"]
             if output not in ("softmax", "sigmoid", "linear"):
                 raise ValueError(f"unknown output {output!r}")
-            expected = {}
-            for k, cfg in enumerate(configs):
-                for name, shape in expected_shapes(cfg).items():
-                    if shape is not None:
-                        expected[f"layer{k}.{name}"] = shape
-            unknown = sorted(names - set(expected) - {"header", "readout.weight", "readout.bias"})
+            unknown = sorted(names - set(layer_entries(configs)) - {"header", "readout.weight", "readout.bias"})
             if unknown:
                 raise ValueError(f"unknown entries {', '.join(unknown)}")
-            arrays = {}
-            for name, shape in expected.items():
-                if name not in names:
-                    raise ValueError(f"'{name}' is missing")
-                arrays[name] = read_array(archive, name, int(np.prod(shape)))
+            params = read_layers(archive, configs, np.float64)
             depth = configs[-1].h_depth
             weight = read_array(archive, "readout.weight", depth * MAX_OUTPUTS)
             bias = read_array(archive, "readout.bias", MAX_OUTPUTS)
-        params = []
-        for k, cfg in enumerate(configs):
-            prefix = f"layer{k}."
-            layer = LSTMParams(**{n[len(prefix) :]: a for n, a in arrays.items() if n.startswith(prefix)})
-            params.append(check_params(cfg, layer))
         weight, bias = (np.asarray(a, np.float64) for a in (weight, bias))
         if weight.shape != (depth, bias.shape[0]) or bias.ndim != 1:
             raise ValueError("the read-out does not fit the last layer")
