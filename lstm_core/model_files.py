@@ -761,7 +761,7 @@ def _safetensors_header(data: bytes) -> tuple[dict[str, _Tensor], memoryview]:
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
             raise ValueError(f"This safetensors file's {what} is not described by dtype, shape and data_offsets.")
         dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-        if dtype not in _SAFETENSORS_DTYPES:
+        if not isinstance(dtype, str) or dtype not in _SAFETENSORS_DTYPES:
             raise ValueError(f"This safetensors file's {what} has the unknown dtype {str(dtype)[:20]!r}.")
         if not isinstance(shape, list) or len(shape) > 8 or not all(_whole(n) for n in shape):
             raise ValueError(f"This safetensors file's {what} has no valid shape.")
