@@ -6,26 +6,31 @@
 >>> trace.new_h.shape
 (1, 1, 4)
 
-NumPy only: no Streamlit, no Plotly.
+NumPy only (and h5py for Keras model files, imported when one is opened): no Streamlit, no Plotly.
 """
 
-from .config import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
+from .config import ACTIVATIONS, GREFF_FLAGS, RECURRENT_ACTIVATIONS, LSTMConfig
 from .convert import from_keras, from_torch, to_keras, to_torch
+from .data_files import DataFile, read_data
 from .forward import run, run_stack
 from .grad import Gradients, grad, grad_stack
+from .model_files import OpenedModel, open_model
 from .params import GATE_ORDER, LSTMParams, init_params, param_count
 from .trace import QUANTITIES, LSTMStateTuple, Trace
-from .weights_io import load_params, params_to_bytes, save_params
+from .weights_io import load_params, load_stack, params_to_bytes, save_params, save_stack
 
 __all__ = [
     "ACTIVATIONS",
     "GATE_ORDER",
     "GREFF_FLAGS",
     "QUANTITIES",
+    "RECURRENT_ACTIVATIONS",
+    "DataFile",
     "Gradients",
     "LSTMConfig",
     "LSTMParams",
     "LSTMStateTuple",
+    "OpenedModel",
     "Trace",
     "from_keras",
     "from_torch",
@@ -33,11 +38,15 @@ __all__ = [
     "grad_stack",
     "init_params",
     "load_params",
+    "load_stack",
+    "open_model",
     "param_count",
     "params_to_bytes",
+    "read_data",
     "run",
     "run_stack",
     "save_params",
+    "save_stack",
     "to_keras",
     "to_torch",
 ]
