@@ -15,7 +15,9 @@ Every LSTM layer becomes a layer of the stack, in order, as (LSTMConfig, LSTMPar
 never imports Keras or PyTorch and never unpickles: HDF5 is read with h5py (links, external
 storage and filters checked before any data is read), safetensors by its documented header, and a
 ``.pt``/``.pth`` pickle is refused with the one-line export to safetensors. What a file may carry
-that the cell cannot run exactly is refused by name (:data:`REFUSED_LAYERS`,
+that the cell cannot run exactly is refused by name (Keras's ``unit_forget_bias`` only initialises
+the bias, so it needs nothing: the trained bias is read, and ``forget_bias`` stays 0 as Keras adds
+none at run time; dropout is not applied, as Keras applies it only in training) (:data:`REFUSED_LAYERS`,
 :data:`REFUSED_OPTIONS`). Every cap below is checked before the data it limits is read, and
 every problem is a ValueError a learner can read.
 """

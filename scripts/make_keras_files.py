@@ -9,7 +9,7 @@ Regenerate (any machine with Python 3.11, a few minutes, about 1 GB of downloads
 
 Keras 3 (``import keras``, which comes with tensorflow-cpu 2.21) writes the ``.keras`` files and the
 weights-only ``.weights.h5`` with its config; tf.keras / Keras 2 (``import tf_keras``) writes the
-``.h5`` files, one with ``recurrent_activation="hard_sigmoid"`` (Keras 2's formula, the default of
+``.h5`` files (and one weights-only ``save_weights`` file with ``model.to_json()``), one with ``recurrent_activation="hard_sigmoid"`` (Keras 2's formula, the default of
 TensorFlow 1.x's Keras, as the seed notebook's stacked tf.keras LSTMCell had) and one with the
 sigmoid; and three that the reader refuses (a Bidirectional LSTM, masking, a GRU). Weights are float32, drawn wider than Keras' defaults so that the hard sigmoids clip.
 
@@ -213,6 +213,12 @@ def main() -> int:
         if name == "tfkeras_hard_sigmoid":
             gradient = keras2_input_gradient(model, arrays[f"{path.name}::lstm_inputs"], rng)
             arrays.update({f"{path.name}::{k}": v for k, v in gradient.items()})
+            # Keras 2's weights-only file (save_weights to .h5), with model.to_json() beside it.
+            weights = DATA / "tfkeras_hard_sigmoid.weights.h5"
+            model.save_weights(weights)
+            (DATA / "tfkeras_hard_sigmoid.config.json").write_text(model.to_json())
+            files[weights.name] = {**files[path.name], "config": "tfkeras_hard_sigmoid.config.json"}
+            arrays.update({k.replace(path.name, weights.name): v for k, v in arrays.items() if k.startswith(path.name)})
     arrays.update(hard_sigmoid_corner_gradients())
     for name, model in refused_models().items():
         model.save(DATA / name)

@@ -30,6 +30,7 @@ KERAS_FILES = [
     "keras3_sentiment.weights.h5",
     "tfkeras_hard_sigmoid.h5",
     "tfkeras_sigmoid.h5",
+    "tfkeras_hard_sigmoid.weights.h5",
 ]
 TORCH_FILES = ["torch_encoder.safetensors", "torch_projection.safetensors"]
 CONFIG = DATA / "keras3_sentiment.config.json"
@@ -47,7 +48,8 @@ def expected(golden_file: str, model_file: str) -> dict[str, np.ndarray]:
 
 
 def opened(name: str) -> OpenedModel:
-    return open_model(DATA / name, config=CONFIG.read_text() if name.endswith(".weights.h5") else None)
+    config = DATA / name.replace(".weights.h5", ".config.json")
+    return open_model(DATA / name, config=config.read_text() if name.endswith(".weights.h5") else None)
 
 
 def max_error(model: OpenedModel, arrays: dict, dtype) -> float:
