@@ -85,6 +85,14 @@ def read_bytes(file: bytes | str | os.PathLike | IO[bytes], max_bytes: int, what
     return data
 
 
+def read_upload(file: bytes | str | os.PathLike | IO[bytes], name: str, max_bytes: int, what: str) -> tuple[bytes, str]:
+    """(content, lower-case name) of an uploaded ``file``: :func:`read_bytes`, and the path as the
+    name when no name is given."""
+    if isinstance(file, str | os.PathLike) and not name:
+        name = os.fspath(file)
+    return read_bytes(file, max_bytes, what), str(name).lower()
+
+
 def read_data(
     file: bytes | str | os.PathLike | IO[bytes], name: str = "", *, input_size: int | None = None
 ) -> DataFile:
@@ -104,12 +112,10 @@ def read_data(
     -------
     DataFile
     """
-    if isinstance(file, str | os.PathLike) and not name:
-        name = os.fspath(file)
-    data = read_bytes(file, MAX_DATA_BYTES, "The data file")
+    data, name = read_upload(file, name, MAX_DATA_BYTES, "The data file")
     if not data.strip():
         raise ValueError("The data file is empty.")
-    is_npy = data.startswith(_NPY_MAGIC) or str(name).lower().endswith(".npy")
+    is_npy = data.startswith(_NPY_MAGIC) or name.endswith(".npy")
     result = _read_npy(data) if is_npy else _read_csv(data)
     if input_size is not None:
         check_features(result, input_size)

@@ -38,7 +38,7 @@ import numpy as np
 
 from .config import HARD_SIGMOID_NAMES, MAX_INPUT_SIZE, MAX_UNITS, LSTMConfig
 from .convert import from_keras, from_torch
-from .data_files import read_bytes
+from .data_files import read_upload
 from .forward import run_stack
 from .params import LSTMParams
 from .safe_archive import SafeZip, ZipLimits
@@ -211,10 +211,7 @@ def open_model(
     -------
     OpenedModel
     """
-    if isinstance(file, str | os.PathLike) and not name:
-        name = os.fspath(file)
-    data = read_bytes(file, MAX_MODEL_BYTES, "The model file")
-    lower = str(name).lower()
+    data, lower = read_upload(file, name, MAX_MODEL_BYTES, "The model file")
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _open_keras_zip(data)
     if data.startswith(_HDF5_MAGIC):
