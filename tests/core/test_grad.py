@@ -138,7 +138,7 @@ def test_hard_sigmoid_gates_pass_their_slope_inside_and_nothing_where_clipped(ga
     """One unit whose gates all get the same input (bias only, zero kernel): the gradient of the
     output gate's value reaching its bias is the slope, or 0 where clipped. At the corners
     TensorFlow's choice: Keras 2's clip_by_value passes the gradient at -2.5 and 2.5, Keras 3's
-    relu6 passes none at -3 and 3 (the same values tests/data/model_files_golden.npz records
+    relu6 passes none at -3 and 3 (the same values tests/data/keras_golden.npz records
     from TensorFlow's autograd)."""
     cfg = LSTMConfig(input_size=1, num_units=1, forget_bias=0.0, recurrent_activation=gates)
     for x, inside in linear.items():
