@@ -6,8 +6,13 @@ Paths: the custom-sequence parser (``lstm_core.sequences.parse_sequence``), the 
 (``ui.schema.parse_query``, every key), and the weight-file loader behind uploads
 (``ui.trained.accept_upload``, then the run and the caption the page shows: the app's own files,
 truncated, bit-flipped, random bytes, zip archives with odd members; and structurally valid model
-files whose metadata is crafted), and the configuration reader behind uploads (``ui.config_io.read_config``:
-the app's saved configuration with values swapped for hostile ones, cut or bit-flipped, random JSON). Each is allowed to accept or to raise ValueError with a message;
+files whose metadata is crafted), the configuration reader behind uploads (``ui.config_io.read_config``:
+the app's saved configuration with values swapped for hostile ones, cut or bit-flipped, random JSON), the
+model file reader (``lstm_core.model_files.open_model``: the Keras and PyTorch fixtures in tests/data/
+cut, bit-flipped or overwritten, random bytes, and structurally valid files with wrong metadata --
+Keras configs with values swapped, safetensors headers with entries changed, zips of odd members)
+and the data file reader (``lstm_core.data_files.read_data``: CSV built from hostile pieces, .npy
+with changed headers). Each is allowed to accept or to raise ValueError with a message;
 anything else is a failure. Prints the count per path and every failure (expected: none).
 """
 
@@ -17,14 +22,19 @@ import argparse
 import io
 import json
 import random
+import struct
 import sys
 import traceback
 import warnings
 import zipfile
+from pathlib import Path
 
+import h5py
 import numpy as np
 
 from lstm_core import LSTMConfig, init_params, params_to_bytes
+from lstm_core.data_files import read_data
+from lstm_core.model_files import open_model
 from lstm_core.sequences import InputSpec, parse_sequence
 from lstm_core.tasks import make_task
 from lstm_core.training import TrainSettings, init_model, model_to_bytes
@@ -137,6 +147,138 @@ def random_config(rng: random.Random, files: list[bytes]) -> bytes:
     return bytes(base)
 
 
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+MODEL_FILES = [
+    "keras3_sentiment.keras",
+    "keras3_hard_sigmoid.keras",
+    "keras3_sentiment.weights.h5",
+    "tfkeras_hard_sigmoid.h5",
+    "tfkeras_sigmoid.h5",
+    "torch_encoder.safetensors",
+    "torch_projection.safetensors",
+]
+KERAS_KEYS = [
+    "units",
+    "activation",
+    "recurrent_activation",
+    "use_bias",
+    "go_backwards",
+    "stateful",
+    "name",
+    "mask_zero",
+]
+
+
+def model_files() -> dict[str, bytes]:
+    return {name: (DATA / name).read_bytes() for name in MODEL_FILES}
+
+
+def swap_keras_values(rng: random.Random, config: dict) -> dict:
+    """A Keras model config with a few layer values (or whole layers) replaced by hostile ones."""
+    layers = config["config"]["layers"]
+    for _ in range(rng.randint(1, 3)):
+        layer = rng.choice(layers)
+        if rng.random() < 0.2:
+            layer["class_name"] = rng.choice(["GRU", "LSTM", "Dense", "Lambda", "Bidirectional", "Model", "", 5])
+        else:
+            layer["config"][rng.choice(KERAS_KEYS)] = random_json(rng, 1)
+    if rng.random() < 0.1:
+        layers.insert(rng.randrange(len(layers) + 1), random_json(rng, 1))
+    return config
+
+
+def wrong_metadata(rng: random.Random, name: str, data: bytes) -> bytes:
+    """A structurally valid file of the same kind whose metadata says something else."""
+    if name.endswith(".safetensors"):
+        size = struct.unpack("<Q", data[:8])[0]
+        header = json.loads(data[8 : 8 + size])
+        key = rng.choice(list(header))
+        field = rng.choice(["dtype", "shape", "data_offsets"])
+        header[key][field] = rng.choice(
+            [random_json(rng, 2), [rng.randint(-2, 2**40)], [0, rng.randint(0, 4000)], "F16", "BF16", "I64", [4, 4]]
+        )
+        if rng.random() < 0.2:  # a key renamed into an LSTM key
+            header[f"x.weight_ih_l{rng.randint(0, 3)}"] = header.pop(key)
+        text = json.dumps(header).encode()
+        return struct.pack("<Q", len(text)) + text + data[8 + size :]
+    if name.endswith(".keras"):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as out:
+            for item in source.infolist():
+                content = source.read(item)
+                if item.filename == "config.json":
+                    content = json.dumps(swap_keras_values(rng, json.loads(content))).encode()
+                out.writestr(item.filename, content)
+        return buffer.getvalue()
+    buffer = io.BytesIO(data)
+    with h5py.File(buffer, "r+") as f:
+        if "model_config" in f.attrs:
+            f.attrs["model_config"] = json.dumps(swap_keras_values(rng, json.loads(f.attrs["model_config"])))
+        datasets = []
+        f.visititems(lambda path, item: datasets.append(path) if isinstance(item, h5py.Dataset) else None)
+        path = rng.choice(datasets)
+        if rng.random() < 0.5:  # a weight replaced by one of another shape or kind
+            del f[path]
+            shape = tuple(rng.randint(0, 30) for _ in range(rng.randint(0, 3)))
+            f.create_dataset(path, shape=shape, dtype=rng.choice(["f4", "f8", "i4", "f2"]))
+    return buffer.getvalue()
+
+
+def random_model_file(rng: random.Random, files: dict[str, bytes]) -> tuple[bytes, str | None]:
+    name = rng.choice(list(files))
+    config = (DATA / "keras3_sentiment.config.json").read_text() if name.endswith(".weights.h5") else None
+    kind = rng.randrange(5)
+    if kind == 0:
+        return wrong_metadata(rng, name, files[name]), config
+    if kind == 4:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for _ in range(rng.randint(0, 4)):
+                member = rng.choice(["config.json", "metadata.json", "model.weights.h5", "x/data.pkl", "../evil"])
+                archive.writestr(
+                    member, rng.choice([rng.randbytes(rng.randint(0, 300)), files[rng.choice(list(files))]])
+                )
+        return buffer.getvalue(), config
+    return random_file(rng, [files[name]]), config
+
+
+def open_generated_model(data: bytes, config: str | None) -> None:
+    open_model(data, config=config)
+
+
+def random_data_file(rng: random.Random) -> tuple[bytes, str]:
+    kind = rng.randrange(3)
+    if kind == 0:
+        pieces = [
+            "1",
+            "-2.5",
+            "nan",
+            "inf",
+            "1e308",
+            ",",
+            ";",
+            "\t",
+            "\n",
+            "\n\n",
+            '"',
+            "a",
+            "sequence",
+            "x,y",
+            " ",
+            "\x00",
+            "\r\n",
+        ]
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))).encode(), "data.csv"
+    if kind == 1:
+        buffer = io.BytesIO()
+        np.save(buffer, np.zeros(rng.choice([(3,), (2, 3), (1, 2, 3), (1, 1, 1, 1)])))
+        data = buffer.getvalue()
+        header = rng.choice([b"(3,)", b"(2, 3)", b"(1, 2, 3)", b"(99999, 99999)", b"(-1,)", b"'O'", b"'<U3'", b"()"])
+        target = data[data.index(b"(") : data.index(b")") + 1]
+        return data.replace(target, header) if rng.random() < 0.7 else data[: rng.randrange(len(data))], "x.npy"
+    return rng.randbytes(rng.randint(0, 400)), rng.choice(["x.npy", "x.csv"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
@@ -147,12 +289,15 @@ def main() -> int:
     files = weight_files()
     recall = init_model(make_task("recall", 10), TrainSettings(units=3))
     configs = config_files()
+    models = model_files()
     paths = {
         "custom sequence": lambda: parse_sequence(random_text(rng)),
         "URL parameters": lambda: parse_query(random_query(rng)),
         "weight upload": lambda: accept_and_show(random_file(rng, files)),
         "model metadata": lambda: accept_and_show(model_file_with_meta(rng, recall)),
         "config upload": lambda: read_config(random_config(rng, configs)),
+        "model file": lambda: open_generated_model(*random_model_file(rng, models)),
+        "data file": lambda: read_data(*random_data_file(rng)),
     }
     counts = dict.fromkeys(paths, 0)
     accepted = dict.fromkeys(paths, 0)

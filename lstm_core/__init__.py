@@ -11,18 +11,20 @@ and the cells around it, TensorFlow's BasicRNNCell (:class:`BasicRNNConfig`) and
 >>> run(gru, init_params(gru, seed=0), [[3, 2, 2, 2, 2, 2]]).u.shape
 (1, 1, 4)
 
-NumPy only: no Streamlit, no Plotly.
+NumPy only (and h5py for Keras model files, imported when one is opened): no Streamlit, no Plotly.
 """
 
-from .config import ACTIVATIONS, GREFF_FLAGS, LSTMConfig, config_from_dict
+from .config import ACTIVATIONS, GREFF_FLAGS, RECURRENT_ACTIVATIONS, LSTMConfig, config_from_dict
 from .convert import from_keras, from_torch, to_keras, to_torch
+from .data_files import DataFile, read_data
 from .forward import run, run_stack
 from .grad import Gradients, grad, grad_stack
 from .gru import GRU_QUANTITIES, GRUConfig, GRUGradients, GRUParams, GRUTrace
+from .model_files import OpenedModel, open_model
 from .params import GATE_ORDER, LSTMParams, init_params, param_count
 from .rnn import BASIC_RNN_QUANTITIES, BasicRNNConfig, BasicRNNGradients, BasicRNNParams, BasicRNNTrace
 from .trace import QUANTITIES, LSTMStateTuple, Trace
-from .weights_io import load_params, params_to_bytes, save_params
+from .weights_io import load_params, load_stack, params_to_bytes, save_params, save_stack
 
 __all__ = [
     "ACTIVATIONS",
@@ -31,10 +33,12 @@ __all__ = [
     "GREFF_FLAGS",
     "GRU_QUANTITIES",
     "QUANTITIES",
+    "RECURRENT_ACTIVATIONS",
     "BasicRNNConfig",
     "BasicRNNGradients",
     "BasicRNNParams",
     "BasicRNNTrace",
+    "DataFile",
     "GRUConfig",
     "GRUGradients",
     "GRUParams",
@@ -43,6 +47,7 @@ __all__ = [
     "LSTMConfig",
     "LSTMParams",
     "LSTMStateTuple",
+    "OpenedModel",
     "Trace",
     "config_from_dict",
     "from_keras",
@@ -51,11 +56,15 @@ __all__ = [
     "grad_stack",
     "init_params",
     "load_params",
+    "load_stack",
+    "open_model",
     "param_count",
     "params_to_bytes",
+    "read_data",
     "run",
     "run_stack",
     "save_params",
+    "save_stack",
     "to_keras",
     "to_torch",
 ]

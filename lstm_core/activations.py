@@ -35,6 +35,37 @@ def sigmoid_of_negated(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarr
     return np.reciprocal(out, out=out)
 
 
+def hard_sigmoid_of_negated(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Keras 2's (and TensorFlow 1.x Keras's) ``clip(0.2 * x + 0.5, 0, 1)`` from ``z = -x``.
+
+    The same operations, in the same order, as tf.keras's ``backend.hard_sigmoid``: ``-0.2 * z``
+    is exactly ``0.2 * x``, then ``+ 0.5``, then the clip as ``tf.clip_by_value`` does it (a
+    minimum, then a maximum), so the float32 result is TensorFlow's to the bit.
+    """
+    out = np.multiply(z, scalar(-0.2, z.dtype), out=z if out is None else out)
+    np.add(out, scalar(0.5, out.dtype), out=out)
+    np.minimum(out, scalar(1.0, out.dtype), out=out)
+    return np.maximum(out, scalar(0.0, out.dtype), out=out)
+
+
+def hard_sigmoid_keras3_of_negated(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Keras 3's ``relu6(x + 3) / 6`` from ``z = -x``, in Keras 3's order (``3 - z`` is exactly
+    ``x + 3``)."""
+    out = np.subtract(scalar(3.0, z.dtype), z, out=z if out is None else out)
+    np.maximum(out, scalar(0.0, out.dtype), out=out)
+    np.minimum(out, scalar(6.0, out.dtype), out=out)
+    return np.divide(out, scalar(6.0, out.dtype), out=out)
+
+
+#: The gate functions by ``LSTMConfig.recurrent_activation``, each taking the negated
+#: pre-activation as the forward pass stores it.
+GATE_FUNCTIONS_OF_NEGATED: dict[str, Activation] = {
+    "sigmoid": sigmoid_of_negated,
+    "hard_sigmoid": hard_sigmoid_of_negated,
+    "hard_sigmoid_keras3": hard_sigmoid_keras3_of_negated,
+}
+
+
 def negate(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``-x``, exactly. Not ``np.negative``: NumPy 2.4's float32 ``negative`` gives wrong values
     when both operands are strided (e.g. a column of one buffer into a column of another), which
@@ -114,6 +145,33 @@ ACTIVATION_DERIVATIVES: dict[str, ActivationDerivative] = {
     "sigmoid": _sigmoid_derivative,
     "softsign": _softsign_derivative,
     "identity": _identity_derivative,
+}
+
+
+def _sigmoid_gate_derivative(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    return g * (1 - g)
+
+
+def _hard_sigmoid_derivative(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    # TensorFlow's clip_by_value (a minimum, then a maximum) passes the gradient where the value
+    # it clips lies within [0, 1], ends included: 0.2 on [-2.5, 2.5], 0 outside.
+    unclipped = x * x.dtype.type(0.2) + x.dtype.type(0.5)
+    return np.where((unclipped >= 0) & (unclipped <= 1), x.dtype.type(0.2), x.dtype.type(0))
+
+
+def _hard_sigmoid_keras3_derivative(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    # TensorFlow's relu6 gradient is 1 strictly inside (0, 6) and 0 at both ends, so Keras 3's
+    # hard sigmoid has slope 1/6 on the open interval (-3, 3) only.
+    shifted = x + x.dtype.type(3.0)
+    return np.where((shifted > 0) & (shifted < 6), x.dtype.type(1 / 6), x.dtype.type(0))
+
+
+#: ``d gate / d x`` by ``LSTMConfig.recurrent_activation``, from the gate's whole input ``x``
+#: (pre-activation, forget bias and peephole term) and its value ``g``.
+GATE_DERIVATIVES: dict[str, ActivationDerivative] = {
+    "sigmoid": _sigmoid_gate_derivative,
+    "hard_sigmoid": _hard_sigmoid_derivative,
+    "hard_sigmoid_keras3": _hard_sigmoid_keras3_derivative,
 }
 
 

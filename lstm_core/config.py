@@ -23,6 +23,15 @@ import numpy as np
 from .quoting import listed, shown
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "softsign", "identity")
+#: The gates' squashing function (Keras's ``recurrent_activation``): the logistic sigmoid, or one of
+#: the two piecewise-linear "hard sigmoids" Keras models carry (see LSTMConfig).
+RECURRENT_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "hard_sigmoid", "hard_sigmoid_keras3")
+#: How the hard sigmoids are named to a learner (in ``LSTMConfig.variant`` and in what a model
+#: file reader says it used).
+HARD_SIGMOID_NAMES: dict[str, str] = {
+    "hard_sigmoid": "hard-sigmoid gates (Keras 2: clip(0.2x + 0.5, 0, 1))",
+    "hard_sigmoid_keras3": "hard-sigmoid gates (Keras 3: relu6(x + 3) / 6)",
+}
 #: Greff et al.'s one-change switches, with their short names from the paper.
 GREFF_FLAGS: dict[str, str] = {
     "no_input_gate": "NIG",
@@ -189,6 +198,13 @@ class LSTMConfig(CellConfigIO):
         Greff et al.'s NIAF: ``j = j_pre``, no activation on the new input.
     no_output_activation : bool
         Greff et al.'s NOAF: ``m = o * c``, no activation on the cell state before the output gate.
+    recurrent_activation : str
+        The function of the gates i, f and o (Keras's name for it). ``"sigmoid"`` (the default,
+        TensorFlow's cells, Keras 3 and tf.keras 2.x) is ``1 / (1 + exp(-x))``. The other two are
+        the piecewise-linear "hard sigmoid" of Keras models, which Keras 2 and Keras 3 define
+        differently, so they have two names: ``"hard_sigmoid"`` is Keras 2's (and TensorFlow
+        1.x's Keras, the default there), ``clip(0.2 * x + 0.5, 0, 1)``, linear on [-2.5, 2.5];
+        ``"hard_sigmoid_keras3"`` is Keras 3's, ``relu6(x + 3) / 6``, linear on [-3, 3].
     """
 
     input_size: int
@@ -205,6 +221,7 @@ class LSTMConfig(CellConfigIO):
     no_output_gate: bool = False
     no_input_activation: bool = False
     no_output_activation: bool = False
+    recurrent_activation: str = "sigmoid"
 
     cell: ClassVar[str] = LSTM_CELL
     title: ClassVar[str] = "LSTM"
@@ -215,6 +232,11 @@ class LSTMConfig(CellConfigIO):
         set_(self, "num_units", _check_int("num_units", self.num_units, 1, MAX_UNITS))
         set_(self, "forget_bias", _check_float("forget_bias", self.forget_bias))
         _check_activation(self.activation)
+        if not isinstance(self.recurrent_activation, str) or self.recurrent_activation not in RECURRENT_ACTIVATIONS:
+            raise ValueError(
+                f"recurrent_activation must be one of {', '.join(RECURRENT_ACTIVATIONS)}; "
+                f"got {shown(self.recurrent_activation)}."
+            )
         for flag in ("use_peepholes", "coupled", *GREFF_FLAGS):
             value = getattr(self, flag)
             if not isinstance(value, bool):
@@ -264,6 +286,8 @@ class LSTMConfig(CellConfigIO):
             parts.append(f"cell clip {self.cell_clip:g}")
         if self.num_proj is not None:
             parts.append(f"projection to {self.num_proj}")
+        if self.recurrent_activation != "sigmoid":
+            parts.append(HARD_SIGMOID_NAMES[self.recurrent_activation])
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:

@@ -87,12 +87,16 @@ def _check_plain(cfg: LSTMConfig, library: str, activations: tuple[str, ...]) ->
     ]
     if cfg.activation not in activations:
         unsupported.append(f"activation {cfg.activation!r}")
+    if library == "PyTorch" and cfg.recurrent_activation != "sigmoid":
+        unsupported.append("hard-sigmoid gates")
     if unsupported:
         raise ValueError(f"{library}'s LSTM has no {', '.join(unsupported)}; this cell cannot be exported to it.")
 
 
 def to_keras(cfg: LSTMConfig, params: LSTMParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(kernel, recurrent_kernel, bias) for a Keras ``LSTM(units, activation=cfg.activation)``.
+    """(kernel, recurrent_kernel, bias) for a Keras ``LSTM(units, activation=cfg.activation)``
+    (with ``recurrent_activation="hard_sigmoid"`` where ``cfg`` has hard-sigmoid gates, in the
+    Keras version whose formula ``cfg.recurrent_activation`` names).
 
     The forget bias is folded into the bias, since Keras adds none at run time.
     """

@@ -13,6 +13,10 @@ For each step t (TensorFlow's ``LSTMCell.call``, with ``act`` the configured act
     m = o * act(new_c)
     new_h = clip(m @ proj_kernel, proj_clip)                     # only if num_proj; else new_h = m
 
+``sigmoid`` is the gates' function, ``recurrent_activation``: the logistic sigmoid, or Keras's hard
+sigmoid (``clip(0.2 x + 0.5, 0, 1)`` in Keras 2, ``relu6(x + 3) / 6`` in Keras 3), each computed
+from the negated input as the sigmoid is (below).
+
 Greff et al.'s variants change one line each: NIG sets i = 1, NFG f = 1, NOG o = 1; NIAF drops
 ``act`` from j, NOAF from ``act(new_c)``.
 
@@ -39,7 +43,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .activations import activation_function, negate, scalar, sigmoid_of_negated
+from .activations import GATE_FUNCTIONS_OF_NEGATED, activation_function, negate, scalar, sigmoid_of_negated
 from .config import LSTMConfig
 from .gru import GRUConfig, GRUParams, GRUTrace, run_gru
 from .params import LSTMParams, check_params
@@ -214,6 +218,9 @@ def _steps(
     dtype = gates.dtype
     act_j = activation_function(cfg.input_activation)
     act_c = activation_function(cfg.output_activation)
+    # The gates' function of their negated input; the (default) sigmoid is inlined below.
+    gate_of_negated = GATE_FUNCTIONS_OF_NEGATED[cfg.recurrent_activation]
+    inline_sigmoid = gate_of_negated is sigmoid_of_negated
     one = scalar(1.0, dtype)
     peep, coupled = cfg.use_peepholes, cfg.coupled
     fixed_o, fixed_f = cfg.no_output_gate, cfg.no_forget_gate
@@ -271,11 +278,13 @@ def _steps(
         if peep:  # f (and i) read c_{t-1}: sigmoid(pre + w * c_prev) = 1 / (1 + exp(-pre - w * c_prev))
             multiply(c_prev[:, None, :], peep_fi, out=sig)
             subtract(peep_in, sig, out=sig)
-            sigmoid_of_negated(sig)
-        else:  # sigmoid_of_negated(sig_in, out=sig), inlined
+            gate_of_negated(sig)
+        elif inline_sigmoid:  # sigmoid_of_negated(sig_in, out=sig), inlined
             exp(sig_in, out=sig)
             add(sig, one, out=sig)
             reciprocal(sig, out=sig)
+        else:
+            gate_of_negated(sig_in, out=sig)
         if coupled:
             subtract(one, f, out=i)
         elif fixed_f:
@@ -289,7 +298,7 @@ def _steps(
         if peep and not fixed_o:  # o reads the new cell state
             multiply(c, w_o, out=o)
             subtract(o_in, o, out=o)
-            sigmoid_of_negated(o)
+            gate_of_negated(o)
         act_c(c, out=m)
         multiply(o, m, out=m)  # m = o * act(new_c)
         if not project:

@@ -3,7 +3,9 @@
 The loss is whatever produced ``d_outputs`` (dL/d ``trace.outputs``, one value per output) and,
 optionally, ``d_final_state`` (dL/d ``trace.final_state``). Going back from the last step, with
 ``dc`` and ``dh`` the gradients arriving at ``c_t`` and ``h_t`` (``act'`` the activation's
-derivative, ``sigma'(g) = g * (1 - g)``)::
+derivative, ``sigma'`` the gates': ``g * (1 - g)`` for the sigmoid; for a hard sigmoid 0.2 (Keras 2)
+or 1/6 (Keras 3) inside its linear range and 0 where it clips, with TensorFlow's choice at the
+two corners: Keras 2's clip_by_value passes the gradient there, Keras 3's relu6 does not)::
 
     dh   += d_outputs[t]
     dm    = (dh * [h_raw within proj_clip]) @ proj_kernel.T   # dm = dh without a projection
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import activation_derivative
+from .activations import GATE_DERIVATIVES, activation_derivative
 from .gru import GRUGradients, GRUTrace, grad_gru
 from .params import LSTMParams
 from .rnn import BasicRNNGradients, BasicRNNTrace, grad_basic_rnn
@@ -70,6 +72,29 @@ class Gradients:
     dc: np.ndarray
     dh: np.ndarray
     gate_inputs: np.ndarray
+
+
+def _gate_slopes(
+    trace: Trace, time_major, i: np.ndarray, f: np.ndarray, o: np.ndarray, c_prev: np.ndarray, c: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """d gate / d (the gate's whole input) for i, f and o, time-major (time, batch, num_units).
+
+    The sigmoid's slope follows from its value, ``g * (1 - g)``. A hard sigmoid's is a constant
+    inside its linear range and 0 where it clips; whether a gate sitting exactly at 0 or 1 was
+    clipped needs its input, rebuilt here as the forward pass formed it: pre-activation, forget
+    bias (f) and peephole term (``c_{t-1}`` for i and f, ``c_t`` for o).
+    """
+    cfg = trace.config
+    if cfg.recurrent_activation == "sigmoid":
+        return i * (1 - i), f * (1 - f), o * (1 - o)
+    derivative = GATE_DERIVATIVES[cfg.recurrent_activation]
+    p, dtype = trace.params, trace.dtype
+    # Not in place: time_major may return the trace's own (read-only by contract) buffer.
+    i_in, f_in, o_in = (time_major(getattr(trace, name)) for name in ("i_pre", "f_pre", "o_pre"))
+    f_in = f_in + dtype.type(cfg.forget_bias)
+    if cfg.use_peepholes:
+        i_in, f_in, o_in = i_in + p.w_i_diag * c_prev, f_in + p.w_f_diag * c_prev, o_in + p.w_o_diag * c
+    return derivative(i_in, i), derivative(f_in, f), derivative(o_in, o)
 
 
 def grad(
@@ -117,6 +142,7 @@ def grad(
     i, j, f, o, c, c_act = (time_major(getattr(trace, name)) for name in ("i", "j", "f", "o", "new_c", "c_act"))
     c_prev = np.empty_like(c)
     c_prev[0], c_prev[1:] = trace.initial_state.c, c[:-1]
+    slope_i, slope_f, slope_o = _gate_slopes(trace, time_major, i, f, o, c_prev, c)
     d_out = time_major(d_out)
     ended = mask_ended_steps(d_out, trace.valid)  # outputs past a row's end are constant zeros
 
@@ -128,13 +154,13 @@ def grad(
         if cfg.no_input_gate or cfg.coupled:
             through_c[:, :, 0] = 0
         else:
-            np.multiply(j, i * (1 - i), out=through_c[:, :, 0])
+            np.multiply(j, slope_i, out=through_c[:, :, 0])
         np.multiply(i, activation_derivative(cfg.input_activation)(time_major(trace.j_pre), j), out=through_c[:, :, 1])
         if cfg.no_forget_gate:
             through_c[:, :, 2] = 0
         else:
-            np.multiply(c_prev - j if cfg.coupled else c_prev, f * (1 - f), out=through_c[:, :, 2])
-        out_gate = None if cfg.no_output_gate else c_act * o * (1 - o)  # d m / d o_in
+            np.multiply(c_prev - j if cfg.coupled else c_prev, slope_f, out=through_c[:, :, 2])
+        out_gate = None if cfg.no_output_gate else c_act * slope_o  # d m / d o_in
         out_cell = o * activation_derivative(cfg.output_activation)(c, c_act)  # d m / d c, directly
     clip_c = None
     if cfg.cell_clip is not None:  # TensorFlow's clip_by_value passes the gradient where lo <= x <= hi

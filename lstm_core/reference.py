@@ -3,7 +3,7 @@
 This is the seeds' hand-written LSTM (``Wi, Ui, bi`` for the input gate, and so on), in NumPy. It
 is deliberately slow and obvious: the tests check the fast, fused :func:`lstm_core.run` against it,
 and bench/core.py times it as the baseline. :func:`naive_steps` covers every option of
-:class:`~lstm_core.LSTMConfig` (peepholes, coupled, clipping, projection, Greff's variants), one
+:class:`~lstm_core.LSTMConfig` (peepholes, coupled, clipping, projection, Greff's variants, the hard-sigmoid gates), one
 ``if`` per option, written from the equations rather than from the fast code.
 :func:`naive_basic_rnn` and :func:`naive_gru` do the same for TensorFlow's BasicRNNCell and GRUCell.
 """
@@ -36,8 +36,12 @@ def split_weights(cfg: LSTMConfig, params: LSTMParams) -> dict[str, tuple[np.nda
     return weights
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+#: The gates' functions by ``recurrent_activation``, written from their definitions.
+_GATE = {
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "hard_sigmoid": lambda x: np.clip(0.2 * x + 0.5, 0.0, 1.0),  # Keras 2
+    "hard_sigmoid_keras3": lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0,  # relu6(x + 3) / 6
+}
 
 
 def naive_steps(cfg: LSTMConfig, params: LSTMParams, inputs: np.ndarray, initial_state=None) -> dict[str, np.ndarray]:
@@ -50,6 +54,7 @@ def naive_steps(cfg: LSTMConfig, params: LSTMParams, inputs: np.ndarray, initial
     else:
         c, h = (np.asarray(a, inputs.dtype) for a in initial_state)
     act_j, act_c = _ACT[cfg.input_activation], _ACT[cfg.output_activation]
+    gate = _GATE[cfg.recurrent_activation]
     record: dict[str, list[np.ndarray]] = {name: [] for name in ("i", "j", "f", "o", "new_c", "m", "new_h")}
     for t in range(time):
         x = inputs[:, t]
@@ -60,13 +65,13 @@ def naive_steps(cfg: LSTMConfig, params: LSTMParams, inputs: np.ndarray, initial
         if cfg.use_peepholes:
             f_in = f_in + params.w_f_diag * c
             i_in = i_in + params.w_i_diag * c
-        forget_gate = np.ones_like(c) if cfg.no_forget_gate else _sigmoid(f_in)
+        forget_gate = np.ones_like(c) if cfg.no_forget_gate else gate(f_in)
         if cfg.coupled:
             input_gate = 1.0 - forget_gate
         elif cfg.no_input_gate:
             input_gate = np.ones_like(c)
         else:
-            input_gate = _sigmoid(i_in)
+            input_gate = gate(i_in)
         new_input = act_j(pre["j"])
         c = forget_gate * c + input_gate * new_input
         if cfg.cell_clip is not None:
@@ -74,7 +79,7 @@ def naive_steps(cfg: LSTMConfig, params: LSTMParams, inputs: np.ndarray, initial
         o_in = pre["o"]
         if cfg.use_peepholes:
             o_in = o_in + params.w_o_diag * c
-        output_gate = np.ones_like(c) if cfg.no_output_gate else _sigmoid(o_in)
+        output_gate = np.ones_like(c) if cfg.no_output_gate else gate(o_in)
         m = output_gate * act_c(c)
         h = m
         if cfg.num_proj is not None:
@@ -120,8 +125,8 @@ def naive_gru(cfg: GRUConfig, params: GRUParams, inputs: np.ndarray, initial_sta
     record: dict[str, list[np.ndarray]] = {name: [] for name in ("r", "u", "c", "new_h")}
     for t in range(time):
         x = inputs[:, t]
-        reset = _sigmoid(x @ W_r + h @ U_r + b_r)
-        update = _sigmoid(x @ W_u + h @ U_u + b_u)
+        reset = _GATE["sigmoid"](x @ W_r + h @ U_r + b_r)
+        update = _GATE["sigmoid"](x @ W_u + h @ U_u + b_u)
         candidate = act(x @ W_c + (reset * h) @ U_c + b_c)
         h = update * h + (1 - update) * candidate
         for name, value in zip(record, (reset, update, candidate, h), strict=True):

@@ -3,9 +3,10 @@
 An .npz is a zip of .npy members. ``np.load`` trusts both layers: a member may be compressed with
 bzip2 or lzma at ratios of a million to one, and an .npy header may claim any shape or dtype (a
 ``<U`` string of a gigabyte, a void dtype with a huge item size), which NumPy allocates before it
-reads a byte. :class:`SafeNpz` checks every member of the zip directory before anything is
-decompressed (stored or deflate only, not encrypted, no duplicate names, each member's stated
-size and their total within :class:`Limits`), then reads one array at a time: its header first
+reads a byte. :class:`SafeNpz` has :class:`lstm_core.safe_archive.SafeZip` check every member of
+the zip directory before anything is decompressed (stored or deflate only, not encrypted, no
+duplicate names, each member's stated size and their total within :class:`Limits`), then reads one
+array at a time: its header first
 (dtype kind and ``count x itemsize`` against the caller's limit and the member's stated size), then
 exactly that many bytes, which zipfile never decompresses past the member's stated size.
 Pickled objects are never read. Every problem is a ValueError with a message a learner can act on.
@@ -13,11 +14,8 @@ Pickled objects are never read. Every problem is a ValueError with a message a l
 
 from __future__ import annotations
 
-import io
 import os
 import struct
-import zipfile
-import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -25,21 +23,10 @@ import numpy as np
 
 from .config import MAX_INPUT_SIZE, MAX_UNITS
 from .quoting import cut, shown
+from .safe_archive import ZIP_ERRORS, SafeZip, ZipLimits
 
 #: What zipfile and NumPy raise for damaged, truncated, encrypted or exotic archives.
-_DAMAGED = (
-    zipfile.BadZipFile,
-    zlib.error,
-    EOFError,
-    OSError,
-    struct.error,
-    NotImplementedError,
-    RuntimeError,
-    UnicodeDecodeError,
-    KeyError,
-)
-_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
-_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
+_DAMAGED = (*ZIP_ERRORS, struct.error, UnicodeDecodeError, KeyError)
 
 
 @dataclass(frozen=True)
@@ -62,7 +49,8 @@ DEFAULT_LIMITS = Limits()
 
 
 class SafeNpz:
-    """An .npz archive (path, file object or bytes) whose directory has been checked against ``limits``.
+    """An .npz archive (path, file object or bytes) whose zip directory has been checked against
+    ``limits`` (by :class:`lstm_core.safe_archive.SafeZip`), read one .npy entry at a time.
 
     ``what`` names what the file should be ("a weight file (.npz)"), for the messages. Use as a
     context manager, or call :meth:`close`.
@@ -70,47 +58,18 @@ class SafeNpz:
 
     def __init__(self, file: str | os.PathLike | IO[bytes] | bytes, what: str, limits: Limits = DEFAULT_LIMITS):
         self.what, self.limits = what, limits
-        source = io.BytesIO(file) if isinstance(file, bytes | bytearray) else file
-        try:
-            self.zip = zipfile.ZipFile(source)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error, NotImplementedError):
-            if _looks_like_npy(file):
-                raise ValueError(f"This is a single array (.npy), not {what}.") from None
-            raise ValueError(f"This is not {what}: it is not a zip archive (.npz).") from None
-        try:
-            self._members = self._check_directory()
-        except ValueError:
-            self.zip.close()
-            raise
-
-    def _check_directory(self) -> dict[str, zipfile.ZipInfo]:
-        infos = self.zip.infolist()
-        if len(infos) > self.limits.max_members:
-            raise ValueError(
-                f"The file holds {len(infos):,} entries; {self.what} has at most {self.limits.max_members}."
-            )
-        members: dict[str, zipfile.ZipInfo] = {}
-        total = 0
-        for info in infos:
-            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-            if name in members:
-                raise ValueError(f"The file holds two entries named {cut_name(name)}: it is damaged or crafted.")
-            if info.flag_bits & 0x1:
-                raise ValueError("The file is encrypted; the app reads only plain .npz files.")
-            if info.compress_type not in _METHODS:
-                method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
-                raise ValueError(
-                    f"The entry {cut_name(name)} is compressed with {method}; the app reads only stored or "
-                    "deflate-compressed entries, as NumPy writes them."
-                )
-            total += info.file_size
-            if total > self.limits.max_bytes:
-                raise ValueError(
-                    f"The file unpacks to more than {self.limits.max_bytes:,} bytes; {self.what} needs far "
-                    "less. Refused before unpacking."
-                )
-            members[name] = info
-        return members
+        if _looks_like_npy(file):
+            raise ValueError(f"This is a single array (.npy), not {what}.")
+        zip_limits = ZipLimits(limits.max_members, limits.max_bytes, limits.max_bytes)
+        self.zip = SafeZip(file, what, zip_limits)
+        # np.savez names entry "x" "x.npy"; a second entry that strips to the same name is crafted.
+        self._members: dict[str, str] = {}
+        for member in self.zip.names():
+            name = member[:-4] if member.endswith(".npy") else member
+            if name in self._members:
+                self.zip.close()
+                raise ValueError(f"This is not {what}: it holds two entries named {cut_name(name)}.")
+            self._members[name] = member
 
     def __enter__(self) -> SafeNpz:
         return self
@@ -137,21 +96,10 @@ class SafeNpz:
     def _open(self, name: str):
         if name not in self._members:
             raise ValueError(f"{self.what.capitalize()} needs an entry {cut_name(name)}; this file has none.")
-        try:
-            return self.zip.open(self._members[name])
-        except _DAMAGED as error:
-            raise ValueError(f"The entry {cut_name(name)} cannot be opened ({_short(error)}).") from None
+        return self.zip.open(self._members[name])
 
     def _read_header(self, member, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
-        try:
-            version = np.lib.format.read_magic(member)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
-            else:
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
-        except (*_DAMAGED, ValueError, SyntaxError, TypeError) as error:
-            raise ValueError(f"The entry {cut_name(name)} is not a readable array ({_short(error)}).") from None
-        return tuple(int(n) for n in shape), bool(fortran), dtype
+        return read_npy_header(member, f"The entry {cut_name(name)}")
 
     def array(self, name: str, *, kinds: str = "fiu", max_bytes: int | None = None) -> np.ndarray:
         """Entry ``name`` as an array, if its dtype's kind is one of ``kinds`` (NumPy's letters: "f"
@@ -173,7 +121,7 @@ class SafeNpz:
                     f"The entry {cut_name(name)} claims {count:,} values, far more than {self.what} needs "
                     f"({nbytes:,} bytes of {dtype}); refused unread."
                 )
-            if nbytes > self._members[name].file_size:
+            if nbytes > self.zip.info(self._members[name]).file_size:
                 raise ValueError(f"The entry {cut_name(name)} is shorter than its header says: the file is damaged.")
             try:
                 data = member.read(nbytes)
@@ -197,6 +145,20 @@ class SafeNpz:
             raise ValueError(not_text)
         value = entry.reshape(-1)[0]
         return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def read_npy_header(stream, what: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran_order, dtype) from the .npy header at the start of ``stream``, nothing more read
+    (NumPy caps a header at 10,000 bytes); a ValueError "``what`` is not a readable array" otherwise."""
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    except (*_DAMAGED, ValueError, SyntaxError, TypeError) as error:
+        raise ValueError(f"{what} is not a readable array ({_short(error)}).") from None
+    return tuple(int(n) for n in shape), bool(fortran), dtype
 
 
 def cut_name(name: str) -> str:

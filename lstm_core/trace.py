@@ -115,7 +115,8 @@ class Trace(TraceRecord):
     i, j, f, o : ndarray, shape (batch, time, num_units)
         The values that multiply: ``i = sigmoid(i_pre [+ w_i_diag * c_prev])`` (``1 - f`` when
         coupled), ``j = act(j_pre)``, ``f = sigmoid(f_pre + forget_bias [+ w_f_diag * c_prev])``,
-        ``o = sigmoid(o_pre [+ w_o_diag * new_c])``. Under Greff et al.'s NIG, NFG, NOG the
+        ``o = sigmoid(o_pre [+ w_o_diag * new_c])``, with ``sigmoid`` the configured
+        ``recurrent_activation`` (a hard sigmoid for some Keras models). Under Greff et al.'s NIG, NFG, NOG the
         gate is 1; under NIAF ``j = j_pre``.
     i_pre, j_pre, f_pre, o_pre : ndarray, shape (batch, time, num_units)
         The raw split of ``gate_inputs = [x_t, h_prev] @ kernel + bias``, before the forget bias,

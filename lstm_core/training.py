@@ -21,12 +21,12 @@ import numpy as np
 from .config import CELL_VARIANTS, LSTMConfig
 from .forward import run_stack
 from .grad import grad_stack
-from .params import LSTMParams, check_params, expected_shapes, init_params
+from .params import LSTMParams, init_params
 from .quoting import listed, shown
 from .safe_npz import DEFAULT_LIMITS, Limits, SafeNpz
 from .tasks import TASKS, Batch, Task, make_task
 from .trace import Trace
-from .weights_io import check_size
+from .weights_io import check_headers, check_size, layer_entries, read_layers
 
 
 @dataclass(frozen=True)
@@ -283,6 +283,7 @@ MAX_OUTPUTS = 1000
 MAX_TITLE_CHARS = 120
 MAX_META_STEPS = 10_000_000
 _OUTPUTS = ("softmax", "sigmoid", "linear")
+_READOUT = ("readout.weight", "readout.bias")
 
 
 def model_from_file(file, limits: Limits = DEFAULT_LIMITS) -> tuple[Model, dict]:
@@ -308,32 +309,18 @@ def model_from_file(file, limits: Limits = DEFAULT_LIMITS) -> tuple[Model, dict]
             if output not in _OUTPUTS:
                 raise ValueError(f"unknown output {shown(output)}; accepted: {', '.join(_OUTPUTS)}")
             depth = configs[-1].h_depth
-            expected = {}
-            for k, cfg in enumerate(configs):
-                for name, shape in expected_shapes(cfg).items():
-                    if shape is not None:
-                        expected[f"layer{k}.{name}"] = shape
-            unknown = sorted(set(archive.names) - set(expected) - {"header", "readout.weight", "readout.bias"})
+            unknown = sorted(set(archive.names) - set(layer_entries(configs)) - {"header", *_READOUT})
             if unknown:
                 raise ValueError(f"unknown entries {listed(unknown)}")
             # Every header first: a file that is wrong anywhere is refused before anything is read.
+            if "readout.bias" not in archive:
+                raise ValueError("'readout.bias' is missing")
             outputs = archive.header("readout.bias")[0]
             if len(outputs) != 1 or not 1 <= outputs[0] <= MAX_OUTPUTS:
                 raise ValueError(f"the read-out must have 1 to {MAX_OUTPUTS} outputs")
-            expected["readout.weight"], expected["readout.bias"] = (depth, outputs[0]), outputs
-            for name, shape in expected.items():
-                if name not in archive:
-                    raise ValueError(f"'{name}' is missing")
-                found = archive.header(name)[0]
-                if found != tuple(shape):
-                    raise ValueError(f"'{name}' has shape {found}, but its configuration needs {tuple(shape)}")
-            arrays = {name: archive.array(name) for name in expected}
-        params = []
-        for k, cfg in enumerate(configs):
-            prefix = f"layer{k}."
-            layer = LSTMParams(**{n[len(prefix) :]: a for n, a in arrays.items() if n.startswith(prefix)})
-            params.append(check_params(cfg, layer))
-        weight, bias = (np.asarray(arrays[name], np.float64) for name in ("readout.weight", "readout.bias"))
+            check_headers(archive, {"readout.weight": (depth, outputs[0]), "readout.bias": outputs})
+            params = read_layers(archive, configs, np.float64)
+            weight, bias = (np.asarray(archive.array(name), np.float64) for name in _READOUT)
         if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
             raise ValueError("the read-out contains NaN or infinite values")
         model = Model(configs, tuple(params), weight, bias, output)

@@ -12,6 +12,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lstm_core import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
+from lstm_core.config import RECURRENT_ACTIVATIONS
 from tools.browser import decode_traces
 from ui import plotly_live
 
@@ -57,10 +58,16 @@ def open_page(page: str, query: dict | None = None, timeout: float = 60):
 
 @st.composite
 def cells(
-    draw, *, max_inputs: int = 5, forget_bias: float = 5.0, min_clip: float = 0.0, greff: bool = False
+    draw,
+    *,
+    max_inputs: int = 5,
+    forget_bias: float = 5.0,
+    min_clip: float = 0.0,
+    greff: bool = False,
+    gates: bool = False,
 ) -> LSTMConfig:
-    """Any valid cell: every TensorFlow option, and with ``greff`` Greff et al.'s switches too
-    (minus the two that contradict ``coupled``)."""
+    """Any valid cell: every TensorFlow option, with ``greff`` Greff et al.'s switches too (minus
+    the two that contradict ``coupled``), and with ``gates`` every ``recurrent_activation``."""
     coupled = draw(st.booleans())
     flags = {flag: draw(st.booleans()) for flag in GREFF_FLAGS} if greff else {}
     if coupled and greff:
@@ -76,6 +83,7 @@ def cells(
         cell_clip=draw(st.none() | st.floats(min_clip, 3)),
         num_proj=num_proj,
         proj_clip=draw(st.none() | st.floats(min_clip, 3)) if num_proj else None,
+        recurrent_activation=draw(st.sampled_from(RECURRENT_ACTIVATIONS)) if gates else "sigmoid",
         **flags,
     )
 

@@ -73,7 +73,11 @@ def test_a_new_file_with_the_same_name_and_size_is_read():
 def test_a_model_far_larger_than_the_app_allows_is_refused_before_its_weights_are_read():
     at = open_page(EXPLORE, {"weights": "upload"})
     for units, dtype, message in (
-        (2048, np.float64, "unpacks to more than 16,777,216 bytes"),  # 3 x 2048 zero units: 655 KB, 400 MB unpacked
+        (
+            2048,
+            np.float64,
+            "bytes; an .npz file saved by the app (Explore's weights or the Train page's model) may hold at most 16,777,216",
+        ),  # 3 x 2048 zero units: 655 KB, 400 MB unpacked
         (512, np.float32, "num_units = 512; the app accepts at most 256"),  # small enough to unpack, still too big
     ):
         cfg = LSTMConfig(input_size=2, num_units=units)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lstm_core import LSTMConfig, LSTMStateTuple, from_torch, init_params, run, run_stack
+from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, from_torch, init_params, run, run_stack
 from lstm_core.grad import grad, grad_stack
 from tests.helpers import DATA, MAX_RELATIVE_ERROR, assert_close, cells, numeric_gradient, relative_error
 
@@ -105,6 +105,8 @@ def check_by_central_differences(cfg: LSTMConfig, seed: int, *, kinks_ok: bool =
         {"no_output_gate": True, "no_input_activation": True, "use_peepholes": True},
         {"activation": "relu", "forget_bias": 0.0},
         {"activation": "identity", "num_proj": 3},
+        {"recurrent_activation": "hard_sigmoid", "use_peepholes": True, "forget_bias": 0.5},
+        {"recurrent_activation": "hard_sigmoid_keras3", "coupled": True, "num_proj": 2},
     ],
     ids=lambda o: ",".join(o) or "basic",
 )
@@ -113,7 +115,7 @@ def test_every_option_matches_central_differences(options):
 
 
 @settings(max_examples=40, deadline=None)
-@given(cfg=cells(max_inputs=3, greff=True, min_clip=0.2), seed=st.integers(0, 2**16))
+@given(cfg=cells(max_inputs=3, greff=True, min_clip=0.2, gates=True), seed=st.integers(0, 2**16))
 def test_any_cell_matches_central_differences(cfg, seed):
     check_by_central_differences(cfg, seed, kinks_ok=False)
 
@@ -131,6 +133,29 @@ def test_the_clipped_state_passes_no_gradient():
         assert not d[:, :, block][clipped].any()
         assert d[:, :, block][~clipped].all()
     assert d[:, :, 3].all()  # o reads the clipped state, so it still learns
+
+
+@pytest.mark.parametrize(
+    ("gates", "slope", "linear"),
+    [
+        ("hard_sigmoid", 0.2, {-2.5: True, 2.5: True, 2.6: False}),
+        ("hard_sigmoid_keras3", 1 / 6, {-3.0: False, 3.0: False, 2.9: True}),
+    ],
+)
+def test_hard_sigmoid_gates_pass_their_slope_inside_and_nothing_where_clipped(gates, slope, linear):
+    """One unit whose gates all get the same input (bias only, zero kernel): the gradient of the
+    output gate's value reaching its bias is the slope, or 0 where clipped. At the corners
+    TensorFlow's choice: Keras 2's clip_by_value passes the gradient at -2.5 and 2.5, Keras 3's
+    relu6 passes none at -3 and 3 (the same values tests/data/keras_golden.npz records
+    from TensorFlow's autograd)."""
+    cfg = LSTMConfig(input_size=1, num_units=1, forget_bias=0.0, recurrent_activation=gates)
+    for x, inside in linear.items():
+        params = LSTMParams(np.zeros((2, 4)), np.full(4, x))  # i, j, f, o all get x
+        trace = run(cfg, params, np.zeros((1, 1, 1)))
+        # d h / d o_in = act(c) * slope, and act(c) = tanh(i * tanh(x)) is not 0 here.
+        d_o = grad(trace, np.ones((1, 1, 1))).gate_inputs[0, 0, 3]
+        expected = trace.c_act[0, 0, 0] * slope if inside else 0.0
+        assert_close(d_o, expected, 1e-15, 0, what=f"{gates} at {x}")
 
 
 def test_unused_weights_get_exactly_zero_gradient():

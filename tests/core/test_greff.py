@@ -64,7 +64,7 @@ def test_first_step_differs_from_basic_only_downstream_of_the_change(flag: str) 
 
 @SETTINGS
 @given(
-    cfg=cells(max_inputs=4, forget_bias=3.0, min_clip=0.1, greff=True),
+    cfg=cells(max_inputs=4, forget_bias=3.0, min_clip=0.1, greff=True, gates=True),
     seed=st.integers(0, 2**31),
     dtype=st.sampled_from([np.float32, np.float64]),
 )

@@ -19,11 +19,20 @@ VARIANTS = {
     "coupled_peepholes": {"coupled": True, "use_peepholes": True},
     "projection": {"num_proj": 2, "proj_clip": 0.3},
     "relu": {"activation": "relu", "forget_bias": -0.5},
+    "hard_sigmoid_peepholes": {"recurrent_activation": "hard_sigmoid", "use_peepholes": True},
+    "hard_sigmoid_keras3_coupled": {"recurrent_activation": "hard_sigmoid_keras3", "coupled": True},
 }
 
 
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))
+
+
+GATE = {
+    "sigmoid": sigmoid,
+    "hard_sigmoid": lambda x: np.clip(0.2 * x + 0.5, 0, 1),
+    "hard_sigmoid_keras3": lambda x: np.minimum(np.maximum(x + 3, 0), 6) / 6,
+}
 
 
 def setup(variant: str, seed: int = 0, batch: int = 3, time: int = 8, input_size: int = 4):
@@ -51,10 +60,11 @@ def test_gates_follow_their_definitions(variant: str) -> None:
     c_prev = t.c_prev()
     peep = cfg.use_peepholes
     w_i, w_f, w_o = (params.w_i_diag, params.w_f_diag, params.w_o_diag) if peep else (0, 0, 0)
-    f = sigmoid(t.f_pre + cfg.forget_bias + w_f * c_prev)
+    gate = GATE[cfg.recurrent_activation]
+    f = gate(t.f_pre + cfg.forget_bias + w_f * c_prev)
     assert_close(t.f, f, 1e-12)
-    assert_close(t.i, 1 - f if cfg.coupled else sigmoid(t.i_pre + w_i * c_prev), 1e-12)
-    assert_close(t.o, sigmoid(t.o_pre + w_o * t.new_c), 1e-12)  # the output peephole reads new_c
+    assert_close(t.i, 1 - f if cfg.coupled else gate(t.i_pre + w_i * c_prev), 1e-12)
+    assert_close(t.o, gate(t.o_pre + w_o * t.new_c), 1e-12)  # the output peephole reads new_c
     assert_close(t.j, activation_function(cfg.activation)(t.j_pre), 1e-12)
     # The raw split is [x_t, h_prev] @ kernel + bias, in TensorFlow's block order i, j, f, o.
     gate_inputs = np.concatenate([x, t.h_prev()], axis=2) @ params.kernel + params.bias

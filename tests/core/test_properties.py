@@ -16,7 +16,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 @SETTINGS
 @given(
-    cfg=cells(),
+    cfg=cells(gates=True),
     batch=st.integers(1, 3),
     time=st.integers(1, 6),
     dtype=st.sampled_from([np.float32, np.float64, np.int64]),
@@ -79,6 +79,10 @@ def test_nonpositive_sizes_are_rejected_naming_the_field(bad):
         ({"num_units": True}, "num_units must be a whole number"),
         ({"num_units": 10**9}, "num_units must be from 1 to 4096"),
         ({"use_peepholes": "yes"}, "use_peepholes must be True or False"),
+        (
+            {"recurrent_activation": "hard_swish"},
+            "recurrent_activation must be one of sigmoid, hard_sigmoid, hard_sigmoid_keras3",
+        ),
     ],
 )
 def test_invalid_config_values_say_what_is_accepted(kwargs, message):
