@@ -4,12 +4,12 @@ from dataclasses import replace
 
 import streamlit as st
 
+from lstm_core.variants import VARIANTS, variant_label
 from ui import controls, runs, views
 from ui.markup import escape
 from viz.compare import (
     DEFAULT_VARIANTS,
     MAX_VARIANTS,
-    VARIANTS,
     Column,
     difference_heatmaps,
     differences_alt,
@@ -17,8 +17,6 @@ from viz.compare import (
     highlight,
     summary_table,
     value_heatmaps,
-    variant_changes,
-    variant_label,
     what_to_notice,
 )
 from viz.stepview import equations, step_values
@@ -56,7 +54,7 @@ with pick[1]:
         "peep_all",
         help="Greff et al. start from a cell with peepholes and change one thing; turn this on to do the same.",
     )
-any_peepholes = peep_all or any(VARIANTS[key].changes["peepholes"] for key in chosen)
+any_peepholes = peep_all or any(VARIANTS[key].options.get("use_peepholes") for key in chosen)
 peep_scale = spec.peephole_scale
 if any_peepholes:
     peep_scale = controls.slider(
@@ -73,7 +71,7 @@ if len(chosen) < (1 if fb01 else 2):
 # The runs: every variant on the sidebar's inputs, weights and state; at forget_bias 0 and 1 if asked.
 forget_biases = [0.0, 1.0] if fb01 else [spec.forget_bias]
 wanted = [
-    (key, fb, replace(spec, forget_bias=fb, peephole_scale=peep_scale, **variant_changes(key, peep_all)))
+    (key, fb, replace(spec, forget_bias=fb, peephole_scale=peep_scale).with_variant(key, peep_all))
     for key in chosen
     for fb in forget_biases
 ]

@@ -9,8 +9,8 @@ import streamlit as st
 from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
 from lstm_core.tasks import DEFAULT_STEPS, TASKS, Task, format_metric, one_hot_text, shipped_text
 from lstm_core.training import Trainer, TrainSettings, model_to_bytes, trained_meta
+from lstm_core.variants import VARIANTS, variant_label
 from ui import controls, trained, urlstate, views
-from viz.compare import VARIANTS, variant_label
 from viz.gradflow import FB_COLORS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.training import (

@@ -41,15 +41,6 @@ GREFF_FLAGS: dict[str, str] = {
     "no_output_activation": "NOAF",
 }
 
-#: The named cells compared on the Compare page and in the experiments: each is the LSTMConfig
-#: options that make it (everything else as the basic cell, BasicLSTMCell without peepholes).
-CELL_VARIANTS: dict[str, dict[str, bool]] = {
-    "basic": {},
-    "peephole": {"use_peepholes": True},
-    "coupled": {"coupled": True},
-    **{short: {flag: True} for flag, short in GREFF_FLAGS.items()},
-}
-
 #: Largest sizes the config accepts; far beyond anything a learner needs, small enough that
 #: a typo cannot ask for gigabytes.
 MAX_UNITS = 4096

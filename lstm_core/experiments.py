@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CELL_VARIANTS
 from .tasks import Task, adding, delayed_recall, make_task
 from .training import Trainer, TrainSettings, model_to_bytes, trained_meta
+from .variants import VARIANTS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
@@ -148,7 +148,7 @@ def run_forget_bias(args: argparse.Namespace) -> None:
 
 
 def run_variants(args: argparse.Namespace) -> None:
-    variants = args.variants.split(",") if args.variants else list(CELL_VARIANTS)
+    variants = args.variants.split(",") if args.variants else list(VARIANTS)
     runs = list(variant_runs(variants, args.length, args.seeds, args.steps))
     results = []
     for k, (*_, fn) in enumerate(runs, 1):
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     variants.add_argument("--seeds", type=int, default=3)
     variants.add_argument("--length", type=int, default=30)
     variants.add_argument("--steps", type=int, default=2000)
-    variants.add_argument("--variants", default="", help=f"comma-separated, from {', '.join(CELL_VARIANTS)}")
+    variants.add_argument("--variants", default="", help=f"comma-separated, from {', '.join(VARIANTS)}")
     commands.add_parser("demos", help="train and save the demo weights in demos/")
     args = parser.parse_args(argv)
     {"forget-bias": run_forget_bias, "variants": run_variants, "demos": run_demos}[args.command](args)

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from .config import CELL_VARIANTS, LSTMConfig
+from .config import LSTMConfig
 from .forward import run_stack
 from .grad import grad_stack
 from .params import LSTMParams, init_params
@@ -26,12 +26,13 @@ from .quoting import listed, shown
 from .safe_npz import DEFAULT_LIMITS, Limits, SafeNpz
 from .tasks import TASKS, Batch, Task, make_task
 from .trace import Trace
+from .variants import VARIANTS
 from .weights_io import check_headers, check_size, layer_entries, read_layers
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """What a training run needs besides the task. ``variant`` is a key of ``CELL_VARIANTS``."""
+    """What a training run needs besides the task. ``variant`` is a key of :data:`lstm_core.variants.VARIANTS`."""
 
     units: int = 16
     layers: int = 1
@@ -43,8 +44,8 @@ class TrainSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.variant not in CELL_VARIANTS:
-            raise ValueError(f"Unknown variant {self.variant!r}; accepted: {', '.join(CELL_VARIANTS)}.")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"Unknown variant {shown(self.variant)}; accepted: {', '.join(VARIANTS)}.")
         if not 1 <= self.layers <= 3:
             raise ValueError(f"layers must be from 1 to 3, got {self.layers}.")
         if not 0 < self.learning_rate <= 1:
@@ -61,7 +62,7 @@ class TrainSettings:
                 input_size=input_size,
                 num_units=self.units,
                 forget_bias=self.forget_bias,
-                **CELL_VARIANTS[self.variant],
+                **VARIANTS[self.variant].options,
             )
             configs.append(cfg)
             input_size = cfg.h_depth

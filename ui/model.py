@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, Trace, init_params, run_stack
+from lstm_core.config import GREFF_FLAGS
 from lstm_core.params import PEEPHOLE_FIELDS
 from lstm_core.sequences import InputSpec, Sequence, make_inputs
+from lstm_core.variants import VARIANTS
 
 from . import trained
 
@@ -71,6 +73,18 @@ class ModelSpec:
 
     def with_inputs(self, **changes) -> ModelSpec:
         return replace(self, inputs=replace(self.inputs, **changes))
+
+    def with_variant(self, key: str, peepholes_everywhere: bool = False) -> ModelSpec:
+        """This spec as the variant ``key`` of lstm_core.variants (its peepholes, coupling and Greff
+        switches); with ``peepholes_everywhere`` every variant has peepholes (Greff et al.'s setting,
+        where each variant is one change from the vanilla cell)."""
+        options = VARIANTS[key].options
+        return replace(
+            self,
+            peepholes=options.get("use_peepholes", False) or peepholes_everywhere,
+            coupled=options.get("coupled", False),
+            greff=tuple(flag for flag in GREFF_FLAGS if options.get(flag)),
+        )
 
 
 def layer_params(spec: ModelSpec, configs: list[LSTMConfig]) -> list[LSTMParams]:

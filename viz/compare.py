@@ -1,7 +1,7 @@
 """Variants side by side: the same inputs and weights through each cell, and what changes.
 
-The variants are TensorFlow's three cells (basic, peephole, coupled) and Greff et al.'s one-change
-variants (LSTM: A Search Space Odyssey, 2017). Everything here is plain NumPy, pandas and Plotly
+The variants are lstm_core.variants': TensorFlow's three cells (basic, peephole, coupled) and Greff
+et al.'s one-change variants (LSTM: A Search Space Odyssey, 2017). Everything here is plain NumPy, pandas and Plotly
 dicts: the page lays them out, the tests check the numbers.
 """
 
@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lstm_core import GREFF_FLAGS, Trace, param_count
-from lstm_core.config import CELL_VARIANTS
+from lstm_core.variants import VARIANTS
 
 from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
 from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
@@ -30,102 +30,8 @@ FIGURE_BUDGET = 3 * CELL_BUDGET
 HIGHLIGHT = "#D55E00"
 
 
-@dataclass(frozen=True)
-class Variant:
-    key: str  # a name of lstm_core.config.CELL_VARIANTS
-    label: str
-    summary: str  # what it changes, in one line
-    source: str  # where it comes from
-
-    @property
-    def changes(self) -> dict:
-        """The ModelSpec fields that make this variant from the spec: peepholes, coupled, greff."""
-        options = CELL_VARIANTS[self.key]
-        greff = tuple(flag for flag in GREFF_FLAGS if options.get(flag))
-        return {
-            "peepholes": options.get("use_peepholes", False),
-            "coupled": options.get("coupled", False),
-            "greff": greff,
-        }
-
-    @property
-    def short(self) -> str:
-        """The name for narrow places (figure columns, table headers): the paper's abbreviation."""
-        return {"coupled": "CIFG"}.get(self.key, self.key)
-
-
-VARIANTS: dict[str, Variant] = {
-    v.key: v
-    for v in [
-        Variant(
-            "basic",
-            "basic",
-            "BasicLSTMCell: no peepholes.",
-            "TensorFlow; Greff et al.'s NP (no peepholes)",
-        ),
-        Variant(
-            "peephole",
-            "peephole",
-            "c(t−1) feeds i and f, c(t) feeds o, through one weight per unit.",
-            "TensorFlow LSTMCell(use_peepholes=True); Greff et al.'s vanilla (V)",
-        ),
-        Variant(
-            "coupled",
-            "coupled (CIFG)",
-            "i = 1 − f: the cell writes exactly as much as it forgets.",
-            "TensorFlow CoupledInputForgetGateLSTMCell; Greff et al.'s CIFG",
-        ),
-        Variant(
-            "NIG",
-            "no input gate (NIG)",
-            "i = 1: all of j is written every step.",
-            "Greff et al.'s NIG",
-        ),
-        Variant(
-            "NFG",
-            "no forget gate (NFG)",
-            "f = 1: nothing is ever forgotten.",
-            "Greff et al.'s NFG (the original 1997 LSTM had no forget gate)",
-        ),
-        Variant(
-            "NOG",
-            "no output gate (NOG)",
-            "o = 1: all of act(c) is let out.",
-            "Greff et al.'s NOG",
-        ),
-        Variant(
-            "NIAF",
-            "no input activation (NIAF)",
-            "j = j_pre: the new input is not squashed.",
-            "Greff et al.'s NIAF",
-        ),
-        Variant(
-            "NOAF",
-            "no output activation (NOAF)",
-            "h = o ⊙ c: the cell state is not squashed before the output gate.",
-            "Greff et al.'s NOAF",
-        ),
-    ]
-}
 DEFAULT_VARIANTS = ("basic", "peephole", "coupled")
-
-
-def variant_label(key: str) -> str:
-    """What a menu shows for a variant (a module-level function: a widget keeps its format_func for as
-    long as the session lives, and a lambda written in a page would keep the page's whole namespace)."""
-    return VARIANTS[key].label
-
-
 MAX_VARIANTS = 4
-
-
-def variant_changes(key: str, peepholes_everywhere: bool = False) -> dict:
-    """The ModelSpec changes that make ``key``; with ``peepholes_everywhere`` every variant has
-    peepholes (Greff et al.'s setting, where each variant is one change from the vanilla cell)."""
-    changes = dict(VARIANTS[key].changes)
-    if peepholes_everywhere:
-        changes["peepholes"] = True
-    return changes
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,6 @@ the summary, the equations, forget_bias 0 vs 1, and the link."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 from helpers import chart_by_key, open_page, page_text
 from tools.browser import decode_traces
 from ui.model import ModelSpec, run_model
-from viz.compare import variant_changes
 
 PAGE = "app_pages/compare.py"
 ROWS = ("i", "j", "f", "o", "new_c", "new_h")
@@ -29,7 +26,7 @@ def panels(at: AppTest, key: str) -> dict[str, np.ndarray]:
 
 def variant_trace(key: str, peepholes_everywhere: bool = False, **spec):
     base = ModelSpec(**spec)
-    return run_model(replace(base, **variant_changes(key, peepholes_everywhere))).traces[0]
+    return run_model(base.with_variant(key, peepholes_everywhere)).traces[0]
 
 
 def markdown(at: AppTest) -> str:
