@@ -11,6 +11,9 @@ and the cells around it, TensorFlow's BasicRNNCell (:class:`BasicRNNConfig`) and
 >>> run(gru, init_params(gru, seed=0), [[3, 2, 2, 2, 2, 2]]).u.shape
 (1, 1, 4)
 
+To read the LSTM's equations as code, see :func:`lstm_core.reference.naive_steps` (one gate a line);
+:func:`run` computes the same, arranged for speed (lstm_core/forward.py), and the tests prove them equal.
+
 NumPy only (and h5py for Keras model files, imported when one is opened): no Streamlit, no Plotly.
 """
 

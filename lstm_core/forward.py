@@ -20,6 +20,11 @@ from the negated input as the sigmoid is (below).
 Greff et al.'s variants change one line each: NIG sets i = 1, NFG f = 1, NOG o = 1; NIAF drops
 ``act`` from j, NOAF from ``act(new_c)``.
 
+**To read the cell, start with** :func:`lstm_core.reference.naive_steps`: the same equations written
+plainly, one gate a line with its own W, U and b, every option an ``if``. The tests prove this fast
+version equal to it for every combination of options (tests/core/test_greff.py, hypothesis) and
+to TensorFlow (test_tf_parity.py). What follows is the same maths arranged for speed.
+
 Vectorised as Karpathy's batched LSTM keeps IFOG and IFOGf: every quantity goes into a
 preallocated, time-major buffer; each step is one matmul and about ten NumPy calls, none of them a
 Python loop over batch, units or gates. For large batches the input's share of every step is one
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -242,75 +248,108 @@ def _steps(
     recurrent = np.empty((batch, 4 * units), dtype)
     product_c, product_j = products[:, :units], products[:, units:]
     unused = itertools.repeat(None)
-    # Per-step views, made once by zip: a view costs about as much as a small NumPy call, so only
-    # the ones this variant uses are made.
-    # (Not strict: the placeholders repeat forever; every array has `time` steps.)
-    steps = zip(  # noqa: B905
-        xh[:-1],
-        gates_in,
-        gates_in[:, :, first:last] if not peep else unused,  # signed inputs of the gates activated together
-        gates_in[:, :, first:last].reshape(time, batch, -1, units) if peep else unused,
-        gates_in[:, :, o_] if peep else unused,
-        gates_in[:, :, j_],
-        gates[:, :, first:last] if not peep else gates[:, :, first:last].reshape(time, batch, -1, units),
-        gates[:, :, o_],
-        gates[:, :, f_] if coupled or fixed_f else unused,
-        gates[:, :, i_] if coupled else unused,
-        gates[:, :, f_.start : i_.stop],  # (f, i), side by side
-        cell_j[:-1],  # (c_prev, j)
-        cell_j[:-1, :, units:],  # j
-        cell_j[1:, :, :units],  # new_c
-        m_out,
-        hidden if cfg.num_proj is not None else unused,
-        # The rows that finished before step t, where any did (tf.nn.dynamic_rnn's copy-through).
-        unused if done is None else rows_ended_by_step(done, column=True),
+    # Every step's views, made once before the loop (a view costs about as much as a small NumPy
+    # call), only the ones this variant uses: each field holds one view per step (or repeats None).
+    per_step = _Step(
+        xh=xh[:-1],
+        gate_inputs=gates_in,
+        signed_inputs=gates_in[:, :, first:last] if not peep else unused,
+        peephole_inputs=gates_in[:, :, first:last].reshape(time, batch, -1, units) if peep else unused,
+        o_input=gates_in[:, :, o_] if peep else unused,
+        j_pre=gates_in[:, :, j_],
+        gates_together=gates[:, :, first:last] if not peep else gates[:, :, first:last].reshape(time, batch, -1, units),
+        o=gates[:, :, o_],
+        f=gates[:, :, f_] if coupled or fixed_f else unused,
+        i=gates[:, :, i_] if coupled else unused,
+        f_and_i=gates[:, :, f_.start : i_.stop],
+        c_prev_and_j=cell_j[:-1],
+        j=cell_j[:-1, :, units:],
+        new_c=cell_j[1:, :, :units],
+        m=m_out,
+        h=hidden if cfg.num_proj is not None else unused,
+        finished=unused if done is None else rows_ended_by_step(done, column=True),
     )
     project = cfg.num_proj is not None
-    # Local names: each step makes ~10 calls, and a global lookup per call is measurable here.
+    # Local names: each step makes ~10 calls, and a global lookup per call is measurable here
+    # (python -m bench.core times the small sizes, where the calls are the run time).
     dot, add, subtract, multiply, exp, reciprocal = np.dot, np.add, np.subtract, np.multiply, np.exp, np.reciprocal
     c_prev, h_prev = cell_j[0, :, :units], buffers["h_prev"]
-    for xh_t, g_in, sig_in, peep_in, o_in, j_in, sig, o, f, i, f_i, c_prev_j, j, c, m, h, finished in steps:
+    # Step by step, the fields of _Step by name. (Not a _Step per step, read by attribute: building it
+    # and ~35 attribute reads cost about a microsecond a step, a quarter of a step at small sizes;
+    # python -m bench.core.) Not strict: the None placeholders repeat forever; the rest has `time` steps.
+    for (
+        xh_t, gate_inputs, signed_inputs, peephole_inputs, o_input, j_pre, gates_together,
+        o, f, i, f_and_i, c_prev_and_j, j, new_c, m, h, finished,
+    ) in zip(*per_step):  # noqa: B905  # fmt: skip
+        # gate_inputs = [x_t, h_{t-1}] @ kernel + bias, signed: (-o_pre, -(f_pre + forget_bias), -i_pre, j_pre)
         if fold:
-            dot(xh_t, weights, out=g_in)
+            dot(xh_t, weights, out=gate_inputs)
         else:
             dot(xh_t, weights, out=recurrent)
-            add(g_in, recurrent, out=g_in)
-        if peep:  # f (and i) read c_{t-1}: sigmoid(pre + w * c_prev) = 1 / (1 + exp(-pre - w * c_prev))
-            multiply(c_prev[:, None, :], peep_fi, out=sig)
-            subtract(peep_in, sig, out=sig)
-            gate_of_negated(sig)
-        elif inline_sigmoid:  # sigmoid_of_negated(sig_in, out=sig), inlined
-            exp(sig_in, out=sig)
-            add(sig, one, out=sig)
-            reciprocal(sig, out=sig)
+            add(gate_inputs, recurrent, out=gate_inputs)
+        # f = sigmoid(f_pre + forget_bias [+ w_f * c_{t-1}]), i = sigmoid(i_pre [+ w_i * c_{t-1}]), and o
+        # with them when it has no peephole: one exp for all (sigmoid(x) = 1 / (1 + exp(-x))).
+        if peep:
+            multiply(c_prev[:, None, :], peep_fi, out=gates_together)
+            subtract(peephole_inputs, gates_together, out=gates_together)
+            gate_of_negated(gates_together)
+        elif inline_sigmoid:  # sigmoid_of_negated(signed_inputs, out=gates_together), inlined
+            exp(signed_inputs, out=gates_together)
+            add(gates_together, one, out=gates_together)
+            reciprocal(gates_together, out=gates_together)
         else:
-            gate_of_negated(sig_in, out=sig)
-        if coupled:
+            gate_of_negated(signed_inputs, out=gates_together)
+        if coupled:  # i = 1 - f
             subtract(one, f, out=i)
-        elif fixed_f:
+        elif fixed_f:  # NFG: f = 1
             f.fill(one)
-        act_j(j_in, out=j)
+        act_j(j_pre, out=j)  # j = act(j_pre)
 
-        multiply(f_i, c_prev_j, out=products)  # (f * c_prev, i * j)
-        add(product_c, product_j, out=c)
+        # new_c = f * c_{t-1} + i * j  [clipped to cell_clip]
+        multiply(f_and_i, c_prev_and_j, out=products)
+        add(product_c, product_j, out=new_c)
         if clip_c is not None:
-            np.clip(c, *clip_c, out=c)
-        if peep and not fixed_o:  # o reads the new cell state
-            multiply(c, w_o, out=o)
-            subtract(o_in, o, out=o)
+            np.clip(new_c, *clip_c, out=new_c)
+        if peep and not fixed_o:  # o = sigmoid(o_pre + w_o * new_c): the output gate reads the new state
+            multiply(new_c, w_o, out=o)
+            subtract(o_input, o, out=o)
             gate_of_negated(o)
-        act_c(c, out=m)
-        multiply(o, m, out=m)  # m = o * act(new_c)
+        act_c(new_c, out=m)  # m = o * act(new_c)
+        multiply(o, m, out=m)
         if not project:
             h = m
-        else:
+        else:  # new_h = m @ proj_kernel  [clipped to proj_clip]
             np.matmul(m, p.proj_kernel, out=h)
             if clip_h is not None:
                 np.clip(h, *clip_h, out=h)
-        if finished is not None:
-            np.copyto(c, c_prev, where=finished)
+        if finished is not None:  # rows past their sequence_length carry their state (dynamic_rnn)
+            np.copyto(new_c, c_prev, where=finished)
             np.copyto(h, h_prev, where=finished)
-        c_prev, h_prev = c, h
+        c_prev, h_prev = new_c, h
+
+
+class _Step(NamedTuple):
+    """The views of one step into the time-major buffers (None where this variant needs none).
+
+    ``_steps`` builds one whose every field holds all the steps' views, and walks them together."""
+
+    xh: np.ndarray  # [x_t, h_{t-1}, 1] (or h_{t-1} alone, when the inputs' share is done before the loop)
+    gate_inputs: np.ndarray  # the signed pre-activations (-o, -f, -i, j), (batch, 4 * units)
+    signed_inputs: np.ndarray | None  # those of the sigmoid gates computed together (no peepholes)
+    peephole_inputs: np.ndarray | None  # the same as (batch, gates, units), when f and i read c_{t-1}
+    o_input: np.ndarray | None  # the output gate's signed input, when it reads new_c
+    j_pre: np.ndarray  # the new input before its activation
+    gates_together: np.ndarray  # where the gates computed together go: (o,) f, i
+    o: np.ndarray
+    f: np.ndarray | None  # its own view, when it is set apart (coupled, NFG)
+    i: np.ndarray | None  # its own view, when it is 1 - f (coupled)
+    f_and_i: np.ndarray  # (f, i) side by side
+    c_prev_and_j: np.ndarray  # (c_{t-1}, j) side by side: f * c_prev + i * j is one multiply and one add
+    j: np.ndarray
+    new_c: np.ndarray
+    m: np.ndarray  # o * act(new_c); it is new_h without a projection
+    h: np.ndarray | None  # new_h, when there is a projection
+    finished: np.ndarray | None  # (batch, 1): the rows that ended before this step, if any did
 
 
 def _check_finite(buffers: dict[str, np.ndarray]) -> None:
