@@ -7,7 +7,8 @@ import time
 import streamlit as st
 
 from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
-from lstm_core.tasks import DEFAULT_STEPS, TASKS, Task, format_metric, one_hot_text, shipped_text
+from lstm_core.sequences import one_hot
+from lstm_core.tasks import DEFAULT_STEPS, TASKS, Task, format_metric, shipped_text
 from lstm_core.training import Trainer, TrainSettings, model_to_bytes, trained_meta
 from lstm_core.variants import VARIANTS, variant_label
 from ui import controls, trained, urlstate, views
@@ -223,7 +224,7 @@ def show_training() -> None:
         st.subheader("The text, coloured by one unit")
         text = shipped_text()[:400]
         text = text[: text.rfind("\n") + 1] or text  # end at the end of a line
-        values = one_hot_text(text, task.input_names)
+        values = one_hot(text, task.input_names)
         pick = st.columns([1, 1, 3])
         unit = int(controls.number("text_unit", container=pick[0], high=settings.units - 1))
         by = controls.select("text_by", container=pick[1], format_func={"c": "cell state c", "h": "output h"}.get)

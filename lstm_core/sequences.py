@@ -113,8 +113,18 @@ def generate(kind: str, steps: int, features: int, seed: int = 0) -> np.ndarray:
     raise ValueError(f"Unknown signal {kind!r}; accepted: {', '.join(GENERATED)}.")
 
 
+def one_hot(text: str, alphabet: tuple[str, ...]) -> np.ndarray:
+    """``text`` as (len(text), len(alphabet)) one-hot rows, one step per character: what a cell reads
+    of a text (the text preset, the character model). Every character must be in ``alphabet``."""
+    index = {ch: n for n, ch in enumerate(alphabet)}
+    values = np.zeros((len(text), len(alphabet)))
+    values[np.arange(len(text)), [index[ch] for ch in text]] = 1.0
+    return values
+
+
 def one_hot_text(text: str) -> tuple[np.ndarray, tuple[str, ...]]:
-    """(one-hot array (len(text), alphabet size), alphabet): one step per character."""
+    """(one-hot array (len(text), alphabet size), alphabet): the text preset, over the text's own
+    sorted alphabet, within the app's sizes."""
     if not text:
         raise ValueError("The text is empty: type at least one character.")
     if len(text) > MAX_TEXT_CHARS:
@@ -124,10 +134,7 @@ def one_hot_text(text: str) -> tuple[np.ndarray, tuple[str, ...]]:
         raise ValueError(
             f"The text uses {len(alphabet)} different characters; at most {MAX_FEATURES} fit (one feature each)."
         )
-    index = {ch: n for n, ch in enumerate(alphabet)}
-    values = np.zeros((len(text), len(alphabet)))
-    values[np.arange(len(text)), [index[ch] for ch in text]] = 1.0
-    return values, alphabet
+    return one_hot(text, alphabet), alphabet
 
 
 def show_char(ch: str) -> str:

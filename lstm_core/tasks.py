@@ -311,11 +311,6 @@ def character_codes(text: str, alphabet: tuple[str, ...]) -> np.ndarray:
     return np.array([index[ch] for ch in text])
 
 
-def one_hot_text(text: str, alphabet: tuple[str, ...]) -> np.ndarray:
-    """``text`` as (len(text), len(alphabet)) one-hot rows: what the character model reads."""
-    return _one_hot(character_codes(text, alphabet), len(alphabet))
-
-
 def characters(length: int = 40, text: str | None = None) -> Task:
     """Predict the next character of a short text, from windows of ``length`` characters."""
     text = shipped_text() if text is None else text

@@ -28,7 +28,7 @@ from lstm_core.sequences import (
 from . import urlstate
 from .markup import escape, quote_list
 from .model import ModelSpec
-from .schema import MAX_URL_CUSTOM_CHARS, SCHEMA
+from .schema import MAX_URL_CUSTOM_CHARS, SCHEMA, Param
 
 _RENDERED = "_rendered_controls"
 _NOTICES = "_notices"
@@ -103,7 +103,9 @@ def clamp(name: str, low: Any, high: Any) -> None:
         notice(f"**{name}** = {value} is outside {low} to {high} for this input; showing {new}.", "info")
 
 
-def slider(name: str, *, container=st, low=None, high=None, **kwargs) -> Any:
+def _numeric(name: str, low, high) -> tuple[Param, Any, Any, Any]:
+    """(the schema entry, low, high, step) of a numeric control, registered and its value brought
+    inside ``low``/``high``, which narrow the schema's bounds where the data says so."""
     p = SCHEMA[name]
     _register(name)
     low = p.low if low is None else low
@@ -111,23 +113,20 @@ def slider(name: str, *, container=st, low=None, high=None, **kwargs) -> Any:
     if p.kind == "int":
         low, high = int(low), int(high)
     clamp(name, low, high)
+    return p, low, high, p.step if p.kind == "float" else 1
+
+
+def slider(name: str, *, container=st, low=None, high=None, **kwargs) -> Any:
+    p, low, high, step = _numeric(name, low, high)
     if low == high:  # a slider needs a range; show the only value instead
         container.caption(f"{p.label}: {urlstate.value(name)}")
         return urlstate.value(name)
-    step = p.step if p.kind == "float" else 1
     return container.slider(p.label, min_value=low, max_value=high, step=step, key=name, **kwargs)
 
 
 def number(name: str, *, container=st, low=None, high=None, **kwargs) -> Any:
     """A number input; ``low``/``high`` narrow the schema's bounds where the data says so."""
-    p = SCHEMA[name]
-    _register(name)
-    low = p.low if low is None else low
-    high = p.high if high is None else high
-    if p.kind == "int":
-        low, high = int(low), int(high)
-    clamp(name, low, high)
-    step = p.step if p.kind == "float" else 1
+    p, low, high, step = _numeric(name, low, high)
     return container.number_input(p.label, min_value=low, max_value=high, step=step, key=name, **kwargs)
 
 
