@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
 from lstm_core.sequences import one_hot
-from lstm_core.tasks import DEFAULT_STEPS, TASKS, Task, format_metric, shipped_text
-from lstm_core.training import Trainer, TrainSettings, model_to_bytes, trained_meta
+from lstm_core.tasks import TASKS, Task, format_metric, shipped_text, task_title
+from lstm_core.training import TrainSettings, model_to_bytes, trained_meta
 from lstm_core.variants import VARIANTS, variant_label
 from ui import controls, trained, urlstate, views
+from ui import training_session as session
 from viz.gradflow import FB_COLORS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.training import (
@@ -26,24 +25,7 @@ from viz.training import (
     variants_verdict,
 )
 
-TASK_TITLES = {
-    "recall": "Delayed recall",
-    "adding": "Adding problem",
-    "spikes": "Spike timing",
-    "reber": "Embedded Reber grammar",
-    "sine": "Sine continuation",
-    "chars": "Characters (nursery rhymes)",
-}
-SIZE_NAMES = {
-    "delay": "Delay (steps)",
-    "length": "Sequence length",
-    "period": "Spike period",
-    "max_length": "Longest string",
-}
-_TRAINERS = "_trainers"
 _LAST_TASK = "_train_last_task"
-_MAX_RUNS = 6
-UPDATE_SECONDS = 0.4  # how often the live chart redraws while training
 
 st.title("Train: watch a small LSTM learn to remember")
 st.markdown(
@@ -58,42 +40,33 @@ st.info(
 )
 
 
-def run_label(task: Task, settings: TrainSettings) -> str:
-    """A run's full name: the key of this session's runs."""
-    return (
-        f"{task.title}, {VARIANTS[settings.variant].short}, {settings.units} units, forget_bias "
-        f"{settings.forget_bias:g}, lr {settings.learning_rate:g}, seed {settings.seed}"
+def progress_chart(area, task: Task, label: str, **kwargs) -> None:
+    """The loss and metric of this session's runs of ``task`` (``label``'s drawn thick) in ``area``."""
+    runs = session.runs_of(task)
+    area.plotly_chart(
+        progress_figure(runs, task, label, session.legend_names(list(runs))), config={"displaylogo": False}, **kwargs
     )
-
-
-def legend_names(labels: list[str]) -> dict[str, str]:
-    """Each run named by what differs between the runs shown (all of it when there is one run)."""
-    parts = [label.split(", ") for label in labels]
-    if len(parts) < 2 or len({len(p) for p in parts}) > 1:
-        return {label: label for label in labels}
-    differ = [k for k in range(len(parts[0])) if len({p[k] for p in parts}) > 1]
-    return {label: ", ".join(p[k] for k in differ) or label for label, p in zip(labels, parts, strict=True)}
 
 
 def show_training() -> None:
     """The "Train a model" tab: settings, Train/Stop, the live charts, then the trained model."""
     row = st.columns([1.4, 1, 1.2, 1])
-    task_key = controls.select("task", container=row[0], format_func=TASK_TITLES.get)
-    maker, size_name, size_default, size_low, size_high = TASKS[task_key]
+    task_key = controls.select("task", container=row[0], format_func=task_title)
+    kind = TASKS[task_key]
     if st.session_state.get(_LAST_TASK, task_key) != task_key:  # a new task starts from its own defaults
-        urlstate.set_value("task_size", size_default)
-        urlstate.set_value("train_steps", DEFAULT_STEPS[task_key])
+        urlstate.set_value("task_size", kind.size_default)
+        urlstate.set_value("train_steps", kind.default_steps)
     st.session_state[_LAST_TASK] = task_key
     if urlstate.value("task_size") == 0:
-        urlstate.set_value("task_size", size_default)
+        urlstate.set_value("task_size", kind.size_default)
     if urlstate.value("train_steps") == 0:
-        urlstate.set_value("train_steps", DEFAULT_STEPS[task_key])
+        urlstate.set_value("train_steps", kind.default_steps)
     size = controls.number(
         "task_size",
         container=row[1],
-        low=size_low,
-        high=size_high,
-        help=f"{SIZE_NAMES[size_name]}, {size_low} to {size_high}: how hard the task is.",
+        low=kind.size_low,
+        high=kind.size_high,
+        help=f"{kind.size_name}, {kind.size_low} to {kind.size_high}: how hard the task is.",
     )
     variant = controls.select(
         "train_variant",
@@ -112,54 +85,38 @@ def show_training() -> None:
     steps = controls.number("train_steps", container=row[2], low=1, help="Steps of Adam, 32 sequences each.")
     seed = controls.number("train_seed", container=row[3], help="The same seed gives the same weights and batches.")
 
-    task: Task = maker(size)
+    task: Task = kind.make(size)
     settings = TrainSettings(
         units=int(units), variant=variant, forget_bias=float(forget_bias), learning_rate=float(lr), seed=int(seed)
     )
     st.info(f"**{task.title}.** {task.description}")
 
-    trainers: dict[str, Trainer] = st.session_state.setdefault(_TRAINERS, {})
-    label = run_label(task, settings)
+    label = session.run_label(task, settings)
     buttons = st.columns([1, 1, 1, 3])
     steps = max(int(steps), 1)
-    trainer = trainers.get(label)
+    trainer = session.trainers().get(label)
     go = buttons[0].button(
         f"Train {steps} steps" if trainer is None else f"Train {steps} more",
         type="primary",
         help="Trains with Adam on fresh batches; the chart updates as it goes.",
     )
+    # A click on Stop interrupts the training below (any click reruns the page): see ui.training_session.
     buttons[1].button("Stop", help="Stops training; the model keeps what it learned so far.")
     if buttons[2].button("Start over", disabled=trainer is None, help="Forget this run and start from new weights."):
-        trainers.pop(label, None)
+        session.forget(task, settings)
         trainer = None
 
     chart = st.empty()
     status = st.empty()
     if go:
-        if trainer is None:
-            trainer = Trainer(task, settings)
-            trainer.evaluate()
-            trainers[label] = trainer
-            while len(trainers) > _MAX_RUNS:
-                trainers.pop(next(iter(trainers)))
+        trainer = trainer or session.start(task, settings)
         progress = st.progress(0.0, text="Training...")
-        started = last_draw = time.perf_counter()
-        target = trainer.steps_done + steps
-        evaluate_every = max(5, min(25, steps // 20))
-        while trainer.steps_done < target:
-            trainer.step()
-            if trainer.steps_done % evaluate_every == 0 or trainer.steps_done == target:
-                trainer.evaluate()
-            now = time.perf_counter()
-            if now - last_draw > UPDATE_SECONDS or trainer.steps_done == target:
-                last_draw = now
-                done = 1 - (target - trainer.steps_done) / steps
-                progress.progress(done, text=f"Step {trainer.steps_done} of {target} ({now - started:.0f} s)")
-                runs = {name: run for name, run in trainers.items() if run.task.title == task.title}
-                chart.plotly_chart(
-                    progress_figure(runs, task, label, legend_names(list(runs))), config={"displaylogo": False}
-                )
-        st.session_state["_train_seconds"] = time.perf_counter() - started
+
+        def redraw(done: float, text: str) -> None:
+            progress.progress(done, text=text)
+            progress_chart(chart, task, label)
+
+        st.session_state["_train_seconds"] = session.train_live(trainer, steps, redraw)
         st.rerun()  # draw the page again for the trained model ("Train more", its charts)
 
     if trainer is None:
@@ -169,19 +126,15 @@ def show_training() -> None:
         )
         return
 
-    value = (
-        trainer.history[-1].metric if trainer.history and trainer.history[-1].metric is not None else trainer.evaluate()
-    )
-    runs = {name: run for name, run in trainers.items() if run.task.title == task.title}
-    chart.plotly_chart(
-        progress_figure(runs, task, label, legend_names(list(runs))),
+    runs = session.runs_of(task)
+    progress_chart(
+        chart,
+        task,
+        label,
         key="train_progress",
-        config={"displaylogo": False},
         alt=f"Loss and {task.metric_name} over the training steps of {len(runs)} run(s) of {task.title} in this session.",
     )
-    value = (
-        trainer.history[-1].metric if trainer.history and trainer.history[-1].metric is not None else trainer.evaluate()
-    )
+    value = session.latest_metric(trainer)
     verdict = f"**Solved** at step {trainer.solved_at}" if trainer.solved_at is not None else "**Not solved yet**"
     status.markdown(
         f"{verdict}: after {trainer.steps_done} steps, {task.metric_name} "

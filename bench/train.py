@@ -18,7 +18,7 @@ from bench.common import limit_threads, machine, table
 
 limit_threads(2)
 
-from lstm_core.tasks import DEFAULT_STEPS, format_metric, make_task  # noqa: E402
+from lstm_core.tasks import TASKS, format_metric, make_task  # noqa: E402
 from lstm_core.training import Trainer, TrainSettings  # noqa: E402
 
 TARGET_SECONDS = 60.0
@@ -26,7 +26,7 @@ TARGET_SECONDS = 60.0
 
 def main() -> int:
     rows = []
-    for key, steps in DEFAULT_STEPS.items():
+    for key, steps in ((kind.key, kind.default_steps) for kind in TASKS.values()):
         task = make_task(key)
         started = time.perf_counter()
         trainer = Trainer(task, TrainSettings())

@@ -343,27 +343,46 @@ def characters(length: int = 40, text: str | None = None) -> Task:
     )
 
 
-#: Every task by key, with its one size option: (maker, option name, default, low, high).
-TASKS: dict[str, tuple[Callable[..., Task], str, int, int, int]] = {
-    "recall": (delayed_recall, "delay", 10, 1, 200),
-    "adding": (adding, "length", 20, 4, 200),
-    "spikes": (spike_timing, "period", 5, 2, 20),
-    "reber": (reber, "max_length", 40, 10, 100),
-    "sine": (sine, "length", 40, 4, 200),
-    "chars": (characters, "length", 40, 5, 200),
+@dataclass(frozen=True)
+class TaskKind:
+    """A task the app offers, before its size is chosen: how to make it, its one size option and how
+    many training steps the Train page starts with (bench/train.py times each at that)."""
+
+    key: str
+    title: str  # "Delayed recall": menus
+    make: Callable[[int], Task] = field(repr=False)
+    size_name: str  # what its size option is: "Delay (steps)"
+    size_default: int
+    size_low: int
+    size_high: int
+    default_steps: int
+
+
+#: Every task by key, in menu order.
+TASKS: dict[str, TaskKind] = {
+    kind.key: kind
+    for kind in [
+        TaskKind("recall", "Delayed recall", delayed_recall, "Delay (steps)", 10, 1, 200, 300),
+        TaskKind("adding", "Adding problem", adding, "Sequence length", 20, 4, 200, 800),
+        TaskKind("spikes", "Spike timing", spike_timing, "Spike period", 5, 2, 20, 400),
+        TaskKind("reber", "Embedded Reber grammar", reber, "Longest string", 40, 10, 100, 600),
+        TaskKind("sine", "Sine continuation", sine, "Sequence length", 40, 4, 200, 300),
+        TaskKind("chars", "Characters (nursery rhymes)", characters, "Sequence length", 40, 5, 200, 400),
+    ]
 }
 
 
-#: Training steps per task that the Train page starts with (bench/train.py times each).
-DEFAULT_STEPS: dict[str, int] = {"recall": 300, "adding": 800, "spikes": 400, "reber": 600, "sine": 300, "chars": 400}
+def task_title(key: str) -> str:
+    """What a menu shows for a task (a module function: see ui.controls.unit_label)."""
+    return TASKS[key].title
 
 
 def make_task(key: str, size: int | None = None) -> Task:
     """The task ``key`` of :data:`TASKS` with its size option (delay, length, ...) or the default."""
     if key not in TASKS:
         raise ValueError(f"Unknown task {shown(key)}; accepted: {', '.join(TASKS)}.")
-    maker, _, default, _, _ = TASKS[key]
-    return maker(default if size is None else int(size))
+    kind = TASKS[key]
+    return kind.make(kind.size_default if size is None else int(size))
 
 
 def format_metric(metric_name: str, value: float) -> str:

@@ -346,11 +346,13 @@ def check_meta(meta: object, model: Model) -> dict:
         key = meta["task"]
         if not isinstance(key, str) or key not in TASKS:
             raise ValueError(f"meta.task {shown(key)} is not a task of this app ({', '.join(TASKS)})")
-        _, size_name, default, low, high = TASKS[key]
-        size = meta.get("size", default)
+        kind = TASKS[key]
+        low, high = kind.size_low, kind.size_high
+        size = meta.get("size", kind.size_default)
         if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
             raise ValueError(
-                f"meta.size must be a whole number from {low} to {high} (the {size_name}), got {shown(size)}"
+                f"meta.size must be a whole number from {low} to {high} ({kind.title}: {kind.size_name.lower()}), "
+                f"got {shown(size)}"
             )
         task = make_task(key, size)
         if model.configs[0].input_size != task.input_size or model.readout_bias.shape[0] != task.output_size:
