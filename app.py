@@ -19,7 +19,8 @@ st.set_page_config(
     menu_items={"About": "An interactive explainer of TensorFlow's LSTM cell, gate by gate, step by step."},
 )
 
-from ui import controls, runs, urlstate, views  # noqa: E402  (after set_page_config)
+from ui import controls, runs, urlstate  # noqa: E402
+from ui.page import PageHalt  # noqa: E402  (after set_page_config)
 
 controls.begin_run()
 runs.begin_run()
@@ -36,7 +37,7 @@ page = st.navigation(
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     ]
 )
-with contextlib.suppress(views.PageHalt):  # the page said why it stopped; notices and link follow
+with contextlib.suppress(PageHalt):  # the page said why it stopped; notices and link follow
     page.run()
 
 controls.show_notices(notices)

@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from lstm_core.variants import VARIANTS, variant_label
-from ui import controls, runs, views
+from ui import controls, page, runs
 from ui.markup import escape
 from viz.compare import (
     DEFAULT_VARIANTS,
@@ -30,7 +30,7 @@ st.markdown(
 
 base = runs.current_model()
 if base is None:
-    views.halt("Nothing to show yet: fix the settings on the left.")
+    page.halt("Nothing to show yet: fix the settings on the left.")
 spec = runs.current_spec()
 
 pick = st.columns([3, 1.3, 1.3])
@@ -66,7 +66,7 @@ else:
     pick[2].caption("Peephole strength: no chosen variant has peepholes.")
 
 if len(chosen) < (1 if fb01 else 2):
-    views.halt("Choose at least two variants to compare (or one, with forget_bias 0 vs 1).")
+    page.halt("Choose at least two variants to compare (or one, with forget_bias 0 vs 1).")
 
 # The runs: every variant on the sidebar's inputs, weights and state; at forget_bias 0 and 1 if asked.
 forget_biases = [0.0, 1.0] if fb01 else [spec.forget_bias]
@@ -78,7 +78,7 @@ wanted = [
 try:
     runs.check_budget([variant_spec for *_, variant_spec in wanted], what="variant run")
 except ValueError as error:
-    views.halt(f"**This comparison is too large:** {escape(error)}")
+    page.halt(f"**This comparison is too large:** {escape(error)}")
 ran = []  # (variant key, column title, Model)
 for key, fb, variant_spec in wanted:
     try:
@@ -89,10 +89,10 @@ for key, fb, variant_spec in wanted:
     label = VARIANTS[key].label + (f", forget_bias {fb:g}" if fb01 else "")
     ran.append((key, label, model))
 if len(ran) < 2:
-    views.halt("Fewer than two variants could run; change the settings on the left.")
+    page.halt("Fewer than two variants could run; change the settings on the left.")
 
 view = st.columns([1, 1, 1.2])
-seq, layer = views.choose_sequence_and_layer(base, view[0], view[1])
+seq, layer = page.choose_sequence_and_layer(base, view[0], view[1])
 columns: list[Column] = []
 for k, (key, label, model) in enumerate(ran):
     # Against the first variant; with fb01, each variant at 1 against itself at 0 (when both ran).

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lstm_core import LSTMStateTuple
-from ui import controls, exports, views
+from ui import controls, exports, files, page, weights_menu
 from ui.markup import quote
 from ui.plotly_live import plotly_chart
 from viz.heatmaps import heatmap_alt, trace_heatmaps
@@ -20,14 +20,14 @@ st.markdown(
 )
 
 weights_row = st.columns([1, 2], vertical_alignment="bottom")
-model = views.model_with_chosen_weights(*weights_row)
+model = weights_menu.model_with_chosen_weights(*weights_row)
 if model is None:
-    views.halt("Nothing to show yet: fix the settings on the left.")
+    page.halt("Nothing to show yet: fix the settings on the left.")
 
 steps = model.sequence.values.shape[1]
 layers = len(model.traces)
 view = st.columns([1, 1, 1.2])
-seq, layer = views.choose_sequence_and_layer(model, view[0], view[1])
+seq, layer = page.choose_sequence_and_layer(model, view[0], view[1])
 show_pre = controls.toggle(
     "pre",
     container=view[2],
@@ -101,9 +101,9 @@ st.code(state_repr(LSTMStateTuple(final.c[rows], final.h[rows]), as_tuple), lang
 
 st.subheader("Save and open")
 cols = st.columns(4)
-views.download_button(cols[0], "trace_csv", "Trace, long table (.csv)", model, layer - 1, icon=":material/table:")
-views.download_button(cols[1], "trace_npz", "Trace, all arrays (.npz)", model, layer - 1, icon=":material/data_array:")
-views.download_button(
+files.download_button(cols[0], "trace_csv", "Trace, long table (.csv)", model, layer - 1, icon=":material/table:")
+files.download_button(cols[1], "trace_npz", "Trace, all arrays (.npz)", model, layer - 1, icon=":material/data_array:")
+files.download_button(
     cols[2], "weights_npz", f"Weights of layer {layer} (.npz)", model, layer - 1, icon=":material/scale:"
 )
 cols[3].download_button(
@@ -114,4 +114,4 @@ cols[3].download_button(
     on_click="ignore",
     icon=":material/settings:",
 )
-views.config_upload(st)
+files.config_upload(st)

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ui import controls, runs, views
+from ui import controls, page, runs
 from ui.markup import escape
 from viz.gradflow import (
     LOSS_TITLES,
@@ -31,7 +31,7 @@ st.markdown(
 
 base = runs.current_model()
 if base is None:
-    views.halt("Nothing to show yet: fix the settings on the left.")
+    page.halt("Nothing to show yet: fix the settings on the left.")
 spec = base.spec  # the sidebar's, or the last one that ran (a notice says so)
 
 view = st.columns([1.6, 1, 1])
@@ -44,7 +44,7 @@ loss = controls.select(
     help="Where the error comes from: the sum of the last step's cell state (so ∂L/∂c_T = 1 for every unit), "
     "or of its output h_T (then ∂L/∂c_T = o_T · tanh'(c_T) with tanh: already smaller than 1).",
 )
-seq, layer = views.choose_sequence_and_layer(base, view[1], view[2])
+seq, layer = page.choose_sequence_and_layer(base, view[1], view[2])
 
 # The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
 # the output of the layers below, which forget_bias changes too).
@@ -52,14 +52,14 @@ specs = [replace(spec, forget_bias=fb) for fb in forget_biases(spec.forget_bias)
 try:
     runs.check_budget(specs, what="forget_bias run")
 except ValueError as error:
-    views.halt(f"**This gradient flow is too large:** {escape(error)}")
+    page.halt(f"**This gradient flow is too large:** {escape(error)}")
 flows, errors = runs.gradient_flows(specs, layer, seq, loss)
 for error in errors:
     controls.notice(error, "error")
 if not flows:
-    views.halt("No forget_bias could run; change the settings on the left.")
+    page.halt("No forget_bias could run; change the settings on the left.")
 if flows[0].steps == 1:
-    views.halt(
+    page.halt(
         "This input has a single step, so there is nothing to go back through: ∂L/∂c at the only step is the "
         "loss's own gradient. Choose an input with more steps (e.g. the sine wave) to see the gradient fade."
     )

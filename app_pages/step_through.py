@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import controls, views
+from ui import controls, page, weights_menu
 from ui.markup import quote
 from viz.diagram import cell_diagram, diagram_alt
 from viz.numbers import cell_signature
@@ -39,13 +39,13 @@ if present:
     st.html(PRESENTER_CSS)
 
 weights_row = st.columns([1, 2], vertical_alignment="bottom")
-model = views.model_with_chosen_weights(*weights_row)
+model = weights_menu.model_with_chosen_weights(*weights_row)
 if model is None:
-    views.halt("Nothing to show yet: fix the settings on the left.")
+    page.halt("Nothing to show yet: fix the settings on the left.")
 
 steps = model.sequence.values.shape[1]
 view = st.columns([1, 1, 1])
-seq, layer = views.choose_sequence_and_layer(model, view[0], view[1])
+seq, layer = page.choose_sequence_and_layer(model, view[0], view[1])
 trace = model.traces[layer - 1]
 cfg = trace.config
 unit = controls.select(

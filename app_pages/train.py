@@ -9,7 +9,7 @@ from lstm_core.sequences import one_hot
 from lstm_core.tasks import TASKS, Task, format_metric, shipped_text, task_title
 from lstm_core.training import TrainSettings, model_to_bytes, trained_meta
 from lstm_core.variants import VARIANTS, variant_label
-from ui import controls, trained, urlstate, views
+from ui import controls, trained, urlstate, weights_menu
 from ui import training_session as session
 from viz.gradflow import FB_COLORS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
@@ -196,8 +196,8 @@ def show_training() -> None:
     data = model_to_bytes(trainer.model, trained_meta(trainer, size, value))
     if use[0].button("Open on Explore", type="primary", help="See every gate of this model on the Explore page."):
         weights = trained.register(data)
-        views.keep_weights(weights)
-        st.session_state[views.MY_TRAINED] = weights.key
+        weights_menu.keep_weights(weights)
+        st.session_state[weights_menu.MY_TRAINED] = weights.key
         urlstate.set_value("weights", trained.MINE)
         st.switch_page("app_pages/explore.py")
     use[1].download_button(

@@ -9,7 +9,7 @@ import numpy as np
 
 from lstm_core import params_to_bytes
 
-from .model import Model
+from .model import Run
 from .run_cache import nbytes
 
 #: The largest file a download builds on the server (a larger one gets a message instead): 64 MB.
@@ -18,20 +18,20 @@ MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 CSV_ROW_BYTES = 32
 
 
-def csv_rows(model: Model, layer: int) -> int:
+def csv_rows(model: Run, layer: int) -> int:
     trace = model.traces[layer]
     per_step = 9 * trace.config.num_units + 2 * trace.config.h_depth  # quantities of to_frame()
     return trace.batch_size * trace.num_steps * per_step
 
 
-def trace_csv(model: Model, layer: int) -> bytes:
+def trace_csv(model: Run, layer: int) -> bytes:
     """The long table of one layer: batch, t, unit, quantity, value (plus the layer number)."""
     frame = model.traces[layer].to_frame()
     frame.insert(0, "layer", layer + 1)
     return frame.to_csv(index=False, float_format="%.9g").encode()
 
 
-def trace_npz(model: Model, layer: int | None = None) -> bytes:
+def trace_npz(model: Run, layer: int | None = None) -> bytes:
     """Every array of every layer (``layer1_f``, ...) plus the spec and configs as JSON."""
     arrays: dict[str, np.ndarray] = {}
     for k, trace in enumerate(model.traces, start=1):
@@ -42,7 +42,7 @@ def trace_npz(model: Model, layer: int | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def estimated_bytes(kind: str, model: Model, layer: int) -> int:
+def estimated_bytes(kind: str, model: Run, layer: int) -> int:
     """About how large download ``kind`` of ``model`` would be, from the sizes alone."""
     if kind == "trace_csv":
         return csv_rows(model, layer) * CSV_ROW_BYTES
@@ -51,16 +51,16 @@ def estimated_bytes(kind: str, model: Model, layer: int) -> int:
     return nbytes(model.params[layer])
 
 
-def weights_npz(model: Model, layer: int) -> bytes:
+def weights_npz(model: Run, layer: int) -> bytes:
     """One layer's weights, in the format lstm_core.load_params reads (config as JSON, no pickle)."""
     return params_to_bytes(model.configs[layer], model.params[layer])
 
 
-def configs_json(model: Model) -> str:
+def configs_json(model: Run) -> str:
     return json.dumps([cfg.to_dict() for cfg in model.configs])
 
 
-def config_json(model: Model) -> str:
+def config_json(model: Run) -> str:
     """The whole configuration: the app's settings (spec) and each layer's LSTMConfig."""
     return json.dumps(
         {"spec": json.loads(model.spec.key()), "layers": [cfg.to_dict() for cfg in model.configs]},

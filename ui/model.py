@@ -114,7 +114,7 @@ def initial_states(spec: ModelSpec, configs: list[LSTMConfig], batch: int) -> li
 
 
 @dataclass(frozen=True)
-class Model:
+class Run:
     """A run of a spec: its inputs, configs, weights and one trace per layer."""
 
     spec: ModelSpec
@@ -125,7 +125,7 @@ class Model:
     weights: trained.Weights | None = None  # the trained weights it ran, if not the seeded ones
 
 
-def run_model(spec: ModelSpec, weights: trained.Weights | None = None, sequence: Sequence | None = None) -> Model:
+def run_model(spec: ModelSpec, weights: trained.Weights | None = None, sequence: Sequence | None = None) -> Run:
     """Build and run ``spec`` in float64 (exact, as the TensorFlow parity tests check).
 
     A spec with ``trained`` weights runs ``weights`` (a shipped demo is found by its name when
@@ -139,7 +139,7 @@ def run_model(spec: ModelSpec, weights: trained.Weights | None = None, sequence:
     configs = spec.configs(sequence.values.shape[2])
     params = layer_params(spec, configs)
     traces = run_stack(configs, params, sequence.values, initial_states(spec, configs, sequence.values.shape[0]))
-    return Model(spec, sequence, configs, params, traces)
+    return Run(spec, sequence, configs, params, traces)
 
 
 def trained_spec(spec: ModelSpec, weights: trained.Weights) -> ModelSpec:
@@ -163,7 +163,7 @@ def digest(values: np.ndarray) -> str:
     return hashlib.sha256(str(array.shape).encode() + array.tobytes()).hexdigest()[:20]
 
 
-def _run_trained(spec: ModelSpec, weights: trained.Weights) -> Model:
+def _run_trained(spec: ModelSpec, weights: trained.Weights) -> Run:
     """Trained weights (their own cells, as trained) on a few sequences of the task they learned;
     one uploaded layer on the sidebar's inputs."""
     configs, params = list(weights.configs), list(weights.params)
@@ -175,4 +175,4 @@ def _run_trained(spec: ModelSpec, weights: trained.Weights) -> Model:
             f"{features}: choose an input with {configs[0].input_size} feature(s) in the sidebar."
         )
     traces = run_stack(configs, params, sequence.values)
-    return Model(spec, sequence, configs, params, traces, weights)
+    return Run(spec, sequence, configs, params, traces, weights)

@@ -19,7 +19,7 @@ from viz.gradflow import Flow, gradient_flow
 
 from . import controls, exports, trained
 from .markup import escape
-from .model import Model, ModelSpec, digest, input_sequence, run_model, trained_spec
+from .model import ModelSpec, Run, digest, input_sequence, run_model, trained_spec
 from .run_cache import SharedCache
 
 _SPEC = "_spec"
@@ -79,14 +79,14 @@ def cached(key: str, compute: Callable[[], Any], *, heavy: bool = False) -> Any:
     return CACHE.get(key, compute, heavy=heavy)
 
 
-def _compute(spec: ModelSpec, weights: trained.Weights | None) -> Model:
+def _compute(spec: ModelSpec, weights: trained.Weights | None) -> Run:
     model = run_model(spec, weights)
     for trace in model.traces:
         trace.c_act  # noqa: B018  (computed on first use: count it in the cache's budget now)
     return model
 
 
-def model_for(spec: ModelSpec, weights: trained.Weights | None = None) -> Model:
+def model_for(spec: ModelSpec, weights: trained.Weights | None = None) -> Run:
     """The (cached) run of any spec, e.g. a variant of the current one, counted against the page's
     budget; ValueError if it cannot run or would exceed it."""
     if weights is not None:
@@ -150,7 +150,7 @@ def current_spec() -> ModelSpec:
     return st.session_state[_SPEC]
 
 
-def current_model() -> Model | None:
+def current_model() -> Run | None:
     """The run of the current spec; on a run error (e.g. overflow), a notice and the last good run."""
     spec: ModelSpec = st.session_state[_SPEC]
     try:

@@ -27,8 +27,7 @@ from lstm_core import LSTMConfig, LSTMParams, load_params
 from lstm_core.safe_npz import Limits, SafeNpz
 from lstm_core.sequences import MAX_FEATURES, Sequence
 from lstm_core.tasks import Task, format_metric, make_task
-from lstm_core.training import Model as TrainedModel
-from lstm_core.training import model_from_file
+from lstm_core.training import Model, model_from_file
 
 from .markup import escape
 from .run_cache import nbytes
@@ -75,7 +74,7 @@ class Weights:
     params: tuple[LSTMParams, ...]
     meta: dict
     task: Task | None
-    model: TrainedModel | None = None  # the whole trained model (read-out included), if it is one
+    model: Model | None = None  # the whole trained network (read-out included), if it is one
 
 
 def digest(data: bytes) -> str:
@@ -174,7 +173,7 @@ def resolve(key: str, session: SessionWeights | None = None) -> Weights:
     return demo(key)
 
 
-def load(key: str, session: SessionWeights | None = None) -> tuple[TrainedModel, dict]:
+def load(key: str, session: SessionWeights | None = None) -> tuple[Model, dict]:
     """(model, meta) of a whole trained model named by ``key``."""
     weights = resolve(key, session)
     if weights.model is None:

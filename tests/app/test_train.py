@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from helpers import chart_by_key, open_page, page_text
 from tools.browser import decode_traces
-from ui.views import MY_TRAINED
+from ui.weights_menu import MY_TRAINED
 
 PAGE = "app_pages/train.py"
 

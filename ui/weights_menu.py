@@ -1,54 +1,13 @@
-"""View selectors shared by the pages that show a run: which sequence of the batch, which layer."""
+"""The Weights menu of Explore and Step through: the sidebar's random weights, a shipped demo, the
+model trained on the Train page, or an uploaded file, kept for this session only (ui.trained)."""
 
 from __future__ import annotations
 
-from functools import partial
-from typing import NoReturn
-
 import streamlit as st
 
-from ui import config_io, controls, exports, runs, trained, urlstate
-from ui.markup import escape, quote
-from ui.model import Model
-
-
-class PageHalt(Exception):
-    """Raised by :func:`halt`; app.py catches it, so the notices and the link are still written."""
-
-
-def halt(message: str) -> NoReturn:
-    """Say why the page stops here, and stop it. Unlike ``st.stop()``, app.py's code after the
-    page still runs: the notices that explain the problem and the URL are not lost."""
-    st.info(message)
-    raise PageHalt
-
-
-def choose_sequence_and_layer(model: Model, seq_area, layer_area) -> tuple[int, int]:
-    """(sequence index, 1-based layer): radios where there is a choice, else (0, 1)."""
-    batch = model.sequence.values.shape[0]
-    layers = len(model.traces)
-    seq = 0
-    if batch > 1:
-        seq = controls.select(
-            "seq",
-            container=seq_area,
-            options=list(range(batch)),
-            format_func=lambda b: f"sequence {b + 1}",
-            radio=True,
-            help="This input holds several sequences (a batch); they run side by side, independently.",
-        )
-    layer = 1
-    if layers > 1:
-        layer = controls.select(
-            "layer",
-            container=layer_area,
-            options=list(range(1, layers + 1)),
-            format_func=lambda k: f"layer {k}",
-            radio=True,
-            help="Layer 1 reads the input; layer k + 1 reads layer k's output h.",
-        )
-    return seq, layer
-
+from . import controls, runs, trained, urlstate
+from .markup import escape, quote
+from .model import Run
 
 #: Where the Train page leaves the key of the model a learner trained (kept in the session's weights).
 MY_TRAINED = "_my_trained"
@@ -111,7 +70,7 @@ WEIGHT_TITLES = {
 }
 
 
-def model_with_chosen_weights(area, note_area) -> Model | None:
+def model_with_chosen_weights(area, note_area) -> Run | None:
     """The run the page shows: the sidebar's model, or the same page with other weights.
 
     A "Weights" menu in ``area`` (what the weights are goes in ``note_area``): random (the
@@ -153,63 +112,3 @@ def model_with_chosen_weights(area, note_area) -> Model | None:
         return runs.current_model()
     note_area.caption(trained.describe(weights))
     return model
-
-
-#: Each download: (file name with {layer}, MIME type).
-DOWNLOADS = {
-    "trace_csv": ("lstm_trace_layer{layer}.csv", "text/csv"),
-    "trace_npz": ("lstm_trace.npz", "application/octet-stream"),
-    "weights_npz": ("lstm_weights_layer{layer}.npz", "application/octet-stream"),
-}
-
-
-def download_button(area, kind: str, label: str, model: Model, layer: int, **kwargs) -> None:
-    """A download of ``model`` (ui.exports.BUILDERS[kind], layer index ``layer``), built on the first
-    click and once per run for everyone; a file over exports.MAX_DOWNLOAD_BYTES gets a message instead."""
-    size = exports.estimated_bytes(kind, model, layer)
-    if size > exports.MAX_DOWNLOAD_BYTES:
-        area.caption(
-            f"{label}: about {size / 2**20:,.0f} MB, more than the {exports.MAX_DOWNLOAD_BYTES / 2**20:.0f} MB a download "
-            'may be on this shared server. Run it with lstm_core in Python (README, "The core"), or use fewer steps.'
-        )
-        return
-    file_name, mime = DOWNLOADS[kind]
-    area.download_button(
-        label,
-        partial(runs.download, kind, model.spec, model.weights, layer),
-        file_name=file_name.format(layer=layer + 1),
-        mime=mime,
-        on_click="ignore",
-        **kwargs,
-    )
-
-
-def config_upload(area) -> None:
-    """A file uploader that opens a saved configuration (JSON): its settings replace the sidebar's."""
-    area.file_uploader(
-        "Open a configuration (.json)",
-        type=["json"],
-        key="config_file",
-        max_upload_size=config_io.MAX_CONFIG_BYTES // (1024 * 1024),
-        on_change=_open_config,
-        help="A file saved by the button on the left, or settings written as JSON under their link names "
-        "(forget_bias, num_units, ...). Every value is checked as a shared link's would be.",
-    )
-
-
-def _open_config() -> None:
-    """Callback (runs before the widgets are drawn): apply the uploaded file's settings, or say why not."""
-    file = st.session_state.get("config_file")
-    if file is None:  # the file was removed from the uploader: nothing changes
-        return
-    try:
-        values, problems = config_io.read_config(file.getvalue())
-    except ValueError as error:
-        controls.notice_next_run(
-            f"**{quote(file.name)} was not opened:** {escape(error)} The settings stay as they were.", "error"
-        )
-        return
-    controls.apply_settings(values)
-    controls.notice_next_run(f"Opened {quote(file.name)}: its settings are now in the sidebar and the link.", "success")
-    if problems:
-        controls.notice_next_run("Some of its settings could not be used:\n\n" + controls.bulleted(problems), "warning")
