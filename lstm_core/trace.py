@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from dataclasses import dataclass
@@ -99,11 +98,6 @@ class TraceRecord:
     def to_npz(self, file: str | os.PathLike | IO[bytes]) -> None:
         """Save every array and the config (as JSON) to ``file``; loadable with ``allow_pickle=False``."""
         np.savez_compressed(file, config=np.array(self.config.to_json()), **self.arrays())
-
-    def to_npz_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        self.to_npz(buffer)
-        return buffer.getvalue()
 
 
 @dataclass(frozen=True, eq=False)

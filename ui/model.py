@@ -44,14 +44,6 @@ class ModelSpec:
         """A canonical JSON text of the spec: the cache key (a few hundred bytes, never arrays)."""
         return json.dumps(asdict(self), sort_keys=True)
 
-    @classmethod
-    def from_key(cls, key: str) -> ModelSpec:
-        data = json.loads(key)
-        data["units"] = tuple(data["units"])
-        data["greff"] = tuple(data.get("greff", ()))
-        data["inputs"] = InputSpec(**data["inputs"])
-        return cls(**data)
-
     def configs(self, input_size: int) -> list[LSTMConfig]:
         """One LSTMConfig per layer; layer k + 1 reads layer k's output (h_depth values)."""
         configs = []

@@ -16,6 +16,7 @@ light in .streamlit/config.toml).
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -66,9 +67,24 @@ def payload(fig: go.Figure, alt: str, config: dict | None = None) -> bytes:
     return to_json_plotly({"figure": figure, "config": config or {}, "alt": alt}).encode()
 
 
+#: Set LSTM_LIVE_CHARTS=0 to draw with st.plotly_chart instead (every change then mounts a new chart).
+#: A stopgap until Streamlit keeps a keyed chart mounted across reruns (streamlit/streamlit PR
+#: #16052): then this module retires and the pages call st.plotly_chart.
+ENVIRONMENT = "LSTM_LIVE_CHARTS"
+
+
+def live() -> bool:
+    """Whether charts update in place (this module's component) rather than through st.plotly_chart."""
+    return os.environ.get(ENVIRONMENT, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def plotly_chart(fig: go.Figure, *, key: str, alt: str, config: dict | None = None) -> None:
     """Draw ``fig`` as st.plotly_chart(fig, key=key, alt=alt, config=config) would (full width,
     the figure's height, Streamlit's theme, the alt text as accessible name), but keep the chart
-    mounted across reruns and update it in place. ``key`` must be unique on the page."""
+    mounted across reruns and update it in place. ``key`` must be unique on the page. With
+    LSTM_LIVE_CHARTS=0, it is st.plotly_chart itself."""
+    if not live():
+        st.plotly_chart(fig, key=key, alt=alt, config=config or {})
+        return
     _serve_plotly_js()
     _component(key=key, data=payload(fig, alt, config))

@@ -17,10 +17,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if query:
-        at.query_params.update(query)
-    return at.run()
+    return open_page("app_pages/explore.py", query)
 
 
 def notices(at: AppTest) -> str:

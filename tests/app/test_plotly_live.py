@@ -34,17 +34,6 @@ def test_payload_is_the_figure_without_the_placeholder_theme_plus_alt_and_config
     np.testing.assert_array_equal(decode_traces(sent["figure"]["data"])["z"]["z"], [[0, 1, 2], [3, 4, 5]])
 
 
-def test_browser_module_has_plotly_url_and_theme_filled_in() -> None:
-    module = plotly_live._module()
-    assert "__PLOTLY_URL__" not in module and "__TEMPLATE__" not in module
-    assert '"/component/ui.plotly_live.plotly_js/plotly.min.js"' in module
-    assert (plotly_live.PLOTLY_DIR / "plotly.min.js").is_file()  # served from the plotly package
-    text = (plotly_live.HERE / "plotly_theme_light.json").read_text()
-    theme = json.loads(text)  # captured from Streamlit by tools/plotly_theme.py (checked in tests/e2e)
-    assert theme["layout"]["paper_bgcolor"] == "#FFFFFF" and "font" in theme["layout"]
-    assert f"const TEMPLATE = {text.strip()};" in module
-
-
 def test_plotly_url_follows_the_base_url_path(monkeypatch) -> None:
     monkeypatch.setattr(plotly_live.st, "get_option", lambda name: "/lstm/" if name == "server.baseUrlPath" else None)
     assert plotly_live._plotly_url() == "/lstm/component/ui.plotly_live.plotly_js/plotly.min.js"
@@ -72,3 +61,14 @@ def test_a_changed_figure_keeps_the_chart_identity() -> None:
     assert after.id == before.id  # same element: the browser updates the chart instead of mounting a new one
     assert after.alt == "shift 3"
     np.testing.assert_array_equal(decode_traces(after.figure["data"])["z"]["z"], [[3, 4, 5], [6, 7, 8]])
+
+
+def test_the_fallback_setting_draws_the_same_figure_with_st_plotly_chart(monkeypatch) -> None:
+    monkeypatch.setenv(plotly_live.ENVIRONMENT, "0")
+    at = AppTest.from_string(APP).run()
+    assert not at.exception
+    (chart,) = charts(at)
+    assert not chart.live and chart.alt == "shift 0"  # st.plotly_chart's element, with the alt text
+    np.testing.assert_array_equal(decode_traces(chart.figure["data"])["z"]["z"], [[0, 1, 2], [3, 4, 5]])
+    at.slider(key="shift").set_value(2).run()
+    np.testing.assert_array_equal(decode_traces(charts(at)[0].figure["data"])["z"]["z"], [[2, 3, 4], [5, 6, 7]])
