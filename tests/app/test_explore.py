@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,9 +9,6 @@ from streamlit.testing.v1 import AppTest
 from helpers import chart_spec, chart_traces, charts, open_page, page_text
 from lstm_core.sequences import InputSpec
 from ui.model import ModelSpec, run_model
-
-TIMEOUT = 60
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def app(query: dict | None = None) -> AppTest:
