@@ -19,14 +19,13 @@ st.set_page_config(
     menu_items={"About": "An interactive explainer of TensorFlow's LSTM cell, gate by gate, step by step."},
 )
 
-from ui import controls, runs, urlstate  # noqa: E402
+from ui import controls, runs, urlstate, weights_menu  # noqa: E402
 from ui.page import PageHalt  # noqa: E402  (after set_page_config)
 
 controls.begin_run()
 runs.begin_run()
 urlstate.load_once()
 notices = st.container()
-runs.set_spec(controls.model_controls())
 
 page = st.navigation(
     [
@@ -37,6 +36,8 @@ page = st.navigation(
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     ]
 )
+# The sidebar says when the page does not use it (trained weights, the Train page's own cell).
+runs.set_spec(controls.model_controls(*weights_menu.sidebar_use(page.title)))
 with contextlib.suppress(PageHalt):  # the page said why it stopped; notices and link follow
     page.run()
 

@@ -217,6 +217,13 @@ def unit_label(unit: int) -> str:
     return f"unit {unit}"
 
 
+def start_at(switch: str, name: str, value: Any) -> None:
+    """A toggle's callback: when ``switch`` has just been turned on, set control ``name`` to ``value``
+    (e.g. a slider that should start from a model's own value)."""
+    if st.session_state.get(switch):
+        urlstate.set_value(name, value)
+
+
 def move_step(delta: int, last: int) -> None:
     """Previous/next step (a button callback: runs before the slider is drawn)."""
     urlstate.set_value("step", int(min(max(urlstate.value("step") + delta, 0), last)))
@@ -238,28 +245,43 @@ def _copy_list(name: str, widget_key: str) -> None:
     st.session_state[name] = ",".join(str(option) for option in st.session_state[widget_key]) or "none"
 
 
-def model_controls() -> ModelSpec:
+def model_controls(unused: str | None = None, inputs_unused: bool = False) -> ModelSpec:
     """Draw the shared controls in the sidebar and return the spec they describe (the last valid
-    one, with a notice, if the current input cannot be used)."""
+    one, with a notice, if the current input cannot be used).
+
+    ``unused``: why this page does not use the sidebar's cell and weights (trained weights bring
+    their own; the Train page has its own), said at the top; those controls are then greyed out,
+    the inputs too with ``inputs_unused``. Their values stay, for the other pages and the link."""
     sidebar = st.sidebar
+    if unused:
+        sidebar.info(unused, icon=":material/info:")
+    off = {"disabled": True} if unused else {}
+    off_inputs = off if inputs_unused else {}
     sidebar.header("Input")
     preset = select(
         "preset",
         container=sidebar,
         format_func=lambda key: PRESETS[key],
         help="What the cell reads, one step at a time.",
+        **off_inputs,
     )
     sidebar.caption(escape(PRESET_HELP[preset]))
     if preset in GENERATED:
         cols = sidebar.columns(2)
-        number("steps", container=cols[0], help=f"Sequence length, 1 to {MAX_STEPS}.")
-        number("features", container=cols[1], help=f"Values per step, 1 to {MAX_FEATURES}.")
+        number("steps", container=cols[0], help=f"Sequence length, 1 to {MAX_STEPS}.", **off_inputs)
+        number("features", container=cols[1], help=f"Values per step, 1 to {MAX_FEATURES}.", **off_inputs)
         if preset == "random":
-            number("input_seed", container=sidebar, help="The same seed gives the same numbers.")
+            number("input_seed", container=sidebar, help="The same seed gives the same numbers.", **off_inputs)
     elif preset == "text":
-        text("text", container=sidebar, height=90, help="One step per character, one-hot over the text's alphabet.")
+        text(
+            "text",
+            container=sidebar,
+            height=90,
+            help="One step per character, one-hot over the text's alphabet.",
+            **off_inputs,
+        )
     elif preset == "custom":
-        _custom_input(sidebar)
+        _custom_input(sidebar, **off_inputs)
 
     sidebar.header("Cell")
     layers = select(
@@ -268,35 +290,44 @@ def model_controls() -> ModelSpec:
         options=[1, 2, 3],
         radio=True,
         help="Stacked layers (TensorFlow's MultiRNNCell): each layer reads the output h of the one below.",
+        **off,
     )
     for layer, name in enumerate(("num_units", "num_units_2", "num_units_3")[:layers], start=1):
-        slider(name, container=sidebar, help=f"Units in layer {layer}: the size of its cell state c and output h.")
+        slider(
+            name, container=sidebar, help=f"Units in layer {layer}: the size of its cell state c and output h.", **off
+        )
     slider(
         "forget_bias",
         container=sidebar,
         help="Added to the forget gate's input before the sigmoid at every step. 1.0 (TensorFlow's default) keeps sigmoid(1) = 73% of the memory per step when the weights say nothing.",
+        **off,
     )
     select(
         "activation",
         container=sidebar,
         help="Applied to the new input j and to the cell state before the output gate. TensorFlow's default is tanh.",
+        **off,
     )
     with sidebar.expander("Variants: peepholes, coupled gate, clipping, projection"):
         checkbox(
             "peepholes",
             help="LSTMCell(use_peepholes=True): the gates also read the cell state (i and f read c_prev, o reads the new c), through one weight per unit.",
+            **off,
         )
         checkbox(
             "coupled",
             help="The coupled input-forget gate (CIFG) of TensorFlow 1.x contrib: i = 1 - f, so what is forgotten is exactly what is written. The kernel's i block is ignored.",
+            **off,
         )
         slider(
             "cell_clip",
             help="LSTMCell(cell_clip=...): the cell state is clipped to [-cell_clip, cell_clip] after each step. 0 = off.",
+            **off,
         )
         number(
             "num_proj",
             help="LSTMCell(num_proj=...): the output is projected to this many values, and that is what recurs. 0 = off.",
+            **off,
         )
 
     sidebar.header("Weights and state")
@@ -304,11 +335,13 @@ def model_controls() -> ModelSpec:
         "seed",
         container=sidebar,
         help="The same seed gives the same Glorot-uniform weights (TensorFlow's default initialiser), layer k uses seed + k.",
+        **off,
     )
     slider(
         "weight_scale",
         container=sidebar,
         help="Multiplies every initial weight: larger weights saturate the gates sooner.",
+        **off,
     )
     select(
         "init_state",
@@ -316,6 +349,7 @@ def model_controls() -> ModelSpec:
         format_func=lambda s: {"zeros": "zeros", "random": "random (seeded)"}[s],
         radio=True,
         help="The state (c, h) the first step reads: zeros, as TensorFlow's zero_state, or seeded random values.",
+        **off,
     )
 
     spec = current_spec()
@@ -360,13 +394,14 @@ def current_spec() -> ModelSpec:
     )
 
 
-def _custom_input(sidebar) -> None:
+def _custom_input(sidebar, **kwargs) -> None:
     """A text box (rows like 3,2,2; 1,0,1, or JSON) and an editable table of the same numbers."""
     text(
         "custom",
         container=sidebar,
         height=110,
         help="Rows are steps, values are features: 3,2,2; 1,0,1 -- or a JSON list of lists. Several sequences: separate them with |.",
+        **kwargs,
     )
     if len(urlstate.value("custom")) > MAX_URL_CUSTOM_CHARS:
         sidebar.caption(
@@ -389,6 +424,7 @@ def _custom_input(sidebar) -> None:
         on_change=_apply_table_edits,
         args=(f"custom_editor_{version}", values[0]),
         width="stretch",
+        **kwargs,
     )
 
 

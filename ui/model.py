@@ -16,6 +16,7 @@ from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, Trace, init_params
 from lstm_core.config import GREFF_FLAGS
 from lstm_core.params import PEEPHOLE_FIELDS
 from lstm_core.sequences import InputSpec, Sequence, make_inputs
+from lstm_core.training import metric
 from lstm_core.variants import VARIANTS
 
 from . import trained
@@ -39,6 +40,9 @@ class ModelSpec:
     greff: tuple[str, ...] = ()  # Greff et al.'s switches that are on (names of lstm_core.GREFF_FLAGS)
     peephole_scale: float = 1.0  # the peephole weights' strength, on top of weight_scale
     trained: str = ""  # trained weights instead of seeded ones: a demo's name or "mine:<digest>" (ui.trained)
+    # With trained weights: their forget_bias changed to this (None: as trained); ``greff`` then
+    # holds the gate fixed at 1 on top of them, if any ("break the model" on Explore and Step through).
+    trained_forget_bias: float | None = None
 
     def key(self) -> str:
         """A canonical JSON text of the spec: the cache key (a few hundred bytes, never arrays)."""
@@ -136,10 +140,34 @@ def run_model(spec: ModelSpec, weights: trained.Weights | None = None, sequence:
 
 def trained_spec(spec: ModelSpec, weights: trained.Weights) -> ModelSpec:
     """``spec`` reduced to what a run of ``weights`` uses, so that the sidebar's cell settings (which
-    such a run ignores) do not make new runs: the weights' key, and the inputs (the sidebar's for
-    one layer; for a trained model only the seed of its task's sequences)."""
+    such a run ignores) do not make new runs: the weights' key, the changes made to them
+    (``trained_forget_bias``, a gate fixed at 1 in ``greff``), and the inputs (the sidebar's for one
+    layer; for a trained model only the seed of its task's sequences)."""
     inputs = spec.inputs if weights.task is None else InputSpec(seed=spec.inputs.seed)
-    return ModelSpec(trained=weights.key, inputs=inputs)
+    return ModelSpec(trained=weights.key, inputs=inputs, trained_forget_bias=spec.trained_forget_bias, greff=spec.greff)
+
+
+def changed_configs(spec: ModelSpec, weights: trained.Weights) -> list[LSTMConfig]:
+    """The trained layers' configs with ``spec``'s changes on top: its forget_bias (if set) and the
+    gates it fixes at 1 (Greff et al.'s switches), in every layer. ValueError if a change contradicts
+    a layer (a coupled cell's input gate is 1 - f: it cannot be fixed apart from f)."""
+    changes = dict.fromkeys(spec.greff, True)
+    if spec.trained_forget_bias is not None:
+        changes["forget_bias"] = spec.trained_forget_bias
+    return [replace(cfg, **changes) for cfg in weights.configs]
+
+
+#: Fresh sequences (a fixed seed, none of them trained on) a trained model's task metric is measured on.
+TASK_METRIC_SEQUENCES = 256
+
+
+def task_metric(spec: ModelSpec, weights: trained.Weights) -> float:
+    """The task metric of the trained model ``weights`` with ``spec``'s changes on top (see
+    :func:`changed_configs`), on TASK_METRIC_SEQUENCES fresh sequences of its task."""
+    model = replace(weights.model, configs=tuple(changed_configs(spec, weights)))
+    batch = weights.task.batch(np.random.default_rng([20261201, 5]), TASK_METRIC_SEQUENCES)
+    _, outputs = model.run(batch.inputs, batch.lengths)
+    return metric(weights.task, outputs, batch)
 
 
 def input_sequence(spec: ModelSpec, weights: trained.Weights | None = None) -> Sequence:
@@ -158,7 +186,7 @@ def digest(values: np.ndarray) -> str:
 def _run_trained(spec: ModelSpec, weights: trained.Weights) -> Run:
     """Trained weights (their own cells, as trained) on a few sequences of the task they learned;
     one uploaded layer on the sidebar's inputs."""
-    configs, params = list(weights.configs), list(weights.params)
+    configs, params = changed_configs(spec, weights), list(weights.params)
     sequence = input_sequence(spec, weights)
     features = sequence.values.shape[2]
     if weights.task is None and features != configs[0].input_size:

@@ -18,6 +18,7 @@ import streamlit as st
 from viz.gradflow import Flow, gradient_flow
 
 from . import controls, exports, trained
+from . import model as models
 from .markup import escape
 from .model import ModelSpec, Run, digest, input_sequence, run_model, trained_spec
 from .run_cache import SharedCache
@@ -133,6 +134,12 @@ def gradient_flows(specs: list[ModelSpec], layer: int, seq: int, loss: str) -> t
         except ValueError as error:
             errors.append(f"**forget_bias {spec.forget_bias:g}** cannot run with these settings: {escape(error)}")
     return flows, errors
+
+
+def task_metric(spec: ModelSpec, weights: trained.Weights) -> float:
+    """ui.model.task_metric of ``spec`` (with ``weights``' changes), kept in the shared cache."""
+    key = f"metric:{cache_key(trained_spec(spec, weights))}"
+    return cached(key, lambda: models.task_metric(spec, weights))
 
 
 def begin_run() -> None:

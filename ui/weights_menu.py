@@ -3,11 +3,15 @@ model trained on the Train page, or an uploaded file, kept for this session only
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
+
+from lstm_core.tasks import format_metric
 
 from . import controls, runs, trained, urlstate
 from .markup import escape, quote
-from .model import Run
+from .model import TASK_METRIC_SEQUENCES, ModelSpec, Run
 
 #: Where the Train page leaves the key of the model a learner trained (kept in the session's weights).
 MY_TRAINED = "_my_trained"
@@ -106,9 +110,109 @@ def model_with_chosen_weights(area, note_area) -> Run | None:
         key = choice
     try:
         weights = trained.resolve(key, session_weights())
-        model = runs.model_for(runs.current_spec(), weights)
     except ValueError as error:
         controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
         return runs.current_model()
     note_area.caption(trained.describe(weights))
+    spec = _changes(weights)
+    try:
+        model = runs.model_for(spec, weights)
+    except ValueError as error:
+        controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
+        return runs.current_model()
+    if weights.task is not None:
+        _metric_line(spec, weights)
     return model
+
+
+def sidebar_use(page_title: str) -> tuple[str | None, bool]:
+    """(why the page ``page_title`` does not use the sidebar's cell, or None; whether it ignores its
+    inputs too), from the Weights menu's choice: what app.py passes to controls.model_controls."""
+    if page_title == "Train":
+        return (
+            "The Train page trains its own cell on its task's inputs, set on the page: these settings are for the other pages.",
+            True,
+        )
+    if page_title not in ("Explore", "Step through") or urlstate.value("weights") == "random":
+        return None, False
+    if urlstate.value("weights") == trained.UPLOAD:
+        key = st.session_state.get(MY_UPLOAD)
+        weights = session_weights().get(key) if key else None
+        if weights is None:
+            return None, False
+        if weights.task is None:
+            return "The uploaded layer brings its own cell: only the inputs below are used here.", False
+    elif urlstate.value("weights") == trained.MINE and not st.session_state.get(MY_TRAINED):
+        return None, False
+    return (
+        "The trained weights bring their own cell and inputs: these settings are for random weights "
+        "(and for Compare and Gradient flow). Change the trained model beside its Weights menu.",
+        True,
+    )
+
+
+#: What fixing each gate at 1 does, as the menu says it.
+FIXED_GATES = {
+    "none": "none",
+    "f": "f = 1: it never forgets",
+    "i": "i = 1: it writes all of j",
+    "o": "o = 1: it shows all of its memory",
+}
+_GATE_FLAGS = {"f": "no_forget_gate", "i": "no_input_gate", "o": "no_output_gate"}
+
+
+def fixed_gate_label(key: str) -> str:
+    return FIXED_GATES[key]
+
+
+def _changes(weights: trained.Weights) -> ModelSpec:
+    """The "Change the trained model" controls (a classroom's favourite: break it and watch it fail):
+    its forget_bias and a gate held at 1, on top of the trained weights; the spec they make."""
+    trained_fb = weights.configs[0].forget_bias
+    coupled = any(cfg.coupled for cfg in weights.configs)
+    box = st.container(border=True)
+    box.markdown(
+        "**Change the trained model** and watch what it does: its weights stay as trained. "
+        f"Trained with forget_bias **{trained_fb:g}**."
+    )
+    cols = box.columns([1.2, 1.4, 1.6])
+    changed = controls.toggle(
+        "trained_fb_on",
+        container=cols[0],
+        on_change=controls.start_at,
+        args=("trained_fb_on", "trained_fb", trained_fb),
+        help="Add a different forget_bias to the forget gate's input at every step, on top of the trained weights.",
+    )
+    forget_bias = controls.slider(
+        "trained_fb",
+        container=cols[1],
+        disabled=not changed,
+        help=f"The trained value is {trained_fb:g}. Lower it and the memory fades faster.",
+    )
+    gates = ["none", "f", "o"] if coupled else ["none", *_GATE_FLAGS]
+    gate = controls.select(
+        "fix_gate",
+        container=cols[2],
+        options=gates,
+        format_func=fixed_gate_label,
+        help="Hold one gate at 1 in every layer (Greff et al.'s NFG, NIG, NOG), whatever the weights say."
+        + (" A coupled cell's input gate is 1 - f, so it cannot be held on its own." if coupled else ""),
+    )
+    return replace(
+        runs.current_spec(),
+        trained_forget_bias=float(forget_bias) if changed else None,
+        greff=(_GATE_FLAGS[gate],) if gate != "none" else (),
+    )
+
+
+def _metric_line(spec: ModelSpec, weights: trained.Weights) -> None:
+    """How well the model does its task as trained and with the changes, on the same fresh sequences."""
+    task = weights.task
+    as_trained = runs.task_metric(replace(spec, trained_forget_bias=None, greff=()), weights)
+    line = f"On {TASK_METRIC_SEQUENCES} fresh {task.title} sequences: {task.metric_name} **{format_metric(task.metric_name, as_trained)}** as trained"
+    if spec.trained_forget_bias is not None or spec.greff:
+        changed = runs.task_metric(spec, weights)
+        line += f", **{format_metric(task.metric_name, changed)}** with these changes"
+        if task.is_solved(as_trained) and not task.is_solved(changed):
+            line += ": the changes broke it"
+    st.caption(line + ".")

@@ -227,9 +227,32 @@ def test_trained_demo_weights_replace_the_random_ones() -> None:
     np.testing.assert_allclose(f, expected.f[0].T, rtol=1e-6)
     captions = page_text(at, "caption", sep=" ")
     assert "Delayed recall (10 steps)" in captions and "accuracy 100%" in captions
-    # The sidebar's cell settings do not apply: its forget_bias slider changes nothing here.
-    at.slider(key="forget_bias").set_value(-3.0).run()
+    # The sidebar's cell settings do not apply, and the sidebar says so with them greyed out.
+    assert at.slider(key="forget_bias").disabled and at.slider(key="num_units").disabled
+    assert "bring their own cell and inputs" in page_text(at.sidebar, "info")
+
+
+def test_a_trained_model_can_be_broken_and_its_accuracy_shows_it() -> None:
+    """The classroom demo: lower the trained model's forget_bias (or hold a gate at 1) and watch it fail."""
+    from ui import trained
+    from ui.model import task_metric
+
+    at = open_page("app_pages/explore.py", {"weights": "recall"})
+    assert "accuracy 100% as trained" in page_text(at, "caption")
+    at.toggle(key="trained_fb_on").set_value(True).run()
+    assert at.slider(key="trained_fb").value == 1.0  # starts from the value it was trained with
+    at.slider(key="trained_fb").set_value(-3.0).run()
+    weights = trained.demo("recall")
+    broken = ModelSpec(trained="recall", trained_forget_bias=-3.0)
+    expected = run_model(broken, weights).traces[0]
+    assert expected.config.forget_bias == -3.0
     np.testing.assert_allclose(chart_traces(at)["f"]["z"], expected.f[0].T, rtol=1e-6)
+    accuracy = task_metric(broken, weights)
+    assert accuracy < 0.5  # near the 25% of guessing
+    assert f"{accuracy:.0%} with these changes: the changes broke it" in page_text(at, "caption")
+    at.selectbox(key="fix_gate").set_value("f").run()  # and never forget, on top
+    assert "NFG" in page_text(at, "markdown") and not at.exception
+    assert at.query_params["trained_fb"] == "-3" and at.query_params["fix_gate"] == "f"
 
 
 def test_large_runs_go_to_their_own_small_cache() -> None:

@@ -39,6 +39,9 @@ def test_before_training_the_page_says_what_to_do():
     assert "Nothing trained yet" in text(at)
     assert "Delayed recall (10 steps)" in text(at)
     assert [b.label for b in at.button][:3] == ["Train 300 steps", "Stop", "Start over"]
+    # One forget_bias on screen that counts: the sidebar's is greyed out, and the sidebar says why.
+    assert at.slider(key="forget_bias").disabled and not at.number_input(key="train_fb").disabled
+    assert "trains its own cell" in page_text(at.sidebar, "info")
 
 
 def test_training_learns_delayed_recall_and_the_charts_show_that_run():
