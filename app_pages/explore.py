@@ -8,7 +8,7 @@ from ui.markup import quote
 from ui.plotly_live import plotly_chart
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
-from viz.numbers import cell_signature, state_repr, step_table
+from viz.numbers import cell_signature, state_repr, step_table, summarised
 from viz.style import QUANTITIES
 
 st.title("Explore: every gate at every step")
@@ -91,13 +91,21 @@ as_tuple = controls.toggle(
     "tuple",
     help="TensorFlow's state_is_tuple: True passes LSTMStateTuple(c, h); False, the deprecated form, one array with c and h side by side.",
 )
-state_at_step = trace.step_state(step)
 rows = slice(seq, seq + 1)
-st.markdown(f"State after step {step}, printed as the seed notebook prints it:")
-st.code(state_repr(LSTMStateTuple(state_at_step.c[rows], state_at_step.h[rows]), as_tuple), language="python")
-final = trace.final_state
-st.markdown("Final state (after the last step):")
-st.code(state_repr(LSTMStateTuple(final.c[rows], final.h[rows]), as_tuple), language="python")
+stacked = layers > 1  # MultiRNNCell's state: one LSTMStateTuple per layer
+after_step = [LSTMStateTuple(t.new_c[rows, step], t.new_h[rows, step]) for t in model.traces]
+final = [LSTMStateTuple(t.final_state.c[rows], t.final_state.h[rows]) for t in model.traces]
+for heading, states in ((f"State after step {step}", after_step), ("Final state (after the last step)", final)):
+    shown = states if stacked else states[0]
+    st.markdown(
+        f"{heading}, printed as the seed notebook prints it"
+        + (f" (a tuple of {layers} layers' states, as MultiRNNCell returns it)" if stacked else "")
+        + ":"
+    )
+    st.code(state_repr(shown, as_tuple), language="python")
+    if any(summarised(s) for s in states):
+        with st.expander(f"All {max(t.config.num_units for t in model.traces)} values of each vector"):
+            st.code(state_repr(shown, as_tuple, summarise=False), language="python")
 
 st.subheader("Save and open")
 cols = st.columns(4)

@@ -33,15 +33,37 @@ def step_table(trace: Trace, batch: int, step: int) -> pd.DataFrame:
     return frame
 
 
-def state_repr(state: LSTMStateTuple, state_is_tuple: bool = True, precision: int = 8) -> str:
+#: Vectors longer than this are printed as NumPy summarises them: the first and last SUMMARY_EDGE values.
+SUMMARY_THRESHOLD = 16
+SUMMARY_EDGE = 4
+
+
+def state_repr(
+    state: LSTMStateTuple | list[LSTMStateTuple],
+    state_is_tuple: bool = True,
+    precision: int = 8,
+    summarise: bool = True,
+) -> str:
     """The state as the seed notebook prints it: ``LSTMStateTuple(c=array([[...]]), h=array([[...]]))``,
-    or, with ``state_is_tuple=False``, the concatenated ``[c, h]`` array TensorFlow used to pass."""
-    with np.printoptions(precision=precision, suppress=True, floatmode="maxprec_equal", linewidth=78):
+    or, with ``state_is_tuple=False``, the concatenated ``[c, h]`` array TensorFlow used to pass; for
+    a stack (a list, one per layer), the tuple of them MultiRNNCell returns. With ``summarise``, long
+    vectors are cut as NumPy's own repr cuts them (``[a, b, c, d, ..., w, x, y, z]``)."""
+    if isinstance(state, list):
+        layers = [state_repr(s, state_is_tuple, precision, summarise).replace("\n", "\n    ") for s in state]
+        return "(\n    " + ",\n    ".join(layers) + ",\n)"
+    threshold = SUMMARY_THRESHOLD if summarise else 1_000_000
+    options = {"precision": precision, "suppress": True, "floatmode": "maxprec_equal", "linewidth": 78}
+    with np.printoptions(threshold=threshold, edgeitems=SUMMARY_EDGE, **options):
         if not state_is_tuple:
             return repr(state.concatenated())
         c = repr(np.asarray(state.c)).replace("\n", "\n" + " " * 6)
         h = repr(np.asarray(state.h)).replace("\n", "\n" + " " * 6)
         return f"LSTMStateTuple(\n    c={c},\n    h={h})"
+
+
+def summarised(state: LSTMStateTuple) -> bool:
+    """Whether :func:`state_repr` cuts ``state`` (a vector longer than SUMMARY_THRESHOLD)."""
+    return max(np.asarray(state.c).size, np.asarray(state.h).size) > SUMMARY_THRESHOLD
 
 
 def cell_signature(cfg) -> str:

@@ -263,3 +263,23 @@ def test_large_runs_go_to_their_own_small_cache() -> None:
     assert not runs.is_large(ModelSpec(units=(64,), inputs=InputSpec(steps=1000)))
     assert runs.is_large(ModelSpec(units=(256, 256, 256), inputs=InputSpec(steps=2000, features=8)))
     assert runs.is_large(ModelSpec(units=(256,), inputs=InputSpec(steps=500)))
+
+
+def test_stacked_layers_print_every_layers_state_as_multirnncell_does() -> None:
+    at = app({"layers": "2", "num_units": "3", "num_units_2": "2", "step": "4"})
+    run = run_model(ModelSpec(units=(3, 2))).traces
+    printed = at.code[0].value
+    assert printed.startswith("(") and printed.count("LSTMStateTuple(") == 2
+    for trace in run:  # each layer's own c after step 4, in order
+        assert f"{trace.new_c[0, 4, 0]:.8f}" in printed
+    assert printed.index(f"{run[0].new_c[0, 4, 0]:.8f}") < printed.index(f"{run[1].new_c[0, 4, 0]:.8f}")
+
+
+def test_long_vectors_are_summarised_with_every_value_one_click_away() -> None:
+    at = app({"num_units": "256", "steps": "5"})
+    trace = run_model(ModelSpec(units=(256,), inputs=InputSpec(steps=5))).traces[0]
+    short, full = at.code[0].value, at.code[1].value
+    assert "..." in short and len(short) < 800  # first and last four of each vector
+    assert f"{trace.new_c[0, 0, 0]:.8f}" in short and f"{trace.new_c[0, 0, 255]:.8f}" in short
+    assert f"{trace.new_c[0, 0, 100]:.8f}" not in short and f"{trace.new_c[0, 0, 100]:.8f}" in full
+    assert any(e.label.startswith("All 256 values") for e in at.expander)
