@@ -187,3 +187,11 @@ def test_every_text_field_of_an_upload_stays_text(guarded, app_url: str) -> None
         assert not offences(page, origin), (document, offences(page, origin))
         assert not requests, requests
         assert VISIBLE in main_text(page), document
+
+
+def test_every_page_at_its_defaults_asks_nothing_of_another_host(guarded, app_url: str) -> None:
+    """A classroom without internet sees the whole app: no font, icon or script from elsewhere."""
+    page, origin, requests = guarded
+    for path in PAGES:
+        open_and_check(page, f"{app_url}/{path}", origin, requests, expect_visible=False)
+        assert page.locator(".js-plotly-plot, [data-testid='stPlotlyChart']").count() >= 1 or path == "train", path
