@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from test_figures import validated
 
+from helpers import validated
 from lstm_core import LSTMConfig, LSTMParams, grad, init_params, run
 from tools.browser import decode_traces
 from viz.gradflow import (
