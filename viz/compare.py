@@ -21,7 +21,7 @@ from lstm_core.variants import VARIANTS
 
 from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
 from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
-from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, QUANTITIES, SIGNED_SCALE, fmt, nice_bound
+from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, SIGNED_SCALE, STYLES, fmt, nice_bound
 
 #: The quantities compared, one row of heatmaps each.
 ROWS: tuple[str, ...] = ("i", "j", "f", "o", "new_c", "new_h")
@@ -60,7 +60,7 @@ class _Row:
 
 def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> tuple[float, float]:
     """One colour range for a row of panels: fixed where every variant bounds the quantity."""
-    fixed = QUANTITIES[name].zrange
+    fixed = STYLES[name].zrange
     if name in ("i", "f", "o"):
         return fixed
     if name == "j":
@@ -233,7 +233,7 @@ def _short_title(title: str) -> str:
 
 
 def _label(name: str) -> str:
-    q = QUANTITIES[name]
+    q = STYLES[name]
     return f"<b>{q.symbol}</b><br>{q.title.replace(' ', '<br>', 1) if len(q.title) > 10 else q.title}"
 
 
@@ -243,8 +243,8 @@ def value_heatmaps(columns: list[Column], batch: int = 0, step_labels=None) -> g
     for name in ROWS:
         values = [getattr(c.trace, name)[batch] for c in columns]
         zrange = _value_range(name, columns, values)
-        label = _label(name) + (f"<br>colours ±{fmt(zrange[1], 2)}" if zrange != QUANTITIES[name].zrange else "")
-        rows.append(_Row(name, label, values, zrange, QUANTITIES[name].scale, QUANTITIES[name].symbol))
+        label = _label(name) + (f"<br>colours ±{fmt(zrange[1], 2)}" if zrange != STYLES[name].zrange else "")
+        rows.append(_Row(name, label, values, zrange, STYLES[name].scale, STYLES[name].symbol))
     steps = columns[0].trace.num_steps
     return _grid(rows, [c.label for c in columns], steps, step_labels, "")
 
@@ -274,7 +274,7 @@ def difference_heatmaps(columns: list[Column], batch: int = 0, step_labels=None)
     rows = []
     for name, values in differences(columns, batch).items():
         peaks = [float(np.max(np.abs(v))) for v in values]
-        q = QUANTITIES[name]
+        q = STYLES[name]
         label = f"<b>Δ{q.symbol}</b><br>{q.title}"
         rows.append(_Row(name, label, values, (-1.0, 1.0), SIGNED_SCALE, f"Δ{q.symbol}", panel_bounds=peaks))
     steps = columns[0].trace.num_steps

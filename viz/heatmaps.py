@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from lstm_core import Trace
 
 from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
-from .style import FONT_FAMILY, PRE, QUANTITIES, SIGNED_SCALE, color_range, fmt
+from .style import FONT_FAMILY, PRE, SIGNED_SCALE, STYLES, color_range, fmt
 
 #: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
 #: quick to send and to draw).
@@ -111,8 +111,8 @@ def trace_heatmaps(
             names = feature_names or tuple(f"x{d}" for d in range(values.shape[1]))
         else:
             zmin, zmax = color_range(name, values, cfg.activation)
-            scale = QUANTITIES[name].scale
-            label, symbol = QUANTITIES[name].title, QUANTITIES[name].symbol
+            scale = STYLES[name].scale
+            label, symbol = STYLES[name].title, STYLES[name].symbol
             names = None
         z = axis.pool(values)
         hover = f"{step_word} %{{x}}<br>{'feature' if name == 'x' else 'unit'} %{{y}}<br>{symbol} = %{{z:.4f}}"
