@@ -8,7 +8,6 @@ dicts: the page lays them out, the tests check the numbers.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass
 
@@ -20,8 +19,9 @@ from lstm_core import GREFF_FLAGS, Trace, param_count
 from lstm_core.variants import VARIANTS
 
 from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
+from .format import fmt, fraction, tick, ticks
 from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
-from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, SIGNED_SCALE, STYLES, fmt, nice_bound
+from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, SIGNED_SCALE, STYLES, nice_bound
 
 #: The quantities compared, one row of heatmaps each.
 ROWS: tuple[str, ...] = ("i", "j", "f", "o", "new_c", "new_h")
@@ -78,25 +78,6 @@ def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> 
     return (-bound, bound)
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(value: float) -> str:
-    """``value`` as "4.4 × 10⁻⁹" (two significant digits, a true superscript)."""
-    mantissa, exponent = f"{value:.1e}".split("e")
-    return f"{mantissa.replace('-', '−')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
-
-
-def _tick(value: float) -> str:
-    """A colour-bar number: two decimals; two significant digits below 0.1 (0.012, 0.0021), and a power
-    of ten below 0.0001."""
-    if value == 0 or abs(value) >= 0.1:
-        return fmt(value, 2)
-    if abs(value) >= 1e-4:
-        return fmt(value, 1 - math.floor(math.log10(abs(value))))
-    return _power_of_ten(value)
-
-
 def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: str) -> go.Figure:
     """Panels of heatmaps: a row per quantity, a column per run. A row shares one colour axis,
     unless it has ``panel_bounds``: then each panel is scaled to its own ±bound, written above it."""
@@ -131,7 +112,7 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
         bottom = top - height / total
         coloraxis = "coloraxis" if r == 0 else f"coloraxis{r + 1}"
         zmin, zmax = row.zrange
-        colorbar = band_colorbar(top, bottom, zmin, zmax, [_tick(zmin), _tick((zmin + zmax) / 2), _tick(zmax)])
+        colorbar = band_colorbar(top, bottom, zmin, zmax, ticks(zmin, zmax))
         if row.panel_bounds is None:
             layout[coloraxis] = {"colorscale": row.scale, "cmin": zmin, "cmax": zmax, "colorbar": colorbar}
         xshift = -30 if max(units_per_row) <= 10 else -38  # clear of the unit numbers
@@ -171,7 +152,7 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
                     }
                 annotations.append(
                     {
-                        "text": "identical" if bound == 0 else f"±{_tick(bound)}",
+                        "text": "identical" if bound == 0 else f"±{tick(bound)}",
                         "xref": "paper",
                         "yref": "paper",
                         "x": left + width,
@@ -319,15 +300,6 @@ def half_life(trace: Trace, batch: int = 0) -> float:
     return float(np.median(steps))
 
 
-def _fraction(value: float) -> str:
-    """A kept fraction as a learner reads it: a percentage, or a power of ten when tiny."""
-    if value >= 0.001:
-        return f"{100 * value:.1f}%"
-    if value == 0:
-        return "0"
-    return _power_of_ten(value)
-
-
 def _steps(value: float) -> str:
     return "never (f = 1)" if not np.isfinite(value) else f"{value:.1f} steps"
 
@@ -352,7 +324,7 @@ def summary_table(columns: list[Column], batch: int = 0) -> pd.DataFrame:
         record["c range"] = f"{fmt(t.new_c[batch].min(), 2)} to {fmt(t.new_c[batch].max(), 2)}"
         record["h range"] = f"{fmt(t.new_h[batch].min(), 2)} to {fmt(t.new_h[batch].max(), 2)}"
         record["memory half-life"] = _steps(half_life(t, batch))
-        record[f"c₀ kept after {t.num_steps} steps"] = _fraction(c0_kept(t, batch))
+        record[f"c₀ kept after {t.num_steps} steps"] = fraction(c0_kept(t, batch))
         records.append(record)
     return pd.DataFrame(records).set_index("variant").T
 

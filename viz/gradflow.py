@@ -23,6 +23,7 @@ from plotly.colors import get_colorscale
 from lstm_core import Trace, grad
 
 from .figure import band_colorbar, figure, step_ticks, title_with_note, typed
+from .format import and_list, decade, times
 from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
 from .style import FONT_FAMILY
 
@@ -185,15 +186,6 @@ def color(forget_bias: float) -> str:
     return FB_COLORS.get(forget_bias, OTHER_COLOR)
 
 
-def power_of_ten(exponent: float) -> str:
-    """10^exponent as a tick or a sentence shows it: 1, 10, 10⁻³ written with HTML superscripts."""
-    if exponent == 0:
-        return "1"
-    if exponent == 1:
-        return "10"
-    return f"10<sup>{exponent:g}</sup>".replace("-", "−")
-
-
 def _decade_ticks(low: float, high: float) -> list[float]:
     """Whole powers of ten from ``low`` to ``high`` (log10), at most about seven of them."""
     span = max(high - low, 1.0)
@@ -233,7 +225,7 @@ def flow_heatmaps(
     colorbar = band_colorbar(1.0, 0.0, zmin, zmax, [])
     colorbar.update(
         tickvals=ticks,
-        ticktext=[power_of_ten(t) for t in ticks],
+        ticktext=[decade(t) for t in ticks],
         title={"text": "|∂L/∂c|", "side": "top", "font": {"size": 12}},
     )
     gap = 0.03
@@ -428,13 +420,13 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
         if n is not None
     ]
     stay = [f for f, n in crossings if n is None]
-    stay_names = _and([f"**{label(f.forget_bias, current)}**" for f in stay])
-    stay_closed = _and([str(closed_form_steps(f.forget_bias)) for f in stay])
+    stay_names = and_list([f"**{label(f.forget_bias, current)}**" for f in stay])
+    stay_closed = and_list([str(closed_form_steps(f.forget_bias)) for f in stay])
     sentences = []
     if fall:
         sentences.append(
             "Going back from the last step, the gradient reaching c falls below 1% of its final size "
-            + _and(fall)
+            + and_list(fall)
             + "."
         )
     if stay:
@@ -448,7 +440,7 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
         gain = float(by_fb[1.0].log_ratio[0] - by_fb[0.0].log_ratio[0])
         if gain > 0.05:
             sentences.append(
-                f"At the first step, {back} steps back, forget_bias 1 carries **{_times(gain)}** more of the "
+                f"At the first step, {back} steps back, forget_bias 1 carries **{times(gain)}** more of the "
                 "error back than forget_bias 0."
             )
         else:
@@ -490,7 +482,7 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
     if grows:
         sentences.append(
             f"With {label(grown.forget_bias, current)} the gradient **grows** going back (up to "
-            f"{_times(float(grown.log_ratio.max()))} the last step's): the path through h multiplies it by the "
+            f"{times(float(grown.log_ratio.max()))} the last step's): the path through h multiplies it by the "
             "recurrent weights and the gates' slopes at every step, and where their product exceeds 1 (large "
             "weights, a large forget_bias that keeps f near 1, or an unbounded activation such as relu) the "
             "error builds up instead of fading."
@@ -505,30 +497,13 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
     blind = [label(f.forget_bias, current) for f in flows if f.zero_at_end]
     if blind:
         sentences.append(
-            f"With {_and(blind)}, h_T does not depend on c_T at all (an output gate shut, or relu at 0 in every "
+            f"With {and_list(blind)}, h_T does not depend on c_T at all (an output gate shut, or relu at 0 in every "
             "unit), so the lines are relative to the largest gradient instead of the last step's; choose the final "
             "cell state as the loss for the usual picture."
         )
     if any(f.overflowed for f in flows):
         sentences.append("At some steps it exceeded float64's largest number; those are drawn at the top of the scale.")
     return " ".join(sentences)
-
-
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def _and(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _times(log_value: float) -> str:
-    """How many times, as a learner reads it: '37 times', or '10¹² times' when huge."""
-    if log_value < 3:
-        return f"{10**log_value:.3g} times"
-    return f"10{f'{log_value:.0f}'.translate(_SUPERSCRIPTS)} times"
 
 
 def heatmaps_alt(flows: list[Flow], current: float) -> str:

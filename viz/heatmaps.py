@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 from lstm_core import Trace
 
 from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
-from .style import FONT_FAMILY, PRE, SIGNED_SCALE, STYLES, color_range, fmt
+from .format import fmt, rounded_ticks
+from .style import FONT_FAMILY, PRE, SIGNED_SCALE, STYLES, color_range
 
 #: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
 #: quick to send and to draw).
@@ -123,12 +124,7 @@ def trace_heatmaps(
             hover += f"<br>{name}_pre = %{{customdata:.4f}}{extra}"
         if axis.factor > 1:
             hover += f"<br>(mean of {axis.factor} steps)"
-        ticktext = [
-            fmt(zmin, 2 if abs(zmin) < 10 else 0),
-            fmt((zmin + zmax) / 2, 1),
-            fmt(zmax, 2 if abs(zmax) < 10 else 0),
-        ]
-        colorbar = band_colorbar(top, bottom, zmin, zmax, ticktext)
+        colorbar = band_colorbar(top, bottom, zmin, zmax, rounded_ticks(zmin, zmax))
         heatmap = {
             "type": "heatmap",
             "name": name,

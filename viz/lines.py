@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 from lstm_core import Trace
 
 from .figure import figure, step_ticks, typed
-from .style import FONT_FAMILY, fmt
+from .format import fmt
+from .style import FONT_FAMILY
 
 #: Okabe-Ito colours, one per unit (colour-blind safe); the cycle repeats after eight.
 UNIT_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")

@@ -136,16 +136,26 @@ def color_range(name: str, data: np.ndarray, activation: str = "tanh") -> tuple[
     return (-bound, bound)
 
 
-def fmt(value: float, digits: int = 3, minus: str = "−") -> str:
-    """A number as the page prints it: fixed decimals, a true minus sign (``minus="-"`` for LaTeX),
-    no '-0.000'."""
-    text = f"{value:.{digits}f}"
-    if float(text) == 0:
-        text = f"{0:.{digits}f}"
-    return text.replace("-", minus)
-
-
 def value_color(value: float, scale: list, low: float, high: float) -> str:
     """The colour a heatmap would give ``value`` on ``scale`` over [low, high] (clipped)."""
     position = 0.5 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
     return sample_colorscale(scale, [position])[0]
+
+
+def rgb_values(color: str) -> tuple[float, float, float]:
+    """The red, green and blue (0 to 255) of "#rrggbb" or "rgb(r, g, b)", as a colour scale writes them."""
+    color = color.strip()
+    if color.startswith("rgb"):
+        red, green, blue = (float(v) for v in color[color.index("(") + 1 : -1].split(",")[:3])
+        return red, green, blue
+    color = color.lstrip("#")
+    red, green, blue = (float(int(color[k : k + 2], 16)) for k in (0, 2, 4))
+    return red, green, blue
+
+
+def ink(rgb) -> str:
+    """Near-black or white, whichever reads better on a fill of colour ``rgb`` (0 to 255 each): black
+    where the fill's luma (ITU-R BT.601 weights) is above 140, a little past the middle, because
+    black text on mid-tones reads better than white."""
+    red, green, blue = (float(v) for v in rgb)
+    return "#111111" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#ffffff"

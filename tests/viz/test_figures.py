@@ -156,7 +156,8 @@ def test_step_sentences_add_up_as_printed() -> None:
 
 def test_compare_numbers_read_as_numbers() -> None:
     # Colour-bar scales and kept fractions: no "2.1e-03" next to "0.01", no "10^-9".
-    from viz.compare import _fraction, _tick
+    from viz.format import fraction as _fraction
+    from viz.format import tick as _tick
 
     assert [_tick(v) for v in (0.5, -0.25, 0.0123, 0.0021, -0.00912, 0)] == [
         "0.50",
