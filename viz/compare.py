@@ -18,9 +18,23 @@ import plotly.graph_objects as go
 from lstm_core import GREFF_FLAGS, Trace, param_count
 from lstm_core.variants import VARIANTS
 
-from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
+from .figure import (
+    band_colorbar,
+    band_label,
+    column_title,
+    figure,
+    panel_axes,
+    panel_refs,
+    row_heights,
+    split_columns,
+    stack_bands,
+    step_axis,
+    title_with_note,
+    typed,
+    unit_axis,
+)
 from .format import fmt, fraction, tick, ticks
-from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
+from .heatmaps import CELL_BUDGET, TimeAxis
 from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, SIGNED_SCALE, STYLES, nice_bound
 
 #: The quantities compared, one row of heatmaps each.
@@ -86,30 +100,12 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
     shown = [_short_title(t) for t in titles]
     axis = TimeAxis.fit(steps, max(units_per_row), FIGURE_BUDGET // (len(rows) * ncols))
     x = axis.x()
-    heights = row_heights(units_per_row)
-    gap, top_margin = 30.0, 54.0 if any("<br>" in t for t in shown) else 34.0
-    total = sum(heights) + gap * (len(rows) - 1) + top_margin
-    col_gap = 0.025 if ncols > 1 else 0.0
-    width = (1 - col_gap * (ncols - 1)) / ncols
-    traces, layout, annotations = [], {}, []
-    top = 1.0 - top_margin / total
-    for c, text in enumerate(shown):
-        annotations.append(
-            {
-                "text": f"<b>{text}</b>",
-                "xref": "paper",
-                "yref": "paper",
-                "x": c * (width + col_gap) + width / 2,
-                "y": 1.0,
-                "xanchor": "center",
-                "yanchor": "top",
-                "showarrow": False,
-                "font": {"size": 14},
-            }
-        )
-    step_word = "step" if axis.factor == 1 else "steps around"
-    for r, (row, height) in enumerate(zip(rows, heights, strict=True)):
-        bottom = top - height / total
+    top_margin = 54.0 if any("<br>" in t for t in shown) else 34.0  # room for the column titles
+    bands, total = stack_bands(row_heights(units_per_row), gap=30.0, top_margin=top_margin)
+    lefts, width = split_columns(ncols, 0.025 if ncols > 1 else 0.0)
+    traces, layout = [], {}
+    annotations = [column_title(text, left + width / 2) for text, left in zip(shown, lefts, strict=True)]
+    for r, (row, (bottom, top)) in enumerate(zip(rows, bands, strict=True)):
         coloraxis = "coloraxis" if r == 0 else f"coloraxis{r + 1}"
         zmin, zmax = row.zrange
         colorbar = band_colorbar(top, bottom, zmin, zmax, ticks(zmin, zmax))
@@ -117,26 +113,24 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
             layout[coloraxis] = {"colorscale": row.scale, "cmin": zmin, "cmax": zmax, "colorbar": colorbar}
         xshift = -30 if max(units_per_row) <= 10 else -38  # clear of the unit numbers
         annotations.append(band_label(row.label, (top + bottom) / 2, xshift=xshift))
-        for c, (values, column_title) in enumerate(zip(row.values, titles, strict=True)):
-            k = r * ncols + c + 1
-            suffix = "" if k == 1 else str(k)
+        last_row = r == len(rows) - 1
+        for c, (values, run_title, left) in enumerate(zip(row.values, titles, lefts, strict=True)):
+            panel = r * ncols + c
             z = axis.pool(values)
             hover = (
-                f"{column_title}<br>{step_word} %{{x}}<br>unit %{{y}}<br>{row.symbol} = %{{z:.4f}}"
-                + (f"<br>(mean of {axis.factor} steps)" if axis.factor > 1 else "")
+                f"{run_title}<br>{axis.step_word} %{{x}}<br>unit %{{y}}<br>{row.symbol} = %{{z:.4f}}"
+                + axis.hover_note
                 + "<extra></extra>"
             )
             heatmap = {
                 "type": "heatmap",
-                "name": f"{row.name} · {column_title}",
+                "name": f"{row.name} · {run_title}",
                 "z": typed(z),
                 "x": typed(x),
                 "y": typed(np.arange(z.shape[0], dtype=np.float32)),
                 "hovertemplate": hover,
-                "xaxis": f"x{suffix}",
-                "yaxis": f"y{suffix}",
+                **panel_refs(panel),
             }
-            left = c * (width + col_gap)
             if row.panel_bounds is None:
                 heatmap["coloraxis"] = coloraxis
             else:
@@ -166,34 +160,24 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
             traces.append(heatmap)
             xaxis = {
                 "domain": [left, left + width],
-                "anchor": f"y{suffix}",
                 "showgrid": False,
                 "zeroline": False,
-                "showticklabels": r == len(rows) - 1,
-                "ticks": "outside" if r == len(rows) - 1 else "",
+                "showticklabels": last_row,  # one time axis under the grid
+                "ticks": "outside" if last_row else "",
                 "tickfont": {"size": 11},
             }
-            if r == len(rows) - 1:
-                xaxis["title"] = {"text": "step t", "font": {"size": 12}}
-                if named := step_ticks(steps, step_labels):
-                    xaxis.update(named, tickangle=0)
-            if k > 1:
-                xaxis["matches"] = "x"
-            layout[f"xaxis{suffix}"] = xaxis
-            yaxis = {
-                "domain": [max(bottom, 0.0), top],
-                "anchor": f"x{suffix}",
-                "autorange": "reversed",
-                "showgrid": False,
-                "zeroline": False,
-                "showticklabels": c == 0,
-                "ticks": "outside" if c == 0 else "",
-                "tickfont": {"size": 11},
-            }
-            if values.shape[1] <= 12:
-                yaxis.update(tickmode="array", tickvals=list(range(values.shape[1])))
-            layout[f"yaxis{suffix}"] = yaxis
-        top = bottom - gap / total
+            if last_row:
+                xaxis = step_axis(
+                    steps, step_labels, every_step=False, **xaxis, title={"text": "step t", "font": {"size": 12}}
+                )
+            yaxis = unit_axis(
+                values.shape[1],
+                domain=[max(bottom, 0.0), top],
+                showticklabels=c == 0,  # the unit numbers once per row, left of the grid
+                ticks="outside" if c == 0 else "",
+                tickfont={"size": 11},
+            )
+            layout.update(panel_axes(panel, xaxis, yaxis))
     note = axis.note()
     layout.update(
         annotations=annotations,

@@ -22,9 +22,21 @@ from plotly.colors import get_colorscale
 
 from lstm_core import Trace, grad
 
-from .figure import band_colorbar, figure, step_ticks, title_with_note, typed
+from .figure import (
+    band_colorbar,
+    column_title,
+    figure,
+    panel_axes,
+    panel_refs,
+    row_heights,
+    split_columns,
+    step_axis,
+    title_with_note,
+    typed,
+    unit_axis,
+)
 from .format import and_list, decade, times
-from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
+from .heatmaps import CELL_BUDGET, TimeAxis
 from .style import FONT_FAMILY
 
 #: The losses the page offers: the key of the URL, and what it is in words.
@@ -222,23 +234,17 @@ def flow_heatmaps(
     x = axis.x()
     zmin, zmax = shared_range(flows)
     ticks = _decade_ticks(zmin, zmax)
-    colorbar = band_colorbar(1.0, 0.0, zmin, zmax, [])
-    colorbar.update(
-        tickvals=ticks,
-        ticktext=[decade(t) for t in ticks],
-        title={"text": "|∂L/∂c|", "side": "top", "font": {"size": 12}},
-    )
-    gap = 0.03
-    width = (1 - gap * (len(flows) - 1)) / len(flows)
+    colorbar = {
+        **band_colorbar(1.0, 0.0, zmin, zmax, [decade(t) for t in ticks], tickvals=ticks),
+        "title": {"text": "|∂L/∂c|", "side": "top", "font": {"size": 12}},
+    }
+    lefts, width = split_columns(len(flows), 0.03)
     traces, layout, annotations = [], {}, []
-    step_word = "step" if axis.factor == 1 else "steps around"
     steps_back = axis.pool((steps - 1 - np.arange(steps, dtype=np.float64))[:, None])[0]
-    for k, flow in enumerate(flows):
-        suffix = "" if k == 0 else str(k + 1)
-        left = k * (width + gap)
+    for k, (flow, left) in enumerate(zip(flows, lefts, strict=True)):
         name = label(flow.forget_bias, current)
         hover = (
-            f"{name}<br>{step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
+            f"{name}<br>{axis.step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
             "<br>|∂L/∂c| = 10^%{z:.2f}" + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
         )
         z = axis.pool(flow.log_dc)
@@ -252,50 +258,20 @@ def flow_heatmaps(
                 "customdata": typed(np.broadcast_to(steps_back, z.shape).astype(np.float32)),
                 "coloraxis": "coloraxis",
                 "hovertemplate": hover + "<extra></extra>",
-                "xaxis": f"x{suffix}",
-                "yaxis": f"y{suffix}",
+                **panel_refs(k),
             }
         )
-        annotations.append(
-            {
-                "text": f"<b>{name}</b>",
-                "xref": "paper",
-                "yref": "paper",
-                "x": left + width / 2,
-                "y": 1.0,
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 14, "color": color(flow.forget_bias)},
-            }
+        annotations.append(column_title(name, left + width / 2, yanchor="bottom", color=color(flow.forget_bias)))
+        xaxis = step_axis(
+            steps,
+            step_labels,
+            domain=[left, left + width],
+            title={"text": "step t", "font": {"size": 12}},
+            showgrid=False,
+            zeroline=False,
         )
-        xaxis: dict = {
-            "domain": [left, left + width],
-            "anchor": f"y{suffix}",
-            "title": {"text": "step t", "font": {"size": 12}},
-            "showgrid": False,
-            "zeroline": False,
-        }
-        if named := step_ticks(steps, step_labels):
-            xaxis.update(named, tickangle=0)
-        elif steps <= 30:
-            xaxis.update(tickmode="linear", dtick=1)
-        if k:
-            xaxis["matches"] = "x"
-        layout[f"xaxis{suffix}"] = xaxis
-        yaxis: dict = {
-            "anchor": f"x{suffix}",
-            "autorange": "reversed",
-            "showgrid": False,
-            "zeroline": False,
-            "showticklabels": k == 0,
-            "title": {"text": "unit" if k == 0 else ""},
-        }
-        if units <= 12:
-            yaxis.update(tickmode="array", tickvals=list(range(units)))
-        if k:
-            yaxis["matches"] = "y"
-        layout[f"yaxis{suffix}"] = yaxis
+        yaxis = unit_axis(units, showticklabels=k == 0, title={"text": "unit" if k == 0 else ""})
+        layout.update(panel_axes(k, xaxis, yaxis, match_y=True))
     note = axis.note()
     layout.update(
         coloraxis={"colorscale": MAGNITUDE_SCALE, "cmin": zmin, "cmax": zmax, "colorbar": colorbar},
@@ -343,11 +319,9 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
     low = min(min(float(f.log_ratio.min()), float(f.log_closed_form.min())) for f in flows)
     high = max(max(float(f.log_ratio.max()), float(f.log_through_c.max())) for f in flows)
     low, high = min(math.floor(low), -2.0), max(math.ceil(high), 0.0)
-    xaxis: dict = {"title": {"text": "step t (the loss is on the last step)"}, "zeroline": False}
-    if named := step_ticks(steps, step_labels):
-        xaxis.update(named)
-    elif steps <= 30:
-        xaxis.update(tickmode="linear", dtick=1)
+    xaxis = step_axis(
+        steps, step_labels, tickangle=None, title={"text": "step t (the loss is on the last step)"}, zeroline=False
+    )
     threshold = math.log10(THRESHOLD)
     return figure(
         traces,
