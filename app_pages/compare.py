@@ -17,8 +17,8 @@ from viz.compare import (
     highlight,
     summary_table,
     value_heatmaps,
-    what_to_notice,
 )
+from viz.notes.compare import what_to_notice
 from viz.stepview import equations, step_values
 
 st.title("Compare: what does each connection change?")

@@ -13,12 +13,17 @@ from lstm_core.tasks import Batch, Task, format_metric
 from lstm_core.training import Record, Trainer
 
 from .figure import figure, step_ticks, typed
+from .notes import training as notes
 from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, ink, rgb_values
 
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 
-shown_name = show_char  # alias, removed once app_pages/train.py uses lstm_core.sequences.show_char
+# Aliases for app_pages/train.py, removed once it imports show_char from lstm_core.sequences and the
+# findings' words from viz.notes.training.
+shown_name = show_char
+findings_summary = notes.findings_summary
+variants_verdict = notes.variants_verdict
 
 
 def progress_figure(
@@ -290,41 +295,3 @@ def findings_figure(
         "legend": {"orientation": "h", "y": -0.2},
     }
     return figure(data, layout)
-
-
-def findings_summary(summary: list[dict]) -> str:
-    """One sentence per setting: how many runs solved the task at each size."""
-    parts = []
-    for setting in dict.fromkeys(row["setting"] for row in summary):
-        rows = [row for row in summary if row["setting"] == setting]
-        solved = ", ".join(
-            f"{row['solved']} of {row['runs']} at {row['task'].split('(')[-1].rstrip(')')}" for row in rows
-        )
-        parts.append(f"**{setting.replace('=', ' ')}** solved {solved}")
-    return "; ".join(parts) + "."
-
-
-def variants_verdict(summary: list[dict], labels: dict[str, str]) -> str:
-    """What the variants' results say, from the numbers: per size, who failed and who was fastest."""
-    sentences = []
-    for task in dict.fromkeys(row["task"] for row in summary):
-        rows = [row for row in summary if row["task"] == task]
-        failed = [
-            f"{labels.get(r['setting'], r['setting'])} ({r['solved']} of {r['runs']})"
-            for r in rows
-            if r["solved"] != r["runs"]
-        ]
-        timed = [r for r in rows if r["median_steps_to_solve"] not in ("", None)]
-        fastest = min(timed, key=lambda r: float(r["median_steps_to_solve"]), default=None)
-        slowest = max(timed, key=lambda r: float(r["median_steps_to_solve"]), default=None)
-        part = f"**{task}**: " + (
-            f"not every seed solved it with {', '.join(failed)}" if failed else "every variant solved it"
-        )
-        if fastest and slowest:
-            part += (
-                f"; fastest {labels.get(fastest['setting'], fastest['setting'])} "
-                f"({float(fastest['median_steps_to_solve']):.0f} steps), slowest "
-                f"{labels.get(slowest['setting'], slowest['setting'])} ({float(slowest['median_steps_to_solve']):.0f})"
-            )
-        sentences.append(part + ".")
-    return " ".join(sentences)

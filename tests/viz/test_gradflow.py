@@ -21,8 +21,8 @@ from viz.gradflow import (
     gradient_flow,
     shared_range,
     steps_until_below,
-    what_to_notice,
 )
+from viz.notes.gradflow import what_to_notice
 
 
 def random_trace(forget_bias: float = 1.0, steps: int = 30, units: int = 3, **options):
