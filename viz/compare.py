@@ -7,8 +7,6 @@ dicts: the page lays them out, the tests check the numbers.
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,8 +39,6 @@ from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, SIGNED_SCALE, STYLES, nice_
 ROWS: tuple[str, ...] = ("i", "j", "f", "o", "new_c", "new_h")
 #: Cells per comparison figure (all panels together) above which time is averaged over bins.
 FIGURE_BUDGET = 3 * CELL_BUDGET
-HIGHLIGHT = "#D55E00"
-
 
 DEFAULT_VARIANTS = ("basic", "peephole", "coupled")
 MAX_VARIANTS = 4
@@ -56,6 +52,18 @@ class Column:
     label: str  # the column title
     trace: Trace
     ref: int | None = None  # the column its differences are taken against
+
+
+def make_columns(runs: list[tuple[str, str, Trace]], fb01: bool = False) -> list[Column]:
+    """The comparison's columns from its runs, (variant key, column title, trace) each, with their
+    references: every run against the first; with ``fb01`` (each variant at forget_bias 0, then at
+    1), each variant at 1 against itself at 0 when both ran, and no reference otherwise."""
+    columns = []
+    for k, (key, label, trace) in enumerate(runs):
+        same_variant_before = k > 0 and runs[k - 1][0] == key
+        ref = (k - 1 if same_variant_before else None) if fb01 else (0 if k else None)
+        columns.append(Column(key, label, trace, ref))
+    return columns
 
 
 # ----------------------------------------------------------------------------- heatmaps
@@ -313,34 +321,3 @@ def summary_table(columns: list[Column], batch: int = 0) -> pd.DataFrame:
         record[f"c₀ kept after {t.num_steps} steps"] = fraction(c0_kept(t, batch))
         records.append(record)
     return pd.DataFrame(records).set_index("variant").T
-
-
-# ----------------------------------------------------------------------------- equations
-
-_TOKEN = re.compile(
-    r"\\operatorname\{[^}]*\}|\\text\{[^}]*\}|\\[A-Za-z]+|\\.|[A-Za-z](?:_\{[^}]*\}|_[A-Za-z0-9])?|\d+(?:\.\d+)?|\S"
-)
-
-
-def _tokens(latex: str) -> list[str]:
-    plain = latex.replace(r"\left(", "(").replace(r"\right)", ")")
-    return _TOKEN.findall(plain)
-
-
-def highlight(latex: str, reference: str | None) -> str:
-    """``latex`` with what differs from ``reference`` marked: added terms coloured, removed ones
-    struck through. Both are single equations in the form :func:`viz.stepview.equations` writes."""
-    ours = _tokens(latex)
-    if reference is None:
-        return " ".join(ours)
-    theirs = _tokens(reference)
-    out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=theirs, b=ours, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.extend(ours[j1:j2])
-            continue
-        if i2 > i1:
-            out.append(r"{\color{#999999}\cancel{" + " ".join(theirs[i1:i2]) + "}}")
-        if j2 > j1:
-            out.append(r"{\color{" + HIGHLIGHT + "}" + " ".join(ours[j1:j2]) + "}")
-    return " ".join(out)

@@ -1,14 +1,18 @@
 """What to notice in Compare's charts: a few sentences per run, from its numbers and its reference's.
 
 A run is credited with its variant's change only against the cell it changes in one place
-(:func:`parent_of`); anything else gets the ranges and a hint to put basic first.
+(:func:`parent_of`); anything else gets the ranges and a hint to put basic first. :func:`cards`
+gives the page one card per run: its title, its variant's summary and source, and the notes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from lstm_core import GREFF_FLAGS, param_count
+from lstm_core.variants import VARIANTS
 
 from ..compare import Column, half_life_text
 from ..format import fmt
@@ -130,3 +134,35 @@ def what_to_notice(column: Column, reference: Column | None, batch: int = 0) -> 
             "Greff et al. found that removing the output activation hurts: h then grows with c."
         )
     return f"Against {name}: c spans {_range(c)} instead of {_range(rc)}; h spans {_range(h)} instead of {_range(rh)}."
+
+
+@dataclass(frozen=True)
+class Card:
+    """One "What to notice" card: the run's title, its variant's summary and source, and the notes."""
+
+    title: str
+    summary: str
+    source: str
+    text: str
+
+
+def cards(
+    columns: list[Column], batch: int = 0, *, fb01: bool = False, peepholes_everywhere: bool = False
+) -> list[Card]:
+    """A card per run of ``columns``; with ``fb01``, one per variant (its run at forget_bias 1 against 0).
+    With ``peepholes_everywhere`` every variant has peepholes, so basic's card describes the peephole
+    cell it has become, and the other changes' cards say they have them too."""
+    shown = [c for c in columns if c.ref is not None] if fb01 else columns
+    out = []
+    for column in shown:
+        variant = VARIANTS[column.key]
+        summary, source = variant.summary, variant.source
+        if peepholes_everywhere and column.key == "basic":
+            summary = "BasicLSTMCell given peepholes, as every variant is here: the peephole cell."
+            source = VARIANTS["peephole"].source
+        elif peepholes_everywhere and column.key != "peephole":
+            summary += " Here with peepholes, as every variant."
+        reference = columns[column.ref] if column.ref is not None else None
+        title = variant.label + (", forget_bias 1 against 0" if fb01 else "")
+        out.append(Card(title, summary, source, what_to_notice(column, reference, batch)))
+    return out
