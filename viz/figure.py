@@ -1,10 +1,11 @@
 """Fast Plotly figures: plain dicts with binary float32 arrays, wrapped without re-validation, and
 the layout of heatmap panels (Explore's stacked bands, Compare's grid, Gradient flow's row).
 
-Plotly's graph objects validate every property as they are set, which costs ~100 ms for a
-7-band heatmap figure, more than everything else in a rerun. The figures here are built as the
-JSON Plotly.js reads (the tests validate each one fully against Plotly's schema), with arrays
-pre-encoded as typed arrays, then wrapped in a ``go.Figure`` without validation.
+Plotly's graph objects validate every property as they are set, which for Explore's stacked
+heatmaps cost more than the rest of a rerun (bench/app_latency.py times the rerun). The figures
+here are built as the JSON Plotly.js reads (the tests validate each one fully against Plotly's
+schema), with arrays pre-encoded as typed arrays, then wrapped in a ``go.Figure`` without
+validation.
 
 Panels are laid out in paper coordinates: :func:`stack_bands` stacks bands of rows from the top,
 :func:`split_columns` puts panels side by side; :func:`unit_axis` and :func:`step_axis` carry the
@@ -15,6 +16,7 @@ together, :func:`band_colorbar`, :func:`band_label` and :func:`column_title` lab
 from __future__ import annotations
 
 import base64
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -38,7 +40,7 @@ def step_ticks(steps: int, step_labels: tuple[str, ...] | None) -> dict:
     """x-axis ticks that name the steps (e.g. the characters of a text input), at most about 80; {} if plain numbers."""
     if step_labels is None or all(label == str(t) for t, label in enumerate(step_labels)):
         return {}
-    ticks = list(range(0, steps, max(1, -(-steps // 80))))
+    ticks = list(range(0, steps, max(1, math.ceil(steps / 80))))
     return {"tickmode": "array", "tickvals": ticks, "ticktext": [step_labels[t] for t in ticks]}
 
 

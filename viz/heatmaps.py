@@ -7,6 +7,7 @@ of consecutive steps (said in the title and the hover); below it every cell is e
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,8 +30,8 @@ from .figure import (
 from .format import fmt, rounded_ticks
 from .style import FONT_FAMILY, PRE, SIGNED_SCALE, STYLES, color_range
 
-#: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
-#: quick to send and to draw).
+#: Cells per heatmap above which the time axis is averaged over bins, so that seven rows of them
+#: stay quick to send and to draw (bench/app_latency.py times Explore's largest configuration, binned).
 CELL_BUDGET = 40_000
 
 
@@ -43,12 +44,12 @@ class TimeAxis:
 
     @classmethod
     def fit(cls, steps: int, rows: int, budget: int = CELL_BUDGET) -> TimeAxis:
-        factor = max(1, -(-steps * rows // budget))  # ceil
+        factor = max(1, math.ceil(steps * rows / budget))
         return cls(steps, factor)
 
     @property
     def columns(self) -> int:
-        return -(-self.steps // self.factor)
+        return math.ceil(self.steps / self.factor)
 
     def pool(self, values: np.ndarray) -> np.ndarray:
         """(steps, rows) -> (rows, columns) float32, the mean over each bin of steps."""

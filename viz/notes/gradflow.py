@@ -14,13 +14,9 @@ from ..gradflow import LOG_FLOOR, Flow, closed_form_steps, label, steps_until_be
 def what_to_notice(flows: list[Flow], current: float) -> str:
     """A few sentences from the numbers: how far back the gradient stays above 1% at each
     forget_bias, against the closed form; how much more forget_bias 1 carries back than 0; why the
-    real gradient departs from the closed form; and whether it grows instead."""
+    real gradient departs from the closed form; and whether it grows instead. The flows have at least
+    two steps: with one there is nothing to go back through, which the page says instead."""
     steps = flows[0].steps
-    if steps == 1:
-        return (
-            "This input has a **single step**, so there is nothing to go back through: ∂L/∂c at the only "
-            "step is the loss's own gradient. Choose an input with more steps to see the gradient fade."
-        )
     back = steps - 1
     crossings = [(f, steps_until_below(f.log_ratio)) for f in flows]
     fall = [
