@@ -2,7 +2,8 @@
 
 The variants are lstm_core.variants': TensorFlow's three cells (basic, peephole, coupled) and Greff
 et al.'s one-change variants (LSTM: A Search Space Odyssey, 2017). Everything here is plain NumPy, pandas and Plotly
-dicts: the page lays them out, the tests check the numbers.
+dicts: the page lays them out, the tests check the numbers. What the page writes about them is
+viz.notes.compare's; the equations side by side are viz.equation_diff's.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class _Row:
     label: str  # the row's title (left of the panels)
     values: list[np.ndarray]  # per panel, (steps, units)
     zrange: tuple[float, float]
-    scale: str
+    scale: list  # [position, colour] pairs
     symbol: str
     panel_bounds: list[float] | None = None  # per panel ±bound instead of one axis for the row
 
