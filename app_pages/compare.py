@@ -10,16 +10,15 @@ from ui.markup import escape
 from viz.compare import (
     DEFAULT_VARIANTS,
     MAX_VARIANTS,
-    Column,
     difference_heatmaps,
     differences_alt,
     heatmaps_alt,
-    highlight,
+    make_columns,
     summary_table,
     value_heatmaps,
-    what_to_notice,
 )
-from viz.stepview import equations, step_values
+from viz.equation_diff import equation_columns, in_groups
+from viz.notes.compare import cards
 
 st.title("Compare: what does each connection change?")
 st.markdown(
@@ -93,12 +92,7 @@ if len(ran) < 2:
 
 view = st.columns([1, 1, 1.2])
 seq, layer = page.choose_sequence_and_layer(base, view[0], view[1])
-columns: list[Column] = []
-for k, (key, label, model) in enumerate(ran):
-    # Against the first variant; with fb01, each variant at 1 against itself at 0 (when both ran).
-    same_variant_before = k > 0 and ran[k - 1][0] == key
-    ref = (k - 1 if same_variant_before else None) if fb01 else (0 if k else None)
-    columns.append(Column(key, label, model.traces[layer - 1], ref))
+columns = make_columns([(key, label, model.traces[layer - 1]) for key, label, model in ran], fb01)
 step_labels = base.sequence.step_labels
 steps = base.sequence.values.shape[1]
 
@@ -160,46 +154,25 @@ st.caption(
 st.dataframe(summary_table(columns, seq), width="stretch")
 
 st.subheader("What to notice")
-noticed = [c for c in columns if c.ref is not None] if fb01 else columns  # with fb01, one card per variant
+noticed = cards(columns, seq, fb01=fb01, peepholes_everywhere=peep_all)
 per_row = min(len(noticed), 4)
 for start in range(0, len(noticed), per_row):
-    cells = st.columns(per_row)
-    for cell, column in zip(cells, noticed[start : start + per_row], strict=False):
+    for cell, card in zip(st.columns(per_row), noticed[start : start + per_row], strict=False):
         with cell.container(border=True):
-            variant = VARIANTS[column.key]
-            title = variant.label + (", forget_bias 1 against 0" if fb01 else "")
-            summary, source = variant.summary, variant.source
-            if peep_all and column.key == "basic":
-                summary = "BasicLSTMCell given peepholes, as every variant is here: the peephole cell."
-                source = VARIANTS["peephole"].source
-            elif peep_all and column.key != "peephole":
-                summary += " Here with peepholes, as every variant."
-            st.markdown(f"**{title}**  \n*{summary}* ({source})")
-            reference = columns[column.ref] if column.ref is not None else None
-            st.markdown(what_to_notice(column, reference, seq))
+            st.markdown(f"**{card.title}**  \n*{card.summary}* ({card.source})")
+            st.markdown(card.text)
 
 st.subheader("The equations side by side")
 st.caption(
     "Against the reference: what a variant adds is in orange, what it removes is struck through. "
     "b_forget is forget_bias; w_i, w_f, w_o are the peephole weights."
 )
-ordered = [c for c in columns if not fb01 or c.ref is None]  # forget_bias does not change the equations
-lines = [equations(c.trace.config, step_values(c.trace, seq, 0, 0)) for c in ordered]
-reference_lines = {eq.name: eq.symbolic for eq in lines[0]}
-size = r"\small " if len(ordered) > 2 else ""
 st.html("<style>.stMainBlockContainer .katex-display { overflow-x: auto; overflow-y: hidden; }</style>")
-# At most three variants side by side (a peephole equation needs about a third of the page's
-# width); more go in further groups of equal size, each compared with the same reference.
-groups = -(-len(ordered) // 3)
-per_group = -(-len(ordered) // groups)
-for start in range(0, len(ordered), per_group):
-    group = list(zip(ordered, lines, strict=True))[start : start + per_group]
-    heads = st.columns(per_group)
-    for head, (column, _) in zip(heads, group, strict=False):
-        head.markdown(f"**{VARIANTS[column.key].label}**")
-    for k in range(len(lines[0])):  # one row per equation, so the variants' lines sit side by side
-        cells = st.columns(per_group)
-        for cell, (column, eqs) in zip(cells, group, strict=False):
-            eq = eqs[k]
-            theirs = None if column is ordered[0] else reference_lines.get(eq.name)
-            cell.latex(size + highlight(eq.symbolic, theirs))
+written = equation_columns(columns, seq, fb01)
+groups, per_group = in_groups(written)  # each group compared with the same reference
+for group in groups:
+    for head, variant in zip(st.columns(per_group), group, strict=False):
+        head.markdown(f"**{variant.label}**")
+    for k in range(len(written[0].lines)):  # one row per equation, so the variants' lines sit side by side
+        for cell, variant in zip(st.columns(per_group), group, strict=False):
+            cell.latex(variant.lines[k])

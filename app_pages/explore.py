@@ -9,7 +9,7 @@ from ui.plotly_live import plotly_chart
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
 from viz.numbers import cell_signature, state_repr, step_table, summarised
-from viz.style import QUANTITIES
+from viz.style import STYLES
 
 st.title("Explore: every gate at every step")
 st.markdown(
@@ -59,7 +59,7 @@ fig = trace_heatmaps(
 plotly_chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
 with st.expander("What each band shows"):
     for name in ("i", "j", "f", "o", "new_c", "new_h"):
-        q = QUANTITIES[name]
+        q = STYLES[name]
         st.markdown(f"- **{q.symbol}**, {q.title}: {q.description}")
     st.markdown(
         "- The colour range of each band is fixed ([0, 1] for the gates; [-1, 1] for j and h with tanh), "

@@ -15,8 +15,8 @@ from viz.gradflow import (
     forget_biases,
     heatmaps_alt,
     lines_alt,
-    what_to_notice,
 )
+from viz.notes.gradflow import what_to_notice
 
 st.title("Gradient flow: how far back can the cell's memory be trained?")
 st.markdown(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
-from lstm_core.sequences import one_hot
+from lstm_core.sequences import one_hot, show_char
 from lstm_core.tasks import TASKS, Task, format_metric, shipped_text, task_title
 from lstm_core.training import TrainSettings, model_to_bytes, trained_meta
 from lstm_core.variants import VARIANTS, variant_label
@@ -13,17 +13,8 @@ from ui import controls, trained, urlstate, weights_menu
 from ui import training_session as session
 from viz.gradflow import FB_COLORS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
-from viz.training import (
-    answers_alt,
-    answers_figure,
-    busiest_units,
-    colored_text,
-    findings_figure,
-    findings_summary,
-    progress_figure,
-    shown_name,
-    variants_verdict,
-)
+from viz.notes.training import findings_summary, variants_verdict
+from viz.training import answers_alt, answers_figure, busiest_units, colored_text, findings_figure, progress_figure
 
 _LAST_TASK = "_train_last_task"
 
@@ -165,7 +156,7 @@ def show_training() -> None:
             traces[-1],
             0,
             step_labels=tuple(str(t) for t in range(test.inputs.shape[1])),
-            feature_names=tuple(shown_name(name) for name in task.input_names),
+            feature_names=tuple(show_char(name) for name in task.input_names),
             title="The trained cell's gates on this test sequence",
         ),
         key="train_heatmaps",

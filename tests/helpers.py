@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 from hypothesis import strategies as st
 
 from lstm_core import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
@@ -190,3 +191,11 @@ def chart_by_key(at, key: str) -> dict:
         if key in chart.id:
             return chart.figure
     raise AssertionError(f"no chart {key}")
+
+
+def validated(fig: go.Figure) -> dict:
+    """The spec of ``fig`` (a plotly Figure built without validation, as viz's are), after checking it
+    against Plotly's full schema: raises on any property Plotly does not know or any invalid value."""
+    spec = fig.to_plotly_json()
+    go.Figure(spec)
+    return spec

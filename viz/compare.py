@@ -2,33 +2,44 @@
 
 The variants are lstm_core.variants': TensorFlow's three cells (basic, peephole, coupled) and Greff
 et al.'s one-change variants (LSTM: A Search Space Odyssey, 2017). Everything here is plain NumPy, pandas and Plotly
-dicts: the page lays them out, the tests check the numbers.
+dicts: the page lays them out, the tests check the numbers. What the page writes about them is
+viz.notes.compare's; the equations side by side are viz.equation_diff's.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lstm_core import GREFF_FLAGS, Trace, param_count
+from lstm_core import Trace, param_count
 from lstm_core.variants import VARIANTS
 
-from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
-from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
-from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, QUANTITIES, SIGNED_SCALE, fmt, nice_bound
+from .figure import (
+    band_colorbar,
+    band_label,
+    column_title,
+    figure,
+    panel_axes,
+    panel_refs,
+    row_heights,
+    split_columns,
+    stack_bands,
+    step_axis,
+    title_with_note,
+    typed,
+    unit_axis,
+)
+from .format import fmt, fraction, tick, ticks
+from .heatmaps import CELL_BUDGET, TimeAxis
+from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, SIGNED_SCALE, STYLES, nice_bound
 
 #: The quantities compared, one row of heatmaps each.
 ROWS: tuple[str, ...] = ("i", "j", "f", "o", "new_c", "new_h")
 #: Cells per comparison figure (all panels together) above which time is averaged over bins.
 FIGURE_BUDGET = 3 * CELL_BUDGET
-HIGHLIGHT = "#D55E00"
-
 
 DEFAULT_VARIANTS = ("basic", "peephole", "coupled")
 MAX_VARIANTS = 4
@@ -44,6 +55,18 @@ class Column:
     ref: int | None = None  # the column its differences are taken against
 
 
+def make_columns(runs: list[tuple[str, str, Trace]], fb01: bool = False) -> list[Column]:
+    """The comparison's columns from its runs, (variant key, column title, trace) each, with their
+    references: every run against the first; with ``fb01`` (each variant at forget_bias 0, then at
+    1), each variant at 1 against itself at 0 when both ran, and no reference otherwise."""
+    columns = []
+    for k, (key, label, trace) in enumerate(runs):
+        same_variant_before = k > 0 and runs[k - 1][0] == key
+        ref = (k - 1 if same_variant_before else None) if fb01 else (0 if k else None)
+        columns.append(Column(key, label, trace, ref))
+    return columns
+
+
 # ----------------------------------------------------------------------------- heatmaps
 
 
@@ -53,14 +76,14 @@ class _Row:
     label: str  # the row's title (left of the panels)
     values: list[np.ndarray]  # per panel, (steps, units)
     zrange: tuple[float, float]
-    scale: str
+    scale: list  # [position, colour] pairs
     symbol: str
     panel_bounds: list[float] | None = None  # per panel ±bound instead of one axis for the row
 
 
 def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> tuple[float, float]:
     """One colour range for a row of panels: fixed where every variant bounds the quantity."""
-    fixed = QUANTITIES[name].zrange
+    fixed = STYLES[name].zrange
     if name in ("i", "f", "o"):
         return fixed
     if name == "j":
@@ -78,25 +101,6 @@ def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> 
     return (-bound, bound)
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten(value: float) -> str:
-    """``value`` as "4.4 × 10⁻⁹" (two significant digits, a true superscript)."""
-    mantissa, exponent = f"{value:.1e}".split("e")
-    return f"{mantissa.replace('-', '−')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
-
-
-def _tick(value: float) -> str:
-    """A colour-bar number: two decimals; two significant digits below 0.1 (0.012, 0.0021), and a power
-    of ten below 0.0001."""
-    if value == 0 or abs(value) >= 0.1:
-        return fmt(value, 2)
-    if abs(value) >= 1e-4:
-        return fmt(value, 1 - math.floor(math.log10(abs(value))))
-    return _power_of_ten(value)
-
-
 def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: str) -> go.Figure:
     """Panels of heatmaps: a row per quantity, a column per run. A row shares one colour axis,
     unless it has ``panel_bounds``: then each panel is scaled to its own ±bound, written above it."""
@@ -105,57 +109,37 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
     shown = [_short_title(t) for t in titles]
     axis = TimeAxis.fit(steps, max(units_per_row), FIGURE_BUDGET // (len(rows) * ncols))
     x = axis.x()
-    heights = row_heights(units_per_row)
-    gap, top_margin = 30.0, 54.0 if any("<br>" in t for t in shown) else 34.0
-    total = sum(heights) + gap * (len(rows) - 1) + top_margin
-    col_gap = 0.025 if ncols > 1 else 0.0
-    width = (1 - col_gap * (ncols - 1)) / ncols
-    traces, layout, annotations = [], {}, []
-    top = 1.0 - top_margin / total
-    for c, text in enumerate(shown):
-        annotations.append(
-            {
-                "text": f"<b>{text}</b>",
-                "xref": "paper",
-                "yref": "paper",
-                "x": c * (width + col_gap) + width / 2,
-                "y": 1.0,
-                "xanchor": "center",
-                "yanchor": "top",
-                "showarrow": False,
-                "font": {"size": 14},
-            }
-        )
-    step_word = "step" if axis.factor == 1 else "steps around"
-    for r, (row, height) in enumerate(zip(rows, heights, strict=True)):
-        bottom = top - height / total
+    top_margin = 54.0 if any("<br>" in t for t in shown) else 34.0  # room for the column titles
+    bands, total = stack_bands(row_heights(units_per_row), gap=30.0, top_margin=top_margin)
+    lefts, width = split_columns(ncols, 0.025 if ncols > 1 else 0.0)
+    traces, layout = [], {}
+    annotations = [column_title(text, left + width / 2) for text, left in zip(shown, lefts, strict=True)]
+    for r, (row, (bottom, top)) in enumerate(zip(rows, bands, strict=True)):
         coloraxis = "coloraxis" if r == 0 else f"coloraxis{r + 1}"
         zmin, zmax = row.zrange
-        colorbar = band_colorbar(top, bottom, zmin, zmax, [_tick(zmin), _tick((zmin + zmax) / 2), _tick(zmax)])
+        colorbar = band_colorbar(top, bottom, zmin, zmax, ticks(zmin, zmax))
         if row.panel_bounds is None:
             layout[coloraxis] = {"colorscale": row.scale, "cmin": zmin, "cmax": zmax, "colorbar": colorbar}
         xshift = -30 if max(units_per_row) <= 10 else -38  # clear of the unit numbers
         annotations.append(band_label(row.label, (top + bottom) / 2, xshift=xshift))
-        for c, (values, column_title) in enumerate(zip(row.values, titles, strict=True)):
-            k = r * ncols + c + 1
-            suffix = "" if k == 1 else str(k)
+        last_row = r == len(rows) - 1
+        for c, (values, run_title, left) in enumerate(zip(row.values, titles, lefts, strict=True)):
+            panel = r * ncols + c
             z = axis.pool(values)
             hover = (
-                f"{column_title}<br>{step_word} %{{x}}<br>unit %{{y}}<br>{row.symbol} = %{{z:.4f}}"
-                + (f"<br>(mean of {axis.factor} steps)" if axis.factor > 1 else "")
+                f"{run_title}<br>{axis.step_word} %{{x}}<br>unit %{{y}}<br>{row.symbol} = %{{z:.4f}}"
+                + axis.hover_note
                 + "<extra></extra>"
             )
             heatmap = {
                 "type": "heatmap",
-                "name": f"{row.name} · {column_title}",
+                "name": f"{row.name} · {run_title}",
                 "z": typed(z),
                 "x": typed(x),
                 "y": typed(np.arange(z.shape[0], dtype=np.float32)),
                 "hovertemplate": hover,
-                "xaxis": f"x{suffix}",
-                "yaxis": f"y{suffix}",
+                **panel_refs(panel),
             }
-            left = c * (width + col_gap)
             if row.panel_bounds is None:
                 heatmap["coloraxis"] = coloraxis
             else:
@@ -171,7 +155,7 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
                     }
                 annotations.append(
                     {
-                        "text": "identical" if bound == 0 else f"±{_tick(bound)}",
+                        "text": "identical" if bound == 0 else f"±{tick(bound)}",
                         "xref": "paper",
                         "yref": "paper",
                         "x": left + width,
@@ -185,34 +169,24 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
             traces.append(heatmap)
             xaxis = {
                 "domain": [left, left + width],
-                "anchor": f"y{suffix}",
                 "showgrid": False,
                 "zeroline": False,
-                "showticklabels": r == len(rows) - 1,
-                "ticks": "outside" if r == len(rows) - 1 else "",
+                "showticklabels": last_row,  # one time axis under the grid
+                "ticks": "outside" if last_row else "",
                 "tickfont": {"size": 11},
             }
-            if r == len(rows) - 1:
-                xaxis["title"] = {"text": "step t", "font": {"size": 12}}
-                if named := step_ticks(steps, step_labels):
-                    xaxis.update(named, tickangle=0)
-            if k > 1:
-                xaxis["matches"] = "x"
-            layout[f"xaxis{suffix}"] = xaxis
-            yaxis = {
-                "domain": [max(bottom, 0.0), top],
-                "anchor": f"x{suffix}",
-                "autorange": "reversed",
-                "showgrid": False,
-                "zeroline": False,
-                "showticklabels": c == 0,
-                "ticks": "outside" if c == 0 else "",
-                "tickfont": {"size": 11},
-            }
-            if values.shape[1] <= 12:
-                yaxis.update(tickmode="array", tickvals=list(range(values.shape[1])))
-            layout[f"yaxis{suffix}"] = yaxis
-        top = bottom - gap / total
+            if last_row:
+                xaxis = step_axis(
+                    steps, step_labels, every_step=False, **xaxis, title={"text": "step t", "font": {"size": 12}}
+                )
+            yaxis = unit_axis(
+                values.shape[1],
+                domain=[max(bottom, 0.0), top],
+                showticklabels=c == 0,  # the unit numbers once per row, left of the grid
+                ticks="outside" if c == 0 else "",
+                tickfont={"size": 11},
+            )
+            layout.update(panel_axes(panel, xaxis, yaxis))
     note = axis.note()
     layout.update(
         annotations=annotations,
@@ -233,7 +207,7 @@ def _short_title(title: str) -> str:
 
 
 def _label(name: str) -> str:
-    q = QUANTITIES[name]
+    q = STYLES[name]
     return f"<b>{q.symbol}</b><br>{q.title.replace(' ', '<br>', 1) if len(q.title) > 10 else q.title}"
 
 
@@ -243,8 +217,8 @@ def value_heatmaps(columns: list[Column], batch: int = 0, step_labels=None) -> g
     for name in ROWS:
         values = [getattr(c.trace, name)[batch] for c in columns]
         zrange = _value_range(name, columns, values)
-        label = _label(name) + (f"<br>colours ±{fmt(zrange[1], 2)}" if zrange != QUANTITIES[name].zrange else "")
-        rows.append(_Row(name, label, values, zrange, QUANTITIES[name].scale, QUANTITIES[name].symbol))
+        label = _label(name) + (f"<br>colours ±{fmt(zrange[1], 2)}" if zrange != STYLES[name].zrange else "")
+        rows.append(_Row(name, label, values, zrange, STYLES[name].scale, STYLES[name].symbol))
     steps = columns[0].trace.num_steps
     return _grid(rows, [c.label for c in columns], steps, step_labels, "")
 
@@ -274,7 +248,7 @@ def difference_heatmaps(columns: list[Column], batch: int = 0, step_labels=None)
     rows = []
     for name, values in differences(columns, batch).items():
         peaks = [float(np.max(np.abs(v))) for v in values]
-        q = QUANTITIES[name]
+        q = STYLES[name]
         label = f"<b>Δ{q.symbol}</b><br>{q.title}"
         rows.append(_Row(name, label, values, (-1.0, 1.0), SIGNED_SCALE, f"Δ{q.symbol}", panel_bounds=peaks))
     steps = columns[0].trace.num_steps
@@ -319,16 +293,9 @@ def half_life(trace: Trace, batch: int = 0) -> float:
     return float(np.median(steps))
 
 
-def _fraction(value: float) -> str:
-    """A kept fraction as a learner reads it: a percentage, or a power of ten when tiny."""
-    if value >= 0.001:
-        return f"{100 * value:.1f}%"
-    if value == 0:
-        return "0"
-    return _power_of_ten(value)
-
-
-def _steps(value: float) -> str:
+def half_life_text(trace: Trace, batch: int = 0) -> str:
+    """:func:`half_life` as the table and the notes print it: "3.2 steps", or "never (f = 1)"."""
+    value = half_life(trace, batch)
     return "never (f = 1)" if not np.isfinite(value) else f"{value:.1f} steps"
 
 
@@ -351,158 +318,7 @@ def summary_table(columns: list[Column], batch: int = 0) -> pd.DataFrame:
             record[f"{gate}: mean (min to max)"] = _gate_stats(getattr(t, gate)[batch])
         record["c range"] = f"{fmt(t.new_c[batch].min(), 2)} to {fmt(t.new_c[batch].max(), 2)}"
         record["h range"] = f"{fmt(t.new_h[batch].min(), 2)} to {fmt(t.new_h[batch].max(), 2)}"
-        record["memory half-life"] = _steps(half_life(t, batch))
-        record[f"c₀ kept after {t.num_steps} steps"] = _fraction(c0_kept(t, batch))
+        record["memory half-life"] = half_life_text(t, batch)
+        record[f"c₀ kept after {t.num_steps} steps"] = fraction(c0_kept(t, batch))
         records.append(record)
     return pd.DataFrame(records).set_index("variant").T
-
-
-# ----------------------------------------------------------------------------- words
-
-
-def _range(values: np.ndarray) -> str:
-    return f"[{fmt(values.min(), 2)}, {fmt(values.max(), 2)}]"
-
-
-def _peak(a: np.ndarray, b: np.ndarray) -> str:
-    return fmt(float(np.max(np.abs(a - b))), 3)
-
-
-def parent_of(column: Column, reference: Column) -> bool:
-    """Whether ``reference`` is the cell ``column`` changes in one place (basic, or the peephole
-    cell when every variant has peepholes), so that a difference can be put down to that change."""
-    ours, theirs = column.trace.config, reference.trace.config
-    if theirs.forget_bias != ours.forget_bias or theirs.coupled or any(getattr(theirs, flag) for flag in GREFF_FLAGS):
-        return False
-    if column.key == "peephole":
-        return not theirs.use_peepholes
-    return theirs.use_peepholes == ours.use_peepholes
-
-
-def what_to_notice(column: Column, reference: Column | None, batch: int = 0) -> str:
-    """A few sentences on what this run shows, from its numbers (and its reference's)."""
-    t, cfg = column.trace, column.trace.config
-    f, c, h = t.f[batch], t.new_c[batch], t.new_h[batch]
-    clip_note = " (c is clipped, so this is only approximate)" if cfg.cell_clip is not None else ""
-    if reference is None:
-        if cfg.no_forget_gate:
-            memory = "There is no forget gate (f = 1): c never forgets"
-        else:
-            sigma = 1 / (1 + np.exp(-cfg.forget_bias))
-            memory = (
-                f"The forget gate averages {fmt(f.mean(), 2)} (forget_bias {cfg.forget_bias:g} alone would give "
-                f"σ({cfg.forget_bias:g}) = {fmt(sigma, 2)}): c loses half of what it holds every "
-                f"{_steps(half_life(t, batch))}{clip_note}"
-            )
-        return f"The reference. {memory}. c stays within {_range(c)}, h within {_range(h)}."
-    r = reference.trace
-    rf, rc, rh = r.f[batch], r.new_c[batch], r.new_h[batch]
-    name = reference.label
-    if column.key == reference.key:  # the same variant at another forget_bias
-        if cfg.no_forget_gate:
-            return (
-                "Without a forget gate, forget_bias has nothing to act on: f = 1 at both, and the runs are identical."
-            )
-        return (
-            f"forget_bias {cfg.forget_bias:g} against {r.config.forget_bias:g}: f averages {fmt(f.mean(), 2)} "
-            f"instead of {fmt(rf.mean(), 2)}, so c's half-life is {_steps(half_life(t, batch))} instead of "
-            f"{_steps(half_life(r, batch))}{clip_note}. That is why TensorFlow adds 1 by default: a cell that starts "
-            "out remembering can learn what to forget; one that starts out forgetting gets little gradient from "
-            f"far back. c spans {_range(c)} against {_range(rc)}."
-        )
-    if float(np.max(np.abs(h - rh))) == 0 and float(np.max(np.abs(c - rc))) == 0:
-        same_cell = (
-            r.config.use_peepholes and not r.config.coupled and not any(getattr(r.config, g) for g in GREFF_FLAGS)
-        )
-        if column.key == "peephole" and same_cell:
-            return f"Identical to {name}: with peepholes everywhere, {name} has them too, so they are the same cell."
-        why = {
-            "peephole": "the peephole strength is 0",
-            "NOAF": f"{cfg.activation}(c) = c for every value c took here",
-            "NIAF": f"{cfg.activation}(j) = j for every value j took here",
-        }.get(column.key, "this change has no effect on these inputs")
-        return f"Identical to {name} on these inputs: {why}."
-    if not parent_of(column, reference):
-        return (
-            f"{name} is not the cell this variant changes in one place, so the differences mix several changes. "
-            f"c spans {_range(c)} against {_range(rc)}; h spans {_range(h)} against {_range(rh)}. Put basic first "
-            "to see this variant's own effect."
-        )
-    key = column.key
-    if key == "peephole":
-        p = t.params
-        peeps = np.concatenate([p.w_i_diag, p.w_f_diag, p.w_o_diag])
-        return (
-            f"The peepholes add w ⊙ c to the gates, with weights in {_range(peeps)}. Against {name}, f moves by "
-            f"up to {_peak(f, rf)} and o by up to {_peak(t.o[batch], r.o[batch])}; the gates move most where "
-            "|c| is large. Set the peephole strength to 0 and the difference maps go blank."
-        )
-    if key == "coupled":
-        ours, theirs = param_count(cfg)["total"], param_count(r.config)["total"]
-        return (
-            f"i = 1 − f: a unit writes exactly as much as it forgets. Here i averages {fmt(t.i[batch].mean(), 2)} "
-            f"against {fmt(r.i[batch].mean(), 2)} in {name}: with f near {fmt(f.mean(), 2)}, little is written. "
-            f"{ours:,} parameters instead of {theirs:,} (the i block is not used). c spans {_range(c)} "
-            f"against {_range(rc)}."
-        )
-    if key == "NIG":
-        return (
-            f"i = 1: every step adds all of j to c, so c spans {_range(c)} against {_range(rc)} in {name}. "
-            "The cell can no longer choose what to write, only what to forget."
-        )
-    if key == "NFG":
-        clipped = " up to the clip" if cfg.cell_clip is not None else ""
-        return (
-            f"f = 1: nothing is forgotten and c only accumulates{clipped}: it spans {_range(c)} against "
-            f"{_range(rc)} in {name}, whose half-life is {_steps(half_life(r, batch))}. Greff et al. found that "
-            "removing the forget gate hurts most tasks badly."
-        )
-    if key == "NOG":
-        bounded = cfg.output_activation in BOUNDED_ACTIVATIONS
-        return (
-            f"o = 1: all of {cfg.activation}(c) is let out, so |h| averages {fmt(np.abs(h).mean(), 3)} against "
-            f"{fmt(np.abs(rh).mean(), 3)} in {name}."
-            + (f" h still stays within {cfg.activation}'s range." if bounded else "")
-        )
-    if key == "NIAF":
-        return (
-            f"j = j_pre is not squashed: j spans {_range(t.j[batch])} against {_range(r.j[batch])} in {name}, "
-            f"and c spans {_range(c)} against {_range(rc)}."
-        )
-    if key == "NOAF":
-        return (
-            f"h = o ⊙ c is not squashed by {cfg.activation}: h spans {_range(h)} against {_range(rh)} in {name}. "
-            "Greff et al. found that removing the output activation hurts: h then grows with c."
-        )
-    return f"Against {name}: c spans {_range(c)} instead of {_range(rc)}; h spans {_range(h)} instead of {_range(rh)}."
-
-
-# ----------------------------------------------------------------------------- equations
-
-_TOKEN = re.compile(
-    r"\\operatorname\{[^}]*\}|\\text\{[^}]*\}|\\[A-Za-z]+|\\.|[A-Za-z](?:_\{[^}]*\}|_[A-Za-z0-9])?|\d+(?:\.\d+)?|\S"
-)
-
-
-def _tokens(latex: str) -> list[str]:
-    plain = latex.replace(r"\left(", "(").replace(r"\right)", ")")
-    return _TOKEN.findall(plain)
-
-
-def highlight(latex: str, reference: str | None) -> str:
-    """``latex`` with what differs from ``reference`` marked: added terms coloured, removed ones
-    struck through. Both are single equations in the form :func:`viz.stepview.equations` writes."""
-    ours = _tokens(latex)
-    if reference is None:
-        return " ".join(ours)
-    theirs = _tokens(reference)
-    out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=theirs, b=ours, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.extend(ours[j1:j2])
-            continue
-        if i2 > i1:
-            out.append(r"{\color{#999999}\cancel{" + " ".join(theirs[i1:i2]) + "}}")
-        if j2 > j1:
-            out.append(r"{\color{" + HIGHLIGHT + "}" + " ".join(ours[j1:j2]) + "}")
-    return " ".join(out)

@@ -14,17 +14,12 @@ import html
 import numpy as np
 
 from .figure import figure
+from .format import fmt
 from .stepview import StepValues
-from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, fmt, value_color
+from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, ink, rgb_values, value_color
 
 EDGE = "#444444"
 PEEP = "#7a4fb3"
-
-
-def text_color(fill: str) -> str:
-    """Black or white, whichever reads better on ``fill`` ("rgb(r, g, b)")."""
-    r, g, b = (float(c) for c in fill[fill.index("(") + 1 : -1].split(","))
-    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
 
 
 def _vector(values, limit: int = 3, name: str | None = None) -> str:
@@ -57,7 +52,7 @@ class _Canvas:
                 "layer": "below",
             }
         )
-        self.label(x, y, text, text_color(fill) if fill.startswith("rgb(") else "#111111", size)
+        self.label(x, y, text, ink(rgb_values(fill)) if fill.startswith("rgb(") else "#111111", size)
 
     def node(self, x, y, symbol: str, note: str) -> None:
         r = 0.3

@@ -22,8 +22,21 @@ from plotly.colors import get_colorscale
 
 from lstm_core import Trace, grad
 
-from .figure import band_colorbar, figure, step_ticks, title_with_note, typed
-from .heatmaps import CELL_BUDGET, TimeAxis, row_heights
+from .figure import (
+    band_colorbar,
+    column_title,
+    figure,
+    panel_axes,
+    panel_refs,
+    row_heights,
+    split_columns,
+    step_axis,
+    title_with_note,
+    typed,
+    unit_axis,
+)
+from .format import decade
+from .heatmaps import CELL_BUDGET, TimeAxis
 from .style import FONT_FAMILY
 
 #: The losses the page offers: the key of the URL, and what it is in words.
@@ -185,15 +198,6 @@ def color(forget_bias: float) -> str:
     return FB_COLORS.get(forget_bias, OTHER_COLOR)
 
 
-def power_of_ten(exponent: float) -> str:
-    """10^exponent as a tick or a sentence shows it: 1, 10, 10⁻³ written with HTML superscripts."""
-    if exponent == 0:
-        return "1"
-    if exponent == 1:
-        return "10"
-    return f"10<sup>{exponent:g}</sup>".replace("-", "−")
-
-
 def _decade_ticks(low: float, high: float) -> list[float]:
     """Whole powers of ten from ``low`` to ``high`` (log10), at most about seven of them."""
     span = max(high - low, 1.0)
@@ -230,23 +234,17 @@ def flow_heatmaps(
     x = axis.x()
     zmin, zmax = shared_range(flows)
     ticks = _decade_ticks(zmin, zmax)
-    colorbar = band_colorbar(1.0, 0.0, zmin, zmax, [])
-    colorbar.update(
-        tickvals=ticks,
-        ticktext=[power_of_ten(t) for t in ticks],
-        title={"text": "|∂L/∂c|", "side": "top", "font": {"size": 12}},
-    )
-    gap = 0.03
-    width = (1 - gap * (len(flows) - 1)) / len(flows)
+    colorbar = {
+        **band_colorbar(1.0, 0.0, zmin, zmax, [decade(t) for t in ticks], tickvals=ticks),
+        "title": {"text": "|∂L/∂c|", "side": "top", "font": {"size": 12}},
+    }
+    lefts, width = split_columns(len(flows), 0.03)
     traces, layout, annotations = [], {}, []
-    step_word = "step" if axis.factor == 1 else "steps around"
     steps_back = axis.pool((steps - 1 - np.arange(steps, dtype=np.float64))[:, None])[0]
-    for k, flow in enumerate(flows):
-        suffix = "" if k == 0 else str(k + 1)
-        left = k * (width + gap)
+    for k, (flow, left) in enumerate(zip(flows, lefts, strict=True)):
         name = label(flow.forget_bias, current)
         hover = (
-            f"{name}<br>{step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
+            f"{name}<br>{axis.step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
             "<br>|∂L/∂c| = 10^%{z:.2f}" + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
         )
         z = axis.pool(flow.log_dc)
@@ -260,50 +258,20 @@ def flow_heatmaps(
                 "customdata": typed(np.broadcast_to(steps_back, z.shape).astype(np.float32)),
                 "coloraxis": "coloraxis",
                 "hovertemplate": hover + "<extra></extra>",
-                "xaxis": f"x{suffix}",
-                "yaxis": f"y{suffix}",
+                **panel_refs(k),
             }
         )
-        annotations.append(
-            {
-                "text": f"<b>{name}</b>",
-                "xref": "paper",
-                "yref": "paper",
-                "x": left + width / 2,
-                "y": 1.0,
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 14, "color": color(flow.forget_bias)},
-            }
+        annotations.append(column_title(name, left + width / 2, yanchor="bottom", color=color(flow.forget_bias)))
+        xaxis = step_axis(
+            steps,
+            step_labels,
+            domain=[left, left + width],
+            title={"text": "step t", "font": {"size": 12}},
+            showgrid=False,
+            zeroline=False,
         )
-        xaxis: dict = {
-            "domain": [left, left + width],
-            "anchor": f"y{suffix}",
-            "title": {"text": "step t", "font": {"size": 12}},
-            "showgrid": False,
-            "zeroline": False,
-        }
-        if named := step_ticks(steps, step_labels):
-            xaxis.update(named, tickangle=0)
-        elif steps <= 30:
-            xaxis.update(tickmode="linear", dtick=1)
-        if k:
-            xaxis["matches"] = "x"
-        layout[f"xaxis{suffix}"] = xaxis
-        yaxis: dict = {
-            "anchor": f"x{suffix}",
-            "autorange": "reversed",
-            "showgrid": False,
-            "zeroline": False,
-            "showticklabels": k == 0,
-            "title": {"text": "unit" if k == 0 else ""},
-        }
-        if units <= 12:
-            yaxis.update(tickmode="array", tickvals=list(range(units)))
-        if k:
-            yaxis["matches"] = "y"
-        layout[f"yaxis{suffix}"] = yaxis
+        yaxis = unit_axis(units, showticklabels=k == 0, title={"text": "unit" if k == 0 else ""})
+        layout.update(panel_axes(k, xaxis, yaxis, match_y=True))
     note = axis.note()
     layout.update(
         coloraxis={"colorscale": MAGNITUDE_SCALE, "cmin": zmin, "cmax": zmax, "colorbar": colorbar},
@@ -351,11 +319,9 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
     low = min(min(float(f.log_ratio.min()), float(f.log_closed_form.min())) for f in flows)
     high = max(max(float(f.log_ratio.max()), float(f.log_through_c.max())) for f in flows)
     low, high = min(math.floor(low), -2.0), max(math.ceil(high), 0.0)
-    xaxis: dict = {"title": {"text": "step t (the loss is on the last step)"}, "zeroline": False}
-    if named := step_ticks(steps, step_labels):
-        xaxis.update(named)
-    elif steps <= 30:
-        xaxis.update(tickmode="linear", dtick=1)
+    xaxis = step_axis(
+        steps, step_labels, tickangle=None, title={"text": "step t (the loss is on the last step)"}, zeroline=False
+    )
     threshold = math.log10(THRESHOLD)
     return figure(
         traces,
@@ -407,128 +373,6 @@ def _after(steps: int | None, total_back: int) -> str:
     if steps is None:
         return f"not within the {total_back} steps back"
     return f"after {steps} step{'s' if steps != 1 else ''}"
-
-
-def what_to_notice(flows: list[Flow], current: float) -> str:
-    """A few sentences from the numbers: how far back the gradient stays above 1% at each
-    forget_bias, against the closed form; how much more forget_bias 1 carries back than 0; why the
-    real gradient departs from the closed form; and whether it grows instead."""
-    steps = flows[0].steps
-    if steps == 1:
-        return (
-            "This input has a **single step**, so there is nothing to go back through: ∂L/∂c at the only "
-            "step is the loss's own gradient. Choose an input with more steps to see the gradient fade."
-        )
-    back = steps - 1
-    crossings = [(f, steps_until_below(f.log_ratio)) for f in flows]
-    fall = [
-        f"after {n} step{'s' if n != 1 else ''} with **{label(f.forget_bias, current)}** "
-        f"(closed form: after {closed_form_steps(f.forget_bias)})"
-        for f, n in crossings
-        if n is not None
-    ]
-    stay = [f for f, n in crossings if n is None]
-    stay_names = _and([f"**{label(f.forget_bias, current)}**" for f in stay])
-    stay_closed = _and([str(closed_form_steps(f.forget_bias)) for f in stay])
-    sentences = []
-    if fall:
-        sentences.append(
-            "Going back from the last step, the gradient reaching c falls below 1% of its final size "
-            + _and(fall)
-            + "."
-        )
-    if stay:
-        sentences.append(
-            ("With " if fall else "Going back from the last step, with ")
-            + f"{stay_names} it stays above 1% over all {back} step{'s' if back != 1 else ''} back "
-            + f"(the closed form falls below after {stay_closed} step{'s' if stay_closed != '1' else ''})."
-        )
-    by_fb = {f.forget_bias: f for f in flows}
-    if 0.0 in by_fb and 1.0 in by_fb:
-        gain = float(by_fb[1.0].log_ratio[0] - by_fb[0.0].log_ratio[0])
-        if gain > 0.05:
-            sentences.append(
-                f"At the first step, {back} steps back, forget_bias 1 carries **{_times(gain)}** more of the "
-                "error back than forget_bias 0."
-            )
-        else:
-            sentences.append(
-                f"At the first step, {back} steps back, forget_bias 1 carries no more of the error back than 0."
-            )
-    shown = by_fb.get(current, flows[-1])
-    name = label(shown.forget_bias, current)
-    closed, alone, real = (float(a[0]) for a in (shown.log_closed_form, shown.log_through_c, shown.log_ratio))
-    tolerance = 0.3 + 0.1 * abs(closed)  # decades
-    sigmoid = 1 / (1 + math.exp(-shown.forget_bias))
-    if not shown.zero_at_end:  # else nothing reaches c_T, so there is no "c alone" to compare (said below)
-        if abs(alone - closed) <= tolerance:
-            sentences.append(
-                f"With {name}, the dotted line (c alone, with this run's forget gates) stays near the closed form: "
-                f"the gates sit near σ({shown.forget_bias:g}) = {sigmoid:.2f} "
-                f"(their mean is {shown.mean_f:.2f})."
-            )
-        else:
-            sentences.append(
-                f"With {name}, the dotted line (c alone, with this run's forget gates) leaves the closed form: the "
-                f"weights push the gates away from σ({shown.forget_bias:g}) = "
-                f"{sigmoid:.2f} (here they range from {shown.min_f:.2f} to "
-                f"{shown.max_f:.2f}, mean {shown.mean_f:.2f})."
-            )
-    grown = max(flows, key=lambda f: float(f.log_ratio.max()))
-    grows = grown.log_ratio.max() > math.log10(1.5)
-    fades = shown.log_ratio.max() <= math.log10(1.5) and not shown.zero_at_end  # else said below
-    if fades and real - alone > tolerance:
-        sentences.append(
-            "The real gradient fades more slowly than that: part of the error also goes back through h and the "
-            "gates, and it adds to what c carries."
-        )
-    elif fades and alone - real > tolerance:
-        sentences.append(
-            "The real gradient fades faster than that: what goes back through h and the gates partly cancels what "
-            "c carries."
-        )
-    if grows:
-        sentences.append(
-            f"With {label(grown.forget_bias, current)} the gradient **grows** going back (up to "
-            f"{_times(float(grown.log_ratio.max()))} the last step's): the path through h multiplies it by the "
-            "recurrent weights and the gates' slopes at every step, and where their product exceeds 1 (large "
-            "weights, a large forget_bias that keeps f near 1, or an unbounded activation such as relu) the "
-            "error builds up instead of fading."
-        )
-    for f in flows:
-        gone = np.nonzero(f.log_ratio[::-1] <= LOG_FLOOR)[0]
-        if gone.size:
-            sentences.append(
-                f"With {label(f.forget_bias, current)}, from {gone[0]} steps back on the gradient is below "
-                "10⁻³⁰⁰, too small for a float64 number: it is drawn at the bottom edge."
-            )
-    blind = [label(f.forget_bias, current) for f in flows if f.zero_at_end]
-    if blind:
-        sentences.append(
-            f"With {_and(blind)}, h_T does not depend on c_T at all (an output gate shut, or relu at 0 in every "
-            "unit), so the lines are relative to the largest gradient instead of the last step's; choose the final "
-            "cell state as the loss for the usual picture."
-        )
-    if any(f.overflowed for f in flows):
-        sentences.append("At some steps it exceeded float64's largest number; those are drawn at the top of the scale.")
-    return " ".join(sentences)
-
-
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def _and(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _times(log_value: float) -> str:
-    """How many times, as a learner reads it: '37 times', or '10¹² times' when huge."""
-    if log_value < 3:
-        return f"{10**log_value:.3g} times"
-    return f"10{f'{log_value:.0f}'.translate(_SUPERSCRIPTS)} times"
 
 
 def heatmaps_alt(flows: list[Flow], current: float) -> str:

@@ -7,6 +7,7 @@ of consecutive steps (said in the title and the hover); below it every cell is e
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,11 +15,23 @@ import plotly.graph_objects as go
 
 from lstm_core import Trace
 
-from .figure import band_colorbar, band_label, figure, step_ticks, title_with_note, typed
-from .style import FONT_FAMILY, PRE, QUANTITIES, SIGNED_SCALE, color_range, fmt
+from .figure import (
+    axis_suffix,
+    band_colorbar,
+    band_label,
+    figure,
+    row_heights,
+    stack_bands,
+    step_axis,
+    title_with_note,
+    typed,
+    unit_axis,
+)
+from .format import fmt, rounded_ticks
+from .style import FONT_FAMILY, PRE, SIGNED_SCALE, STYLES, color_range
 
-#: Cells per heatmap above which the time axis is averaged over bins (7 rows of 40k cells stay
-#: quick to send and to draw).
+#: Cells per heatmap above which the time axis is averaged over bins, so that seven rows of them
+#: stay quick to send and to draw (bench/app_latency.py times Explore's largest configuration, binned).
 CELL_BUDGET = 40_000
 
 
@@ -31,12 +44,12 @@ class TimeAxis:
 
     @classmethod
     def fit(cls, steps: int, rows: int, budget: int = CELL_BUDGET) -> TimeAxis:
-        factor = max(1, -(-steps * rows // budget))  # ceil
+        factor = max(1, math.ceil(steps * rows / budget))
         return cls(steps, factor)
 
     @property
     def columns(self) -> int:
-        return -(-self.steps // self.factor)
+        return math.ceil(self.steps / self.factor)
 
     def pool(self, values: np.ndarray) -> np.ndarray:
         """(steps, rows) -> (rows, columns) float32, the mean over each bin of steps."""
@@ -61,10 +74,15 @@ class TimeAxis:
             return ""
         return f"each column is the mean of {self.factor} steps ({self.steps:,} steps in {self.columns} columns)"
 
+    @property
+    def step_word(self) -> str:
+        """What the hover calls a column's x: "step", or "steps around" a bin's centre."""
+        return "step" if self.factor == 1 else "steps around"
 
-def row_heights(rows: list[int]) -> list[float]:
-    # A row's height grows with its number of units, within limits, so 2 and 256 units both read.
-    return [float(np.clip(24 + 14 * n if n <= 8 else 60 + 4 * n, 60, 220)) for n in rows]
+    @property
+    def hover_note(self) -> str:
+        """The hover's last line: that a cell is a mean over a bin, or nothing."""
+        return f"<br>(mean of {self.factor} steps)" if self.factor > 1 else ""
 
 
 def trace_heatmaps(
@@ -95,15 +113,9 @@ def trace_heatmaps(
 
     axis = TimeAxis.fit(steps, max(a.shape[1] for _, a, _ in rows), budget)
     x = axis.x()
-    heights = row_heights([a.shape[1] for _, a, _ in rows])
-    gap = 28.0
-    total = sum(heights) + gap * (len(rows) - 1)
+    bands, total = stack_bands(row_heights([a.shape[1] for _, a, _ in rows]), gap=28.0)
     traces, layout, annotations = [], {}, []
-    top = 1.0
-    step_word = "step" if axis.factor == 1 else "steps around"
-    for k, ((name, values, pre), height) in enumerate(zip(rows, heights, strict=True), start=1):
-        bottom = top - height / total
-        axis_name = "yaxis" if k == 1 else f"yaxis{k}"
+    for n, ((name, values, pre), (bottom, top)) in enumerate(zip(rows, bands, strict=True)):
         if name == "x":
             bound = float(np.max(np.abs(values))) or 1.0
             zmin, zmax, scale = -bound, bound, SIGNED_SCALE
@@ -111,24 +123,18 @@ def trace_heatmaps(
             names = feature_names or tuple(f"x{d}" for d in range(values.shape[1]))
         else:
             zmin, zmax = color_range(name, values, cfg.activation)
-            scale = QUANTITIES[name].scale
-            label, symbol = QUANTITIES[name].title, QUANTITIES[name].symbol
+            scale = STYLES[name].scale
+            label, symbol = STYLES[name].title, STYLES[name].symbol
             names = None
         z = axis.pool(values)
-        hover = f"{step_word} %{{x}}<br>{'feature' if name == 'x' else 'unit'} %{{y}}<br>{symbol} = %{{z:.4f}}"
+        hover = f"{axis.step_word} %{{x}}<br>{'feature' if name == 'x' else 'unit'} %{{y}}<br>{symbol} = %{{z:.4f}}"
         customdata = None
         if pre is not None and name in ("i", "j", "f", "o"):
             customdata = axis.pool(pre)
             extra = f" (+ forget_bias {cfg.forget_bias:g})" if name == "f" else ""
             hover += f"<br>{name}_pre = %{{customdata:.4f}}{extra}"
-        if axis.factor > 1:
-            hover += f"<br>(mean of {axis.factor} steps)"
-        ticktext = [
-            fmt(zmin, 2 if abs(zmin) < 10 else 0),
-            fmt((zmin + zmax) / 2, 1),
-            fmt(zmax, 2 if abs(zmax) < 10 else 0),
-        ]
-        colorbar = band_colorbar(top, bottom, zmin, zmax, ticktext)
+        hover += axis.hover_note
+        colorbar = band_colorbar(top, bottom, zmin, zmax, rounded_ticks(zmin, zmax))
         heatmap = {
             "type": "heatmap",
             "name": name,
@@ -140,32 +146,21 @@ def trace_heatmaps(
             "colorscale": scale,
             "colorbar": colorbar,
             "hovertemplate": hover + "<extra></extra>",
-            "xaxis": "x",
-            "yaxis": "y" if k == 1 else f"y{k}",
+            "xaxis": "x",  # one time axis for every band
+            "yaxis": f"y{axis_suffix(n)}",
         }
         if customdata is not None:
             heatmap["customdata"] = typed(customdata)
         traces.append(heatmap)
         range_note = f"<br>colours ±{fmt(zmax, 2)}" if name == "new_c" or name in PRE.values() else ""
         annotations.append(band_label(f"<b>{symbol}</b><br>{label}{range_note}", (top + bottom) / 2, x=-0.06))
-        layout[axis_name] = {
-            "domain": [max(bottom, 0.0), top],
-            "autorange": "reversed",  # unit 0 at the top, like a printed array
-            "showgrid": False,
-            "zeroline": False,
-            "tickfont": {"size": 11},
-        }
-        if names is not None and len(names) <= 16:
-            layout[axis_name].update(tickmode="array", tickvals=list(range(len(names))), ticktext=list(names))
-        elif values.shape[1] <= 12:
-            layout[axis_name].update(tickmode="array", tickvals=list(range(values.shape[1])))
-        top = bottom - gap / total
+        layout[f"yaxis{axis_suffix(n)}"] = unit_axis(
+            values.shape[1], names, domain=[max(bottom, 0.0), top], tickfont={"size": 11}
+        )
 
-    xaxis: dict = {"title": {"text": "step t"}, "showgrid": False, "zeroline": False, "anchor": f"y{len(rows)}"}
-    if named := step_ticks(steps, step_labels):
-        xaxis.update(named, tickangle=0)
-    elif steps <= 30:
-        xaxis.update(tickmode="linear", dtick=1)
+    xaxis = step_axis(
+        steps, step_labels, title={"text": "step t"}, showgrid=False, zeroline=False, anchor=f"y{len(rows)}"
+    )
     shapes = []
     if step is not None and 0 <= step < steps:
         shapes.append(

@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 from lstm_core import Trace
 
 from .figure import figure, step_ticks, typed
-from .style import FONT_FAMILY, fmt
+from .format import fmt
+from .style import FONT_FAMILY
 
 #: Okabe-Ito colours, one per unit (colour-blind safe); the cycle repeats after eight.
 UNIT_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -20,8 +21,8 @@ def state_lines(
     """new_c (solid) and new_h (dotted) of the chosen units over time, one colour per unit.
 
     ``step`` draws a dashed line at that step and a dot on each line where it crosses it (one
-    trace for all the dots: a marker on every step of every line costs more to draw than the rest
-    of the chart and hides the curves' shape)."""
+    trace for all the dots: a marker on every step of every line cost more to draw than the rest
+    of the chart, as bench/plotly_draw.py measured, and hides the curves' shape)."""
     steps = trace.num_steps
     x = np.arange(steps, dtype=np.float32)
     traces = []

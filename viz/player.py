@@ -8,6 +8,8 @@ class of thirty pressing play does not load the server.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lstm_core import Trace
@@ -23,7 +25,7 @@ CURSORS, BAR = (2, 3), 4  # trace indices the frames update
 
 
 def frame_steps(steps: int, limit: int = MAX_FRAMES) -> list[int]:
-    stride = max(1, -(-steps // limit))
+    stride = max(1, math.ceil(steps / limit))
     return list(range(0, steps, stride))
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from lstm_core import Trace
 
-from .style import fmt
+from .format import fmt
 
 #: Decimals printed in the equations and sentences (the tests compare at this precision).
 DIGITS = 4

@@ -16,32 +16,25 @@ from plotly.colors import get_colorscale, sample_colorscale
 GATE_SCALE: list = get_colorscale("Cividis")
 SIGNED_SCALE: list = get_colorscale("RdBu_r")
 FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
-#: Colours of the four gates and the state, used for lines and bars (Okabe-Ito, colour-blind safe).
-COLORS = {
-    "i": "#0072B2",
-    "j": "#009E73",
-    "f": "#D55E00",
-    "o": "#CC79A7",
-    "new_c": "#E69F00",
-    "new_h": "#56B4E9",
-    "x": "#666666",
-}
 
 
 @dataclass(frozen=True)
-class Quantity:
+class QuantityStyle:
+    """How the figures draw and name one quantity of a Trace (lstm_core.trace.QUANTITIES lists the
+    quantities themselves)."""
+
     name: str  # the Trace attribute
     symbol: str  # how the equations write it
     title: str  # what it is, in words
     description: str  # one sentence for a newcomer
-    scale: str
+    scale: list  # [position, colour] pairs, as GATE_SCALE and SIGNED_SCALE
     zrange: tuple[float, float] | None  # fixed colour range; None: symmetric around 0, from the data
 
 
-QUANTITIES: dict[str, Quantity] = {
+STYLES: dict[str, QuantityStyle] = {
     q.name: q
     for q in [
-        Quantity(
+        QuantityStyle(
             "i",
             "i",
             "input gate",
@@ -49,7 +42,7 @@ QUANTITIES: dict[str, Quantity] = {
             GATE_SCALE,
             (0.0, 1.0),
         ),
-        Quantity(
+        QuantityStyle(
             "j",
             "j",
             "new input",
@@ -57,7 +50,7 @@ QUANTITIES: dict[str, Quantity] = {
             SIGNED_SCALE,
             (-1.0, 1.0),
         ),
-        Quantity(
+        QuantityStyle(
             "f",
             "f",
             "forget gate",
@@ -65,13 +58,13 @@ QUANTITIES: dict[str, Quantity] = {
             GATE_SCALE,
             (0.0, 1.0),
         ),
-        Quantity(
+        QuantityStyle(
             "o", "o", "output gate", "How much of the squashed cell state is let out as h.", GATE_SCALE, (0.0, 1.0)
         ),
-        Quantity(
+        QuantityStyle(
             "new_c", "c", "cell state", "The cell's memory after the step: f * c_prev + i * j.", SIGNED_SCALE, None
         ),
-        Quantity(
+        QuantityStyle(
             "new_h",
             "h",
             "output",
@@ -79,7 +72,7 @@ QUANTITIES: dict[str, Quantity] = {
             SIGNED_SCALE,
             (-1.0, 1.0),
         ),
-        Quantity(
+        QuantityStyle(
             "i_pre",
             "i_pre",
             "input gate, before the sigmoid",
@@ -87,7 +80,7 @@ QUANTITIES: dict[str, Quantity] = {
             SIGNED_SCALE,
             None,
         ),
-        Quantity(
+        QuantityStyle(
             "j_pre",
             "j_pre",
             "new input, before the activation",
@@ -95,7 +88,7 @@ QUANTITIES: dict[str, Quantity] = {
             SIGNED_SCALE,
             None,
         ),
-        Quantity(
+        QuantityStyle(
             "f_pre",
             "f_pre",
             "forget gate, before forget_bias and the sigmoid",
@@ -103,7 +96,7 @@ QUANTITIES: dict[str, Quantity] = {
             SIGNED_SCALE,
             None,
         ),
-        Quantity(
+        QuantityStyle(
             "o_pre",
             "o_pre",
             "output gate, before the sigmoid",
@@ -113,8 +106,6 @@ QUANTITIES: dict[str, Quantity] = {
         ),
     ]
 }
-GATES = ("i", "j", "f", "o")
-STATE = ("new_c", "new_h")
 PRE = {"i": "i_pre", "j": "j_pre", "f": "f_pre", "o": "o_pre"}
 BOUNDED_ACTIVATIONS = ("tanh", "softsign", "sigmoid")
 
@@ -133,7 +124,7 @@ def nice_bound(value: float) -> float:
 def color_range(name: str, data: np.ndarray, activation: str = "tanh") -> tuple[float, float]:
     """The fixed colour range of a quantity: [0, 1] for gates, [-1, 1] for j and h when the
     activation bounds them, otherwise symmetric around 0 and rounded up from the data."""
-    quantity = QUANTITIES[name]
+    quantity = STYLES[name]
     bounded = activation in BOUNDED_ACTIVATIONS
     if quantity.zrange is not None and (name not in ("j", "new_h") or bounded):
         return quantity.zrange
@@ -144,16 +135,26 @@ def color_range(name: str, data: np.ndarray, activation: str = "tanh") -> tuple[
     return (-bound, bound)
 
 
-def fmt(value: float, digits: int = 3, minus: str = "−") -> str:
-    """A number as the page prints it: fixed decimals, a true minus sign (``minus="-"`` for LaTeX),
-    no '-0.000'."""
-    text = f"{value:.{digits}f}"
-    if float(text) == 0:
-        text = f"{0:.{digits}f}"
-    return text.replace("-", minus)
-
-
 def value_color(value: float, scale: list, low: float, high: float) -> str:
     """The colour a heatmap would give ``value`` on ``scale`` over [low, high] (clipped)."""
     position = 0.5 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
     return sample_colorscale(scale, [position])[0]
+
+
+def rgb_values(color: str) -> tuple[float, float, float]:
+    """The red, green and blue (0 to 255) of "#rrggbb" or "rgb(r, g, b)", as a colour scale writes them."""
+    color = color.strip()
+    if color.startswith("rgb"):
+        red, green, blue = (float(v) for v in color[color.index("(") + 1 : -1].split(",")[:3])
+        return red, green, blue
+    color = color.lstrip("#")
+    red, green, blue = (float(int(color[k : k + 2], 16)) for k in (0, 2, 4))
+    return red, green, blue
+
+
+def ink(rgb) -> str:
+    """Near-black or white, whichever reads better on a fill of colour ``rgb`` (0 to 255 each): black
+    where the fill's luma (ITU-R BT.601 weights) is above 140, a little past the middle, because
+    black text on mid-tones reads better than white."""
+    red, green, blue = (float(v) for v in rgb)
+    return "#111111" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#ffffff"

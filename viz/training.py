@@ -8,18 +8,14 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
+from lstm_core.sequences import show_char
 from lstm_core.tasks import Batch, Task, format_metric
 from lstm_core.training import Record, Trainer
 
 from .figure import figure, step_ticks, typed
-from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE
+from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, ink, rgb_values
 
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
-
-
-def shown_name(name: str) -> str:
-    """A symbol as a chart label: newline and space made visible."""
-    return {"\n": "⏎", " ": "␣"}.get(name, name)
 
 
 def progress_figure(
@@ -174,7 +170,7 @@ def answers_figure(task: Task, outputs: np.ndarray, batch: Batch, row: int = 0) 
             "type": "heatmap",
             "z": typed(z),
             "x": typed(x),
-            "y": [shown_name(name) for name in task.output_names],
+            "y": [show_char(name) for name in task.output_names],
             "zmin": 0,
             "zmax": 1,
             "colorscale": GATE_SCALE,
@@ -185,7 +181,7 @@ def answers_figure(task: Task, outputs: np.ndarray, batch: Batch, row: int = 0) 
             "type": "scatter",
             "mode": "markers",
             "x": typed(wanted_t.astype(np.float32)),
-            "y": [shown_name(task.output_names[k]) for k in wanted_k],
+            "y": [show_char(task.output_names[k]) for k in wanted_k],
             "name": "wanted",
             "marker": {"size": 12, "symbol": "circle-open", "color": "#D55E00", "line": {"width": 2.5}},
             "hovertemplate": "step %{x}: %{y} wanted<extra></extra>",
@@ -206,7 +202,7 @@ def colored_text(text: str, values: np.ndarray, bound: float | None = None) -> s
     """``text`` as HTML, each character's background coloured by its value (blue negative, red
     positive, white 0), its value in a tooltip. Every character is escaped."""
     bound = bound or max(float(np.abs(values).max()), 1e-9)
-    scale = [np.array(_hex_to_rgb(color)) for _, color in SIGNED_SCALE]
+    scale = [np.array(rgb_values(color)) for _, color in SIGNED_SCALE]
     spans = []
     for ch, value in zip(text, values, strict=True):
         position = (np.clip(value / bound, -1, 1) + 1) / 2 * (len(scale) - 1)
@@ -214,10 +210,9 @@ def colored_text(text: str, values: np.ndarray, bound: float | None = None) -> s
         high = min(low + 1, len(scale) - 1)
         rgb = scale[low] + (scale[high] - scale[low]) * (position - low)
         shown = "⏎<br>" if ch == "\n" else ("&nbsp;" if ch == " " else html.escape(ch))
-        ink = "#ffffff" if rgb @ np.array([0.299, 0.587, 0.114]) < 140 else "#111111"  # readable on dark
         spans.append(
             f'<span title="{value:+.3f}" style="background: rgb({int(rgb[0])},{int(rgb[1])},{int(rgb[2])}); '
-            f'color: {ink}">{shown}</span>'
+            f'color: {ink(rgb)}">{shown}</span>'
         )
     return (
         '<div style="font-family: ui-monospace, monospace; font-size: 1.05rem; line-height: 1.7; '
@@ -234,14 +229,6 @@ def busiest_units(values: np.ndarray, count: int = 3) -> list[int]:
     change = np.abs(np.diff(values, axis=0)).mean(axis=0) if len(values) > 1 else np.zeros(values.shape[1])
     score = change / np.maximum(np.abs(values).max(axis=0), 1e-9)
     return [int(u) for u in np.argsort(-score, kind="stable")[:count]]
-
-
-def _hex_to_rgb(color: str) -> tuple[int, int, int]:
-    color = color.strip()
-    if color.startswith("rgb"):
-        return tuple(int(float(v)) for v in color[color.index("(") + 1 : -1].split(",")[:3])  # type: ignore[return-value]
-    color = color.lstrip("#")
-    return tuple(int(color[k : k + 2], 16) for k in (0, 2, 4))  # type: ignore[return-value]
 
 
 def findings_figure(
@@ -300,41 +287,3 @@ def findings_figure(
         "legend": {"orientation": "h", "y": -0.2},
     }
     return figure(data, layout)
-
-
-def findings_summary(summary: list[dict]) -> str:
-    """One sentence per setting: how many runs solved the task at each size."""
-    parts = []
-    for setting in dict.fromkeys(row["setting"] for row in summary):
-        rows = [row for row in summary if row["setting"] == setting]
-        solved = ", ".join(
-            f"{row['solved']} of {row['runs']} at {row['task'].split('(')[-1].rstrip(')')}" for row in rows
-        )
-        parts.append(f"**{setting.replace('=', ' ')}** solved {solved}")
-    return "; ".join(parts) + "."
-
-
-def variants_verdict(summary: list[dict], labels: dict[str, str]) -> str:
-    """What the variants' results say, from the numbers: per size, who failed and who was fastest."""
-    sentences = []
-    for task in dict.fromkeys(row["task"] for row in summary):
-        rows = [row for row in summary if row["task"] == task]
-        failed = [
-            f"{labels.get(r['setting'], r['setting'])} ({r['solved']} of {r['runs']})"
-            for r in rows
-            if r["solved"] != r["runs"]
-        ]
-        timed = [r for r in rows if r["median_steps_to_solve"] not in ("", None)]
-        fastest = min(timed, key=lambda r: float(r["median_steps_to_solve"]), default=None)
-        slowest = max(timed, key=lambda r: float(r["median_steps_to_solve"]), default=None)
-        part = f"**{task}**: " + (
-            f"not every seed solved it with {', '.join(failed)}" if failed else "every variant solved it"
-        )
-        if fastest and slowest:
-            part += (
-                f"; fastest {labels.get(fastest['setting'], fastest['setting'])} "
-                f"({float(fastest['median_steps_to_solve']):.0f} steps), slowest "
-                f"{labels.get(slowest['setting'], slowest['setting'])} ({float(slowest['median_steps_to_solve']):.0f})"
-            )
-        sentences.append(part + ".")
-    return " ".join(sentences)

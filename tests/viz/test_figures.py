@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
+from helpers import validated
 from lstm_core import LSTMConfig, init_params, run
 from tools.browser import decode_traces
 from viz.heatmaps import trace_heatmaps
@@ -16,12 +16,6 @@ def make_trace(steps: int = 12, units: int = 3, features: int = 2):
     cfg = LSTMConfig(input_size=features, num_units=units)
     inputs = np.random.default_rng(0).normal(size=(2, steps, features))
     return run(cfg, init_params(cfg, seed=1), inputs)
-
-
-def validated(fig: go.Figure) -> dict:
-    spec = fig.to_plotly_json()
-    go.Figure(spec)  # raises on any property Plotly does not know or any invalid value
-    return spec
 
 
 @pytest.mark.parametrize("show_pre", [False, True])
@@ -162,7 +156,8 @@ def test_step_sentences_add_up_as_printed() -> None:
 
 def test_compare_numbers_read_as_numbers() -> None:
     # Colour-bar scales and kept fractions: no "2.1e-03" next to "0.01", no "10^-9".
-    from viz.compare import _fraction, _tick
+    from viz.format import fraction as _fraction
+    from viz.format import tick as _tick
 
     assert [_tick(v) for v in (0.5, -0.25, 0.0123, 0.0021, -0.00912, 0)] == [
         "0.50",

@@ -1,0 +1,112 @@
+"""What to notice in Gradient flow's charts: how far back the error reaches at each forget_bias,
+against the closed form, and why the real gradient departs from it, from the numbers of the flows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..format import and_list, times
+from ..gradflow import LOG_FLOOR, Flow, closed_form_steps, label, steps_until_below
+
+
+def what_to_notice(flows: list[Flow], current: float) -> str:
+    """A few sentences from the numbers: how far back the gradient stays above 1% at each
+    forget_bias, against the closed form; how much more forget_bias 1 carries back than 0; why the
+    real gradient departs from the closed form; and whether it grows instead. The flows have at least
+    two steps: with one there is nothing to go back through, which the page says instead."""
+    steps = flows[0].steps
+    back = steps - 1
+    crossings = [(f, steps_until_below(f.log_ratio)) for f in flows]
+    fall = [
+        f"after {n} step{'s' if n != 1 else ''} with **{label(f.forget_bias, current)}** "
+        f"(closed form: after {closed_form_steps(f.forget_bias)})"
+        for f, n in crossings
+        if n is not None
+    ]
+    stay = [f for f, n in crossings if n is None]
+    stay_names = and_list([f"**{label(f.forget_bias, current)}**" for f in stay])
+    stay_closed = and_list([str(closed_form_steps(f.forget_bias)) for f in stay])
+    sentences = []
+    if fall:
+        sentences.append(
+            "Going back from the last step, the gradient reaching c falls below 1% of its final size "
+            + and_list(fall)
+            + "."
+        )
+    if stay:
+        sentences.append(
+            ("With " if fall else "Going back from the last step, with ")
+            + f"{stay_names} it stays above 1% over all {back} step{'s' if back != 1 else ''} back "
+            + f"(the closed form falls below after {stay_closed} step{'s' if stay_closed != '1' else ''})."
+        )
+    by_fb = {f.forget_bias: f for f in flows}
+    if 0.0 in by_fb and 1.0 in by_fb:
+        gain = float(by_fb[1.0].log_ratio[0] - by_fb[0.0].log_ratio[0])
+        if gain > 0.05:
+            sentences.append(
+                f"At the first step, {back} steps back, forget_bias 1 carries **{times(gain)}** more of the "
+                "error back than forget_bias 0."
+            )
+        else:
+            sentences.append(
+                f"At the first step, {back} steps back, forget_bias 1 carries no more of the error back than 0."
+            )
+    shown = by_fb.get(current, flows[-1])
+    name = label(shown.forget_bias, current)
+    closed, alone, real = (float(a[0]) for a in (shown.log_closed_form, shown.log_through_c, shown.log_ratio))
+    tolerance = 0.3 + 0.1 * abs(closed)  # decades
+    sigmoid = 1 / (1 + math.exp(-shown.forget_bias))
+    if not shown.zero_at_end:  # else nothing reaches c_T, so there is no "c alone" to compare (said below)
+        if abs(alone - closed) <= tolerance:
+            sentences.append(
+                f"With {name}, the dotted line (c alone, with this run's forget gates) stays near the closed form: "
+                f"the gates sit near σ({shown.forget_bias:g}) = {sigmoid:.2f} "
+                f"(their mean is {shown.mean_f:.2f})."
+            )
+        else:
+            sentences.append(
+                f"With {name}, the dotted line (c alone, with this run's forget gates) leaves the closed form: the "
+                f"weights push the gates away from σ({shown.forget_bias:g}) = "
+                f"{sigmoid:.2f} (here they range from {shown.min_f:.2f} to "
+                f"{shown.max_f:.2f}, mean {shown.mean_f:.2f})."
+            )
+    grown = max(flows, key=lambda f: float(f.log_ratio.max()))
+    grows = grown.log_ratio.max() > math.log10(1.5)
+    fades = shown.log_ratio.max() <= math.log10(1.5) and not shown.zero_at_end  # else said below
+    if fades and real - alone > tolerance:
+        sentences.append(
+            "The real gradient fades more slowly than that: part of the error also goes back through h and the "
+            "gates, and it adds to what c carries."
+        )
+    elif fades and alone - real > tolerance:
+        sentences.append(
+            "The real gradient fades faster than that: what goes back through h and the gates partly cancels what "
+            "c carries."
+        )
+    if grows:
+        sentences.append(
+            f"With {label(grown.forget_bias, current)} the gradient **grows** going back (up to "
+            f"{times(float(grown.log_ratio.max()))} the last step's): the path through h multiplies it by the "
+            "recurrent weights and the gates' slopes at every step, and where their product exceeds 1 (large "
+            "weights, a large forget_bias that keeps f near 1, or an unbounded activation such as relu) the "
+            "error builds up instead of fading."
+        )
+    for f in flows:
+        gone = np.nonzero(f.log_ratio[::-1] <= LOG_FLOOR)[0]
+        if gone.size:
+            sentences.append(
+                f"With {label(f.forget_bias, current)}, from {gone[0]} steps back on the gradient is below "
+                "10⁻³⁰⁰, too small for a float64 number: it is drawn at the bottom edge."
+            )
+    blind = [label(f.forget_bias, current) for f in flows if f.zero_at_end]
+    if blind:
+        sentences.append(
+            f"With {and_list(blind)}, h_T does not depend on c_T at all (an output gate shut, or relu at 0 in every "
+            "unit), so the lines are relative to the largest gradient instead of the last step's; choose the final "
+            "cell state as the loss for the usual picture."
+        )
+    if any(f.overflowed for f in flows):
+        sentences.append("At some steps it exceeded float64's largest number; those are drawn at the top of the scale.")
+    return " ".join(sentences)
