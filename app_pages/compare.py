@@ -14,11 +14,13 @@ from viz.compare import (
     differences_alt,
     heatmaps_alt,
     make_columns,
+    outliers,
     summary_table,
     value_heatmaps,
 )
 from viz.equation_diff import equation_columns, in_groups
 from viz.notes.compare import cards
+from viz.style import GATE_COLOURS, SIGNED_COLOURS
 
 st.title("Compare: what does each connection change?")
 st.markdown(
@@ -108,10 +110,18 @@ if spec.cell_clip or spec.num_proj:
 st.caption(" ".join(notes) + f" {steps} steps, layer {layer}.")
 
 st.subheader("Every gate of every variant")
+beyond_scale = outliers(columns, seq)
 st.caption(
-    "A column per variant, a row per quantity. Each row has **one** colour scale for all its columns, "
-    "so the same colour means the same value: gates from 0 (dark) to 1 (yellow), signed values from "
-    "blue (negative) to red (positive)."
+    "A column per variant, a row per quantity. Each row has **one** colour scale for all its columns, fixed by "
+    f"the cells (not by the data), so the same colour means the same value: gates {GATE_COLOURS}; signed "
+    f"values {SIGNED_COLOURS}."
+    + (
+        " Where a variant goes beyond its row's scale, the colour stops at the end and white dots mark the cells: "
+        + "; ".join(beyond_scale)
+        + "."
+        if beyond_scale
+        else ""
+    )
 )
 st.plotly_chart(
     value_heatmaps(columns, seq, step_labels),
@@ -125,9 +135,9 @@ reference_words = (
 )
 st.subheader("What changes: " + reference_words)
 st.caption(
-    "Red: larger than the reference, blue: smaller, near-white: the same. Each panel is scaled to its own "
-    "largest difference, written above it, so small differences show too: compare those numbers, not the "
-    "colours, across panels. "
+    "Red: larger than the reference, blue: smaller, white: the same. Each row has one scale, up to the "
+    "largest difference in the row (written on the left), so a small change looks small; each panel's own "
+    "largest difference is written above it. "
     + (
         "forget_bias enters f at every step, so f differs everywhere; the other rows change through c and h."
         if fb01

@@ -9,13 +9,13 @@ from ui.plotly_live import plotly_chart
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
 from viz.numbers import cell_signature, state_repr, step_table, summarised
-from viz.style import STYLES
+from viz.style import GATE_COLOURS, SIGNED_COLOURS, STYLES
 
 st.title("Explore: every gate at every step")
 st.markdown(
     "The cell reads its input **one step at a time, left to right**. Each band below is one quantity "
-    "of the cell; each column is a step, each row a unit. The gates **i, f, o** are between 0 (closed, "
-    "dark) and 1 (open, yellow); **j** and the output **h** between -1 (blue) and 1 (red). Hover a cell "
+    f"of the cell; each column is a step, each row a unit. The gates **i, f, o** go from 0 to 1 ({GATE_COLOURS}); "
+    f"**j**, the cell state **c** and the output **h** are signed ({SIGNED_COLOURS}). Hover a cell "
     "for its exact value. Change the settings on the left and watch what moves."
 )
 
@@ -32,6 +32,12 @@ show_pre = controls.toggle(
     "pre",
     container=view[2],
     help="Show i, j, f, o before their nonlinearity: the raw split of [x_t, h_prev] @ kernel + bias, what TensorFlow's code calls i, j, f, o.",
+)
+fit = controls.toggle(
+    "fit",
+    container=view[2],
+    help="Stretch each band's colours over the values it holds. Off (the default), the ranges are fixed by the "
+    "cell, so that a change you make shows as a change of colour: fit to the data, a faint band looks as strong as a bold one.",
 )
 trace = model.traces[layer - 1]
 cfg = trace.config
@@ -55,6 +61,8 @@ fig = trace_heatmaps(
     step=step,
     step_labels=model.sequence.step_labels,
     feature_names=model.sequence.feature_names if layer == 1 else None,
+    fit=fit,
+    below=model.configs[layer - 2] if layer > 1 else None,
 )
 plotly_chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
 with st.expander("What each band shows"):
@@ -62,8 +70,11 @@ with st.expander("What each band shows"):
         q = STYLES[name]
         st.markdown(f"- **{q.symbol}**, {q.title}: {q.description}")
     st.markdown(
-        "- The colour range of each band is fixed ([0, 1] for the gates; [-1, 1] for j and h with tanh), "
-        "so a change is a change; the cell state's range is symmetric around 0 and written next to it."
+        "- The colour range of each band is fixed by the cell, not by the data: [0, 1] for the gates; ±1 "
+        "for j, c and h with tanh (±cell_clip for c when it is clipped, ±5 where nothing bounds a quantity, "
+        "and for the pre-activations), so a change is a change. A value beyond its band's range keeps the end "
+        "colour and gets a white dot; the band's label says how many and how far. *Fit colours to the data* "
+        "stretches each band over its own values instead."
     )
 
 st.subheader("Cell state and output of chosen units")

@@ -79,7 +79,7 @@ step = controls.slider("step", container=nav[1], high=steps - 1, help="The step 
 
 v = step_values(trace, seq, step, unit)
 label = model.sequence.step_labels[step]
-_, c_bound = color_range("new_c", trace.new_c[seq], cfg.activation)  # the heatmaps' range
+_, c_bound = color_range("new_c", trace.new_c[seq], cfg)  # the heatmaps' range
 st.markdown(
     f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
     + (f" (character {quote(label)})" if label != str(step) else "")

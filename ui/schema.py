@@ -174,6 +174,7 @@ SCHEMA: dict[str, Param] = {
         _int("layer", 1, 1, MAX_LAYERS, "Layer shown", shared=False),
         _int("step", 0, 0, MAX_STEPS - 1, "Selected step t", shared=False),
         Param("pre", "bool", False, "Show pre-activations", shared=False),
+        Param("fit", "bool", False, "Fit colours to the data", shared=False),
         Param("tuple", "bool", True, "state_is_tuple", shared=False),
         Param("units", "text", "", "Units in the line chart", max_chars=2000, shared=False),
         # The Step-through page's view.

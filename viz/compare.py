@@ -33,8 +33,8 @@ from .figure import (
     unit_axis,
 )
 from .format import fmt, fraction, tick, ticks
-from .heatmaps import CELL_BUDGET, TimeAxis
-from .style import BOUNDED_ACTIVATIONS, FONT_FAMILY, SIGNED_SCALE, STYLES, nice_bound
+from .heatmaps import CELL_BUDGET, TimeAxis, saturation_marks
+from .style import FONT_FAMILY, SIGNED_SCALE, STYLES, beyond, fixed_range, nice_bound
 
 #: The quantities compared, one row of heatmaps each.
 ROWS: tuple[str, ...] = ("i", "j", "f", "o", "new_c", "new_h")
@@ -75,35 +75,24 @@ class _Row:
     name: str  # a Trace quantity
     label: str  # the row's title (left of the panels)
     values: list[np.ndarray]  # per panel, (steps, units)
-    zrange: tuple[float, float]
+    zrange: tuple[float, float]  # one colour range for the whole row: the same colour is the same value
     scale: list  # [position, colour] pairs
     symbol: str
-    panel_bounds: list[float] | None = None  # per panel ±bound instead of one axis for the row
+    panel_notes: list[str] | None = None  # written above each panel (its peak, what lies beyond the range)
 
 
-def _value_range(name: str, columns: list[Column], values: list[np.ndarray]) -> tuple[float, float]:
-    """One colour range for a row of panels: fixed where every variant bounds the quantity."""
-    fixed = STYLES[name].zrange
-    if name in ("i", "f", "o"):
-        return fixed
-    if name == "j":
-        bounded = all(c.trace.config.input_activation in BOUNDED_ACTIVATIONS for c in columns)
-    elif name == "new_h":
-        bounded = all(
-            c.trace.config.output_activation in BOUNDED_ACTIVATIONS and c.trace.config.num_proj is None for c in columns
-        )
-    else:
-        bounded = False
-    if bounded:
-        return fixed
-    peak = max(float(np.max(np.abs(v))) for v in values)
-    bound = nice_bound(peak) if peak > 0 else 1.0
-    return (-bound, bound)
+def _value_range(name: str, columns: list[Column]) -> tuple[float, float]:
+    """One colour range for a row of panels, fixed by the cells (viz.style.fixed_range): the range
+    most of the variants have, so that one outlier (NFG's c) does not wash out the others; what a
+    variant has beyond it is drawn saturated and named above its panel."""
+    ranges = [fixed_range(name, c.trace.config) for c in columns]
+    return max(dict.fromkeys(ranges), key=ranges.count)  # the most common; ties: the first column's
 
 
 def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: str) -> go.Figure:
-    """Panels of heatmaps: a row per quantity, a column per run. A row shares one colour axis,
-    unless it has ``panel_bounds``: then each panel is scaled to its own ±bound, written above it."""
+    """Panels of heatmaps: a row per quantity, a column per run, each row on one colour axis (so the
+    same colour is the same value across the row), with a note above a panel where the row has one;
+    values beyond the row's range are drawn at its ends and marked with white dots."""
     ncols = len(titles)
     units_per_row = [v[0].shape[1] for v in (r.values for r in rows)]
     shown = [_short_title(t) for t in titles]
@@ -118,8 +107,7 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
         coloraxis = "coloraxis" if r == 0 else f"coloraxis{r + 1}"
         zmin, zmax = row.zrange
         colorbar = band_colorbar(top, bottom, zmin, zmax, ticks(zmin, zmax))
-        if row.panel_bounds is None:
-            layout[coloraxis] = {"colorscale": row.scale, "cmin": zmin, "cmax": zmax, "colorbar": colorbar}
+        layout[coloraxis] = {"colorscale": row.scale, "cmin": zmin, "cmax": zmax, "colorbar": colorbar}
         xshift = -30 if max(units_per_row) <= 10 else -38  # clear of the unit numbers
         annotations.append(band_label(row.label, (top + bottom) / 2, xshift=xshift))
         last_row = r == len(rows) - 1
@@ -140,22 +128,16 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
                 "hovertemplate": hover,
                 **panel_refs(panel),
             }
-            if row.panel_bounds is None:
-                heatmap["coloraxis"] = coloraxis
-            else:
-                bound = row.panel_bounds[c]
-                last = c == ncols - 1  # its colour bar is the row's legend: smaller, same, larger
-                scaled = bound or 1.0  # identical panels: all zero, drawn in the middle colour
-                heatmap.update(zmin=-scaled, zmax=scaled, colorscale=row.scale, showscale=last)
-                if last:
-                    heatmap["colorbar"] = {
-                        **colorbar,
-                        "tickvals": [-scaled, 0, scaled],
-                        "ticktext": ["smaller", "same", "larger"],
-                    }
+            heatmap["coloraxis"] = coloraxis
+            outside = (z < zmin) | (z > zmax)
+            if outside.any():
+                heatmap["text"] = np.where(outside, "<br>beyond the row's colour range: drawn at its end", "").tolist()
+                heatmap["hovertemplate"] = hover.replace("<extra>", "%{text}<extra>")
+            note = row.panel_notes[c] if row.panel_notes else ""
+            if note:
                 annotations.append(
                     {
-                        "text": "identical" if bound == 0 else f"±{tick(bound)}",
+                        "text": note,
                         "xref": "paper",
                         "yref": "paper",
                         "x": left + width,
@@ -167,6 +149,9 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
                     }
                 )
             traces.append(heatmap)
+            if outside.any():
+                refs = panel_refs(panel)
+                traces.append(saturation_marks(outside, x, refs["yaxis"], refs["xaxis"]))
             xaxis = {
                 "domain": [left, left + width],
                 "showgrid": False,
@@ -212,15 +197,36 @@ def _label(name: str) -> str:
 
 
 def value_heatmaps(columns: list[Column], batch: int = 0, step_labels=None) -> go.Figure:
-    """Each quantity of each run, on one colour axis per quantity (so equal colours are equal values)."""
+    """Each quantity of each run, on one colour axis per quantity (so equal colours are equal values),
+    fixed by the cells; a variant that goes beyond it is named above its panel ("beyond ±1: up to 7.5")."""
     rows = []
     for name in ROWS:
         values = [getattr(c.trace, name)[batch] for c in columns]
-        zrange = _value_range(name, columns, values)
-        label = _label(name) + (f"<br>colours ±{fmt(zrange[1], 2)}" if zrange != STYLES[name].zrange else "")
-        rows.append(_Row(name, label, values, zrange, STYLES[name].scale, STYLES[name].symbol))
+        zrange = _value_range(name, columns)
+        notes = []
+        for v in values:
+            count, peak = beyond(v, *zrange)
+            notes.append(f"beyond ±{fmt(zrange[1], 2)}: up to {fmt(peak, 2)}" if count else "")
+        label = _label(name) + (f"<br>colours ±{fmt(zrange[1], 2)}" if zrange != (0.0, 1.0) else "")
+        rows.append(_Row(name, label, values, zrange, STYLES[name].scale, STYLES[name].symbol, notes))
     steps = columns[0].trace.num_steps
     return _grid(rows, [c.label for c in columns], steps, step_labels, "")
+
+
+def outliers(columns: list[Column], batch: int = 0) -> list[str]:
+    """What each variant has beyond its row's colour range, in words: "NFG's c exceeds the scale
+    (±1): up to 7.5"; empty when nothing does."""
+    said = []
+    for name in ROWS:
+        zrange = _value_range(name, columns)
+        for column in columns:
+            count, peak = beyond(getattr(column.trace, name)[batch], *zrange)
+            if count:
+                said.append(
+                    f"{_short_title(column.label).replace('<br>', ', ')}'s {STYLES[name].symbol} exceeds the scale "
+                    f"(±{fmt(zrange[1], 2)}): up to {fmt(peak, 2)}"
+                )
+    return said
 
 
 def differences(columns: list[Column], batch: int = 0) -> dict[str, list[np.ndarray]]:
@@ -244,13 +250,16 @@ def difference_titles(columns: list[Column]) -> list[str]:
 
 
 def difference_heatmaps(columns: list[Column], batch: int = 0, step_labels=None) -> go.Figure:
-    """Run minus reference for every quantity, on a symmetric diverging scale per quantity."""
+    """Run minus reference for every quantity, on one symmetric diverging scale per quantity (so a
+    0.036 change looks smaller than a 0.39 one), each panel's own largest difference written above it."""
     rows = []
     for name, values in differences(columns, batch).items():
         peaks = [float(np.max(np.abs(v))) for v in values]
+        bound = nice_bound(max(peaks)) if max(peaks) > 0 else 1.0
         q = STYLES[name]
-        label = f"<b>Δ{q.symbol}</b><br>{q.title}"
-        rows.append(_Row(name, label, values, (-1.0, 1.0), SIGNED_SCALE, f"Δ{q.symbol}", panel_bounds=peaks))
+        label = f"<b>Δ{q.symbol}</b><br>{q.title}<br>colours ±{tick(bound)}"
+        notes = ["identical" if peak == 0 else f"largest ±{tick(peak)}" for peak in peaks]
+        rows.append(_Row(name, label, values, (-bound, bound), SIGNED_SCALE, f"Δ{q.symbol}", notes))
     steps = columns[0].trace.num_steps
     return _grid(rows, difference_titles(columns), steps, step_labels, "")
 

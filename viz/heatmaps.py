@@ -28,7 +28,7 @@ from .figure import (
     unit_axis,
 )
 from .format import fmt, rounded_ticks
-from .style import FONT_FAMILY, PRE, SIGNED_SCALE, STYLES, color_range
+from .style import FONT_FAMILY, PRE, SIGNED_SCALE, STYLES, beyond, color_range, fitted_range
 
 #: Cells per heatmap above which the time axis is averaged over bins, so that seven rows of them
 #: stay quick to send and to draw (bench/app_latency.py times Explore's largest configuration, binned).
@@ -95,11 +95,19 @@ def trace_heatmaps(
     feature_names: tuple[str, ...] | None = None,
     budget: int = CELL_BUDGET,
     title: str = "",
+    fit: bool = False,
+    below=None,
 ) -> go.Figure:
     """The input and i, j, f, o, new_c, new_h of one sequence (``batch``) of ``trace``, stacked.
 
     With ``show_pre`` the gate rows show the raw pre-activations instead. ``step`` draws a marker
     on that step. Hover shows step, unit, value and the pre-activation.
+
+    Colour ranges are fixed by the cell (viz.style.fixed_range), so that a change is seen as a
+    change; ``fit`` fits them to the data instead. A value beyond its band's range is drawn in the
+    range's end colour, marked with a cross, named in the hover and counted on the band's label.
+    ``below``: the config of the layer under this one, whose output h is this layer's input (the
+    input band is then labelled and coloured as that h); None for the first layer.
     """
     cfg = trace.config
     steps = trace.num_steps
@@ -116,18 +124,24 @@ def trace_heatmaps(
     bands, total = stack_bands(row_heights([a.shape[1] for _, a, _ in rows]), gap=28.0)
     traces, layout, annotations = [], {}, []
     for n, ((name, values, pre), (bottom, top)) in enumerate(zip(rows, bands, strict=True)):
-        if name == "x":
-            bound = float(np.max(np.abs(values))) or 1.0
-            zmin, zmax, scale = -bound, bound, SIGNED_SCALE
-            label, symbol = "input", "x"
+        if name == "x" and below is not None:  # a higher layer reads the output h of the one below
+            zmin, zmax = color_range("new_h", values, below, fit=fit)
+            scale, label, symbol = SIGNED_SCALE, "h of the layer below", "x = h"
+            names = None
+        elif name == "x":  # the input does not change with the cell: a range from the input itself
+            zmin, zmax = fitted_range("x", values)
+            scale, label, symbol = SIGNED_SCALE, "input", "x"
             names = feature_names or tuple(f"x{d}" for d in range(values.shape[1]))
         else:
-            zmin, zmax = color_range(name, values, cfg.activation)
+            zmin, zmax = color_range(name, values, cfg, fit=fit)
             scale = STYLES[name].scale
             label, symbol = STYLES[name].title, STYLES[name].symbol
             names = None
         z = axis.pool(values)
         hover = f"{axis.step_word} %{{x}}<br>{'feature' if name == 'x' else 'unit'} %{{y}}<br>{symbol} = %{{z:.4f}}"
+        count, peak = beyond(z, zmin, zmax)
+        if count:
+            hover += "%{text}"
         customdata = None
         if pre is not None and name in ("i", "j", "f", "o"):
             customdata = axis.pool(pre)
@@ -151,9 +165,17 @@ def trace_heatmaps(
         }
         if customdata is not None:
             heatmap["customdata"] = typed(customdata)
-        traces.append(heatmap)
-        range_note = f"<br>colours ±{fmt(zmax, 2)}" if name == "new_c" or name in PRE.values() else ""
-        annotations.append(band_label(f"<b>{symbol}</b><br>{label}{range_note}", (top + bottom) / 2, x=-0.06))
+        stated = name in ("new_c", "x") or (zmin, zmax) not in ((0.0, 1.0), (-1.0, 1.0))
+        range_note = f"<br>colours ±{fmt(zmax, 2)}" if stated else ""
+        if count:
+            outside = (z < zmin) | (z > zmax)
+            heatmap["text"] = np.where(
+                outside, f"<br>beyond the colours' ±{fmt(zmax, 2)}: drawn at the end", ""
+            ).tolist()
+            range_note += f"<br>{count:,} beyond (dotted),<br>up to {fmt(peak, 2)}"
+            traces.append(saturation_marks(outside, x, f"y{axis_suffix(n)}"))
+        traces.insert(len(traces) - (1 if count else 0), heatmap)
+        annotations.append(band_label(f"<b>{symbol}</b><br>{_wrapped(label)}{range_note}", (top + bottom) / 2, x=-0.06))
         layout[f"yaxis{axis_suffix(n)}"] = unit_axis(
             values.shape[1], names, domain=[max(bottom, 0.0), top], tickfont={"size": 11}
         )
@@ -188,6 +210,44 @@ def trace_heatmaps(
         plot_bgcolor="white",
     )
     return figure(traces, layout)
+
+
+#: The most saturated cells marked with a dot (more would cost more to draw than they tell).
+MAX_MARKS = 3000
+
+
+def saturation_marks(outside: np.ndarray, x: np.ndarray, yaxis: str, xaxis: str = "x") -> dict:
+    """A scatter of small white dots on the cells of ``outside`` (rows, columns) that lie beyond their
+    band's colour range (at most MAX_MARKS of them), on axes ``xaxis`` and ``yaxis``."""
+    rows, columns = np.nonzero(outside)
+    rows, columns = rows[:MAX_MARKS], columns[:MAX_MARKS]
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "beyond the colour range",
+        "x": typed(x[columns]),
+        "y": typed(rows.astype(np.float32)),
+        # A small white dot in each such cell: on the scale's dark ends it shows, and where many
+        # saturate together the band turns dotted rather than solid.
+        "marker": {"symbol": "circle", "size": 3, "color": "#ffffff", "line": {"width": 0}},
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "xaxis": xaxis,
+        "yaxis": yaxis,
+    }
+
+
+def _wrapped(label: str) -> str:
+    """A band's title in lines of about 16 characters, so that "input gate, before the sigmoid"
+    fits the left margin instead of running off it."""
+    words, lines, line = label.split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > 16:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
 
 
 def heatmap_alt(trace: Trace, batch: int = 0, show_pre: bool = False) -> str:

@@ -9,12 +9,27 @@ from dataclasses import dataclass
 import numpy as np
 from plotly.colors import get_colorscale, sample_colorscale
 
-#: Colour-blind-safe scales: cividis for the sigmoid gates on [0, 1], a diverging red-blue for
-#: signed values (blue negative, white zero, red positive). Spelled out as [position, colour]
-#: lists: the figures skip Plotly's validation, which is what turns a name such as "RdBu_r"
-#: into colours (Plotly.js itself knows no "_r" names, and draws its own, grey-centred "RdBu").
-GATE_SCALE: list = get_colorscale("Cividis")
+
+def _part(scale: list, low: float, high: float, samples: int = 9) -> list:
+    """The stretch [low, high] of a colour scale, as a scale of its own."""
+    positions = np.linspace(low, high, samples)
+    return [[float(k / (samples - 1)), color] for k, color in enumerate(sample_colorscale(scale, list(positions)))]
+
+
+#: The gates on [0, 1]: ColorBrewer's YlGnBu reversed, dark blue (closed) through teal (half) to yellow
+#: (open), stopped short of its near-white end so that an open gate never looks like the signed
+#: scale's zero. Chosen so that "mostly closed" (0.2), "half" (0.5) and "mostly open" (0.8) are far
+#: apart for everyone: at least 25 CAM02-UCS units between any two, with normal vision and with full
+#: deuteranomaly, protanomaly and tritanomaly (tests/viz/test_colour_scales.py simulates them with
+#: colorspacious); cividis, the previous scale, put 0.3 to 0.8 in near-identical greys.
+GATE_SCALE: list = _part(get_colorscale("YlGnBu_r"), 0.0, 0.9)
+#: Signed values: a diverging red-blue, blue negative, white zero, red positive. Scales are spelled
+#: out as [position, colour] lists: the figures skip Plotly's validation, which is what turns a name
+#: such as "RdBu_r" into colours (Plotly.js itself knows no "_r" names, and draws its own, grey-centred "RdBu").
 SIGNED_SCALE: list = get_colorscale("RdBu_r")
+#: What the colours mean, as the pages say it.
+GATE_COLOURS = "dark blue: closed (0), teal: half open, yellow: open (1)"
+SIGNED_COLOURS = "blue: negative, white: 0, red: positive"
 FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
 
 
@@ -121,18 +136,59 @@ def nice_bound(value: float) -> float:
     return 10 * power
 
 
-def color_range(name: str, data: np.ndarray, activation: str = "tanh") -> tuple[float, float]:
-    """The fixed colour range of a quantity: [0, 1] for gates, [-1, 1] for j and h when the
-    activation bounds them, otherwise symmetric around 0 and rounded up from the data."""
-    quantity = STYLES[name]
-    bounded = activation in BOUNDED_ACTIVATIONS
-    if quantity.zrange is not None and (name not in ("j", "new_h") or bounded):
-        return quantity.zrange
-    peak = float(np.max(np.abs(data))) if data.size else 1.0
-    bound = nice_bound(peak) if peak > 0 else 1.0
-    if name in ("j", "new_h"):
-        bound = max(bound, 1.0)
+#: The colour range of a quantity nothing bounds (a relu or identity cell's j, c or h, the gates'
+#: pre-activations): sigmoid(5) = 0.993, so past ±5 a gate is as good as shut or open.
+UNBOUNDED = 5.0
+
+
+def fixed_range(name: str, cfg) -> tuple[float, float]:
+    """The colour range of quantity ``name`` of a cell ``cfg`` (an LSTMConfig), from the cell alone,
+    never from the data, so that a change of forget_bias or of the input shows as a change of colour.
+
+    Gates [0, 1]; j and h ±1 when their activation bounds them (±UNBOUNDED when it does not);
+    the cell state ±cell_clip when clipped, else ±1 when the new input is bounded: it can grow past
+    that (by up to 1 a step), and then it is drawn saturated and marked; the pre-activations ±UNBOUNDED.
+    """
+    if name in ("i", "f", "o"):
+        return (0.0, 1.0)
+    if name == "j":
+        bound = 1.0 if cfg.input_activation in BOUNDED_ACTIVATIONS else UNBOUNDED
+    elif name == "new_c":
+        if cfg.cell_clip is not None:
+            bound = cfg.cell_clip or 1.0
+        else:
+            bound = 1.0 if cfg.input_activation in BOUNDED_ACTIVATIONS else UNBOUNDED
+    elif name in ("new_h", "m"):
+        if cfg.num_proj is not None and cfg.proj_clip is not None:
+            bound = cfg.proj_clip or 1.0
+        else:
+            bound = 1.0 if cfg.output_activation in BOUNDED_ACTIVATIONS else UNBOUNDED
+    else:  # the pre-activations
+        bound = UNBOUNDED
     return (-bound, bound)
+
+
+def fitted_range(name: str, data: np.ndarray) -> tuple[float, float]:
+    """A range fitted to ``data`` ("fit to data"): [0, 1] for the gates, else symmetric around 0 and
+    rounded up from the data's largest magnitude."""
+    if name in ("i", "f", "o"):
+        return (0.0, 1.0)
+    peak = float(np.max(np.abs(data))) if data.size else 1.0
+    bound = nice_bound(peak) if peak > 0 and math.isfinite(peak) else 1.0
+    return (-bound, bound)
+
+
+def color_range(name: str, data: np.ndarray, cfg, *, fit: bool = False) -> tuple[float, float]:
+    """The colour range a figure draws ``name`` with: :func:`fixed_range` of the cell, or with ``fit``
+    :func:`fitted_range` of the data."""
+    return fitted_range(name, data) if fit else fixed_range(name, cfg)
+
+
+def beyond(data: np.ndarray, low: float, high: float) -> tuple[int, float]:
+    """(how many values of ``data`` lie outside [low, high], the largest magnitude among them)."""
+    outside = (data < low) | (data > high)
+    count = int(np.count_nonzero(outside))
+    return count, float(np.max(np.abs(data[outside]))) if count else 0.0
 
 
 def value_color(value: float, scale: list, low: float, high: float) -> str:

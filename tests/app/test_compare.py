@@ -21,7 +21,7 @@ def compare_page(query: dict | None = None) -> AppTest:
 
 def panels(at: AppTest, key: str) -> dict[str, np.ndarray]:
     """{"quantity · column title": z (units, steps)} of a comparison chart."""
-    return {name: trace["z"] for name, trace in decode_traces(chart_by_key(at, key)["data"]).items()}
+    return {name: trace["z"] for name, trace in decode_traces(chart_by_key(at, key)["data"]).items() if "z" in trace}
 
 
 def variant_trace(key: str, peepholes_everywhere: bool = False, **spec):

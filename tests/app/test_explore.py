@@ -283,3 +283,41 @@ def test_long_vectors_are_summarised_with_every_value_one_click_away() -> None:
     assert f"{trace.new_c[0, 0, 0]:.8f}" in short and f"{trace.new_c[0, 0, 255]:.8f}" in short
     assert f"{trace.new_c[0, 0, 100]:.8f}" not in short and f"{trace.new_c[0, 0, 100]:.8f}" in full
     assert any(e.label.startswith("All 256 values") for e in at.expander)
+
+
+def _band(at, name: str) -> dict:
+    return next(t for t in chart_spec(at, 0)["data"] if t.get("name") == name)
+
+
+def test_the_cell_states_colours_do_not_follow_the_data():
+    """A sine at forget_bias -3 must look fainter than at 1: the range is fixed by the cell, not fitted."""
+    weak, strong = app({"forget_bias": "-3"}), app({"forget_bias": "1"})
+    for at in (weak, strong):
+        assert (_band(at, "new_c")["zmin"], _band(at, "new_c")["zmax"]) == (-1.0, 1.0)
+    c_weak = run_model(ModelSpec(forget_bias=-3.0)).traces[0].new_c
+    c_strong = run_model(ModelSpec()).traces[0].new_c
+    assert np.abs(c_weak).max() < 0.5 * np.abs(c_strong).max()  # so it is drawn paler, as it should be
+    fitted = app({"forget_bias": "-3", "fit": "true"})
+    assert _band(fitted, "new_c")["zmax"] < 0.5  # fit to the data: stretched over its own values
+
+
+def test_values_beyond_the_range_are_saturated_marked_and_counted():
+    at = app({"forget_bias": "5"})
+    c = run_model(ModelSpec(forget_bias=5.0)).traces[0].new_c[0]
+    outside = int((np.abs(c) > 1).sum())
+    assert outside > 0
+    band = _band(at, "new_c")
+    assert sum(cell != "" for row in band["text"] for cell in row) == outside
+    assert "%{text}" in band["hovertemplate"]
+    marks = [t for t in chart_spec(at, 0)["data"] if t.get("name") == "beyond the colour range"]
+    assert len(marks) == 1 and len(chart_traces(at)["beyond the colour range"]["x"]) == outside
+    labels = " ".join(a["text"] for a in chart_spec(at, 0)["layout"]["annotations"])
+    assert f"{outside:,} beyond (dotted)" in labels and f"up to {np.abs(c).max():.2f}" in labels
+
+
+def test_a_higher_layers_input_is_the_h_below_on_hs_scale():
+    at = app({"layers": "2", "layer": "2"})
+    band = _band(at, "x")
+    assert (band["zmin"], band["zmax"]) == (-1.0, 1.0)
+    labels = " ".join(a["text"] for a in chart_spec(at, 0)["layout"]["annotations"]).replace("<br>", " ")
+    assert "x = h</b> h of the layer below" in labels

@@ -104,14 +104,24 @@ def test_compare_figures_are_valid_and_spell_out_their_colour_scales() -> None:
         scales = colorscales(spec)
         assert scales and all(isinstance(scale, list | tuple) for scale in scales)
     values = validated(value_heatmaps(columns))
-    assert values["layout"]["coloraxis"]["colorscale"][0][1] == "#00224e"  # cividis for the first row (i)
+    from viz.style import GATE_SCALE
+
+    assert values["layout"]["coloraxis"]["colorscale"] == GATE_SCALE  # the gates' scale for the first row (i)
     differences = validated(difference_heatmaps(columns))
     traces = decode_traces(differences["data"])
-    assert traces["f · NFG − basic"]["colorscale"][5][1] == "rgb(247,247,247)"  # white at zero
+    f_axis = differences["layout"][traces["f · NFG − basic"]["coloraxis"]]
+    assert f_axis["colorscale"][5][1] == "rgb(247,247,247)"  # white at zero
     np.testing.assert_array_equal(traces["f · NFG − basic"]["z"], (1 - runs[0].f[0]).T.astype(np.float32))
-    # Each difference panel is scaled to its own largest difference, which is written above it.
-    peak = float(np.max(np.abs(runs[2].new_h[0] - runs[0].new_h[0])))
-    assert traces["new_h · NOAF − basic"]["zmax"] == -traces["new_h · NOAF − basic"]["zmin"] == peak
+    # One scale per quantity for every panel of its row (a small change looks small), reaching the
+    # row's largest difference; each panel's own largest difference is written above it.
+    peaks = [float(np.max(np.abs(r.new_h[0] - runs[0].new_h[0]))) for r in runs[1:]]
+    h_axis = differences["layout"][traces["new_h · NOAF − basic"]["coloraxis"]]
+    assert traces["new_h · NFG − basic"]["coloraxis"] == traces["new_h · NOAF − basic"]["coloraxis"]
+    assert h_axis["cmax"] == -h_axis["cmin"] >= max(peaks) and h_axis["cmax"] < 2 * max(peaks) + 1e-12
+    from viz.format import tick
+
+    notes = [a["text"] for a in differences["layout"]["annotations"]]
+    assert all(any(f"largest ±{tick(p)}" == n for n in notes) for p in peaks)
     same = validated(difference_heatmaps([columns[0], Column("peephole", "copy", runs[0], 0)]))
     assert sum(a["text"] == "identical" for a in same["layout"]["annotations"]) == 6
 
