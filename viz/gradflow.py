@@ -52,8 +52,8 @@ LOG_FLOOR, LOG_CEILING = -300.0, 300.0
 THRESHOLD = 0.01
 #: Cells per heatmap figure (all panels together) above which time is averaged over bins.
 FIGURE_BUDGET = 3 * CELL_BUDGET
-#: Sequential and colour-blind safe; not cividis, which the gates use.
-MAGNITUDE_SCALE: list = get_colorscale("Viridis")
+#: Sequential and colour-blind safe (black, purple, orange, light yellow): unlike the gates' blue-green-yellow.
+MAGNITUDE_SCALE: list = get_colorscale("Magma")
 #: One colour per forget_bias (Okabe-Ito): 0 vermillion, 1 blue, the sidebar's other value green.
 FB_COLORS = {0.0: "#D55E00", 1.0: "#0072B2"}
 OTHER_COLOR = "#009E73"
@@ -292,6 +292,7 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
     x = np.arange(steps, dtype=np.float32)
     steps_back = (steps - 1 - np.arange(steps)).astype(np.float32)
     markers = steps <= 60
+    low, high = line_range(flows)
     traces = []
     for flow in flows:
         name, colour = label(flow.forget_bias, current), color(flow.forget_bias)
@@ -307,18 +308,18 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
                     "name": f"{name} · {kind}",
                     "legendgroup": name,
                     "x": typed(x),
-                    "y": typed(10.0**values),  # float64: float32 stops at 1e-38
+                    # At the axis's floor, not below it: a curve that falls further lies along the bottom
+                    # (a note says how far it goes). float64: float32 stops at 1e-38.
+                    "y": typed(10.0 ** np.maximum(values, low - 0.2)),
+                    "text": [f"{power_of_text(v)}" for v in values],
                     "customdata": typed(steps_back),
                     "mode": "lines+markers" if markers and kind == "gradient" else "lines",
                     "line": {"color": colour, "dash": dash, "width": width},
                     "marker": {"size": 5},
                     "hovertemplate": f"{name}, {kind}<br>step %{{x}}, %{{customdata:.0f}} steps before the end"
-                    "<br>%{y:.3g} of the last step's<extra></extra>",
+                    "<br>%{text} of the last step's<extra></extra>",
                 }
             )
-    low = min(min(float(f.log_ratio.min()), float(f.log_closed_form.min())) for f in flows)
-    high = max(max(float(f.log_ratio.max()), float(f.log_through_c.max())) for f in flows)
-    low, high = min(math.floor(low), -2.0), max(math.ceil(high), 0.0)
     xaxis = step_axis(
         steps, step_labels, tickangle=None, title={"text": "step t (the loss is on the last step)"}, zeroline=False
     )
@@ -339,6 +340,7 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
                 "gridcolor": "#e5e5e5",
             },
             "legend": {"groupclick": "toggleitem", "x": 1.01, "y": 1},
+            "hoverlabel": {"font": {"size": 14}, "bgcolor": "white", "bordercolor": "#999999"},
             "plot_bgcolor": "white",
             "shapes": [
                 {
@@ -353,6 +355,7 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
                 }
             ],
             "annotations": [
+                *below_floor_notes(flows, current, low),
                 {
                     "text": "1%",
                     "xref": "paper",
@@ -363,10 +366,58 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
                     "yanchor": "bottom",
                     "showarrow": False,
                     "font": {"size": 11, "color": "#555555"},
-                }
+                },
             ],
         },
     )
+
+
+#: The line chart's floor: this many decades below the lowest curve of forget_bias 0 or 1 (the
+#: lesson), so that a sidebar forget_bias of -3 (down to 10^-78) does not squeeze the lesson's curves
+#: into the top of the chart; what falls further lies on the floor, with a note saying how far it goes.
+FLOOR_MARGIN = 1.0
+
+
+def line_range(flows: list[Flow]) -> tuple[float, float]:
+    """(lowest, highest) log10 of the line chart's y axis (see FLOOR_MARGIN)."""
+    lesson = [f for f in flows if f.forget_bias in (0.0, 1.0)] or flows
+    low = min(min(float(f.log_ratio.min()), float(f.log_closed_form.min())) for f in lesson)
+    high = max(max(float(f.log_ratio.max()), float(f.log_through_c.max())) for f in flows)
+    low = max(math.floor(low - FLOOR_MARGIN), LOG_FLOOR)
+    return min(low, -2.0), max(math.ceil(high), 0.0)
+
+
+def below_floor_notes(flows: list[Flow], current: float, low: float) -> list[dict]:
+    """A note at the bottom of the chart for each forget_bias whose curves fall below its floor."""
+    notes = []
+    for flow in flows:
+        lowest = min(float(flow.log_ratio.min()), float(flow.log_closed_form.min()))
+        if lowest >= low - 0.2:
+            continue
+        notes.append(
+            {
+                "text": f"{label(flow.forget_bias, current)} falls below the chart: down to "
+                f"{decade(round(lowest))} (the curves lie on its floor there)",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 0.02 + 0.07 * len(notes),
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "bgcolor": "rgba(255,255,255,0.85)",
+                "font": {"size": 12, "color": color(flow.forget_bias)},
+            }
+        )
+    return notes
+
+
+def power_of_text(log_value: float) -> str:
+    """A fraction given as its log10, as the hover prints it: 0.0123, or 3.2e-78 (any size)."""
+    if log_value >= -4:
+        return f"{10**log_value:.3g}"
+    exponent = math.floor(log_value)
+    return f"{10 ** (log_value - exponent):.2g}e{exponent}"
 
 
 def _after(steps: int | None, total_back: int) -> str:

@@ -123,3 +123,16 @@ def test_a_long_relu_run_stays_finite() -> None:
     for z in heatmaps(at).values():
         assert np.all(np.isfinite(z))
     assert "grows going back" in shown(at)
+
+
+def test_a_far_lower_forget_bias_lies_on_the_floor_instead_of_squeezing_the_lesson() -> None:
+    """At forget_bias -3 the gradient falls to 1e-78; the chart keeps 0 and 1 readable and says so."""
+    at = page({"forget_bias": "-3"})
+    spec = chart_by_key(at, "gradient_flow_lines")
+    low, _ = spec["layout"]["yaxis"]["range"]
+    lesson = [values for name, values in lines(at).items() if name.startswith(("forget_bias 0 ·", "forget_bias 1 ·"))]
+    lowest = min(float(np.log10(v.min())) for v in lesson)
+    assert lowest - 2.5 < low < lowest  # about a decade below the lesson's lowest curve, not 1e-78
+    notes = " ".join(a["text"] for a in spec["layout"]["annotations"])
+    assert "forget_bias -3 (sidebar) falls below the chart: down to 10<sup>−78</sup>" in notes
+    assert spec["layout"]["hoverlabel"]["font"]["size"] >= 14

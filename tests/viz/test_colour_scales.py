@@ -6,6 +6,8 @@ distances are in CAM02-UCS, where about 1 is a just noticeable difference.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from colorspacious import cspace_convert, deltaE
@@ -58,6 +60,6 @@ def test_the_gates_range_is_coloured_not_grey():
 
 def test_dark_is_closed_and_light_is_open_and_open_is_not_the_signed_zero():
     lightness = [cspace_convert(rgb1(GATE_SCALE, p), "sRGB1", "JCh")[0] for p in np.linspace(0, 1, 11)]
-    assert all(a < b for a, b in zip(lightness, lightness[1:], strict=False))  # reads in greyscale too
+    assert all(a < b for a, b in itertools.pairwise(lightness))  # reads in greyscale too
     white = rgb1(SIGNED_SCALE, 0.5)
     assert deltaE(rgb1(GATE_SCALE, 1.0), white, input_space="sRGB1", uniform_space="CAM02-UCS") >= 15
