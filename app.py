@@ -20,7 +20,7 @@ st.set_page_config(
 )
 
 from ui import controls, runs, urlstate, weights_menu  # noqa: E402
-from ui.page import PageHalt  # noqa: E402  (after set_page_config)
+from ui.page import PageHalt, presenter_switch  # noqa: E402  (after set_page_config)
 
 controls.begin_run()
 runs.begin_run()
@@ -38,6 +38,7 @@ page = st.navigation(
 )
 # The sidebar says when the page does not use it (trained weights, the Train page's own cell).
 runs.set_spec(controls.model_controls(*weights_menu.sidebar_use(page.title)))
+presenter_switch()
 with contextlib.suppress(PageHalt):  # the page said why it stopped; notices and link follow
     page.run()
 

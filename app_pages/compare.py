@@ -23,6 +23,7 @@ from viz.notes.compare import cards
 from viz.style import GATE_COLOURS, SIGNED_COLOURS
 
 st.title("Compare: what does each connection change?")
+main_chart = st.container() if page.presenting() else None  # presenter mode: every gate of every variant first
 st.markdown(
     "The same input and the **same weights** go through each variant; only the one connection that "
     "defines the variant differs. The first variant you choose is the **reference**: the second chart "
@@ -45,6 +46,10 @@ chosen = controls.multiselect_list(
     help="Two to four. basic, peephole and coupled are TensorFlow's cells; NIG, NFG, NOG, NIAF and NOAF "
     "are Greff et al.'s one-change variants (LSTM: A Search Space Odyssey, 2017).",
 )
+if len(chosen) >= MAX_VARIANTS:  # "Select all" stops here too: say so, rather than leave the rest out silently
+    pick[0].caption(
+        f"At most {MAX_VARIANTS} variants side by side (the first {MAX_VARIANTS} are shown): remove one to add another."
+    )
 with pick[1]:
     fb01 = controls.toggle(
         "fb01",
@@ -123,12 +128,13 @@ st.caption(
         else ""
     )
 )
-st.plotly_chart(
-    value_heatmaps(columns, seq, step_labels),
-    key="compare_values",
-    alt=heatmaps_alt(columns, seq),
-    config={"displaylogo": False},
-)
+with main_chart or st.container():
+    page.chart(
+        value_heatmaps(columns, seq, step_labels),
+        key="compare_values",
+        alt=heatmaps_alt(columns, seq),
+        presenter_height=600,
+    )
 
 reference_words = (
     "each variant at forget_bias 1 minus itself at 0" if fb01 else f"each variant minus {columns[0].label}"
@@ -146,12 +152,7 @@ st.caption(
         "every variant starts from the same state, then more as h carries the difference back into them."
     )
 )
-st.plotly_chart(
-    difference_heatmaps(columns, seq, step_labels),
-    key="compare_differences",
-    alt=differences_alt(columns, seq),
-    config={"displaylogo": False},
-)
+page.chart(difference_heatmaps(columns, seq, step_labels), key="compare_differences", alt=differences_alt(columns, seq))
 
 st.subheader("In numbers")
 st.caption(

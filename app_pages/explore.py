@@ -5,13 +5,14 @@ import streamlit as st
 from lstm_core import LSTMStateTuple
 from ui import controls, exports, files, page, weights_menu
 from ui.markup import quote
-from ui.plotly_live import plotly_chart
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
 from viz.numbers import cell_signature, state_repr, step_table, summarised
 from viz.style import GATE_COLOURS, SIGNED_COLOURS, STYLES
 
 st.title("Explore: every gate at every step")
+# In presenter mode the heatmaps come first, so that a projector shows them whole; the controls follow.
+main_chart = st.container() if page.presenting() else None
 st.markdown(
     "The cell reads its input **one step at a time, left to right**. Each band below is one quantity "
     f"of the cell; each column is a step, each row a unit. The gates **i, f, o** go from 0 to 1 ({GATE_COLOURS}); "
@@ -63,8 +64,10 @@ fig = trace_heatmaps(
     feature_names=model.sequence.feature_names if layer == 1 else None,
     fit=fit,
     below=model.configs[layer - 2] if layer > 1 else None,
+    compact=page.presenting(),
 )
-plotly_chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
+with main_chart or st.container():
+    page.chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), live=True, presenter_height=600)
 with st.expander("What each band shows"):
     for name in ("i", "j", "f", "o", "new_c", "new_h"):
         q = STYLES[name]
@@ -81,11 +84,11 @@ st.subheader("Cell state and output of chosen units")
 unit_count = cfg.num_units
 chosen = controls.multiselect_units("units", unit_count, container=st)
 if chosen:
-    plotly_chart(
+    page.chart(
         state_lines(trace, seq, chosen, step=step, step_labels=model.sequence.step_labels),
         key="explore_lines",
         alt=lines_alt(trace, seq, chosen),
-        config={"displaylogo": False},
+        live=True,
     )
 else:
     st.caption("Choose at least one unit.")

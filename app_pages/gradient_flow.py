@@ -19,6 +19,7 @@ from viz.gradflow import (
 from viz.notes.gradflow import what_to_notice
 
 st.title("Gradient flow: how far back can the cell's memory be trained?")
+main_chart = st.container() if page.presenting() else None  # presenter mode: the line chart first
 st.markdown(
     "A network learns from its error: the error at the end is sent **back through the steps** "
     "(backpropagation through time). The weights are shared by every step, and they get the sum of one "
@@ -92,12 +93,13 @@ st.caption(
     "it or cancel it. Click a legend entry to hide a line."
     + (" Values below 10⁻³⁰⁰, too small for a float64 number, are drawn at 10⁻³⁰⁰." if floored(flows) else "")
 )
-st.plotly_chart(
-    flow_lines(flows, current, step_labels),
-    key="gradient_flow_lines",
-    alt=lines_alt(flows, current),
-    config={"displaylogo": False},
-)
+with main_chart or st.container():
+    page.chart(
+        flow_lines(flows, current, step_labels),
+        key="gradient_flow_lines",
+        alt=lines_alt(flows, current),
+        presenter_height=560,
+    )
 
 st.subheader("What to notice")
 st.markdown(what_to_notice(flows, current))
@@ -110,9 +112,4 @@ st.caption(
     "colour. Hover a cell for its value."
     + (" The cell state is clipped (cell_clip): where it was, no gradient passes." if spec.cell_clip else "")
 )
-st.plotly_chart(
-    flow_heatmaps(flows, current, step_labels),
-    key="gradient_flow_heatmaps",
-    alt=heatmaps_alt(flows, current),
-    config={"displaylogo": False},
-)
+page.chart(flow_heatmaps(flows, current, step_labels), key="gradient_flow_heatmaps", alt=heatmaps_alt(flows, current))

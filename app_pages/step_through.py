@@ -8,35 +8,17 @@ from viz.diagram import cell_diagram, diagram_alt
 from viz.numbers import cell_signature
 from viz.player import frame_steps, step_player
 from viz.stepview import equations, matrix_view, sentences, step_values
-from viz.style import color_range
-
-PRESENTER_CSS = """
-<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] { display: none; }
-.stMainBlockContainer { max-width: 100%; padding: 1.5rem 2.5rem; }
-.stMainBlockContainer [data-testid="stMarkdownContainer"] p,
-.stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.45rem; line-height: 1.5; }
-.stMainBlockContainer h1 { font-size: 2.6rem; }
-.stMainBlockContainer .katex { font-size: 1.55em; }
-.stMainBlockContainer button p { font-size: 1.3rem; }
-</style>
-"""
-
+from viz.style import GATE_COLOURS, SIGNED_COLOURS, color_range
 
 st.title("Step through: one step, one unit, every number")
-top = st.columns([3, 1])
-top[0].markdown(
+present = page.presenting()
+# In presenter mode the drawing comes first, so that a projector shows it whole; the controls follow.
+drawing_area = st.container() if present else None
+st.markdown(
     "Pick a step **t** and a unit: the drawing, the equations and the sentences below show where each "
     "number of that step comes from. Use **◀ / ▶** (or the arrow keys) to walk through time, or press "
     "**Play** on the animation at the bottom."
 )
-present = controls.toggle(
-    "present",
-    container=top[1],
-    help="For the front of a classroom: large type and a large diagram, no sidebar. Toggle again to get the controls back.",
-)
-if present:
-    st.html(PRESENTER_CSS)
 
 weights_row = st.columns([1, 2], vertical_alignment="bottom")
 model = weights_menu.model_with_chosen_weights(*weights_row)
@@ -80,35 +62,30 @@ step = controls.slider("step", container=nav[1], high=steps - 1, help="The step 
 v = step_values(trace, seq, step, unit)
 label = model.sequence.step_labels[step]
 _, c_bound = color_range("new_c", trace.new_c[seq], cfg)  # the heatmaps' range
-st.markdown(
-    f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
-    + (f" (character {quote(label)})" if label != str(step) else "")
-    + f", unit **{unit}** of {cfg.num_units}."
-)
-
-left, right = st.columns([3, 2] if not present else [5, 2])
-with left:
-    st.plotly_chart(
-        cell_diagram(
-            cfg,
-            v,
-            c_bound=c_bound,
-            font_size=20 if present else 14,
-            height=640 if present else 440,
-            x_name=f"'{label}'" if layer == 1 and label != str(step) else None,
-        ),
-        key="cell_diagram",
-        alt=diagram_alt(cfg, v),
-        config={"displayModeBar": False, "staticPlot": False},
+with drawing_area or st.container():
+    st.markdown(
+        f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
+        + (f" (character {quote(label)})" if label != str(step) else "")
+        + f", unit **{unit}** of {cfg.num_units}."
     )
-    st.caption(
-        f"Colours as on Explore: gates from 0 (dark blue) to 1 (yellow); j and h from -1 (blue) to 1 (red); "
-        f"c from -{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
-    )
-with right:
-    st.subheader("What happened")
-    for text in sentences(cfg, v).values():
-        st.markdown(f"- {text}")
+    left, right = st.columns([3, 2] if not present else [5, 2])
+    with left:
+        page.chart(
+            cell_diagram(cfg, v, c_bound=c_bound, x_name=f"'{label}'" if layer == 1 and label != str(step) else None),
+            key="cell_diagram",
+            alt=diagram_alt(cfg, v),
+            presenter_height=540,
+            presenter_scale=1.35,
+            displayModeBar=False,
+        )
+        st.caption(
+            f"Colours as on Explore: gates {GATE_COLOURS}; j and h from -1 to 1 ({SIGNED_COLOURS}); c from "
+            f"-{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
+        )
+    with right:
+        st.subheader("What happened")
+        for text in sentences(cfg, v).values():
+            st.markdown(f"- {text}")
 
 st.subheader("The equations")
 st.caption(
@@ -139,17 +116,9 @@ st.caption(
     f"{unit}. It moves on its own: the drawing, sentences and equations above stay at t = {step} until you "
     "pick a step with the slider or the ◀ / ▶ buttons."
 )
-st.plotly_chart(
-    step_player(
-        trace,
-        seq,
-        unit,
-        start=step,
-        step_labels=model.sequence.step_labels,
-        c_bound=c_bound,
-        font_size=16 if present else 13,
-    ),
+page.chart(
+    step_player(trace, seq, unit, start=step, step_labels=model.sequence.step_labels, c_bound=c_bound),
     key="step_player",
     alt=f"Animation of unit {unit}'s gates, cell state and output over {steps} steps, with play and pause buttons.",
-    config={"displayModeBar": False},
+    displayModeBar=False,
 )

@@ -9,7 +9,7 @@ from lstm_core.sequences import one_hot, show_char
 from lstm_core.tasks import TASKS, Task, format_metric, shipped_text, task_title
 from lstm_core.training import TrainSettings, model_to_bytes, trained_meta
 from lstm_core.variants import VARIANTS, variant_label
-from ui import controls, trained, urlstate, weights_menu
+from ui import controls, page, trained, urlstate, weights_menu
 from ui import training_session as session
 from viz.gradflow import FB_COLORS
 from viz.heatmaps import heatmap_alt, trace_heatmaps
@@ -34,9 +34,11 @@ st.info(
 def progress_chart(area, task: Task, label: str, **kwargs) -> None:
     """The loss and metric of this session's runs of ``task`` (``label``'s drawn thick) in ``area``."""
     runs = session.runs_of(task)
-    area.plotly_chart(
-        progress_figure(runs, task, label, session.legend_names(list(runs))), config={"displaylogo": False}, **kwargs
+    alt = kwargs.pop(
+        "alt", f"Loss and {task.metric_name} over the training steps of this session's runs of {task.title}."
     )
+    with area:
+        page.chart(progress_figure(runs, task, label, session.legend_names(list(runs))), alt=alt, **kwargs)
 
 
 def show_training() -> None:
@@ -105,7 +107,7 @@ def show_training() -> None:
 
         def redraw(done: float, text: str) -> None:
             progress.progress(done, text=text)
-            progress_chart(chart, task, label)
+            progress_chart(chart, task, label, key=None)
 
         st.session_state["_train_seconds"] = session.train_live(trainer, steps, redraw)
         st.rerun()  # draw the page again for the trained model ("Train more", its charts)
@@ -141,17 +143,12 @@ def show_training() -> None:
     shown = int(pick[0].number_input("Test sequence", 0, row_count - 1, 0, key="train_test_row"))
     one = test.rows(shown, shown + 1)
     traces, outputs = trainer.model.run(one.inputs, one.lengths)
-    st.plotly_chart(
-        answers_figure(task, outputs, one),
-        key="train_answers",
-        config={"displaylogo": False},
-        alt=answers_alt(task, outputs, one, value),
-    )
+    page.chart(answers_figure(task, outputs, one), key="train_answers", alt=answers_alt(task, outputs, one, value))
     st.caption(
         "The answer comes from a linear read-out of the last layer's output h at each step"
         + ("; rings mark what was wanted." if task.output != "linear" else ".")
     )
-    st.plotly_chart(
+    page.chart(
         trace_heatmaps(
             traces[-1],
             0,
@@ -160,7 +157,6 @@ def show_training() -> None:
             title="The trained cell's gates on this test sequence",
         ),
         key="train_heatmaps",
-        config={"displaylogo": False},
         alt=heatmap_alt(traces[-1], 0, False),
     )
 
@@ -211,12 +207,7 @@ def findings_chart(name: str, metric: str, label: str, alt: str, **style) -> lis
     if not summary:
         st.caption(f"Not computed yet: run `python -m lstm_core.experiments {name.replace('_', '-')}`.")
         return None
-    st.plotly_chart(
-        findings_figure(summary, metric, label, **style),
-        key=f"findings_{name}",
-        config={"displaylogo": False},
-        alt=alt,
-    )
+    page.chart(findings_figure(summary, metric, label, **style), key=f"findings_{name}", alt=alt)
     return summary
 
 

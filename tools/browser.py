@@ -264,3 +264,49 @@ def full_page_screenshot(page, path, width: int | None = None) -> None:
     page.wait_for_timeout(800)  # let the charts re-layout to the new size
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(viewport)
+
+
+# Every text of every Plotly chart on the page that runs out of its chart, into another text, or out of
+# the box (a rect shape) it sits in: what a reader would see clipped or overprinted.
+CHART_TEXT_PROBLEMS = """(tolerance) => {
+    const problems = [];
+    const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0.5 && r.height > 0.5 && el.textContent.trim() !== ''; };
+    const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > tolerance
+        && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > tolerance;
+    for (const [index, gd] of [...document.querySelectorAll('.js-plotly-plot')].entries()) {
+        const svg = gd.querySelector('.main-svg');
+        if (!svg) continue;
+        const box = svg.getBoundingClientRect();
+        const name = gd.closest('[aria-label]')?.getAttribute('aria-label')?.slice(0, 40) || `chart ${index}`;
+        const texts = [...gd.querySelectorAll('svg text')].filter(visible)
+            .filter((t) => !t.closest('.hoverlayer, .modebar, .updatemenu-container, .slider-container'));
+        const rects = texts.map((t) => t.getBoundingClientRect());
+        texts.forEach((t, k) => {
+            const r = rects[k];
+            if (r.left < box.left - tolerance || r.right > box.right + tolerance || r.top < box.top - tolerance || r.bottom > box.bottom + tolerance)
+                problems.push(`${name}: "${t.textContent.trim().slice(0, 30)}" runs out of the chart`);
+            for (let m = k + 1; m < texts.length; m++)
+                if (overlap(r, rects[m]) && !t.contains(texts[m]) && !texts[m].contains(t))
+                    problems.push(`${name}: "${t.textContent.trim().slice(0, 30)}" overlaps "${texts[m].textContent.trim().slice(0, 30)}"`);
+        });
+        // Only rectangles (Plotly draws a rect as "M x,y H x V y H x Z"; a line's box is not a box).
+        const shapes = [...gd.querySelectorAll('.shapelayer path')]
+            .filter((p) => /H/.test(p.getAttribute('d') || '') && /V/.test(p.getAttribute('d') || ''))
+            .map((p) => p.getBoundingClientRect())
+            .filter((r) => r.width > 8 && r.height > 8 && r.width < box.width * 0.5);
+        for (const [k, t] of texts.entries()) {
+            const r = rects[k], cx = (r.left + r.right) / 2, cy = (r.top + r.bottom) / 2;
+            for (const s of shapes) {
+                if (cx > s.left && cx < s.right && cy > s.top && cy < s.bottom
+                        && (r.left < s.left - tolerance || r.right > s.right + tolerance || r.top < s.top - tolerance || r.bottom > s.bottom + tolerance))
+                    problems.push(`${name}: "${t.textContent.trim().slice(0, 30)}" runs out of its box`);
+            }
+        }
+    }
+    return problems;
+}"""
+
+
+def chart_text_problems(page, tolerance: float = 1.0) -> list[str]:
+    """What :data:`CHART_TEXT_PROBLEMS` finds on the page (empty when every chart's text is clear)."""
+    return page.evaluate(CHART_TEXT_PROBLEMS, tolerance)

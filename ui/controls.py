@@ -420,7 +420,9 @@ def _custom_input(sidebar, **kwargs) -> None:
         frame,
         key=f"custom_editor_{version}",
         num_rows="dynamic",
-        hide_index=False,
+        # Narrow columns and no index: three features fit the sidebar (the rows are the steps, in order).
+        hide_index=True,
+        column_config={name: st.column_config.NumberColumn(width="small") for name in frame.columns},
         on_change=_apply_table_edits,
         args=(f"custom_editor_{version}", values[0]),
         width="stretch",

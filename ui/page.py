@@ -6,7 +6,9 @@ from typing import NoReturn
 
 import streamlit as st
 
-from . import controls
+from viz.figure import for_presenter
+
+from . import controls, plotly_live
 from .model import Run
 
 
@@ -55,3 +57,68 @@ def choose_sequence_and_layer(model: Run, seq_area, layer_area) -> tuple[int, in
             help="Layer 1 reads the input; layer k + 1 reads layer k's output h.",
         )
     return seq, layer
+
+
+#: The presenter switch's key (kept in the link as ``present=true``).
+PRESENT = "present"
+#: What presenter mode does to the page: no sidebar or header, the page's full width, larger text
+#: and controls. Chart text is enlarged by viz.figure.for_presenter (see :func:`chart`).
+PRESENTER_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] { display: none; }
+.stMainBlockContainer { max-width: 100%; padding: 0.6rem 2rem 2rem 2rem; }
+.stMainBlockContainer h1 { font-size: 2.1rem; padding: 0.2rem 0 0.4rem 0; }
+.stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 1.7rem; }
+.stMainBlockContainer [data-testid="stMarkdownContainer"] p,
+.stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; line-height: 1.45; }
+.stMainBlockContainer [data-testid="stCaptionContainer"] p { font-size: 1.15rem; }
+.stMainBlockContainer [data-testid="stWidgetLabel"] p { font-size: 1.2rem; }
+.stMainBlockContainer button p, .stMainBlockContainer [data-baseweb="select"] div,
+.stMainBlockContainer input, .stMainBlockContainer textarea { font-size: 1.2rem; }
+.stMainBlockContainer .katex { font-size: 1.45em; }
+/* The slider's value sits above its thumb, clear of it, at the larger size. */
+.stMainBlockContainer [data-testid="stSliderThumbValue"] { font-size: 1.1rem; transform: translateY(-0.45rem); }
+.stMainBlockContainer [data-testid="stSlider"] { padding-top: 0.9rem; }
+</style>
+"""
+_SWITCH_CSS = "<style>.st-key-presenter_switch { position: fixed; top: 0.55rem; right: 4.2rem; z-index: 999991; width: auto; }</style>"
+
+
+def presenter_switch() -> bool:
+    """The presenter-mode switch, pinned to the top right of every page (drawn by app.py); on, it
+    hides the sidebar and enlarges the page. Returns whether it is on."""
+    with st.container(key="presenter_switch"):
+        on = controls.toggle(
+            PRESENT,
+            help="For the front of a classroom: large type and charts that fit a 1280 x 720 projector, no "
+            "sidebar. Turn it off to get the controls back; the link keeps it (present=true).",
+        )
+    st.html(_SWITCH_CSS + (PRESENTER_CSS if on else ""))
+    return on
+
+
+def presenting() -> bool:
+    """Whether the page is in presenter mode (the switch is drawn before every page)."""
+    return bool(st.session_state.get(PRESENT, False))
+
+
+def chart(
+    fig,
+    *,
+    key: str | None,
+    alt: str,
+    live: bool = False,
+    presenter_height: int | None = None,
+    presenter_scale: float = 1.4,
+    **config,
+) -> None:
+    """Draw a Plotly figure where the page is: updated in place (ui.plotly_live) with ``live``, else
+    st.plotly_chart; in presenter mode with its text enlarged and, with ``presenter_height``, that tall
+    (what fits a 1280 x 720 projector under the page's title). ``config``: Plotly's config."""
+    if presenting():
+        fig = for_presenter(fig, scale=presenter_scale, height=presenter_height)
+    config = {"displaylogo": False, **config}
+    if live:
+        plotly_live.plotly_chart(fig, key=key, alt=alt, config=config)
+    else:
+        st.plotly_chart(fig, key=key, alt=alt, config=config)  # key None: a chart redrawn in one place (st.empty)

@@ -182,7 +182,7 @@ SCHEMA: dict[str, Param] = {
         Param("present", "bool", False, "Presenter mode", shared=False),
         # The Compare page's view.
         Param("variants", "text", "basic,peephole,coupled", "Variants", max_chars=200, shared=False),
-        Param("peep_all", "bool", False, "Peepholes everywhere", shared=False),
+        Param("peep_all", "bool", False, "Peepholes in all", shared=False),
         _float("peep_scale", 1.0, 0.0, 5.0, 0.1, "Peephole strength", shared=False),
         Param("fb01", "bool", False, "forget_bias 0 vs 1", shared=False),
         # The Train page (its own cell and inputs: the task's).

@@ -98,7 +98,9 @@ def _grid(rows: list[_Row], titles: list[str], steps: int, step_labels, title: s
     shown = [_short_title(t) for t in titles]
     axis = TimeAxis.fit(steps, max(units_per_row), FIGURE_BUDGET // (len(rows) * ncols))
     x = axis.x()
-    top_margin = 54.0 if any("<br>" in t for t in shown) else 34.0  # room for the column titles
+    top_margin = 54.0 if any("<br>" in t for t in shown) else 34.0  # room for the column titles...
+    if rows and rows[0].panel_notes and any(rows[0].panel_notes):
+        top_margin += 26.0  # ...and for the notes above the first row's panels, under them
     bands, total = stack_bands(row_heights(units_per_row), gap=30.0, top_margin=top_margin)
     lefts, width = split_columns(ncols, 0.025 if ncols > 1 else 0.0)
     traces, layout = [], {}
@@ -188,7 +190,7 @@ def _short_title(title: str) -> str:
     """A column title for the figure: the variant's abbreviation, the forget bias on a second line."""
     for variant in sorted(VARIANTS.values(), key=lambda v: -len(v.label)):
         title = title.replace(variant.label, variant.short)
-    return title.replace(", forget_bias", "<br>forget_bias")
+    return title.replace(", forget_bias ", "<br>fb ")
 
 
 def _label(name: str) -> str:
@@ -206,7 +208,9 @@ def value_heatmaps(columns: list[Column], batch: int = 0, step_labels=None) -> g
         notes = []
         for v in values:
             count, peak = beyond(v, *zrange)
-            notes.append(f"beyond ±{fmt(zrange[1], 2)}: up to {fmt(peak, 2)}" if count else "")
+            short = len(columns) > 4  # narrow panels: the number alone (the caption says what it is)
+            words = f"up to {fmt(peak, 2)}" if short else f"beyond ±{fmt(zrange[1], 2)}: up to {fmt(peak, 2)}"
+            notes.append(words if count else "")
         label = _label(name) + (f"<br>colours ±{fmt(zrange[1], 2)}" if zrange != (0.0, 1.0) else "")
         rows.append(_Row(name, label, values, zrange, STYLES[name].scale, STYLES[name].symbol, notes))
     steps = columns[0].trace.num_steps
@@ -258,7 +262,8 @@ def difference_heatmaps(columns: list[Column], batch: int = 0, step_labels=None)
         bound = nice_bound(max(peaks)) if max(peaks) > 0 else 1.0
         q = STYLES[name]
         label = f"<b>Δ{q.symbol}</b><br>{q.title}<br>colours ±{tick(bound)}"
-        notes = ["identical" if peak == 0 else f"largest ±{tick(peak)}" for peak in peaks]
+        short = len(peaks) > 4
+        notes = ["identical" if peak == 0 else f"{'' if short else 'largest '}±{tick(peak)}" for peak in peaks]
         rows.append(_Row(name, label, values, (-bound, bound), SIGNED_SCALE, f"Δ{q.symbol}", notes))
     steps = columns[0].trace.num_steps
     return _grid(rows, difference_titles(columns), steps, step_labels, "")

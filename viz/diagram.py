@@ -22,15 +22,17 @@ EDGE = "#444444"
 PEEP = "#7a4fb3"
 
 
-def _vector(values, limit: int = 3, name: str | None = None) -> str:
-    """A vector for a box of the drawing: its first ``limit`` values, or for a one-hot vector too long
-    to show its 1, which entry is hot (``name``: what that entry stands for, e.g. a character)."""
+def _vector(values, limit: int = 2, name: str | None = None) -> str:
+    """A vector for a box of the drawing, short enough for its box at any size: all of it up to
+    ``limit`` values, else its first value and "…"; for a one-hot vector, which entry is hot (``name``:
+    what that entry stands for, e.g. a character). The equations below the drawing show every value."""
     values = np.asarray(values, dtype=np.float64)
     if len(values) > limit and np.count_nonzero(values) == 1 and values.max() == 1:
         hot = int(np.argmax(values))
-        return f"{html.escape(name, quote=False)} (one-hot)" if name else f"one-hot: 1 at {hot} of {len(values)}"
-    shown = ", ".join(fmt(v, 2) for v in values[:limit])
-    return f"[{shown}{', ...' if len(values) > limit else ''}]"
+        return f"{html.escape(name, quote=False)} (one-hot)" if name else f"1 at {hot} of {len(values)}"
+    if len(values) <= limit:
+        return "[" + ", ".join(fmt(v, 2) for v in values) + "]"
+    return f"[{fmt(values[0], 2)}, …]"
 
 
 class _Canvas:
@@ -54,7 +56,7 @@ class _Canvas:
         )
         self.label(x, y, text, ink(rgb_values(fill)) if fill.startswith("rgb(") else "#111111", size)
 
-    def node(self, x, y, symbol: str, note: str) -> None:
+    def node(self, x, y, symbol: str, note: str, above: bool = False) -> None:
         r = 0.3
         self.shapes.append(
             {
@@ -69,8 +71,8 @@ class _Canvas:
             }
         )
         self.label(x, y, f"<b>{symbol}</b>", "#111111", 1.3)
-        if note:
-            self.label(x + 0.38, y - 0.38, note, "#333333", 0.75, anchor="left")
+        if note:  # below and to the right of the node, or above it where a box follows on the line
+            self.label(x + 0.38, y + (0.5 if above else -0.38), note, "#333333", 0.75, anchor="left")
 
     def label(self, x, y, text, color="#111111", size=1.0, anchor="center") -> None:
         self.annotations.append(
@@ -139,18 +141,18 @@ def cell_diagram(
     cv.node(*mul_f, "×", f"{v.f * v.c_prev:.3f}")
     cv.arrow(mul_f[0] + 0.3, top, plus[0] - 0.3, top)
     raw_c = v.f * v.c_prev + v.i * v.j
-    cv.node(*plus, "+", f"{raw_c:.3f}")
+    cv.node(*plus, "+", f"{raw_c:.3f}", above=cfg.cell_clip is not None)
     after = plus[0] + 0.3
     if cfg.cell_clip is not None:
         cv.arrow(after, top, clip_x - 0.55, top)
-        cv.box(clip_x, top, 1.1, 0.7, "#f2f2f2", f"clip ±{cfg.cell_clip:g}", size=0.85)
+        cv.box(clip_x, top, 1.1, 0.8, "#f2f2f2", f"clip<br>±{cfg.cell_clip:g}", size=0.85)
         after = clip_x + 0.55
     cv.arrow(after, top, out_x - 0.65, top)
     cv.box(out_x, top, 1.3, 0.9, signed(v.new_c, c_bound), f"<b>c<sub>t</sub></b><br>{v.new_c:.3f}")
 
     # The inputs: [x_t, h_{t-1}] feed every gate through one matmul.
     cv.box(0.75, 1.5, 1.4, 0.8, "#f7f7f7", f"<b>x<sub>t</sub></b><br>{_vector(v.x, 2, x_name)}", size=0.75)
-    cv.box(0.75, 0.45, 1.4, 0.8, "#f7f7f7", f"<b>h<sub>t-1</sub></b><br>{_vector(v.h_prev, 2)}", size=0.75)
+    cv.box(0.75, 0.45, 1.4, 0.8, "#f7f7f7", f"<b>h<sub>t-1</sub></b><br>{_vector(v.h_prev, 1)}", size=0.75)
     cv.shapes.append(
         {"type": "line", "x0": 1.45, "x1": x_o, "y0": bus_y, "y1": bus_y, "line": {"color": EDGE, "width": 2}}
     )
@@ -185,7 +187,7 @@ def cell_diagram(
         cv.arrow(after, mul_o[1], proj_x - 0.38, mul_o[1])
         cv.box(proj_x, mul_o[1], 0.75, 0.7, "#f2f2f2", "W<sub>proj</sub>", size=0.8)
         after = proj_x + 0.38
-        h_text = f"<b>h<sub>t</sub></b><br>{_vector(v.new_h, 2)}"
+        h_text = f"<b>h<sub>t</sub></b><br>{_vector(v.new_h, 1)}"
         h_fill = "#f7f7f7"
     else:
         h_text = f"<b>h<sub>t</sub></b><br>{v.m:.3f}"
@@ -201,7 +203,8 @@ def cell_diagram(
             cv.arrow(2.4, top - 0.1, x_i - 0.35, gates_y + 0.45, color=PEEP, dash=True)
             cv.label(2.75, 3.2, f"w<sub>i</sub>={v.w_i:.2f}", PEEP, 0.75)
         cv.arrow(8.2, top, x_o + 0.2, gates_y + 0.45, color=PEEP, dash=True)
-        cv.label(8.35, 3.9, f"w<sub>o</sub>={v.w_o:.2f}", PEEP, 0.75, anchor="left")
+        # Left of its dotted line: to the right, the arrow from tanh(c) down to × would cross it.
+        cv.label(7.85, 4.3, f"w<sub>o</sub>={v.w_o:.2f}", PEEP, 0.75, anchor="right")
 
     layout = {
         "shapes": cv.shapes,

@@ -106,6 +106,8 @@ def step_axis(
             axis["tickangle"] = tickangle
     elif every_step and steps <= 30:
         axis.update(tickmode="linear", dtick=1)
+    if steps <= 3:  # even with every_step off: no ticks at half steps on a sequence this short
+        axis.update(tickmode="linear", dtick=1, range=[-0.5, steps - 0.5])
     return axis
 
 
@@ -200,3 +202,94 @@ def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> 
     if frames:
         spec["frames"] = frames
     return go.Figure(spec, _validate=False)
+
+
+#: In presenter mode no chart text is smaller than this (px): legible from the back of a classroom.
+PRESENTER_MIN_FONT = 18
+
+
+def for_presenter(fig: go.Figure, *, scale: float = 1.4, height: int | None = None) -> go.Figure:
+    """``fig`` for a projector: every font scale times larger and at least PRESENTER_MIN_FONT px, the
+    margins grown with the text they hold, and, with ``height``, the figure that tall. A new figure;
+    ``fig`` is unchanged."""
+    spec = fig.to_plotly_json()
+    layout = spec["layout"]
+    _grow_fonts(spec["data"], scale)
+    _grow_fonts(layout, scale)
+    layout.setdefault("font", {}).setdefault("size", PRESENTER_MIN_FONT)  # grown above when it was set
+    for axis in (key for key in layout if key.startswith(("xaxis", "yaxis"))):  # ticks follow the main font
+        layout[axis].setdefault("tickfont", {}).setdefault("size", PRESENTER_MIN_FONT)
+        title = layout[axis].get("title")
+        if isinstance(title, dict) and title.get("text"):
+            title.setdefault("font", {}).setdefault("size", PRESENTER_MIN_FONT)
+    for note in layout.get("annotations", []):  # offsets in pixels grow with the text beside them
+        for shift in ("xshift", "yshift"):
+            if isinstance(note.get(shift), int | float):
+                note[shift] = round(note[shift] * scale)
+    legend = layout.setdefault("legend", {})
+    legend.setdefault("font", {}).setdefault("size", PRESENTER_MIN_FONT)
+    if legend.get("x", 1.02) > 1:  # a legend beside the plot would take a third of a projector's width
+        legend.update(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom")
+    layout.setdefault("hoverlabel", {}).setdefault("font", {}).setdefault("size", PRESENTER_MIN_FONT)
+    if "margin" in layout:
+        layout["margin"] = {side: round(value * scale) for side, value in layout["margin"].items()}
+    if height is not None:
+        layout["height"] = height
+    _thin_ticks(spec["data"], layout)
+    return figure(spec["data"], layout, spec.get("frames"))
+
+
+def _plot_px(layout: dict) -> float:
+    """The height of the plotting area in pixels (the figure's, less its top and bottom margins)."""
+    margin = layout.get("margin", {})
+    return layout.get("height", 450) - margin.get("t", 100) - margin.get("b", 80)
+
+
+def _every(count: int, room_px: float, font_px: float) -> int:
+    """How far apart ``count`` evenly spaced labels must be picked so that each has 1.3 lines of room
+    (1: all of them fit)."""
+    if count <= 1:
+        return 1
+    return max(1, math.ceil(count * 1.3 * font_px / max(room_px, 1.0)))
+
+
+def _thin_ticks(data: list, layout: dict) -> None:
+    """At presenter size, keep only as many tick labels as fit: a stacked band's unit numbers and a
+    short colour bar's three ticks would otherwise overlap (their ends are kept)."""
+    plot = _plot_px(layout)
+    for key, axis in layout.items():
+        if not key.startswith("yaxis") or not isinstance(axis.get("tickvals"), list):
+            continue
+        low, high = axis.get("domain", [0, 1])
+        font = axis.get("tickfont", {}).get("size", PRESENTER_MIN_FONT)
+        values = axis["tickvals"]
+        room = (high - low) * plot
+        if _every(len(values), room, font) > 1:  # crowded: the first and last only (or the first alone)
+            keep = [0, len(values) - 1] if room > 2 * 1.3 * font else [0]
+            axis["tickvals"] = [values[k] for k in keep]
+            if isinstance(axis.get("ticktext"), list):
+                axis["ticktext"] = [axis["ticktext"][k] for k in keep]
+    bars = [trace["colorbar"] for trace in data if isinstance(trace.get("colorbar"), dict)]
+    bars += [value["colorbar"] for key, value in layout.items() if key.startswith("coloraxis") and "colorbar" in value]
+    for bar in bars:
+        values = bar.get("tickvals")
+        if isinstance(values, list) and len(values) > 1:
+            font = bar.get("tickfont", {}).get("size", PRESENTER_MIN_FONT)
+            room = bar.get("len", 1) * plot
+            if _every(len(values), room, font) > 1:  # the ends, or the top alone on a very short bar
+                keep = [0, len(values) - 1] if room > 2 * 1.3 * font else [len(values) - 1]
+                bar["tickvals"] = [values[k] for k in keep]
+                if isinstance(bar.get("ticktext"), list):
+                    bar["ticktext"] = [bar["ticktext"][k] for k in keep]
+
+
+def _grow_fonts(node, scale: float) -> None:
+    """Every ``{"size": s}`` under a key that names a font, in place: ``max(s * scale, PRESENTER_MIN_FONT)``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if "font" in key and isinstance(value, dict) and isinstance(value.get("size"), int | float):
+                value["size"] = max(round(value["size"] * scale), PRESENTER_MIN_FONT)
+            _grow_fonts(value, scale)
+    elif isinstance(node, list):
+        for item in node:
+            _grow_fonts(item, scale)

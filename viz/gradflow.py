@@ -236,7 +236,7 @@ def flow_heatmaps(
     ticks = _decade_ticks(zmin, zmax)
     colorbar = {
         **band_colorbar(1.0, 0.0, zmin, zmax, [decade(t) for t in ticks], tickvals=ticks),
-        "title": {"text": "|∂L/∂c|", "side": "top", "font": {"size": 12}},
+        "title": {"text": "|∂L/∂c|", "side": "right", "font": {"size": 12}},
     }
     lefts, width = split_columns(len(flows), 0.03)
     traces, layout, annotations = [], {}, []
@@ -396,8 +396,7 @@ def below_floor_notes(flows: list[Flow], current: float, low: float) -> list[dic
             continue
         notes.append(
             {
-                "text": f"{label(flow.forget_bias, current)} falls below the chart: down to "
-                f"{decade(round(lowest))} (the curves lie on its floor there)",
+                "text": f"{label(flow.forget_bias, current)}: below the floor, down to {decade(round(lowest))}",
                 "xref": "paper",
                 "yref": "paper",
                 "x": 1,

@@ -97,6 +97,7 @@ def trace_heatmaps(
     title: str = "",
     fit: bool = False,
     below=None,
+    compact: bool = False,
 ) -> go.Figure:
     """The input and i, j, f, o, new_c, new_h of one sequence (``batch``) of ``trace``, stacked.
 
@@ -107,7 +108,8 @@ def trace_heatmaps(
     change; ``fit`` fits them to the data instead. A value beyond its band's range is drawn in the
     range's end colour, marked with a cross, named in the hover and counted on the band's label.
     ``below``: the config of the layer under this one, whose output h is this layer's input (the
-    input band is then labelled and coloured as that h); None for the first layer.
+    input band is then labelled and coloured as that h); None for the first layer. ``compact``: band
+    labels of two short lines (presenter mode, where the bands are short and the text large).
     """
     cfg = trace.config
     steps = trace.num_steps
@@ -175,7 +177,12 @@ def trace_heatmaps(
             range_note += f"<br>{count:,} beyond (dotted),<br>up to {fmt(peak, 2)}"
             traces.append(saturation_marks(outside, x, f"y{axis_suffix(n)}"))
         traces.insert(len(traces) - (1 if count else 0), heatmap)
-        annotations.append(band_label(f"<b>{symbol}</b><br>{_wrapped(label)}{range_note}", (top + bottom) / 2, x=-0.06))
+        if compact:  # the symbol, then the range (or a short title): two lines fit a short band
+            second = range_note.split("<br>")[1] if range_note else (label if len(label) <= 12 else "")
+            text = f"<b>{symbol}</b>" + (f"<br>{second}" if second else "")
+        else:
+            text = f"<b>{symbol}</b><br>{_wrapped(label)}{range_note}"
+        annotations.append(band_label(text, (top + bottom) / 2, x=-0.06))
         layout[f"yaxis{axis_suffix(n)}"] = unit_axis(
             values.shape[1], names, domain=[max(bottom, 0.0), top], tickfont={"size": 11}
         )

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from lstm_core import Trace
 
-from .figure import figure, step_ticks, typed
+from .figure import figure, step_axis, typed
 from .format import fmt
 from .style import FONT_FAMILY
 
@@ -75,8 +75,8 @@ def state_lines(
                 "line": {"color": "#111111", "width": 1.5, "dash": "dash"},
             }
         )
-    xaxis: dict = {"title": {"text": "step t"}, "zeroline": False}
-    xaxis.update(step_ticks(steps, step_labels))
+    # Whole steps only: on 1 or 3 steps Plotly would otherwise put ticks at 0.5 and 1.5.
+    xaxis = step_axis(steps, step_labels, title={"text": "step t"}, zeroline=False, tickformat="d")
     return figure(
         traces,
         dict(

@@ -191,3 +191,9 @@ def test_notes_only_credit_a_change_when_the_reference_is_the_cell_it_changes() 
     assert "forget_bias has nothing to act on" in markdown(at)
     assert len(panels(at, "compare_values")) == 6 * 2  # one variant is enough for 0 against 1
     assert all(np.all(z == 0) for z in panels(at, "compare_differences").values())
+
+
+def test_four_variants_say_that_four_is_the_most() -> None:
+    at = compare_page({"variants": "basic,peephole,coupled,NFG,NIG"})
+    assert "At most 4 variants side by side" in page_text(at, "caption")
+    assert "At most 4 variants" not in page_text(compare_page({"variants": "basic,NFG"}), "caption")

@@ -321,3 +321,14 @@ def test_a_higher_layers_input_is_the_h_below_on_hs_scale():
     assert (band["zmin"], band["zmax"]) == (-1.0, 1.0)
     labels = " ".join(a["text"] for a in chart_spec(at, 0)["layout"]["annotations"]).replace("<br>", " ")
     assert "x = h</b> h of the layer below" in labels
+
+
+def test_the_custom_table_fits_three_features_in_the_sidebar() -> None:
+    """Narrow columns and no index column: x0, x1 and x2 all show in the sidebar's width."""
+    import json
+
+    at = app({"preset": "custom"})
+    (table,) = [node for node in at.sidebar if node.type == "dataframe"]
+    columns = json.loads(table.proto.columns)
+    assert all(columns[name]["width"] == "small" for name in ("x0", "x1", "x2"))
+    assert columns["_index"]["hidden"]

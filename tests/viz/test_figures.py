@@ -179,3 +179,13 @@ def test_compare_numbers_read_as_numbers() -> None:
     ]
     assert _tick(9.9e-5) == "9.9 × 10⁻⁵" and _tick(-2.1e-7) == "−2.1 × 10⁻⁷"
     assert [_fraction(v) for v in (1.0, 0.5, 0.0012, 4.4e-9, 0.0)] == ["100.0%", "50.0%", "0.1%", "4.4 × 10⁻⁹", "0"]
+
+
+def test_line_charts_of_one_or_three_steps_tick_whole_steps_only() -> None:
+    from viz.lines import state_lines
+
+    for steps in (1, 3):
+        cfg = LSTMConfig(input_size=2, num_units=3)
+        trace = run(cfg, init_params(cfg), np.zeros((1, steps, 2)))
+        xaxis = validated(state_lines(trace, 0, [0, 1], step=0))["layout"]["xaxis"]
+        assert xaxis["dtick"] == 1 and xaxis["tickformat"] == "d" and xaxis["range"] == [-0.5, steps - 0.5]
