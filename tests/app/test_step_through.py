@@ -91,7 +91,7 @@ def test_first_step_cannot_go_back() -> None:
             ["1 - f"],
         ),
         ({"coupled": "true"}, [r"i_t = 1 - f_t"], ["<b>1 - f</b>"], [r"\sigma\left(i_{pre}"]),
-        ({"cell_clip": "0.5"}, [r"\operatorname{clip}"], ["clip ±0.5"], ["w_f"]),
+        ({"cell_clip": "0.5"}, [r"\operatorname{clip}"], ["clip<br>±0.5"], ["w_f"]),
         ({"num_proj": "2"}, [r"W_{proj}", "m_t ="], ["W<sub>proj</sub>"], ["clip"]),
     ],
 )
