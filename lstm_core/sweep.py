@@ -15,7 +15,7 @@ a page may send is never started: the sizes are checked before anything is alloc
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -70,18 +70,32 @@ def run_sweep(
     list of list of Trace
         ``result[k][layer]`` is the trace of ``layer`` at ``forget_biases[k]``.
     """
+    return list(iter_sweep(configs, params, inputs, forget_biases, initial_states, sequence_length))
+
+
+def iter_sweep(
+    configs: LSTMConfig | Sequence[LSTMConfig],
+    params: LSTMParams | Sequence[LSTMParams],
+    inputs: object,
+    forget_biases: Sequence[float] | np.ndarray,
+    initial_states: Sequence[object] | None = None,
+    sequence_length: object = None,
+) -> Iterator[list[Trace]]:
+    """:func:`run_sweep` one forget bias at a time: yields each stack of traces in turn, so that a
+    caller keeping only part of each run (one sequence of one layer) never holds them all."""
     if isinstance(configs, LSTMConfig):
         configs, params = [configs], [params]
     configs, params = list(configs), list(params)
     biases = [float(fb) for fb in np.asarray(forget_biases, dtype=np.float64).reshape(-1)]
     if not biases:
-        raise ValueError("run_sweep needs at least one forget bias.")
+        raise ValueError("A sweep needs at least one forget bias.")
     if not all(math.isfinite(fb) for fb in biases):
         raise ValueError("Every forget bias of a sweep must be a finite number.")
-    return [
+    # Checked above, when called; the runs happen as the caller asks for them.
+    return (
         run_stack([replace(cfg, forget_bias=fb) for cfg in configs], params, inputs, initial_states, sequence_length)
         for fb in biases
-    ]
+    )
 
 
 def grad_sweep(

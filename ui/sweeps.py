@@ -1,0 +1,99 @@
+"""What a live forget_bias slider swaps in: the page's arrays at every forget bias of a grid.
+
+A live page (Explore, Step through, Gradient flow) asks :func:`live_sweep` for the arrays it shows
+(one sequence of one layer, say) at every forget bias from -5 to 5; the browser then picks the
+arrays of the value under the slider's thumb, with no server message while it moves. Every array
+is what lstm_core computed: :func:`lstm_core.sweep.iter_sweep` runs the cell once per value, exactly
+as the page's own run at that value.
+
+Two limits, both checked from the sizes before anything runs:
+
+- :data:`LIVE_BYTES`: what one page sends for its sweep (8 MB). A classroom's Wi-Fi carries 30
+  students' pages; 8 MB is a few seconds for each, once per change of the other settings.
+- :data:`SWEEP_CELLS`: what one sweep computes (cells of all its runs together: about a second of
+  this machine's CPU, ``python -m bench.sweep``), so that one student's sweep does not hold up the
+  others.
+
+When the finest grid (every 0.1) does not fit, a coarser one is tried (0.2, 0.5, 1); when none
+fits, the sweep is skipped and the page's slider works through the server, with :attr:`Live.reason`
+as its caption.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from lstm_core import Trace
+from lstm_core.sweep import iter_sweep, sweep_grid
+
+from . import runs
+from .model import Run, initial_states
+
+#: The most bytes of arrays one page sends for its live slider.
+LIVE_BYTES = 8 * 1024 * 1024
+#: The most cells (sequences x steps x units, all layers) all the runs of one sweep compute together.
+SWEEP_CELLS = 4_000_000
+
+
+@dataclass(frozen=True)
+class Live:
+    """A sweep, or why there is none: ``arrays[name][k]`` is ``name`` at ``biases[k]``."""
+
+    biases: np.ndarray | None
+    arrays: dict[str, np.ndarray]
+    reason: str = ""
+
+    @property
+    def step(self) -> float:
+        """The grid's spacing (0.1 at best)."""
+        return round(float(self.biases[1] - self.biases[0]), 6) if self.biases is not None and len(self.biases) > 1 else 0.0
+
+    def index(self, forget_bias: float) -> int:
+        """The grid position nearest ``forget_bias``."""
+        return int(np.argmin(np.abs(self.biases - forget_bias)))
+
+
+def _skipped(reason: str) -> Live:
+    return Live(None, {}, reason)
+
+
+def live_sweep(
+    model: Run,
+    what: str,
+    extract: Callable[[list[Trace]], dict[str, np.ndarray]],
+    bytes_per_run: int,
+) -> Live:
+    """The arrays ``extract`` takes from each run of ``model`` (every layer) at every forget bias of
+    the finest grid that fits the limits, stacked along a new first axis, kept in the shared cache.
+
+    ``what`` names what ``extract`` takes (e.g. "explore:seq=0:layer=1"): it is part of the cache key,
+    with the model's spec at a canonical forget bias (the sweep does not depend on it).
+    ``bytes_per_run`` is what ``extract`` returns for one run, to check the limits before any run.
+    """
+    batch, steps, _ = model.sequence.values.shape
+    cells = batch * steps * sum(cfg.num_units for cfg in model.configs)
+    biases = sweep_grid(max(bytes_per_run, 1), LIVE_BYTES)
+    by_cells = sweep_grid(max(cells, 1), SWEEP_CELLS)
+    if biases is None or by_cells is None:
+        megabytes = bytes_per_run * 11 / 2**20
+        return _skipped(
+            f"Too large to precompute every forget_bias: even 11 values would send {megabytes:.1f} MB "
+            f"(a page sends at most {LIVE_BYTES // 2**20} MB) or compute {11 * cells:,} cells (at most "
+            f"{SWEEP_CELLS:,}). The slider works through the server instead: each value you release reruns the cell."
+        )
+    if len(by_cells) < len(biases):
+        biases = by_cells
+    spec = model.spec
+    canonical = replace(spec, forget_bias=0.0, trained_forget_bias=0.0 if spec.trained else None)
+    key = f"sweep:{what}:{len(biases)}:{runs.cache_key(canonical)}"
+
+    def compute() -> Live:
+        states = None if model.weights is not None else initial_states(spec, model.configs, batch)
+        stacks = iter_sweep(model.configs, model.params, model.sequence.values, biases, states)
+        parts = [extract(traces) for traces in stacks]
+        return Live(biases, {name: np.stack([part[name] for part in parts]) for name in parts[0]})
+
+    return runs.cached(key, compute, heavy=len(biases) * cells > runs.LARGE_CELLS)
