@@ -36,8 +36,11 @@ page = st.navigation(
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     ]
 )
+urlstate.carry_over(page.title)  # the step, unit, sequence, layer and weights a page had
 # The sidebar says when the page does not use it (trained weights, the Train page's own cell).
-runs.set_spec(controls.model_controls(*weights_menu.sidebar_use(page.title)))
+unused, inputs_unused = weights_menu.sidebar_use(page.title)
+fb_on_page = page.title in controls.FORGET_BIAS_ON_PAGE and unused is None
+runs.set_spec(controls.model_controls(unused, inputs_unused, forget_bias_on_page=fb_on_page))
 presenter_switch()
 with contextlib.suppress(PageHalt):  # the page said why it stopped; notices and link follow
     page.run()

@@ -1,4 +1,4 @@
-"""Explore: set forget_bias, num_units and the inputs in the sidebar; watch every gate evolve."""
+"""Explore: set forget_bias and the step by the charts, num_units and the inputs in the sidebar; watch every gate evolve."""
 
 import streamlit as st
 
@@ -43,7 +43,12 @@ fit = controls.toggle(
 trace = model.traces[layer - 1]
 cfg = trace.config
 
-step = controls.slider("step", high=steps - 1, help="The step whose numbers are shown below, marked on the charts.")
+scrub = st.columns([1, 2])
+if model.weights is None:  # trained weights: their forget_bias is changed beside the Weights menu
+    controls.forget_bias_slider(scrub[0])
+step = controls.slider(
+    "step", container=scrub[1], high=steps - 1, help="The step whose numbers are shown below, marked on the charts."
+)
 label = model.sequence.step_labels[step]
 st.markdown(
     f"**{cell_signature(cfg)}** on {steps} step{'s' if steps > 1 else ''} of {cfg.input_size} "

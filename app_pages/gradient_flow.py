@@ -27,7 +27,7 @@ st.markdown(
     "arrives at step t, nothing is learned about what happened at step t. Going back one step through the cell state multiplies the error by the **forget gate f**: "
     "with forget_bias 0 a gate that has no reason to remember sits at σ(0) = 0.5 and halves it at every "
     "step; with forget_bias 1 it sits at σ(1) = 0.73. Below, the same weights and the same input at "
-    "forget_bias 0 and 1 (and the sidebar's value)."
+    "forget_bias 0 and 1, and at the value of the slider below."
 )
 
 base = runs.current_model()
@@ -46,6 +46,7 @@ loss = controls.select(
     "or of its output h_T (then ∂L/∂c_T = o_T · tanh'(c_T) with tanh: already smaller than 1).",
 )
 seq, layer = page.choose_sequence_and_layer(base, view[1], view[2])
+controls.forget_bias_slider(st.columns([1, 2])[0])
 
 # The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
 # the output of the layers below, which forget_bias changes too).

@@ -38,6 +38,8 @@ unit = controls.select(
     help="Each unit is one cell of the layer; they all read the same [x_t, h_(t-1)] but have their own weights.",
 )
 
+if model.weights is None:  # trained weights: their forget_bias is changed beside the Weights menu
+    controls.forget_bias_slider(st.columns([1, 2])[0])
 nav = st.columns([1, 10, 1], vertical_alignment="bottom")
 nav[0].button(
     "◀",

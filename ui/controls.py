@@ -245,13 +245,30 @@ def _copy_list(name: str, widget_key: str) -> None:
     st.session_state[name] = ",".join(str(option) for option in st.session_state[widget_key]) or "none"
 
 
-def model_controls(unused: str | None = None, inputs_unused: bool = False) -> ModelSpec:
+#: The pages that draw the forget_bias slider themselves, by their charts (live where it fits).
+FORGET_BIAS_ON_PAGE = ("Explore", "Step through", "Gradient flow")
+FORGET_BIAS_HELP = (
+    "Added to the forget gate's input before the sigmoid at every step. 1.0 (TensorFlow's default) keeps "
+    "sigmoid(1) = 73% of the memory per step when the weights say nothing."
+)
+
+
+def forget_bias_slider(container=st, **kwargs) -> float:
+    """The forget_bias slider, through the server: each value released reruns the page."""
+    return slider("forget_bias", container=container, help=FORGET_BIAS_HELP, **kwargs)
+
+
+def model_controls(
+    unused: str | None = None, inputs_unused: bool = False, forget_bias_on_page: bool = False
+) -> ModelSpec:
     """Draw the shared controls in the sidebar and return the spec they describe (the last valid
     one, with a notice, if the current input cannot be used).
 
     ``unused``: why this page does not use the sidebar's cell and weights (trained weights bring
     their own; the Train page has its own), said at the top; those controls are then greyed out,
-    the inputs too with ``inputs_unused``. Their values stay, for the other pages and the link."""
+    the inputs too with ``inputs_unused``. Their values stay, for the other pages and the link.
+    With ``forget_bias_on_page`` the page draws the forget_bias slider (by its charts): the sidebar
+    says its value and where it is."""
     sidebar = st.sidebar
     if unused:
         sidebar.info(unused, icon=":material/info:")
@@ -296,12 +313,11 @@ def model_controls(unused: str | None = None, inputs_unused: bool = False) -> Mo
         slider(
             name, container=sidebar, help=f"Units in layer {layer}: the size of its cell state c and output h.", **off
         )
-    slider(
-        "forget_bias",
-        container=sidebar,
-        help="Added to the forget gate's input before the sigmoid at every step. 1.0 (TensorFlow's default) keeps sigmoid(1) = 73% of the memory per step when the weights say nothing.",
-        **off,
-    )
+    if forget_bias_on_page:
+        _register("forget_bias")
+        sidebar.caption(f"forget_bias = {urlstate.value('forget_bias'):g}: set it with the slider on this page.")
+    else:
+        forget_bias_slider(sidebar, **off)
     select(
         "activation",
         container=sidebar,

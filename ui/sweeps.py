@@ -49,7 +49,11 @@ class Live:
     @property
     def step(self) -> float:
         """The grid's spacing (0.1 at best)."""
-        return round(float(self.biases[1] - self.biases[0]), 6) if self.biases is not None and len(self.biases) > 1 else 0.0
+        return (
+            round(float(self.biases[1] - self.biases[0]), 6)
+            if self.biases is not None and len(self.biases) > 1
+            else 0.0
+        )
 
     def index(self, forget_bias: float) -> int:
         """The grid position nearest ``forget_bias``."""

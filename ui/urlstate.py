@@ -20,6 +20,8 @@ from .schema import SCHEMA, parse_query, to_query
 
 _LOADED = "_url_loaded"
 _MESSAGES = "_url_messages"
+_KEPT = "_kept_values"
+_PAGE = "_page_shown"
 
 
 def load_once() -> None:
@@ -32,6 +34,18 @@ def load_once() -> None:
     for key, value in values.items():
         st.session_state[key] = value
     st.session_state[_MESSAGES] = messages
+
+
+def carry_over(page: str) -> None:
+    """On the first run of a page after another, give its controls the values they last had (call
+    after st.navigation, before any widget). Streamlit resets a widget whose parameters differ from
+    the last page's widget under the same key (the step slider's bounds or help): set here, the
+    learner's value wins."""
+    if st.session_state.get(_PAGE) == page:
+        return
+    st.session_state[_PAGE] = page
+    for name, kept in st.session_state.get(_KEPT, {}).items():
+        st.session_state[name] = kept
 
 
 def messages() -> list[str]:
@@ -50,9 +64,11 @@ def value(name: str) -> Any:
 
 
 def ensure_default(name: str) -> None:
-    """Give a control its default before its widget is made (so the widget needs no value=)."""
+    """Give a control its value before its widget is made (so the widget needs no value=): the one
+    it had when last seen on any page, else its default. Streamlit forgets a widget's value when
+    the page changes; the learner's step, unit or weights should not be."""
     if name not in st.session_state:
-        st.session_state[name] = SCHEMA[name].default
+        st.session_state[name] = st.session_state.get(_KEPT, {}).get(name, SCHEMA[name].default)
 
 
 def set_value(name: str, new: Any) -> None:
@@ -60,7 +76,10 @@ def set_value(name: str, new: Any) -> None:
 
 
 def save(names: list[str]) -> None:
-    """Write the controls ``names`` (those on screen this run) to the URL, non-default ones only."""
+    """Write the controls ``names`` (those on screen this run) to the URL, non-default ones only,
+    and keep every control's value for the pages that show it next (see :func:`ensure_default`)."""
+    kept = st.session_state.setdefault(_KEPT, {})
+    kept.update({name: st.session_state[name] for name in SCHEMA if name in st.session_state})
     current = {name: st.session_state[name] for name in names if name in st.session_state}
     query = {key: text for key, text in to_query(current).items() if len(text) <= max(SCHEMA[key].max_chars, 64)}
     if {key: st.query_params.get(key) for key in st.query_params} != query:

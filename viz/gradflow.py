@@ -54,7 +54,7 @@ THRESHOLD = 0.01
 FIGURE_BUDGET = 3 * CELL_BUDGET
 #: Sequential and colour-blind safe (black, purple, orange, light yellow): unlike the gates' blue-green-yellow.
 MAGNITUDE_SCALE: list = get_colorscale("Magma")
-#: One colour per forget_bias (Okabe-Ito): 0 vermillion, 1 blue, the sidebar's other value green.
+#: One colour per forget_bias (Okabe-Ito): 0 vermillion, 1 blue, the slider's other value green.
 FB_COLORS = {0.0: "#D55E00", 1.0: "#0072B2"}
 OTHER_COLOR = "#009E73"
 
@@ -173,7 +173,7 @@ def gradient_flow(trace: Trace, batch: int = 0, loss: str = "c") -> Flow:
 
 
 def forget_biases(current: float) -> list[float]:
-    """The forget biases compared: 0, 1 and the sidebar's value when it is neither, ascending."""
+    """The forget biases compared: 0, 1 and the slider's value when it is neither, ascending."""
     return sorted({0.0, 1.0, float(current)})
 
 
@@ -191,7 +191,7 @@ def closed_form_steps(forget_bias: float, threshold: float = THRESHOLD) -> float
 
 
 def label(forget_bias: float, current: float) -> str:
-    return f"forget_bias {forget_bias:g}" + (" (sidebar)" if forget_bias == current else "")
+    return f"forget_bias {forget_bias:g}" + (" (slider)" if forget_bias == current else "")
 
 
 def color(forget_bias: float) -> str:

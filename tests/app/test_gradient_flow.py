@@ -50,8 +50,8 @@ def shown(at: AppTest) -> str:
 def test_the_plotted_gradient_is_the_cores_at_forget_bias_zero_and_one() -> None:
     at = page()
     panels = heatmaps(at)
-    assert list(panels) == ["forget_bias 0", "forget_bias 1 (sidebar)"]
-    for title, fb in (("forget_bias 0", 0.0), ("forget_bias 1 (sidebar)", 1.0)):
+    assert list(panels) == ["forget_bias 0", "forget_bias 1 (slider)"]
+    for title, fb in (("forget_bias 0", 0.0), ("forget_bias 1 (slider)", 1.0)):
         dc = expected_dc(replace(ModelSpec(), forget_bias=fb))
         assert panels[title].shape == (4, 60)
         np.testing.assert_allclose(panels[title], np.log10(np.abs(dc)).T, rtol=1e-5, atol=1e-5, err_msg=title)
@@ -62,7 +62,7 @@ def test_the_plotted_gradient_is_the_cores_at_forget_bias_zero_and_one() -> None
 def test_forget_bias_one_decays_slower_than_zero_and_the_page_says_by_how_much() -> None:
     at = page()
     y = lines(at)
-    zero, one = y["forget_bias 0 · gradient"], y["forget_bias 1 (sidebar) · gradient"]
+    zero, one = y["forget_bias 0 · gradient"], y["forget_bias 1 (slider) · gradient"]
     assert zero[-1] == one[-1] == 1  # relative to the last step
     assert one[0] > 1e3 * zero[0]  # at the first step, 59 steps back
     assert np.all(one[:-5] > zero[:-5])
@@ -70,7 +70,7 @@ def test_forget_bias_one_decays_slower_than_zero_and_the_page_says_by_how_much()
     assert below["1"] > below["0"]
     text = shown(at)
     assert f"after {below['0']} steps with forget_bias 0" in text
-    assert f"after {below['1']} steps with forget_bias 1 (sidebar)" in text
+    assert f"after {below['1']} steps with forget_bias 1 (slider)" in text
 
 
 def test_the_closed_form_is_sigmoid_forget_bias_to_the_steps_back_for_every_bias_shown() -> None:
@@ -83,7 +83,7 @@ def test_the_closed_form_is_sigmoid_forget_bias_to_the_steps_back_for_every_bias
         sigmoid = 1 / (1 + np.exp(-fb))
         name = next(n for n in y if n.startswith(f"forget_bias {fb:g}") and "closed form" in n)
         np.testing.assert_allclose(y[name], sigmoid**steps_back, rtol=1e-12, err_msg=name)
-    assert list(heatmaps(at)) == ["forget_bias 0", "forget_bias 1", "forget_bias 2.5 (sidebar)"]
+    assert list(heatmaps(at)) == ["forget_bias 0", "forget_bias 1", "forget_bias 2.5 (slider)"]
 
 
 def test_a_stacked_batch_shows_the_chosen_layer_and_sequence_with_either_loss() -> None:
@@ -96,7 +96,7 @@ def test_a_stacked_batch_shows_the_chosen_layer_and_sequence_with_either_loss() 
     assert at.query_params["flow_loss"] == "h" and at.query_params["layer"] == "2"
     spec = ModelSpec(units=(4, 5), inputs=InputSpec(preset="notebook_stacked"))
     dc = expected_dc(spec, layer=2, seq=1, loss="h")
-    z = heatmaps(at)["forget_bias 1 (sidebar)"]
+    z = heatmaps(at)["forget_bias 1 (slider)"]
     assert z.shape == (5, 3)
     np.testing.assert_allclose(z, np.log10(np.abs(dc)).T, rtol=1e-5, atol=1e-5)
     assert "layer 2 of 2: the loss is this layer's own final state" in shown(at)
@@ -134,5 +134,5 @@ def test_a_far_lower_forget_bias_lies_on_the_floor_instead_of_squeezing_the_less
     lowest = min(float(np.log10(v.min())) for v in lesson)
     assert lowest - 2.5 < low < lowest  # about a decade below the lesson's lowest curve, not 1e-78
     notes = " ".join(a["text"] for a in spec["layout"]["annotations"])
-    assert "forget_bias -3 (sidebar): below the floor, down to 10<sup>−78</sup>" in notes
+    assert "forget_bias -3 (slider): below the floor, down to 10<sup>−78</sup>" in notes
     assert spec["layout"]["hoverlabel"]["font"]["size"] >= 14

@@ -21,7 +21,7 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     lines = plotly_traces(page, 0)
     assert len(lines) == 6  # forget_bias 0 and 1: gradient, closed form, through c alone
     heatmaps = plotly_traces(page, 1)
-    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (sidebar)"]
+    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)"]
     expect(page.get_by_text("What to notice")).to_be_visible()
     full_page_screenshot(page, artifacts / "gradient_flow.png")
 

@@ -131,7 +131,7 @@ def test_figures_are_valid_and_draw_the_numbers() -> None:
     flows = [gradient_flow(random_trace(fb)) for fb in (0.0, 1.0, 2.5)]
     heatmaps = validated(flow_heatmaps(flows, 2.5))
     panels = decode_traces(heatmaps["data"])
-    assert list(panels) == ["forget_bias 0", "forget_bias 1", "forget_bias 2.5 (sidebar)"]
+    assert list(panels) == ["forget_bias 0", "forget_bias 1", "forget_bias 2.5 (slider)"]
     np.testing.assert_array_equal(panels["forget_bias 1"]["z"], flows[1].log_dc.T.astype(np.float32))
     low, high = shared_range(flows)
     axis = heatmaps["layout"]["coloraxis"]
