@@ -159,6 +159,10 @@ class SessionWeights:
     def __len__(self) -> int:
         return len(self._kept)
 
+    def keys(self, kind: str) -> list[str]:
+        """The keys of the kept weights of ``kind`` (MINE or UPLOAD), oldest first."""
+        return [key for key in self._kept if key.startswith(f"{kind}:")]
+
 
 def resolve(key: str, session: SessionWeights | None = None) -> Weights:
     """The weights ``key`` names: a demo, or an entry of ``session``; ValueError if they are gone."""
@@ -194,6 +198,22 @@ def describe(weights: Weights) -> str:
         f"**{escape(meta.get('title', weights.task.title))}**: {steps}{result}. "
         "Its own cell and inputs; the sidebar's are not used."
     )
+
+
+def short_name(weights: Weights) -> str:
+    """A trained model in a menu (plain text, not Markdown): its task, size, forget_bias, steps and result."""
+    meta = weights.meta
+    settings = meta.get("settings") if isinstance(meta.get("settings"), dict) else {}
+    parts = [str(meta.get("title", weights.task.title if weights.task else "uploaded layer"))]
+    if "units" in settings:
+        parts.append(f"{settings['units']} units")
+    if "forget_bias" in settings:
+        parts.append(f"forget_bias {settings['forget_bias']:g}")
+    if "steps" in meta:
+        parts.append(f"{meta['steps']} steps")
+    if "metric" in meta:
+        parts.append(f"{meta['metric_name']} {format_metric(meta['metric_name'], meta['metric'])}")
+    return ", ".join(parts)
 
 
 def task_sequence(task: Task, seed: int = 0) -> Sequence:

@@ -20,6 +20,7 @@ MY_UPLOAD = "_my_upload"
 #: The session's own uploads and trained models (ui.trained.SessionWeights).
 SESSION_WEIGHTS = "_session_weights"
 _LAST_UPLOAD = "_last_upload_digest"
+_MINE_MENU = "_mine_menu"
 
 
 def session_weights() -> trained.SessionWeights:
@@ -38,6 +39,32 @@ def keep_weights(weights: trained.Weights) -> None:
             f"({len(dropped)}) made room for this one.",
             "info",
         )
+
+
+def _pick_mine(area) -> str | None:
+    """With more than one model trained in this session, a menu of them (newest first) in ``area``;
+    the one chosen becomes "yours" on every page. The key chosen, or None when there is no choice."""
+    keys = session_weights().keys(trained.MINE)[::-1]
+    if len(keys) < 2:
+        return None
+    if st.session_state.get(MY_TRAINED) not in keys:
+        st.session_state[MY_TRAINED] = keys[0]
+    st.session_state[_MINE_MENU] = st.session_state[MY_TRAINED]
+    weights = session_weights()
+    labels = {key: trained.short_name(weights.get(key)) for key in keys}
+    area.selectbox(
+        "Which of your models",
+        keys,
+        key=_MINE_MENU,
+        format_func=labels.__getitem__,  # holds the labels only (see ui.controls.unit_label)
+        on_change=_choose_mine,
+        help=f"The models you trained in this session (the last {trained.SESSION_ENTRIES} are kept, with your uploads).",
+    )
+    return st.session_state[MY_TRAINED]
+
+
+def _choose_mine() -> None:
+    st.session_state[MY_TRAINED] = st.session_state[_MINE_MENU]
 
 
 def _upload(area) -> str | None:
@@ -102,7 +129,7 @@ def model_with_chosen_weights(area, note_area) -> Run | None:
             note_area.caption("Upload a weight file to see it here; until then the sidebar's random weights are shown.")
             return runs.current_model()
     elif choice == trained.MINE:
-        key = mine
+        key = _pick_mine(note_area) or mine
         if not key:
             controls.notice("You have not trained a model in this session yet: train one on the Train page.", "info")
             return runs.current_model()

@@ -41,3 +41,46 @@ def test_forget_bias_is_set_by_the_page_where_it_is_shown_and_the_value_carries(
     assert at.sidebar.slider(key="forget_bias").value == -2.0
     at.switch_page("app_pages/gradient_flow.py").run()
     assert at.slider(key="forget_bias").value == -2.0 and at.query_params["forget_bias"] == "-2"
+
+
+def test_each_model_trained_in_the_session_can_be_chosen_on_explore_and_step_through():
+    from dataclasses import asdict
+
+    from lstm_core.tasks import make_task
+    from lstm_core.training import TrainSettings, init_model, model_to_bytes
+    from ui import trained, weights_menu
+
+    task = make_task("recall", 10)
+    session = trained.SessionWeights()
+    keys = []
+    for units, fb in ((3, 0.0), (5, 1.0)):
+        settings = TrainSettings(units=units, forget_bias=fb)
+        meta = {"task": "recall", "size": 10, "title": task.title, "steps": 40, "settings": asdict(settings)}
+        weights = trained.register(model_to_bytes(init_model(task, settings), meta))
+        session.add(weights)
+        keys.append(weights.key)
+    at = open_page("app_pages/explore.py")
+    at.session_state[weights_menu.SESSION_WEIGHTS] = session
+    at.session_state[weights_menu.MY_TRAINED] = keys[1]  # "Open on Explore" of the second
+    at.run()
+    at.selectbox(key="weights").set_value("mine").run()
+    menu = at.selectbox(key="_mine_menu")
+    assert (
+        menu.options
+        == [
+            "Delayed recall (10 steps), 5 units, forget_bias 1, 40 steps",
+            "Delayed recall (10 steps), 3 units, forget_bias 0, 40 steps",
+        ]
+        and menu.index == 0
+    )
+    assert chart_units(at) == 5
+    menu.select_index(1).run()
+    assert chart_units(at) == 3
+    at.switch_page("app_pages/step_through.py").run()
+    assert at.selectbox(key="_mine_menu").index == 1 and len(at.selectbox(key="unit").options) == 3
+
+
+def chart_units(at) -> int:
+    from helpers import chart_traces
+
+    return chart_traces(at)["f"]["z"].shape[0]
