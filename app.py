@@ -29,7 +29,8 @@ notices = st.container()
 
 page = st.navigation(
     [
-        st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:", default=True),
+        st.Page("app_pages/learn.py", title="Learn", icon=":material/school:", default=True),
+        st.Page("app_pages/explore.py", title="Explore", icon=":material/grid_view:"),
         st.Page("app_pages/step_through.py", title="Step through", icon=":material/skip_next:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
         st.Page("app_pages/gradient_flow.py", title="Gradient flow", icon=":material/trending_down:"),

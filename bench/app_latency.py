@@ -60,9 +60,9 @@ def main() -> None:
         with streamlit_server("bench/minimal_app.py") as url:
             results["minimal app (1 slider, 1 heatmap)"] = round_trips(browser, url, args.rounds)
         with streamlit_server("app.py", cwd=args.app_dir.resolve()) as url:
-            results["Explore, defaults"] = round_trips(browser, url, args.rounds)
+            results["Explore, defaults"] = round_trips(browser, f"{url}/explore", args.rounds)
             results["Explore, 2000 steps x 256 units x 3 layers"] = round_trips(
-                browser, f"{url}/?{LARGE}", max(3, args.rounds // 3)
+                browser, f"{url}/explore?{LARGE}", max(3, args.rounds // 3)
             )
         browser.close()
 

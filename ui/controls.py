@@ -94,6 +94,13 @@ def _register(name: str) -> None:
     st.session_state.setdefault(_RENDERED, []).append(name)
 
 
+def in_link(name: str) -> Any:
+    """A value the page sets without a widget of its own (the Learn page's answers), kept in the
+    link like a control's; its current value."""
+    _register(name)
+    return urlstate.value(name)
+
+
 def clamp(name: str, low: Any, high: Any) -> None:
     """Bring a control's value inside bounds that depend on the data (e.g. the last step), saying so."""
     value = urlstate.value(name)

@@ -81,7 +81,10 @@ PRESENTER_CSS = """
 .stMainBlockContainer [data-testid="stSlider"] { padding-top: 0.9rem; }
 </style>
 """
-_SWITCH_CSS = "<style>.st-key-presenter_switch { position: fixed; top: 0.55rem; right: 4.2rem; z-index: 999991; width: auto; }</style>"
+_SWITCH_CSS = (
+    "<style>.st-key-presenter_switch { position: fixed; top: 0.55rem; right: 4.2rem; z-index: 999991; width: auto; "
+    "background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; }</style>"
+)
 
 
 def presenter_switch() -> bool:

@@ -72,7 +72,10 @@ def ensure_default(name: str) -> None:
 
 
 def set_value(name: str, new: Any) -> None:
+    """Set a control from outside its widget (a callback, a file, a lesson's link); kept for every
+    page at once, even if this run ends before :func:`save` (st.switch_page)."""
     st.session_state[name] = new
+    st.session_state.setdefault(_KEPT, {})[name] = new
 
 
 def save(names: list[str]) -> None:

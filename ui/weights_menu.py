@@ -155,6 +155,11 @@ def model_with_chosen_weights(area, note_area) -> Run | None:
 def sidebar_use(page_title: str) -> tuple[str | None, bool]:
     """(why the page ``page_title`` does not use the sidebar's cell, or None; whether it ignores its
     inputs too), from the Weights menu's choice: what app.py passes to controls.model_controls."""
+    if page_title == "Learn":
+        return (
+            "Each chapter of the lesson chooses its own cell and inputs: these settings are for the other pages.",
+            True,
+        )
     if page_title == "Train":
         return (
             "The Train page trains its own cell on its task's inputs, set on the page: these settings are for the other pages.",

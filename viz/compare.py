@@ -198,11 +198,12 @@ def _label(name: str) -> str:
     return f"<b>{q.symbol}</b><br>{q.title.replace(' ', '<br>', 1) if len(q.title) > 10 else q.title}"
 
 
-def value_heatmaps(columns: list[Column], batch: int = 0, step_labels=None) -> go.Figure:
-    """Each quantity of each run, on one colour axis per quantity (so equal colours are equal values),
-    fixed by the cells; a variant that goes beyond it is named above its panel ("beyond ±1: up to 7.5")."""
+def value_heatmaps(columns: list[Column], batch: int = 0, step_labels=None, names: tuple[str, ...] = ROWS) -> go.Figure:
+    """Each quantity (of ``names``) of each run, on one colour axis per quantity (so equal colours are
+    equal values), fixed by the cells; a variant that goes beyond it is named above its panel
+    ("beyond ±1: up to 7.5")."""
     rows = []
-    for name in ROWS:
+    for name in names:
         values = [getattr(c.trace, name)[batch] for c in columns]
         zrange = _value_range(name, columns)
         notes = []

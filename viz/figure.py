@@ -228,7 +228,8 @@ def for_presenter(fig: go.Figure, *, scale: float = 1.4, height: int | None = No
                 note[shift] = round(note[shift] * scale)
     legend = layout.setdefault("legend", {})
     legend.setdefault("font", {}).setdefault("size", PRESENTER_MIN_FONT)
-    if legend.get("x", 1.02) > 1:  # a legend beside the plot would take a third of a projector's width
+    beside = legend.get("orientation") != "h" and legend.get("x", 1.02) > 1
+    if beside:  # a legend beside the plot would take a third of a projector's width
         legend.update(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom")
     layout.setdefault("hoverlabel", {}).setdefault("font", {}).setdefault("size", PRESENTER_MIN_FONT)
     if "margin" in layout:

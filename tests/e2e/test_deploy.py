@@ -71,7 +71,8 @@ def test_the_image_files_started_by_the_dockerfile_cmd_serve_every_page(page, tm
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, log=tmp_path / "server.log")
-        for path in ("", "step_through", "compare", "gradient_flow", "train", "?weights=recall"):
+        pages = ("?answers=a", "explore", "step_through", "compare", "gradient_flow", "train", "explore?weights=recall")
+        for path in (*pages, "?chapter=6&answers=-----c"):  # chapter 6 reads the shipped experiment's results
             page.goto(f"{url}/{path}")
             wait_idle(page)
             page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
@@ -112,7 +113,7 @@ def test_the_haproxy_example_keeps_each_student_on_one_replica(browser, tmp_path
             for _student in range(2):
                 context = browser.new_context()
                 page = context.new_page()
-                page.goto(url)
+                page.goto(f"{url}/explore")
                 wait_idle(page)
                 cookie = {c["name"]: c["value"] for c in context.cookies()}.get("LSTM_REPLICA")
                 assert cookie in ("r1", "r2"), context.cookies()

@@ -35,7 +35,7 @@ PAYLOADS = (
 PAYLOAD = " ".join(PAYLOADS)
 #: What must still be readable on the page where the payload is quoted (it is text, not markup).
 VISIBLE = f"www.{EVIL}"
-PAGES = ["", "step_through", "compare", "gradient_flow", "train"]
+PAGES = ["", "explore", "step_through", "compare", "gradient_flow", "train"]
 #: Link keys per page load: the page lists at most eight problems of a link.
 PER_LOAD = 7
 
@@ -124,9 +124,9 @@ def test_every_link_key_and_a_key_name_stay_text(guarded, app_url: str) -> None:
 @pytest.mark.parametrize(
     ("path", "query", "visible"),
     [
-        ("", {"preset": "custom", "custom": f"1 www.{EVIL}"}, f"www.{EVIL}"),  # a custom sequence's bad token
-        ("", {"preset": "custom", "custom": f"1 [x](http://{EVIL})"}, "[x](http://evil.ex"),
-        ("", {"units": PAYLOAD}, PAYLOADS[0]),  # Explore's units to plot
+        ("explore", {"preset": "custom", "custom": f"1 www.{EVIL}"}, f"www.{EVIL}"),  # a custom sequence's bad token
+        ("explore", {"preset": "custom", "custom": f"1 [x](http://{EVIL})"}, "[x](http://evil.ex"),
+        ("explore", {"units": PAYLOAD}, PAYLOADS[0]),  # Explore's units to plot
         ("compare", {"variants": f"basic,www.{EVIL},{PAYLOADS[1]}"}, PAYLOADS[1]),
         ("step_through", {"preset": "text", "text": f"a{PAYLOAD}"}, None),  # characters as step labels
     ],
@@ -155,7 +155,7 @@ def _npz(**arrays) -> bytes:
 
 def test_every_text_field_of_an_upload_stays_text(guarded, app_url: str) -> None:
     page, origin, requests = guarded
-    open_and_check(page, f"{app_url}/?weights=upload", origin, requests, expect_visible=False)
+    open_and_check(page, f"{app_url}/explore?weights=upload", origin, requests, expect_visible=False)
     layer = LSTMConfig(input_size=2, num_units=3)
     config = json.loads(layer.to_json())
     params = init_params(layer).arrays()
@@ -194,4 +194,6 @@ def test_every_page_at_its_defaults_asks_nothing_of_another_host(guarded, app_ur
     page, origin, requests = guarded
     for path in PAGES:
         open_and_check(page, f"{app_url}/{path}", origin, requests, expect_visible=False)
-        assert page.locator(".js-plotly-plot, [data-testid='stPlotlyChart']").count() >= 1 or path == "train", path
+        assert page.locator(".js-plotly-plot, [data-testid='stPlotlyChart']").count() >= 1 or path in ("train", ""), (
+            path
+        )  # Learn: its first chart follows an answer

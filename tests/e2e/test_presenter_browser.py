@@ -16,7 +16,8 @@ from tools.browser import chart_text_problems, wait_idle
 PROJECTOR = {"width": 1280, "height": 720}
 #: Each page and the aria-label (alt text) its main chart starts with.
 MAIN_CHARTS = {
-    "": "Heatmaps of one sequence",
+    "explore": "Heatmaps of one sequence",
+    "?chapter=3": "Line chart: how much of unit",  # Learn (its first chapter's chart follows an answer)
     "step_through": "LSTM cell diagram",
     "gradient_flow": "Line chart, log scale",
     "compare": "Heatmaps of i, j, f, o, c and h",
@@ -37,7 +38,7 @@ def open_settled(page: Page, url: str) -> None:
 @pytest.mark.parametrize("path", list(MAIN_CHARTS))
 def test_presenter_mode_fits_a_projector_and_reads_from_the_back(page: Page, app_url: str, artifacts, path: str):
     page.set_viewport_size(PROJECTOR)
-    open_settled(page, f"{app_url}/{path}?present=true")
+    open_settled(page, f"{app_url}/{path}" + ("&" if "?" in path else "?") + "present=true")
     assert not page.locator("[data-testid='stSidebar']").is_visible()
     chart = page.locator(f"[aria-label^='{MAIN_CHARTS[path]}']").first
     box = chart.bounding_box()
@@ -46,7 +47,7 @@ def test_presenter_mode_fits_a_projector_and_reads_from_the_back(page: Page, app
     assert box["x"] >= 0 and box["x"] + box["width"] <= PROJECTOR["width"], (path, box)
     assert page.evaluate(SMALLEST_CHART_TEXT) >= 18, path
     assert chart_text_problems(page) == [], path
-    page.screenshot(path=str(artifacts / f"presenter_{path or 'explore'}_1280x720.png"))
+    page.screenshot(path=str(artifacts / f"presenter_{path.replace('?chapter=', 'learn_') or 'learn'}_1280x720.png"))
 
 
 def test_the_presenter_switch_is_on_every_page_and_gives_the_controls_back(page: Page, app_url: str, artifacts):
@@ -65,16 +66,16 @@ def test_the_presenter_switch_is_on_every_page_and_gives_the_controls_back(page:
 @pytest.mark.parametrize(
     ("size", "path"),
     [
-        ("1440x900", "?pre=true"),
-        ("1280x720", "?preset=text&text=to%20be%20or%20not%20to%20be"),
-        ("1280x720", "?layers=3&layer=2&pre=true"),
-        ("1280x720", "?forget_bias=5"),
+        ("1440x900", "explore?pre=true"),
+        ("1280x720", "explore?preset=text&text=to%20be%20or%20not%20to%20be"),
+        ("1280x720", "explore?layers=3&layer=2&pre=true"),
+        ("1280x720", "explore?forget_bias=5"),
         ("1280x720", "compare?variants=basic,peephole,coupled,NFG"),
         ("1280x720", "compare?variants=basic,peephole,coupled,NFG&fb01=true"),
         ("1280x720", "step_through?peepholes=true&cell_clip=0.5"),
         ("1280x720", "step_through?num_proj=2&coupled=true"),
         ("1280x720", "gradient_flow?forget_bias=-3"),
-        ("1280x720", "?present=true&layers=2&pre=true"),
+        ("1280x720", "explore?present=true&layers=2&pre=true"),
         ("1280x720", "step_through?present=true&peepholes=true&cell_clip=0.5&num_proj=2"),
     ],
 )
