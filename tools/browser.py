@@ -310,3 +310,24 @@ CHART_TEXT_PROBLEMS = """(tolerance) => {
 def chart_text_problems(page, tolerance: float = 1.0) -> list[str]:
     """What :data:`CHART_TEXT_PROBLEMS` finds on the page (empty when every chart's text is clear)."""
     return page.evaluate(CHART_TEXT_PROBLEMS, tolerance)
+
+
+_DRAWN_SCALES = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => [
+    ...(gd._fullData || []).map((trace) => trace.colorscale).filter(Boolean),
+    ...Object.keys(gd._fullLayout || {}).filter((key) => /^coloraxis\\d*$/.test(key))
+        .map((key) => gd._fullLayout[key].colorscale).filter(Boolean),
+])"""
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """ "#rrggbb" or "rgb(r, g, b)" as a tuple."""
+    colour = colour.strip().lower()
+    if colour.startswith("#"):
+        return tuple(int(colour[k : k + 2], 16) for k in (1, 3, 5))
+    return tuple(round(float(v)) for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3])
+
+
+def drawn_colour_scales(page) -> list[list[list[tuple[int, int, int]]]]:
+    """Per chart, the colour scales Plotly.js drew with (its own copy, after it validated them), as
+    lists of rgb tuples: a colour it rejected shows here as its default."""
+    return [[[rgb(stop[1]) for stop in scale] for scale in chart] for chart in page.evaluate(_DRAWN_SCALES)]

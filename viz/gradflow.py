@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import get_colorscale
+from plotly.colors import get_colorscale, hex_to_rgb
 
 from lstm_core import Trace, grad
 
@@ -53,7 +53,11 @@ THRESHOLD = 0.01
 #: Cells per heatmap figure (all panels together) above which time is averaged over bins.
 FIGURE_BUDGET = 3 * CELL_BUDGET
 #: Sequential and colour-blind safe (black, purple, orange, light yellow): unlike the gates' blue-green-yellow.
-MAGNITUDE_SCALE: list = get_colorscale("Magma")
+# As rgb() colours: Plotly.js 4.1 reads magma's first stop "#000004" as an invalid colour and draws
+# its pale pink default instead, which made the smallest gradients look bright.
+MAGNITUDE_SCALE: list = [
+    [position, "rgb({}, {}, {})".format(*hex_to_rgb(colour))] for position, colour in get_colorscale("Magma")
+]
 #: One colour per forget_bias (Okabe-Ito): 0 vermillion, 1 blue, the slider's other value green.
 FB_COLORS = {0.0: "#D55E00", 1.0: "#0072B2"}
 OTHER_COLOR = "#009E73"

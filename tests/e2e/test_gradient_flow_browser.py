@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tools.browser import full_page_screenshot, plotly_traces, wait_idle, wait_until
+from tools.browser import drawn_colour_scales, full_page_screenshot, plotly_traces, rgb, wait_idle, wait_until
+from viz.gradflow import MAGNITUDE_SCALE
 
 CHARTS = "() => [...document.querySelectorAll('.js-plotly-plot')].filter((g) => g.data && g.data.length).length"
 
@@ -23,6 +24,8 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     heatmaps = plotly_traces(page, 1)
     assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)"]
     expect(page.get_by_text("What to notice")).to_be_visible()
+    # Drawn as sent: magma's "#000004" once became Plotly.js's pale pink default, the smallest gradients bright.
+    assert [rgb(colour) for _, colour in MAGNITUDE_SCALE] in drawn_colour_scales(page)[1]
     full_page_screenshot(page, artifacts / "gradient_flow.png")
 
     before = heatmaps["forget_bias 0"]["z"]
