@@ -124,7 +124,9 @@ elif chosen:
 else:
     st.caption("Choose at least one unit.")
 
-st.subheader("The numbers at the selected step" if isinstance(live, live_explore.Live) else f"The numbers at step t = {step}")
+st.subheader(
+    "The numbers at the selected step" if isinstance(live, live_explore.Live) else f"The numbers at step t = {step}"
+)
 st.caption(
     "One row per unit. *_pre are TensorFlow's raw split of [x_t, h_prev] @ kernel + bias, before the "
     "nonlinearity and before forget_bias: f = σ(f_pre + forget_bias). c_prev is the state the step started from."

@@ -18,7 +18,7 @@ const HUB = (window.__lstmLiveExplore ??= {
   controls: null, // the controls view: it sends what is released or clicked
   pending: false,
   failed: false,
-  stats: { frames: 0, last: 0, renders: 0 }, // painted updates (bench/scrub.py reads them)
+  stats: { frames: 0, last: 0, renders: 0, paintMs: 0 }, // painted updates (bench/scrub.py reads them)
 });
 const TYPES = { f8: Float64Array, f4: Float32Array, u1: Uint8Array };
 const textDecoder = new TextDecoder();
@@ -78,6 +78,7 @@ function schedule() {
 }
 
 function paint() {
+  const started = performance.now();
   HUB.pending = false;
   const chosen = selection();
   if (!chosen) return;
@@ -94,6 +95,7 @@ function paint() {
   if (changed) {
     HUB.stats.frames += 1;
     HUB.stats.last = performance.now();
+    HUB.stats.paintMs += HUB.stats.last - started;
   }
 }
 
@@ -164,13 +166,21 @@ function slider(parent, labelText, help) {
   return { box, label, value, input, low: element("span", "", ends), high: element("span", "", ends) };
 }
 
+/** Colour a range input's track up to its value (as Streamlit's sliders do). */
+function filled(input, value, last) {
+  input.style.setProperty("--fill", `${last > 0 ? (100 * value) / last : 0}%`);
+}
+
 /** Preview while an input moves; commit once it is released (pointer), or after a pause (keys). */
 function scrubbing(input, preview, commit) {
   let keyboard = false;
   let timer = null;
   input.addEventListener("keydown", () => (keyboard = true));
   input.addEventListener("pointerdown", () => (keyboard = false));
-  input.addEventListener("input", () => preview(Number(input.value)));
+  input.addEventListener("input", () => {
+    filled(input, Number(input.value), Number(input.max));
+    preview(Number(input.value));
+  });
   input.addEventListener("change", () => {
     clearTimeout(timer);
     timer = setTimeout(() => commit(Number(input.value)), keyboard ? 600 : 0);
@@ -235,6 +245,8 @@ function controlsView(root) {
     Object.assign(view.fb.input, { min: 0, max: biases.length - 1, step: 1 });
     if (document.activeElement !== view.fb.input || HUB.preview.index === undefined) view.fb.input.value = chosen.index;
     view.fb.value.textContent = fmt(biases[chosen.index]);
+    filled(view.fb.input, chosen.index, biases.length - 1);
+    filled(view.step.input, chosen.step, h.steps - 1);
     view.fb.low.textContent = fmt(biases[0]);
     view.fb.high.textContent = fmt(biases[biases.length - 1]);
     Object.assign(view.step.input, { min: 0, max: h.steps - 1, step: 1 });
@@ -304,6 +316,7 @@ function heatmapsView(root) {
   const canvas = element("canvas", "lx-cells", chart.figure);
   const tip = element("div", "lx-tip", chart.figure);
   const view = { chart, canvas, tip, bands: [], last: "", drawnAt: 0 };
+  chart.gd.style.position = "relative"; // for the labels drawn in it
   const maskAt = (band, k) => row(HUB.store.arrays[band.mask], k);
   chart.figure.style.position = "relative";
   chart.onDrawn = () => {
@@ -315,14 +328,26 @@ function heatmapsView(root) {
   view.update = (message) => {
     const h = message.header;
     view.storeId = h.store;
+    // The axes hold the cells exactly (no room for the saturation dots, which the canvas draws).
     const layout = { ...h.figure.layout, hovermode: false, dragmode: false };
+    for (const trace of h.figure.data.filter((trace) => trace.type === "heatmap")) {
+      const [rows, steps] = String(trace.z.shape).split(",").map(Number); // viz.figure.typed's "rows, columns"
+      const name = trace.yaxis.replace("y", "yaxis");
+      layout[name] = { ...layout[name], range: [rows - 0.5, -0.5], autorange: false };
+      layout.xaxis = { ...layout.xaxis, range: [-0.5, steps - 0.5], autorange: false };
+    }
+    const data = h.figure.data.filter((trace) => trace.type === "heatmap");
     const config = {
       ...h.config,
       modeBarButtonsToRemove: ["zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "resetScale2d", "toImage"],
     };
+    // The band labels change with the forget bias (how many values lie beyond the colours): drawn
+    // by labels() over the chart, since Plotly takes some 50 ms to redraw one annotation.
     view.annotations = layout.annotations ?? [];
+    layout.annotations = [];
+    view.labelled = null;
     view.last = "";
-    show(chart, { figure: { ...h.figure, layout }, config, alt: h.alt });
+    show(chart, { figure: { ...h.figure, data, layout }, config, alt: h.alt });
   };
   view.prepare = () => {
     const s = HUB.store;
@@ -453,17 +478,50 @@ function heatmapsView(root) {
     }
     ctx.fill();
   };
-  /** The band labels (their range, how many values lie beyond it) at forget bias k. */
+  /** The band labels (their range, how many values lie beyond it) at forget bias k, as SVG text
+   *  where Plotly would put the annotations: right-aligned in the left margin, beside each band. */
   view.labels = (k) => {
-    const changes = {};
-    view.bands.forEach((band, n) => {
-      const text = band.texts[Math.min(k, band.texts.length - 1)];
-      if (view.annotations[n] && view.annotations[n].text !== text) {
-        view.annotations[n].text = text;
-        changes[`annotations[${n}].text`] = text;
-      }
+    const gd = chart.gd;
+    const layout = gd._fullLayout;
+    let svg = gd.querySelector(":scope > svg.lx-labels");
+    if (!svg) {
+      svg = document.createElementNS(SVG_NS, "svg");
+      svg.setAttribute("class", "lx-labels");
+      gd.appendChild(svg);
+    }
+    const key = `${k}|${view.drawnAt}|${layout.width}|${layout.height}`;
+    if (view.labelled === key) return;
+    view.labelled = key;
+    svg.setAttribute("width", layout.width);
+    svg.setAttribute("height", layout.height);
+    const size = layout._size;
+    const texts = view.annotations.map((note, n) => {
+      const band = view.bands[n];
+      const fontSize = note.font?.size ?? 13;
+      const lines = (band ? band.texts[Math.min(k, band.texts.length - 1)] : note.text).split("<br>");
+      const text = document.createElementNS(SVG_NS, "text");
+      const x = size.l + note.x * size.w - 2;
+      const middle = size.t + (1 - note.y) * size.h;
+      text.setAttribute("text-anchor", "end");
+      text.setAttribute("class", "annotation-text");
+      Object.assign(text.style, { fontSize: `${fontSize}px`, fontFamily: layout.font.family, fill: layout.font.color });
+      lines.forEach((line, i) => {
+        const tspan = document.createElementNS(SVG_NS, "tspan");
+        tspan.setAttribute("x", x);
+        tspan.setAttribute("y", middle + (i - (lines.length - 1) / 2) * 1.3 * fontSize + 0.35 * fontSize);
+        for (const part of line.split(/(<b>.*?<\/b>)/)) {
+          if (!part) continue;
+          const piece = document.createElementNS(SVG_NS, "tspan");
+          const bold = part.startsWith("<b>");
+          piece.textContent = bold ? part.slice(3, -4) : part;
+          if (bold) piece.style.fontWeight = "bold";
+          tspan.appendChild(piece);
+        }
+        text.appendChild(tspan);
+      });
+      return text;
     });
-    if (Object.keys(changes).length && window.Plotly) window.Plotly.relayout(chart.gd, changes).catch(fail);
+    svg.replaceChildren(...texts);
   };
   /** The cell (or step) under a pointer event: {band, row, unit, step}, or null off the plot. */
   view.cellAt = (event, clamp = false) => {
@@ -579,11 +637,27 @@ function linesView(root) {
     }
     schedule();
   };
+  /** Move Plotly's line paths to ``ys`` (one per series), as Plotly draws them; false if it cannot
+   *  (a line hidden from the legend): then Plotly redraws. */
+  view.retrace = (ys) => {
+    const layout = chart.gd._fullLayout;
+    const paths = chart.gd.querySelectorAll(".scatterlayer .trace path.js-line");
+    if (paths.length !== ys.length || chart.gd._fullData?.some((trace) => trace.visible !== true)) return false;
+    const xa = layout.xaxis;
+    const ya = layout.yaxis;
+    ys.forEach((y, i) => {
+      let d = "";
+      for (let t = 0; t < y.length; t++) d += `${t ? "L" : "M"}${xa.c2p(t).toFixed(2)},${ya.c2p(y[t]).toFixed(2)}`;
+      paths[i].setAttribute("d", d);
+    });
+    return true;
+  };
   view.update = (message) => {
     const h = message.header;
     view.storeId = h.store;
     view.series = h.series;
     view.index = null;
+    view.reacted = null;
     view.last = "";
     show(chart, { figure: h.figure, config: h.config, alt: h.alt });
   };
@@ -593,14 +667,20 @@ function linesView(root) {
     if (!spec || !chart.gd._fullLayout?.xaxis) return false;
     let changed = false;
     const steps = s.header.steps;
-    if (view.index !== chosen.index) {
-      view.index = chosen.index;
-      view.series.forEach(([name, unit], i) => {
+    const lines = () =>
+      view.series.map(([name, unit]) => {
         const y = new Float64Array(steps);
         for (let t = 0; t < steps; t++) y[t] = at(s.arrays[name], chosen.index, t, unit);
-        spec.figure.data[i].y = y;
+        return y;
       });
-      draw(chart);
+    const scrubbing = HUB.preview.index !== undefined;
+    if (view.index !== chosen.index && scrubbing && view.retrace(lines())) {
+      view.index = chosen.index; // drawn over Plotly's own paths: a full redraw takes a frame or more
+      changed = true;
+    } else if (view.reacted !== chosen.index && !(scrubbing && view.index === chosen.index)) {
+      lines().forEach((y, i) => (spec.figure.data[i].y = y));
+      view.index = view.reacted = chosen.index;
+      draw(chart); // Plotly redraws the lines (and knows their values for its hover)
       changed = true;
     }
     const key = `${chosen.index}|${chosen.step}|${chosen.unit}|${view.drawnAt}`;
@@ -679,7 +759,7 @@ function tableView(root) {
   view.render = (chosen) => {
     view.build();
     const s = HUB.store;
-    const key = `${chosen.index}|${chosen.step}|${chosen.unit}|${s.header.id}`;
+    const key = `${chosen.index}|${chosen.step}|${chosen.committedStep}|${chosen.unit}|${s.header.id}`;
     if (key === view.last) return false;
     view.last = key;
     const k = chosen.index;

@@ -104,7 +104,11 @@ def prepare(model: Run, seq: int, layer: int, *, show_pre: bool, fit: bool, comp
     forget_bias = float(configs[0].forget_bias)
     extract = explore_extract(seq, index, configs)
     sweep = sweeps.live_sweep(
-        model, f"explore:seq={seq}:layer={index}", extract, explore_run_bytes(configs, steps, index), include=forget_bias
+        model,
+        f"explore:seq={seq}:layer={index}",
+        extract,
+        explore_run_bytes(configs, steps, index),
+        include=forget_bias,
     )
     if sweep.reason:
         return sweep.reason

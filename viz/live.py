@@ -86,7 +86,9 @@ def explore_extract(seq: int, layer: int, configs) -> Callable[[list[Trace]], di
             out[f"final_c{k}"], out[f"final_h{k}"] = trace.final_state.c[seq], trace.final_state.h[seq]
         if layer:
             out["x"] = shown.inputs[seq].astype(np.float32)
-        return {name: np.ascontiguousarray(v, dtype=np.float32 if name == "x" else np.float64) for name, v in out.items()}
+        return {
+            name: np.ascontiguousarray(v, dtype=np.float32 if name == "x" else np.float64) for name, v in out.items()
+        }
 
     return extract
 
@@ -211,12 +213,14 @@ def store_id(header: dict, arrays: dict[str, np.ndarray]) -> str:
 
 
 def _printable(values: np.ndarray) -> bool:
-    return values.dtype == np.float64 and bool(np.all(np.isfinite(values))) and float(np.abs(values).max(initial=0)) < PRINTABLE_BELOW
+    return (
+        values.dtype == np.float64
+        and bool(np.all(np.isfinite(values)))
+        and float(np.abs(values).max(initial=0)) < PRINTABLE_BELOW
+    )
 
 
 def _as_trace(arrays: dict, k: int, trace: Trace, seq: int):
     """What viz.heatmaps.heatmap_alt reads of a trace, at the k-th forget bias (batch of one)."""
     fields = {name: arrays[name][k][None] for name in TABLE}
-    return SimpleNamespace(
-        **fields, config=trace.config, num_steps=trace.num_steps, inputs=trace.inputs[seq : seq + 1]
-    )
+    return SimpleNamespace(**fields, config=trace.config, num_steps=trace.num_steps, inputs=trace.inputs[seq : seq + 1])
