@@ -51,8 +51,8 @@ about = (
 )
 if isinstance(live, live_explore.Live):
     live_explore.draw_store(live)
-    step = int(urlstate.value("step"))
     live_explore.draw_controls(live, steps=steps, sentence=about, presenting=page.presenting())
+    step = int(urlstate.value("step"))  # brought inside the sequence by draw_controls
 else:  # through the server: each value released reruns the page
     scrub = st.columns([1, 2])
     if model.weights is None:  # trained weights: their forget_bias is changed beside the Weights menu
