@@ -50,8 +50,9 @@ about = (
     f"-- layer {layer} of {layers}, {model.params[layer - 1].count():,} weights."
 )
 if isinstance(live, live_explore.Live):
-    live_explore.draw_store(live)
-    live_explore.draw_controls(live, steps=steps, sentence=about, presenting=page.presenting())
+    with main_chart or st.container():  # in presenter mode the sliders sit right above the heatmaps
+        live_explore.draw_store(live)
+        live_explore.draw_controls(live, steps=steps, sentence=about, presenting=page.presenting())
     step = int(urlstate.value("step"))  # brought inside the sequence by draw_controls
 else:  # through the server: each value released reruns the page
     scrub = st.columns([1, 2])
@@ -86,7 +87,7 @@ fig = trace_heatmaps(
 )
 with main_chart or st.container():
     if isinstance(live, live_explore.Live):
-        shown = page.as_shown(fig, presenter_height=600)
+        shown = page.as_shown(fig, presenter_height=560)  # under the sliders, whole on a projector
         live_explore.draw_heatmaps(live, shown, alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
     else:
         page.chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), live=True, presenter_height=600)

@@ -35,7 +35,8 @@ from bench.common import machine, table
 from tools.browser import launch_args, record_websocket, round_trip, streamlit_server, wait_idle
 
 BIG = "steps=60&num_units=32"
-READY = "() => { const hub = window.__lstmLiveExplore; return !!(hub && hub.store && hub.committed && hub.stats.frames > 0); }"
+# The live views have painted the store: the heatmaps and the line chart drawn by Plotly, then painted.
+READY = "() => { const v = window.__lstmLiveExplore?.stats.views; return !!(v && v.heatmaps && v.lines && v.table); }"
 COUNT_REDRAWS = """() => {
     const gd = document.querySelector("[aria-label^='Line chart'] .js-plotly-plot");
     window.__redraws = 0;

@@ -18,7 +18,7 @@ const HUB = (window.__lstmLiveExplore ??= {
   controls: null, // the controls view: it sends what is released or clicked
   pending: false,
   failed: false,
-  stats: { frames: 0, last: 0, renders: 0, paintMs: 0 }, // painted updates (bench/scrub.py reads them)
+  stats: { frames: 0, last: 0, renders: 0, paintMs: 0, views: {} }, // views: paints of each role // painted updates (bench/scrub.py reads them)
 });
 const TYPES = { f8: Float64Array, f4: Float32Array, u1: Uint8Array };
 const textDecoder = new TextDecoder();
@@ -86,7 +86,10 @@ function paint() {
   for (const view of HUB.views) {
     if (view.storeId !== HUB.store.header.id) continue;
     try {
-      changed = view.render(chosen) || changed;
+      if (view.render(chosen)) {
+        changed = true;
+        HUB.stats.views[view.role] = (HUB.stats.views[view.role] ?? 0) + 1;
+      }
     } catch (error) {
       fail(error);
     }
