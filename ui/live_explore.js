@@ -461,7 +461,18 @@ function heatmapsView(root) {
       ctx.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
     }
     chart.figure.setAttribute("aria-label", s.header.alts[k]);
+    if (s.header.fit) view.colourBars(k, chosen.committedIndex);
     return true;
+  };
+  /** With colours fitted to the data, a colour bar's numbers are those of the selected forget bias:
+   *  hidden while another one with another range is shown (its band's label says the range). */
+  view.colourBars = (k, committed) => {
+    const bars = chart.gd.querySelectorAll("g.colorbar");
+    view.bands.forEach((band, n) => {
+      const [now, then] = [band.ranges[Math.min(k, band.ranges.length - 1)], band.ranges[Math.min(committed, band.ranges.length - 1)]];
+      const same = now[0] === then[0] && now[1] === then[1];
+      bars[n]?.querySelectorAll("text").forEach((text) => (text.style.visibility = same ? "" : "hidden"));
+    });
   };
   view.dots = (ctx, band, box, k) => {
     const mask = maskAt(band, k);

@@ -161,11 +161,12 @@ def draw_controls(live: Live, *, steps: int, sentence: str, presenting: bool) ->
     controls.clamp("step", 0, steps - 1)
     label = "forget_bias on top of the trained weights" if live.trained else "forget_bias"
     spacing = live.spacing
-    note = (
-        f"This run is large: the slider stops every {spacing:g} (the values the server ran in advance)."
-        if spacing > 0.1 + 1e-9
-        else ""
-    )
+    notes = []
+    if spacing > 0.1 + 1e-9:
+        notes.append(f"This run is large: the slider stops every {spacing:g} (the values the server ran in advance).")
+    if live.trained:
+        notes.append("It changes the trained model's forget_bias, as Change the trained model above does.")
+    note = " ".join(notes)
     data = _message(
         "controls",
         live,

@@ -193,6 +193,7 @@ def explore_store(
         "layers": [{"units": c.num_units, "h_depth": c.h_depth} for c in configs],
         "table": list(table_names(cfg)),
         "projected": cfg.num_proj is not None,
+        "fit": fit,
         "printable": all(_printable(arrays[k]) for k in arrays if k.startswith(("new_c", "new_h", "c", "h", "final_"))),
         "step_labels": list(step_labels),
         "bands": bands,
