@@ -11,13 +11,14 @@ from viz.numbers import cell_signature, state_repr, step_table, summarised
 from viz.style import GATE_COLOURS, SIGNED_COLOURS, STYLES
 
 st.title("Explore: every gate at every step")
-# In presenter mode the heatmaps come first, so that a projector shows them whole; the controls follow.
+# In presenter mode the heatmaps (and the live sliders) come first, so that a projector shows them whole.
 main_chart = st.container() if page.presenting() else None
 st.markdown(
     "The cell reads its input **one step at a time, left to right**. Each band below is one quantity "
     f"of the cell; each column is a step, each row a unit. The gates **i, f, o** go from 0 to 1 ({GATE_COLOURS}); "
     f"**j**, the cell state **c** and the output **h** are signed ({SIGNED_COLOURS}). Hover a cell "
-    "for its exact value. Change the settings on the left and watch what moves."
+    "for its exact value. Drag **forget_bias** or the step by the charts, or change the settings on the "
+    "left, and watch what moves."
 )
 
 weights_row = st.columns([1, 2], vertical_alignment="bottom")

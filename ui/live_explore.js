@@ -224,6 +224,7 @@ function controlsView(root) {
   view.update = (message, component) => {
     view.send = (name, value) => component.setTriggerValue(name, value);
     HUB.controls = view;
+    HUB.failed = false; // drawn again (after "Try the live charts again"): report a new failure too
     const h = message.header;
     view.storeId = h.store;
     view.data = h;
@@ -574,7 +575,7 @@ function heatmapsView(root) {
     lines.push(band.name === "x" ? `feature ${band.names?.[cell.row] ?? cell.row}` : `unit ${cell.row}`);
     lines.push(`${band.symbol} = ${value.toFixed(4)}`);
     const [zmin, zmax] = band.ranges[Math.min(k, band.ranges.length - 1)];
-    if (value < zmin || value > zmax) lines.push(`beyond the colours' ±${fmt(Math.round(zmax * 100) / 100)}: drawn at the end`);
+    if (value < zmin || value > zmax) lines.push(`beyond the colours' ±${zmax.toFixed(2)}: drawn at the end`);
     if (band.pre) {
       const pre = Math.fround(at(s.arrays[band.pre], k, cell.step, cell.row));
       const extra = band.name === "f" ? ` (+ forget_bias ${fmt(s.header.biases[k])})` : "";

@@ -120,6 +120,15 @@ def test_clicking_a_cell_selects_its_step_and_unit(state):
     assert state["step"] == 12 and state["unit"] == 3
 
 
+def test_the_watchdog_and_the_module_report_a_failed_start(state):
+    state[f"{live_explore.KEY}_watchdog"] = {"failed": "the live charts' code did not start"}
+    live_explore._failed_watchdog()
+    assert state[live_explore.FAILED] == "the live charts' code did not start"
+    state[f"{live_explore.KEY}_controls"] = {"failed": "x" * 1000}
+    live_explore._failed()
+    assert state[live_explore.FAILED] == "x" * 300  # what a browser says is cut short
+
+
 def test_when_the_live_views_cannot_start_the_page_says_so_and_keeps_every_value():
     at = open_page(EXPLORE, {"forget_bias": "2.5", "step": "4"})
     at.session_state[live_explore.FAILED] = "Could not load Plotly.js from /component/x"
