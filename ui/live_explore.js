@@ -321,6 +321,7 @@ function heatmapsView(root) {
   const tip = element("div", "lx-tip", chart.figure);
   const view = { chart, canvas, tip, bands: [], last: "", drawnAt: 0 };
   chart.gd.style.position = "relative"; // for the labels drawn in it
+  chart.gd.style.touchAction = "pan-y"; // on a touch screen a sideways drag scrubs the step, an upright one scrolls
   const maskAt = (band, k) => row(HUB.store.arrays[band.mask], k);
   chart.figure.style.position = "relative";
   chart.onDrawn = () => {
