@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lstm_core import LSTMStateTuple
-from ui import controls, exports, files, page, weights_menu
+from ui import controls, exports, files, live_explore, page, urlstate, weights_menu
 from ui.markup import quote
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
@@ -11,13 +11,14 @@ from viz.numbers import cell_signature, state_repr, step_table, summarised
 from viz.style import GATE_COLOURS, SIGNED_COLOURS, STYLES
 
 st.title("Explore: every gate at every step")
-# In presenter mode the heatmaps come first, so that a projector shows them whole; the controls follow.
+# In presenter mode the heatmaps (and the live sliders) come first, so that a projector shows them whole.
 main_chart = st.container() if page.presenting() else None
 st.markdown(
     "The cell reads its input **one step at a time, left to right**. Each band below is one quantity "
     f"of the cell; each column is a step, each row a unit. The gates **i, f, o** go from 0 to 1 ({GATE_COLOURS}); "
     f"**j**, the cell state **c** and the output **h** are signed ({SIGNED_COLOURS}). Hover a cell "
-    "for its exact value. Change the settings on the left and watch what moves."
+    "for its exact value. Drag **forget_bias** or the step by the charts, or change the settings on the "
+    "left, and watch what moves."
 )
 
 weights_row = st.columns([1, 2], vertical_alignment="bottom")
@@ -43,20 +44,34 @@ fit = controls.toggle(
 trace = model.traces[layer - 1]
 cfg = trace.config
 
-scrub = st.columns([1, 2])
-if model.weights is None:  # trained weights: their forget_bias is changed beside the Weights menu
-    controls.forget_bias_slider(scrub[0])
-step = controls.slider(
-    "step", container=scrub[1], high=steps - 1, help="The step whose numbers are shown below, marked on the charts."
+label_of = model.sequence.step_labels
+live = live_explore.prepare(model, seq, layer, show_pre=show_pre, fit=fit, compact=page.presenting())
+about = (
+    f"on {steps} step{'s' if steps > 1 else ''} of {cfg.input_size} feature{'s' if cfg.input_size > 1 else ''} "
+    f"-- layer {layer} of {layers}, {model.params[layer - 1].count():,} weights."
 )
-label = model.sequence.step_labels[step]
-st.markdown(
-    f"**{cell_signature(cfg)}** on {steps} step{'s' if steps > 1 else ''} of {cfg.input_size} "
-    f"feature{'s' if cfg.input_size > 1 else ''} -- layer {layer} of {layers}, "
-    f"{model.params[layer - 1].count():,} weights. Selected step **t = {step}**"
-    + (f" (character {quote(label)})" if label != str(step) else "")
-    + "."
-)
+if isinstance(live, live_explore.Live):
+    with main_chart or st.container():  # in presenter mode the sliders sit right above the heatmaps
+        live_explore.draw_store(live)
+        live_explore.draw_controls(live, steps=steps, sentence=about, presenting=page.presenting())
+    step = int(urlstate.value("step"))  # brought inside the sequence by draw_controls
+else:  # through the server: each value released reruns the page
+    scrub = st.columns([1, 2])
+    if model.weights is None:  # trained weights: their forget_bias is changed beside the Weights menu
+        controls.forget_bias_slider(scrub[0])
+        scrub[0].caption(live)
+    else:
+        scrub[0].caption(live)
+    live_explore.retry_button(scrub[0])
+    step = controls.slider(
+        "step", container=scrub[1], high=steps - 1, help="The step whose numbers are shown below, marked on the charts."
+    )
+    label = label_of[step]
+    st.markdown(
+        f"**{cell_signature(cfg)}** {about} Selected step **t = {step}**"
+        + (f" (character {quote(label)})" if label != str(step) else "")
+        + "."
+    )
 if cfg.coupled:
     st.caption("Coupled cell (CIFG): i = 1 - f. The kernel keeps its four blocks; the i block is computed but ignored.")
 
@@ -65,14 +80,18 @@ fig = trace_heatmaps(
     seq,
     show_pre=show_pre,
     step=step,
-    step_labels=model.sequence.step_labels,
+    step_labels=label_of,
     feature_names=model.sequence.feature_names if layer == 1 else None,
     fit=fit,
     below=model.configs[layer - 2] if layer > 1 else None,
     compact=page.presenting(),
 )
 with main_chart or st.container():
-    page.chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), live=True, presenter_height=600)
+    if isinstance(live, live_explore.Live):
+        shown = page.as_shown(fig, presenter_height=560)  # under the sliders, whole on a projector
+        live_explore.draw_heatmaps(live, shown, alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
+    else:
+        page.chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), live=True, presenter_height=600)
 with st.expander("What each band shows"):
     for name in ("i", "j", "f", "o", "new_c", "new_h"):
         q = STYLES[name]
@@ -88,9 +107,18 @@ with st.expander("What each band shows"):
 st.subheader("Cell state and output of chosen units")
 unit_count = cfg.num_units
 chosen = controls.multiselect_units("units", unit_count, container=st)
-if chosen:
+if chosen and isinstance(live, live_explore.Live):
+    live_explore.draw_lines(
+        live,
+        page.as_shown(state_lines(trace, seq, chosen, step_labels=label_of)),
+        alt=lines_alt(trace, seq, chosen),
+        config={"displaylogo": False},
+        units=chosen,
+        h_depth=cfg.h_depth,
+    )
+elif chosen:
     page.chart(
-        state_lines(trace, seq, chosen, step=step, step_labels=model.sequence.step_labels),
+        state_lines(trace, seq, chosen, step=step, step_labels=label_of),
         key="explore_lines",
         alt=lines_alt(trace, seq, chosen),
         live=True,
@@ -98,14 +126,19 @@ if chosen:
 else:
     st.caption("Choose at least one unit.")
 
-st.subheader(f"The numbers at step t = {step}")
+st.subheader(
+    "The numbers at the selected step" if isinstance(live, live_explore.Live) else f"The numbers at step t = {step}"
+)
 st.caption(
     "One row per unit. *_pre are TensorFlow's raw split of [x_t, h_prev] @ kernel + bias, before the "
     "nonlinearity and before forget_bias: f = σ(f_pre + forget_bias). c_prev is the state the step started from."
 )
-table = step_table(trace, seq, step)
-six_places = {name: st.column_config.NumberColumn(format="%.6f") for name in table.columns}
-st.dataframe(table, column_config=six_places, width="stretch")
+if isinstance(live, live_explore.Live):
+    live_explore.draw_table(live)
+else:
+    table = step_table(trace, seq, step)
+    six_places = {name: st.column_config.NumberColumn(format="%.6f") for name in table.columns}
+    st.dataframe(table, column_config=six_places, width="stretch")
 as_tuple = controls.toggle(
     "tuple",
     help="TensorFlow's state_is_tuple: True passes LSTMStateTuple(c, h); False, the deprecated form, one array with c and h side by side.",
@@ -114,7 +147,12 @@ rows = slice(seq, seq + 1)
 stacked = layers > 1  # MultiRNNCell's state: one LSTMStateTuple per layer
 after_step = [LSTMStateTuple(t.new_c[rows, step], t.new_h[rows, step]) for t in model.traces]
 final = [LSTMStateTuple(t.final_state.c[rows], t.final_state.h[rows]) for t in model.traces]
-for heading, states in ((f"State after step {step}", after_step), ("Final state (after the last step)", final)):
+if isinstance(live, live_explore.Live) and live.printable:
+    live_explore.draw_state(live, as_tuple=as_tuple, layers=layers, summarised=any(summarised(s) for s in final))
+    states_on_server = ()
+else:
+    states_on_server = ((f"State after step {step}", after_step), ("Final state (after the last step)", final))
+for heading, states in states_on_server:
     shown = states if stacked else states[0]
     st.markdown(
         f"{heading}, printed as the seed notebook prints it"

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from lstm_core import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
 from lstm_core.config import RECURRENT_ACTIVATIONS
 from tools.browser import decode_traces
-from ui import plotly_live
+from ui import live_explore, plotly_live
+from viz.live import unpack
 
 DATA = Path(__file__).resolve().parent / "data"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -161,9 +162,10 @@ class Chart:
 
 
 def charts(at) -> list[Chart]:
-    """Every Plotly chart of the main area, in page order: st.plotly_chart's, and ui.plotly_live's,
-    a v2 component AppTest lists as an unknown element of type "bidi_component" that carries the
-    JSON bytes of ui.plotly_live.payload."""
+    """Every Plotly chart of the main area, in page order: st.plotly_chart's, ui.plotly_live's (a v2
+    component AppTest lists as an unknown element of type "bidi_component" that carries the JSON
+    bytes of ui.plotly_live.payload), and Explore's live heatmaps and lines (ui.live_explore: the
+    figure at the selected forget bias, packed by viz.live.pack)."""
     found = []
     for node in at.main:
         if node.type == "plotly_chart":
@@ -172,7 +174,21 @@ def charts(at) -> list[Chart]:
         elif node.type == "bidi_component" and node.proto.component_name == plotly_live.NAME:
             sent = json.loads(node.proto.bytes)
             found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
+        elif node.type == "bidi_component" and node.proto.component_name == live_explore.NAME:
+            sent, _ = unpack(node.proto.bytes)
+            if "figure" in sent:
+                found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
     return found
+
+
+def live_views(at) -> dict[str, tuple[dict, dict]]:
+    """Explore's live views (ui.live_explore), by role: (header, arrays) as the browser reads them."""
+    views = {}
+    for node in at.main:
+        if node.type == "bidi_component" and node.proto.component_name == live_explore.NAME:
+            header, arrays = unpack(node.proto.bytes)
+            views[header["role"]] = (header, arrays)
+    return views
 
 
 def chart_spec(at, index: int = 0) -> dict:
@@ -199,3 +215,37 @@ def validated(fig: go.Figure) -> dict:
     spec = fig.to_plotly_json()
     go.Figure(spec)
     return spec
+
+
+def explore_value(at, name: str):
+    """The value Explore shows for ``forget_bias`` or ``step``: its live slider's (ui.live_explore,
+    drawn in the browser), else the server's slider."""
+    views = live_views(at)
+    if "controls" in views:
+        return views["controls"][0][name]
+    return at.slider(key=name).value
+
+
+def set_explore(at, **values):
+    """Set Explore's ``forget_bias`` or ``step`` as a learner does: releasing a live slider sets the
+    session state (ui.live_explore's callbacks, tested in tests/app/test_live_explore.py), else the
+    server's slider. Runs the page."""
+    live = "controls" in live_views(at)
+    for name, value in values.items():
+        if live:
+            at.session_state[name] = value
+        else:
+            at.slider(key=name).set_value(value)
+    return at.run()
+
+
+def explore_line(at) -> str:
+    """The line that names Explore's cell and its selected step, as the learner reads it: the live
+    controls' (the signature at the selected forget bias, then the rest), else the page's markdown."""
+    views = live_views(at)
+    if "controls" not in views:
+        return page_text(at, "markdown")
+    controls = views["controls"][0]
+    store = views["store"][0]
+    index = min(range(len(store["biases"])), key=lambda k: abs(store["biases"][k] - controls["forget_bias"]))
+    return f"{store['signatures'][index]} {controls['sentence']} Selected step t = {controls['step']}."

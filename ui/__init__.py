@@ -16,5 +16,6 @@ Streamlit glue, used by the pages:
 - ``runs``: cached runs within the page limit; ``page``: stopping with a reason, the sequence
   and layer shown; ``weights_menu``: the Weights menu and uploads; ``files``: downloads and the
   configuration uploader; ``training_session``: the Train page's runs; ``plotly_live``: charts
-  updated in place.
+  updated in place; ``sweeps``: a run at every forget bias of a grid, within limits;
+  ``live_explore``: Explore's views that scrub forget_bias and the step in the browser.
 """

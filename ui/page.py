@@ -105,6 +105,11 @@ def presenting() -> bool:
     return bool(st.session_state.get(PRESENT, False))
 
 
+def as_shown(fig, *, presenter_height: int | None = None, presenter_scale: float = 1.4):
+    """``fig`` as :func:`chart` draws it: in presenter mode with its text enlarged (and that tall)."""
+    return for_presenter(fig, scale=presenter_scale, height=presenter_height) if presenting() else fig
+
+
 def chart(
     fig,
     *,
@@ -118,8 +123,7 @@ def chart(
     """Draw a Plotly figure where the page is: updated in place (ui.plotly_live) with ``live``, else
     st.plotly_chart; in presenter mode with its text enlarged and, with ``presenter_height``, that tall
     (what fits a 1280 x 720 projector under the page's title). ``config``: Plotly's config."""
-    if presenting():
-        fig = for_presenter(fig, scale=presenter_scale, height=presenter_height)
+    fig = as_shown(fig, presenter_height=presenter_height, presenter_scale=presenter_scale)
     config = {"displaylogo": False, **config}
     if live:
         plotly_live.plotly_chart(fig, key=key, alt=alt, config=config)

@@ -35,7 +35,7 @@ PLOTLY_DIR = Path(str(resources.files("plotly") / "package_data"))
 ASSETS = f"{__name__}.plotly_js"
 
 
-def _serve_plotly_js() -> None:
+def serve_plotly_js() -> None:
     """Register PLOTLY_DIR as the files of the v1 component ASSETS, so that Streamlit serves
     /component/ASSETS/plotly.min.js. Only while a script runs (declare_component needs its context)."""
     if declare_component("plotly_js", path=PLOTLY_DIR).name != ASSETS:
@@ -47,13 +47,15 @@ def _plotly_url() -> str:
     return "/" + "/".join(part for part in parts if part)
 
 
-def _module() -> str:
-    js = (HERE / "plotly_live.js").read_text()
+def module(*files: str) -> str:
+    """The JavaScript of a component that draws Plotly charts: plotly_chart.js (the chart that stays
+    mounted: loading Plotly.js, the theme, Fullscreen), then ``files`` of this folder, in order."""
+    js = "\n".join((HERE / name).read_text() for name in ("plotly_chart.js", *files))
     template = (HERE / "plotly_theme_light.json").read_text()
     return js.replace("__PLOTLY_URL__", json.dumps(_plotly_url())).replace("__TEMPLATE__", template.strip())
 
 
-_component = component(NAME, js=_module(), isolate_styles=False)
+_component = component(NAME, js=module("plotly_live.js"), isolate_styles=False)
 
 
 def payload(fig: go.Figure, alt: str, config: dict | None = None) -> bytes:
@@ -86,5 +88,5 @@ def plotly_chart(fig: go.Figure, *, key: str, alt: str, config: dict | None = No
     if not live():
         st.plotly_chart(fig, key=key, alt=alt, config=config or {})
         return
-    _serve_plotly_js()
+    serve_plotly_js()
     _component(key=key, data=payload(fig, alt, config))

@@ -45,6 +45,7 @@ class Live:
     biases: np.ndarray | None
     arrays: dict[str, np.ndarray]
     reason: str = ""
+    key: str = ""  # its key in the shared cache (for what is derived from it)
 
     @property
     def step(self) -> float:
@@ -60,6 +61,11 @@ class Live:
         return int(np.argmin(np.abs(self.biases - forget_bias)))
 
 
+def _on_grid(value: float) -> bool:
+    """Whether ``value`` is one of the finest grid's values (a multiple of 0.1 from -5 to 5)."""
+    return abs(value * 10 - round(value * 10)) < 1e-6 and -5 - 1e-9 <= value <= 5 + 1e-9
+
+
 def _skipped(reason: str) -> Live:
     return Live(None, {}, reason)
 
@@ -69,6 +75,7 @@ def live_sweep(
     what: str,
     extract: Callable[[list[Trace]], dict[str, np.ndarray]],
     bytes_per_run: int,
+    include: float | None = None,
 ) -> Live:
     """The arrays ``extract`` takes from each run of ``model`` (every layer) at every forget bias of
     the finest grid that fits the limits, stacked along a new first axis, kept in the shared cache.
@@ -76,11 +83,15 @@ def live_sweep(
     ``what`` names what ``extract`` takes (e.g. "explore:seq=0:layer=1"): it is part of the cache key,
     with the model's spec at a canonical forget bias (the sweep does not depend on it).
     ``bytes_per_run`` is what ``extract`` returns for one run, to check the limits before any run.
+    ``include``: a forget bias the grid must hold (the page's own, when it lies between the grid's
+    values, say 1.3 on a grid every 0.5), within the same limits.
+    A forget bias at which the cell overflows skips the sweep, saying so.
     """
     batch, steps, _ = model.sequence.values.shape
     cells = batch * steps * sum(cfg.num_units for cfg in model.configs)
-    biases = sweep_grid(max(bytes_per_run, 1), LIVE_BYTES)
-    by_cells = sweep_grid(max(cells, 1), SWEEP_CELLS)
+    extra = 0 if include is None or _on_grid(include) else 1  # the finest grid holds every 0.1
+    biases = sweep_grid(max(bytes_per_run, 1), LIVE_BYTES - extra * bytes_per_run)
+    by_cells = sweep_grid(max(cells, 1), SWEEP_CELLS - extra * cells)
     if biases is None or by_cells is None:
         megabytes = bytes_per_run * 11 / 2**20
         return _skipped(
@@ -90,14 +101,24 @@ def live_sweep(
         )
     if len(by_cells) < len(biases):
         biases = by_cells
+    if include is not None and not np.any(np.abs(biases - include) < 1e-9):
+        biases = np.sort(np.append(biases, float(include)))
     spec = model.spec
     canonical = replace(spec, forget_bias=0.0, trained_forget_bias=0.0 if spec.trained else None)
-    key = f"sweep:{what}:{len(biases)}:{runs.cache_key(canonical)}"
+    grid = f"{len(biases)}" if len(biases) in (11, 21, 51, 101) else ",".join(f"{b:g}" for b in biases)
+    key = f"sweep:{what}:{grid}:{runs.cache_key(canonical)}"
 
     def compute() -> Live:
         states = None if model.weights is not None else initial_states(spec, model.configs, batch)
         stacks = iter_sweep(model.configs, model.params, model.sequence.values, biases, states)
-        parts = [extract(traces) for traces in stacks]
-        return Live(biases, {name: np.stack([part[name] for part in parts]) for name in parts[0]})
+        parts = []
+        for fb in biases:
+            try:
+                parts.append(extract(next(stacks)))
+            except ValueError as error:  # the run at fb overflowed: lstm_core says where
+                return _skipped(
+                    f"At forget_bias {fb:g} the cell overflows: {error} The slider works through the server instead."
+                )
+        return Live(biases, {name: np.stack([part[name] for part in parts]) for name in parts[0]}, key=key)
 
     return runs.cached(key, compute, heavy=len(biases) * cells > runs.LARGE_CELLS)

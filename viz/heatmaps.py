@@ -167,21 +167,14 @@ def trace_heatmaps(
         }
         if customdata is not None:
             heatmap["customdata"] = typed(customdata)
-        stated = name in ("new_c", "x") or (zmin, zmax) not in ((0.0, 1.0), (-1.0, 1.0))
-        range_note = f"<br>colours ±{fmt(zmax, 2)}" if stated else ""
         if count:
             outside = (z < zmin) | (z > zmax)
             heatmap["text"] = np.where(
                 outside, f"<br>beyond the colours' ±{fmt(zmax, 2)}: drawn at the end", ""
             ).tolist()
-            range_note += f"<br>{count:,} beyond (dotted),<br>up to {fmt(peak, 2)}"
             traces.append(saturation_marks(outside, x, f"y{axis_suffix(n)}"))
         traces.insert(len(traces) - (1 if count else 0), heatmap)
-        if compact:  # the symbol, then the range (or a short title): two lines fit a short band
-            second = range_note.split("<br>")[1] if range_note else (label if len(label) <= 12 else "")
-            text = f"<b>{symbol}</b>" + (f"<br>{second}" if second else "")
-        else:
-            text = f"<b>{symbol}</b><br>{_wrapped(label)}{range_note}"
+        text = band_text(name, symbol, label, (zmin, zmax), count, peak, compact=compact)
         annotations.append(band_label(text, (top + bottom) / 2, x=-0.06))
         layout[f"yaxis{axis_suffix(n)}"] = unit_axis(
             values.shape[1], names, domain=[max(bottom, 0.0), top], tickfont={"size": 11}
@@ -217,6 +210,23 @@ def trace_heatmaps(
         plot_bgcolor="white",
     )
     return figure(traces, layout)
+
+
+def band_text(
+    name: str, symbol: str, label: str, zrange: tuple[float, float], count: int, peak: float, *, compact: bool = False
+) -> str:
+    """The label of one band: its symbol and title, its colour range when that is not the usual
+    [0, 1] or ±1 (always for c and the input), and how many values lie beyond it, up to how far
+    (``count``, ``peak``). ``compact``: two short lines (presenter mode)."""
+    zmin, zmax = zrange
+    stated = name in ("new_c", "x") or (zmin, zmax) not in ((0.0, 1.0), (-1.0, 1.0))
+    range_note = f"<br>colours ±{fmt(zmax, 2)}" if stated else ""
+    if count:
+        range_note += f"<br>{count:,} beyond (dotted),<br>up to {fmt(peak, 2)}"
+    if compact:  # the symbol, then the range (or a short title): two lines fit a short band
+        second = range_note.split("<br>")[1] if range_note else (label if len(label) <= 12 else "")
+        return f"<b>{symbol}</b>" + (f"<br>{second}" if second else "")
+    return f"<b>{symbol}</b><br>{_wrapped(label)}{range_note}"
 
 
 #: The most saturated cells marked with a dot (more would cost more to draw than they tell).

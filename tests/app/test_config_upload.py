@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from helpers import chart_traces, open_page, page_text
+from helpers import chart_traces, explore_value, open_page, page_text
 from lstm_core import LSTMConfig
 from lstm_core.sequences import InputSpec
 from ui.config_io import CELL_KEYS, MAX_CONFIG_BYTES, MODEL_KEYS, read_config
@@ -45,7 +45,7 @@ def test_a_saved_configuration_reproduces_the_page_it_came_from():
     saved = config_json(run_model(SAVED)).encode()  # what "Configuration (.json)" hands out
     at = upload(open_page(EXPLORE), "lstm_config.json", saved)
     assert "Opened lstm_config.json: its settings are now in the sidebar" in shown(at, "success")
-    assert at.slider(key="forget_bias").value == -0.7
+    assert explore_value(at, "forget_bias") == -0.7
     assert at.selectbox(key="activation").value == "softsign"
     assert at.checkbox(key="peepholes").value is True
     assert at.radio(key="layers").value == 2
@@ -63,7 +63,7 @@ def test_link_names_in_json_apply_and_bad_values_are_named():
     assert "activation" in warning and "one of tanh" in warning
     assert "bogus" in warning and "not a setting" in warning
     assert at.slider(key="num_units").value == 9
-    assert at.slider(key="forget_bias").value == 1.0  # the file's bad value: the default, as it says
+    assert explore_value(at, "forget_bias") == 1.0  # the file's bad value: the default, as it says
     assert chart_traces(at)["f"]["z"].shape == (9, 60)
 
 
@@ -92,7 +92,7 @@ def test_what_is_not_a_configuration_is_refused_and_nothing_changes():
         error = shown(at, "error")
         assert f"{name} was not opened" in error and reason in error and "stay as they were" in error, error
         np.testing.assert_array_equal(chart_traces(at)["f"]["z"], before)
-        assert at.slider(key="forget_bias").value == -2.0
+        assert explore_value(at, "forget_bias") == -2.0
     # The upload box states the same limit ("1MB per file") and the browser enforces it.
     assert at.file_uploader(key="config_file").proto.max_upload_size_mb * 1024 * 1024 == MAX_CONFIG_BYTES
 
@@ -101,7 +101,7 @@ def test_a_full_configuration_resets_what_it_leaves_out():
     """A saved link only carries non-default settings, so what a file leaves out is the default."""
     at = open_page(EXPLORE, {"forget_bias": "-2", "seed": "7", "preset": "ramp"})
     upload(at, "link.json", b'{"num_units": 6}')
-    assert at.slider(key="forget_bias").value == 1.0
+    assert explore_value(at, "forget_bias") == 1.0
     assert at.number_input(key="seed").value == 0
     assert at.selectbox(key="preset").value == "sine"
 

@@ -6,13 +6,31 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_spec, chart_traces, charts, open_page, page_text
+from helpers import (
+    chart_spec,
+    chart_traces,
+    charts,
+    explore_line,
+    explore_value,
+    live_views,
+    open_page,
+    page_text,
+    set_explore,
+)
 from lstm_core.sequences import InputSpec
+from ui import plotly_live
 from ui.model import ModelSpec, run_model
 
 
 def app(query: dict | None = None) -> AppTest:
     return open_page("app_pages/explore.py", query)
+
+
+@pytest.fixture
+def server_sliders(monkeypatch):
+    """Explore as it is drawn without the live views (ui.live_explore): the server's sliders, table
+    and printed state (LSTM_LIVE_CHARTS=0, as when the live views cannot start in a browser)."""
+    monkeypatch.setenv(plotly_live.ENVIRONMENT, "0")
 
 
 def notices(at: AppTest) -> str:
@@ -39,15 +57,19 @@ def test_app_runs_and_draws_every_band() -> None:
     assert all(chart.config == {"displaylogo": False} for chart in drawn)
 
 
-def test_moving_forget_bias_changes_the_forget_gate_heatmap() -> None:
+@pytest.mark.parametrize("live", [True, False], ids=["live slider", "server slider"])
+def test_moving_forget_bias_changes_the_forget_gate_heatmap(live: bool, monkeypatch) -> None:
+    if not live:
+        monkeypatch.setenv(plotly_live.ENVIRONMENT, "0")
     at = app()
+    assert ("controls" in live_views(at)) == live
     before = chart_traces(at, 0)["f"]["z"]
     ids = [chart.id for chart in charts(at)]
-    at.slider(key="forget_bias").set_value(3.0).run()
+    set_explore(at, forget_bias=3.0)
     after = chart_traces(at, 0)["f"]["z"]
     assert not np.array_equal(before, after)
     # The same element (key-based id) gets the new figure: the browser keeps the chart and updates it.
-    assert charts(at)[0].id.endswith("explore_heatmaps") and charts(at)[0].id == ids[0]
+    assert charts(at)[0].id.endswith("heatmaps") and (charts(at)[0].id == ids[0] or not live)
     assert after.mean() > before.mean()  # a larger forget bias keeps more
     f_pre = chart_traces(at, 0)["f"]["customdata"]  # hover shows the raw f before the bias
     np.testing.assert_allclose(after, 1 / (1 + np.exp(-(f_pre.astype(np.float64) + 3.0))), rtol=1e-5)
@@ -66,7 +88,7 @@ def test_url_parameters_set_the_controls_and_reproduce_the_figures() -> None:
     at = app(query)
     assert not at.exception
     assert at.slider(key="num_units").value == 7
-    assert at.slider(key="forget_bias").value == -1.5
+    assert explore_value(at, "forget_bias") == -1.5
     assert at.selectbox(key="activation").value == "relu"
     assert at.number_input(key="seed").value == 3
     assert at.selectbox(key="preset").value == "ramp"
@@ -172,7 +194,7 @@ def test_pre_activation_toggle_shows_the_raw_split() -> None:
     np.testing.assert_array_equal(traces["f_pre"]["z"], expected.f_pre[0].T.astype(np.float32))
 
 
-def test_numbers_at_the_selected_step_and_the_state_printout() -> None:
+def test_numbers_at_the_selected_step_and_the_state_printout(server_sliders) -> None:
     at = app({"step": "5"})
     expected = run_model(ModelSpec()).traces[0]
     table = at.dataframe[0].value
@@ -188,7 +210,7 @@ def test_numbers_at_the_selected_step_and_the_state_printout() -> None:
 def test_step_beyond_the_sequence_is_clamped_with_a_note() -> None:
     at = app({"steps": "10", "step": "50"})
     assert not at.exception
-    assert at.slider(key="step").value == 9
+    assert explore_value(at, "step") == 9
     assert "step" in notices(at)
 
 
@@ -251,7 +273,7 @@ def test_a_trained_model_can_be_broken_and_its_accuracy_shows_it() -> None:
     assert accuracy < 0.5  # near the 25% of guessing
     assert f"{accuracy:.0%} with these changes: the changes broke it" in page_text(at, "caption")
     at.selectbox(key="fix_gate").set_value("f").run()  # and never forget, on top
-    assert "NFG" in page_text(at, "markdown") and not at.exception
+    assert "NFG" in explore_line(at) and not at.exception
     assert at.query_params["trained_fb"] == "-3" and at.query_params["fix_gate"] == "f"
 
 
@@ -265,7 +287,7 @@ def test_large_runs_go_to_their_own_small_cache() -> None:
     assert runs.is_large(ModelSpec(units=(256,), inputs=InputSpec(steps=500)))
 
 
-def test_stacked_layers_print_every_layers_state_as_multirnncell_does() -> None:
+def test_stacked_layers_print_every_layers_state_as_multirnncell_does(server_sliders) -> None:
     at = app({"layers": "2", "num_units": "3", "num_units_2": "2", "step": "4"})
     run = run_model(ModelSpec(units=(3, 2))).traces
     printed = at.code[0].value
@@ -275,7 +297,7 @@ def test_stacked_layers_print_every_layers_state_as_multirnncell_does() -> None:
     assert printed.index(f"{run[0].new_c[0, 4, 0]:.8f}") < printed.index(f"{run[1].new_c[0, 4, 0]:.8f}")
 
 
-def test_long_vectors_are_summarised_with_every_value_one_click_away() -> None:
+def test_long_vectors_are_summarised_with_every_value_one_click_away(server_sliders) -> None:
     at = app({"num_units": "256", "steps": "5"})
     trace = run_model(ModelSpec(units=(256,), inputs=InputSpec(steps=5))).traces[0]
     short, full = at.code[0].value, at.code[1].value

@@ -8,7 +8,7 @@ import re
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_by_key, open_page, page_text
+from helpers import chart_by_key, explore_line, open_page, page_text
 from tools.browser import decode_traces
 from ui.weights_menu import MY_TRAINED
 
@@ -85,7 +85,7 @@ def test_the_trained_model_opens_on_explore():
     captions = page_text(at, "caption", sep=" ")
     assert "Delayed recall (10 steps)" in captions and "40 training steps" in captions
     # Explore now runs the trained weights: 16 units, the task's 5 inputs.
-    assert "BasicLSTMCell(num_units=16" in text(at) and "11 steps of 5 features" in text(at)
+    assert "BasicLSTMCell(num_units=16" in explore_line(at) and "11 steps of 5 features" in explore_line(at)
 
 
 def test_the_character_model_colours_the_text_by_a_unit():

@@ -1,0 +1,159 @@
+"""Explore's live views through AppTest: what the page sends the browser (the store of every forget
+bias, the controls standing for the page's forget_bias, step and unit), what a release or a click
+sets, and when the page goes back to the server's sliders and says why."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from helpers import chart_traces, live_views, open_page, page_text
+from lstm_core.sequences import InputSpec
+from ui import live_explore, plotly_live, sweeps, trained
+from ui.model import ModelSpec, run_model
+
+EXPLORE = "app_pages/explore.py"
+
+
+def test_the_store_holds_the_pages_run_at_the_selected_forget_bias_and_every_other():
+    at = open_page(EXPLORE, {"forget_bias": "-1.5", "step": "7"})
+    views = live_views(at)
+    assert set(views) == {"store", "controls", "heatmaps", "lines", "table", "state"}
+    store, arrays = views["store"]
+    controls, _ = views["controls"]
+    assert controls["forget_bias"] == -1.5 and controls["step"] == 7 and controls["steps"] == 60
+    assert all(views[role][0]["store"] == store["id"] for role in views if role != "store")
+    k = store["biases"].index(-1.5)
+    run = run_model(ModelSpec(forget_bias=-1.5)).traces[0]
+    np.testing.assert_array_equal(arrays["f"][k], run.f[0])
+    np.testing.assert_array_equal(arrays["new_c"][k], run.new_c[0])
+    # The heatmaps the page draws are the run at the selected forget bias, as the server draws them.
+    np.testing.assert_array_equal(chart_traces(at, 0)["f"]["z"], run.f[0].T.astype(np.float32))
+    assert "set it with the slider on this page" in page_text(at.sidebar, "caption")
+    assert at.get("slider") and not any(s.key in ("forget_bias", "step") for s in at.slider)
+
+
+def test_a_release_elsewhere_changes_nothing_the_store_does_not_depend_on():
+    """The store is the same bytes whatever forget bias or step is selected: Streamlit sends it once."""
+    at = open_page(EXPLORE)
+    before = next(n for n in at.main if n.type == "bidi_component" and n.proto.id.endswith("_store")).proto.bytes
+    at.session_state["forget_bias"] = 2.3
+    at.session_state["step"] = 12
+    at.run()
+    after = next(n for n in at.main if n.type == "bidi_component" and n.proto.id.endswith("_store")).proto.bytes
+    assert after == before
+    assert live_views(at)["controls"][0]["forget_bias"] == 2.3
+    assert at.query_params["forget_bias"] == "2.3" and at.query_params["step"] == "12"
+
+
+def test_above_the_budget_the_sweep_is_skipped_and_the_page_says_why():
+    at = open_page(EXPLORE, {"steps": "300", "num_units": "32"})
+    assert "controls" not in live_views(at) and "store" not in live_views(at)
+    reason = page_text(at, "caption", sep=" ")
+    assert (
+        "Too large to precompute every forget_bias" in reason and f"at most {sweeps.LIVE_BYTES // 2**20} MB" in reason
+    )
+    assert at.slider(key="forget_bias").value == 1.0  # the server's slider, as before
+    at.slider(key="forget_bias").set_value(2.0).run()
+    assert at.query_params["forget_bias"] == "2"
+
+
+def test_a_large_run_scrubs_on_a_coarser_grid_that_holds_the_value_set():
+    at = open_page(EXPLORE, {"steps": "60", "num_units": "32", "forget_bias": "1.3"})
+    store, _ = live_views(at)["store"]
+    controls, _ = live_views(at)["controls"]
+    assert 1.3 in store["biases"] and 1.2 in store["biases"] and 1.1 not in store["biases"]
+    assert "stops every 0.2" in controls["note"]
+
+
+def test_with_trained_weights_the_live_slider_is_the_trained_models_forget_bias():
+    at = open_page(EXPLORE, {"weights": "recall"})
+    controls, _ = live_views(at)["controls"]
+    own = trained.demo("recall").configs[0].forget_bias
+    assert controls["label"] == "forget_bias on top of the trained weights" and controls["forget_bias"] == own
+    at.session_state["trained_fb_on"] = True  # what releasing it at -3 sets (see the callback test below)
+    at.session_state["trained_fb"] = -3.0
+    at.run()
+    assert at.toggle(key="trained_fb_on").value and at.slider(key="trained_fb").value == -3.0
+    store, arrays = live_views(at)["store"]
+    assert live_views(at)["controls"][0]["forget_bias"] == -3.0
+    run = run_model(ModelSpec(trained="recall", trained_forget_bias=-3.0), trained.demo("recall")).traces[0]
+    np.testing.assert_array_equal(arrays["f"][store["biases"].index(-3.0)], run.f[0])
+
+
+class FakeState(dict):
+    """st.session_state for a callback run outside a script (the component's trigger value in it)."""
+
+
+@pytest.fixture
+def state(monkeypatch) -> FakeState:
+    fake = FakeState()
+    monkeypatch.setattr(live_explore.st, "session_state", fake)
+    return fake
+
+
+def test_releasing_the_slider_sets_the_pages_forget_bias(state):
+    state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": 2.5}}
+    live_explore._released(False, 1.0)
+    assert state["forget_bias"] == 2.5
+    state.clear()
+    state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": -0.4}}
+    live_explore._released(True, 1.0)  # trained weights: their own forget_bias, switched on
+    assert state["trained_fb_on"] is True and state["trained_fb"] == -0.4 and "forget_bias" not in state
+
+
+@pytest.mark.parametrize("value", [1.0, float("nan"), 7.0, "2", None, True, {"x": 1}])
+def test_a_release_at_the_value_shown_or_a_bad_value_changes_nothing(state, value):
+    state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": value}}
+    live_explore._released(False, 1.0)
+    assert "forget_bias" not in state
+
+
+def test_clicking_a_cell_selects_its_step_and_unit(state):
+    state[f"{live_explore.KEY}_controls"] = {"select": {"step": 12, "unit": 3}}
+    live_explore._selected()
+    assert state["step"] == 12 and state["unit"] == 3
+    state[f"{live_explore.KEY}_controls"] = {"select": {"step": -1, "unit": "2"}}
+    live_explore._selected()  # nonsense from a browser is ignored
+    assert state["step"] == 12 and state["unit"] == 3
+
+
+def test_the_watchdog_and_the_module_report_a_failed_start(state):
+    state[f"{live_explore.KEY}_watchdog"] = {"failed": "the live charts' code did not start"}
+    live_explore._failed_watchdog()
+    assert state[live_explore.FAILED] == "the live charts' code did not start"
+    state[f"{live_explore.KEY}_controls"] = {"failed": "x" * 1000}
+    live_explore._failed()
+    assert state[live_explore.FAILED] == "x" * 300  # what a browser says is cut short
+
+
+def test_when_the_live_views_cannot_start_the_page_says_so_and_keeps_every_value():
+    at = open_page(EXPLORE, {"forget_bias": "2.5", "step": "4"})
+    at.session_state[live_explore.FAILED] = "Could not load Plotly.js from /component/x"
+    at.run()
+    assert "controls" not in live_views(at)
+    assert at.slider(key="forget_bias").value == 2.5 and at.slider(key="step").value == 4
+    said = page_text(at, "caption", sep=" ")
+    assert "could not start in this browser (Could not load Plotly.js" in said and "Everything you set is kept" in said
+    at.button(key=f"{live_explore.KEY}_retry").click().run()
+    assert "controls" in live_views(at) and live_views(at)["controls"][0]["forget_bias"] == 2.5
+
+
+def test_the_setting_that_turns_live_charts_off_draws_the_server_sliders(monkeypatch):
+    monkeypatch.setenv(plotly_live.ENVIRONMENT, "0")
+    at = open_page(EXPLORE)
+    assert not live_views(at) and at.slider(key="forget_bias").value == 1.0
+    assert "Live scrubbing is off on this server" in page_text(at, "caption", sep=" ")
+
+
+def test_a_cell_that_overflows_somewhere_on_the_grid_is_not_swept():
+    query = {"activation": "identity", "weight_scale": "5", "steps": "1000"}
+    spec = ModelSpec(activation="identity", weight_scale=5.0, inputs=InputSpec(steps=1000))
+    run_model(spec)  # fine at forget_bias 1 ...
+    with pytest.raises(ValueError, match="overflowed"):
+        run_model(replace(spec, forget_bias=5.0))  # ... not at 5
+    at = open_page(EXPLORE, query)
+    assert "controls" not in live_views(at)
+    assert "At forget_bias" in page_text(at, "caption", sep=" ") and "the cell overflows" in page_text(at, "caption")

@@ -1,0 +1,279 @@
+"""Explore's live charts: forget_bias and the step scrub in the browser, every view linked.
+
+When the sweep of the shown run fits (ui.sweeps), the page mounts one ``st.components.v2``
+component (ui/live_explore.js) in several places, each a view of one shared store:
+
+- ``store``: every array the views show at every forget bias of the sweep (viz.live.explore_store),
+  hidden; it does not depend on the selected forget bias or step, so Streamlit sends it once and then
+  only a reference to it;
+- ``controls``: the forget_bias and step sliders, drawn in the browser, and the line naming the cell
+  and the step; their values go to the server only on release (one rerun), as the server sliders do;
+- ``heatmaps`` and ``lines``: the page's two figures as ui.plotly_live draws them (at the selected
+  forget bias), with the bands repainted from the store while a slider moves;
+- ``table`` and ``state``: the numbers of the selected step and the printed states.
+
+Hovering a heatmap cell shows its step (and unit) on every view; clicking it selects them for the
+whole app (session state ``step`` and ``unit``, the link too). The browser only picks arrays from
+the store and formats them: every number is lstm_core's.
+
+If the component cannot start in a browser (Plotly.js or the module fails; a watchdog component
+notices a module that never ran), it says so and the page goes back to the server's sliders for
+the session, with every value kept. LSTM_LIVE_CHARTS=0 turns the live views off (ui.plotly_live).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import streamlit as st
+from streamlit.components.v2 import component
+
+from viz.figure import axis_suffix
+from viz.live import explore_extract, explore_run_bytes, explore_store, pack, unpack
+
+from . import controls, plotly_live, runs, sweeps, urlstate
+from .markup import escape
+from .model import Run
+from .schema import SCHEMA
+
+#: The component's name (AppTest reports it as ``proto.component_name``) and its instances' keys.
+NAME = "live_explore"
+KEY = "explore_live"
+#: Where the session keeps why the live views could not start in its browser (then: the server's sliders).
+FAILED = "_live_explore_failed"
+#: Seconds the watchdog gives the module to start before it reports that it did not.
+WATCHDOG_SECONDS = 12
+CSS = (plotly_live.HERE / "live_explore.css").read_text()
+# A module of its own, so that it runs even if live_explore.js does not: it reports a module that
+# never started (window.__lstmLiveExplore is made by live_explore.js as it loads).
+WATCHDOG_JS = """export default function ({ data, setTriggerValue }) {
+  const timer = setTimeout(() => {
+    const hub = window.__lstmLiveExplore;
+    if (!hub) setTriggerValue("failed", "the live charts' code did not start");
+  }, data.seconds * 1000);
+  return () => clearTimeout(timer);
+}"""
+
+_component = component(NAME, js=plotly_live.module("numpy_repr.js", "live_explore.js"), css=CSS, isolate_styles=False)
+_watchdog = component("live_explore_watchdog", js=WATCHDOG_JS)
+
+
+@dataclass(frozen=True)
+class Live:
+    """A prepared live page: the packed store, its id, the sweep's forget biases and the selected one."""
+
+    store: bytes
+    id: str
+    biases: np.ndarray
+    forget_bias: float
+    printable: bool
+    trained: bool
+    arrays: dict
+
+    @property
+    def spacing(self) -> float:
+        """The grid's usual spacing (0.1 at best): the slider says it when it is coarser."""
+        return float(np.round(np.median(np.diff(self.biases)), 6)) if len(self.biases) > 1 else 0.0
+
+
+def off_reason() -> str | None:
+    """Why this session draws the server's sliders rather than live ones (None: live where it fits)."""
+    if not plotly_live.live():
+        return f"Live scrubbing is off on this server ({plotly_live.ENVIRONMENT}=0)."
+    failed = st.session_state.get(FAILED)
+    if failed:
+        return (
+            f"The live charts could not start in this browser ({escape(failed, 160)}), so these sliders work "
+            "through the server. Everything you set is kept."
+        )
+    return None
+
+
+def prepare(model: Run, seq: int, layer: int, *, show_pre: bool, fit: bool, compact: bool) -> Live | str:
+    """The live views' store for sequence ``seq`` of ``layer`` (1-based) of ``model``, or why there
+    is none (the sweep is over budget, the cell overflows somewhere, live views are off)."""
+    reason = off_reason()
+    if reason:
+        return reason
+    index = layer - 1
+    configs, steps = model.configs, model.sequence.values.shape[1]
+    forget_bias = float(configs[0].forget_bias)
+    extract = explore_extract(seq, index, configs)
+    sweep = sweeps.live_sweep(
+        model,
+        f"explore:seq={seq}:layer={index}",
+        extract,
+        explore_run_bytes(configs, steps, index),
+        include=forget_bias,
+    )
+    if sweep.reason:
+        return sweep.reason
+    trace = model.traces[index]
+    names = model.sequence.feature_names if layer == 1 else None
+    key = f"explore-store:{sweep.key}:{seq}:{index}:{show_pre}:{fit}:{compact}:{model.sequence.step_labels}:{names}"
+
+    def build() -> tuple[bytes, dict]:
+        store = explore_store(
+            sweep,
+            trace,
+            seq=seq,
+            yaxes=[f"y{axis_suffix(n)}" for n in range(7)],
+            show_pre=show_pre,
+            fit=fit,
+            compact=compact,
+            below=configs[index - 1] if index else None,
+            configs=configs,
+            layer=index,
+            step_labels=model.sequence.step_labels,
+            feature_names=names,
+        )
+        header, _ = unpack(store)
+        return store, {"id": header["id"], "printable": header["printable"]}
+
+    store, about = runs.cached(key, build)
+    return Live(
+        store, about["id"], sweep.biases, forget_bias, about["printable"], model.weights is not None, sweep.arrays
+    )
+
+
+def _message(role: str, live: Live, **fields) -> bytes:
+    return pack({"role": role, "store": live.id, **fields}, {})
+
+
+def draw_store(live: Live) -> None:
+    """The store (hidden): mount it before the views that read it."""
+    plotly_live.serve_plotly_js()
+    _component(key=f"{KEY}_store", data=live.store)
+    _watchdog(key=f"{KEY}_watchdog", data={"seconds": WATCHDOG_SECONDS}, on_failed_change=_failed_watchdog)
+
+
+def draw_controls(live: Live, *, steps: int, sentence: str, presenting: bool) -> None:
+    """The forget_bias and step sliders and the line that names the cell and the selected step.
+
+    They stand for the page's controls ``forget_bias`` (with trained weights: ``trained_fb_on`` and
+    ``trained_fb``), ``step`` and ``unit``: registered here, so that the link carries them."""
+    for name in ("step", "unit"):
+        controls._register(name)  # the page's own controls, drawn in the browser
+    controls.clamp("step", 0, steps - 1)
+    label = "forget_bias on top of the trained weights" if live.trained else "forget_bias"
+    spacing = live.spacing
+    notes = []
+    if spacing > 0.1 + 1e-9:
+        notes.append(f"This run is large: the slider stops every {spacing:g} (the values the server ran in advance).")
+    if live.trained:
+        notes.append("It changes the trained model's forget_bias, as Change the trained model above does.")
+    note = " ".join(notes)
+    data = _message(
+        "controls",
+        live,
+        forget_bias=live.forget_bias,
+        step=int(urlstate.value("step")),
+        unit=int(urlstate.value("unit")),
+        steps=steps,
+        label=label,
+        help=controls.FORGET_BIAS_HELP,
+        step_help="The step whose numbers are shown below, marked on the charts. Hover a heatmap to look at "
+        "another step; click it to select that step (and unit) on every page.",
+        note=note,
+        sentence=sentence,
+        presenting=presenting,
+    )
+    _component(
+        key=f"{KEY}_controls",
+        data=data,
+        on_release_change=partial(_released, live.trained, live.forget_bias),
+        on_select_change=_selected,
+        on_failed_change=_failed,
+    )
+
+
+def draw_heatmaps(live: Live, fig, *, alt: str, config: dict) -> None:
+    """Explore's heatmaps (the figure at the selected forget bias, as ui.plotly_live draws it),
+    repainted from the store while forget_bias or the step moves."""
+    _component(key=f"{KEY}_heatmaps", data=_message("heatmaps", live, **_figure(fig, alt, config)))
+
+
+def draw_lines(live: Live, fig, *, alt: str, config: dict, units: list[int], h_depth: int) -> None:
+    """The line chart of the chosen units (at the selected forget bias), its lines swapped from the
+    store while forget_bias moves, on a value axis that holds them at every forget bias."""
+    series = [[name, unit] for unit in units for name in ("new_c", "new_h") if name == "new_c" or unit < h_depth]
+    values = [live.arrays[name][:, :, unit] for name, unit in series]
+    low, high = float(min(v.min() for v in values)), float(max(v.max() for v in values))
+    pad = 0.05 * (high - low) if high > low else 0.5
+    spec = _figure(fig, alt, config)
+    spec["figure"]["layout"]["yaxis"] |= {"range": [low - pad, high + pad], "autorange": False}
+    _component(key=f"{KEY}_lines", data=_message("lines", live, series=series, **spec))
+
+
+def draw_table(live: Live) -> None:
+    """The numbers of the selected step, one row per unit, 6 decimals."""
+    _component(key=f"{KEY}_table", data=_message("table", live))
+
+
+def draw_state(live: Live, *, as_tuple: bool, layers: int, summarised: bool) -> None:
+    """The state after the selected step and the final state, printed as viz.numbers.state_repr prints them."""
+    _component(
+        key=f"{KEY}_state", data=_message("state", live, as_tuple=as_tuple, stacked=layers > 1, summarised=summarised)
+    )
+
+
+def _figure(fig, alt: str, config: dict) -> dict:
+    """{figure, config, alt}: what ui.plotly_live sends for ``fig``."""
+    return json.loads(plotly_live.payload(fig, alt, config))
+
+
+def _event(name: str):
+    """The value of the trigger ``name`` of the controls component (in its callback)."""
+    state = st.session_state.get(f"{KEY}_controls") or {}
+    return state.get(name)
+
+
+def _released(trained: bool, shown: float) -> None:
+    """The forget_bias slider was released at a value: it becomes the page's forget_bias (the
+    trained model's, with trained weights), as the server's slider would set it."""
+    event = _event("release")
+    value = event.get("forget_bias") if isinstance(event, dict) else None
+    if not isinstance(value, int | float) or not math.isfinite(value) or abs(value - shown) < 1e-9:
+        return
+    name = "trained_fb" if trained else "forget_bias"
+    parsed, problem = SCHEMA[name].parse(str(value))
+    if problem:
+        return
+    if trained:
+        urlstate.set_value("trained_fb_on", True)
+    urlstate.set_value(name, parsed)
+
+
+def _selected() -> None:
+    """A step (and unit) selected in the browser: by the step slider, or by clicking a heatmap cell."""
+    event = _event("select")
+    if not isinstance(event, dict):
+        return
+    for name in ("step", "unit"):
+        value = event.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            parsed, problem = SCHEMA[name].parse(str(value))
+            if not problem:
+                urlstate.set_value(name, parsed)
+
+
+def _failed() -> None:
+    _fail(_event("failed"))
+
+
+def _failed_watchdog() -> None:
+    _fail((st.session_state.get(f"{KEY}_watchdog") or {}).get("failed"))
+
+
+def _fail(reason) -> None:
+    st.session_state[FAILED] = str(reason or "unknown error")[:300]
+
+
+def retry_button(container=st) -> None:
+    """A button that tries the live charts again (after they failed in this browser)."""
+    if st.session_state.get(FAILED):
+        container.button("Try the live charts again", key=f"{KEY}_retry", on_click=st.session_state.pop, args=(FAILED,))
