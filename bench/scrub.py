@@ -126,7 +126,7 @@ def explore(browser, url: str, seconds: float) -> list[tuple[str, dict]]:
 
 
 #: page name -> function(browser, url, moves) -> [(what, result)]; Step through and Gradient flow go here.
-PAGES = {"Explore": ("", explore)}
+PAGES = {"Explore": ("explore", explore)}
 CONFIGURATIONS = {"defaults": "", "60 steps x 32 units": BIG}
 
 

@@ -33,6 +33,8 @@ if [ "$mode" = dev ]; then
   # Playwright drives Debian's Chromium (`playwright install` cannot download here).
   command -v chromium >/dev/null || missing+=(chromium)
   command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  # Node runs ui/numpy_repr.js against NumPy's own repr (tests/viz/test_numpy_repr_js.py).
+  command -v node >/dev/null || missing+=(nodejs)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -q

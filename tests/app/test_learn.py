@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import as_read, chart_traces, open_page, page_text
+from helpers import as_read, chart_traces, explore_value, open_page, page_text
 from lstm_core import LSTMConfig, grad, init_params, run
 from lstm_core.rnn import BasicRNNConfig, grad_basic_rnn, init_basic_rnn_params, run_basic_rnn
 from lstm_core.sequences import InputSpec, make_inputs
@@ -177,7 +177,7 @@ def test_explore_this_yourself_opens_the_page_with_the_chapters_run():
     at.run()
     at.button(key="learn_explore").click().run()  # the page switches within this run
     assert not at.exception and at.title[0].value.startswith("Explore")
-    assert at.slider(key="forget_bias").value == 3.0
+    assert explore_value(at, "forget_bias") == 3.0
     assert at.sidebar.selectbox(key="preset").value == "custom" and not at.sidebar.checkbox(key="peepholes").value
     c = chart_traces(at)["new_c"]["z"]
     np.testing.assert_allclose(c, spike_run(3.0).new_c[0].T, atol=1e-6)

@@ -15,9 +15,12 @@ from viz.numbers import state_repr
 
 SCRIPT = Path(__file__).resolve().parents[2] / "ui" / "numpy_repr.js"
 NODE = shutil.which("node") or shutil.which("nodejs")
-pytestmark = pytest.mark.skipif(
-    NODE is None, reason="Node.js is not installed (the browser tests check the page's text too)"
-)
+
+
+@pytest.fixture(autouse=True)
+def _node() -> None:
+    assert NODE, "Node.js is missing: bash scripts/setup.sh dev installs Debian's nodejs"
+
 
 # Reads [[layers, asTuple, summarise, stacked], ...] as JSON on stdin, prints the texts as JSON.
 HARNESS = """
