@@ -139,11 +139,13 @@ def cell_canvas(cfg, v: StepValues, *, c_bound: float = 1.0, x_name: str | None 
     cv.box("c", out_x, top, 1.3, 0.9, signed(v.new_c, c_bound), f"<b>c<sub>t</sub></b><br>{v.new_c:.3f}")
 
     # The inputs: [x_t, h_{t-1}] feed every gate through one matmul.
-    cv.box("x", 0.75, 1.5, 1.4, 0.8, "#f7f7f7", f"<b>x<sub>t</sub></b><br>{vector_text(v.x, 2, x_name)}", size=0.75)
+    # As wide as the canvas leaves them: two signed values with two decimals each.
+    in_x, in_w = 0.72, 1.6
+    cv.box("x", in_x, 1.5, in_w, 0.8, "#f7f7f7", f"<b>x<sub>t</sub></b><br>{vector_text(v.x, 2, x_name)}", size=0.75)
     cv.box(
-        "h_prev", 0.75, 0.45, 1.4, 0.8, "#f7f7f7", f"<b>h<sub>t-1</sub></b><br>{vector_text(v.h_prev, 1)}", size=0.75
+        "h_prev", in_x, 0.45, in_w, 0.8, "#f7f7f7", f"<b>h<sub>t-1</sub></b><br>{vector_text(v.h_prev, 1)}", size=0.75
     )
-    cv.line(1.45, bus_y, x_o, bus_y)
+    cv.line(in_x + in_w / 2, bus_y, x_o, bus_y)
     cv.label(4.8, bus_y - 0.35, "[x<sub>t</sub>, h<sub>t-1</sub>] · W + b", "#333333", 0.8)
     gate_xs = [x_f, x_j, x_o] + ([] if cfg.coupled else [x_i])
     for x in gate_xs:
