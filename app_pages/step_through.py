@@ -10,6 +10,46 @@ from viz.numbers import cell_signature
 from viz.stepview import equations, matrix_view, sentences, step_values
 from viz.style import GATE_COLOURS, SIGNED_COLOURS, color_range
 
+
+def server_side_step(model, seq: int, layer: int, unit: int, step: int) -> None:
+    """Step ``step`` as the page drew it before the live view: a Plotly drawing, the sentences, st.latex."""
+    trace = model.traces[layer - 1]
+    cfg = trace.config
+    v = step_values(trace, seq, step, unit)
+    label = model.sequence.step_labels[step]
+    _, c_bound = color_range("new_c", trace.new_c[seq], cfg)  # the heatmaps' range
+    st.markdown(
+        f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
+        + (f" (character {quote(label)})" if label != str(step) else "")
+        + f", unit **{unit}** of {cfg.num_units}."
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        page.chart(
+            cell_diagram(cfg, v, c_bound=c_bound, x_name=f"'{label}'" if layer == 1 and label != str(step) else None),
+            key="cell_diagram",
+            alt=diagram_alt(cfg, v),
+            presenter_height=540,
+            presenter_scale=1.35,
+            displayModeBar=False,
+        )
+        st.caption(
+            f"Colours as on Explore: gates {GATE_COLOURS}; j and h from -1 to 1 ({SIGNED_COLOURS}); c from "
+            f"-{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
+        )
+    with right:
+        st.subheader("What happened")
+        for text in sentences(cfg, v).values():
+            st.markdown(f"- {text}")
+    st.subheader("The equations")
+    st.caption(
+        "Each equation in symbols, then with this step's numbers (rounded to 4 decimals). σ is the sigmoid, ⊙ "
+        "multiplies element by element; the `_pre` values are TensorFlow's raw split of `[x_t, h_(t-1)] W + b`."
+    )
+    for eq in equations(cfg, v):
+        st.latex(rf"\begin{{gathered}}{eq.symbolic} \\ {eq.numeric}\end{{gathered}}")
+
+
 st.title("Step through: one step, one unit, every number")
 present = page.presenting()
 # In presenter mode the drawing comes first, so that a projector shows it whole; the controls follow.
@@ -70,39 +110,8 @@ with live_step.fallback():
         disabled=steps == 1,
     )
     step = controls.slider("step", container=nav[1], high=steps - 1, help="The step t whose numbers are shown.")
-    v = step_values(trace, seq, step, unit)
-    label = model.sequence.step_labels[step]
-    _, c_bound = color_range("new_c", trace.new_c[seq], cfg)  # the heatmaps' range
-    st.markdown(
-        f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
-        + (f" (character {quote(label)})" if label != str(step) else "")
-        + f", unit **{unit}** of {cfg.num_units}."
-    )
-    left, right = st.columns([3, 2])
-    with left:
-        page.chart(
-            cell_diagram(cfg, v, c_bound=c_bound, x_name=f"'{label}'" if layer == 1 and label != str(step) else None),
-            key="cell_diagram",
-            alt=diagram_alt(cfg, v),
-            presenter_height=540,
-            presenter_scale=1.35,
-            displayModeBar=False,
-        )
-        st.caption(
-            f"Colours as on Explore: gates {GATE_COLOURS}; j and h from -1 to 1 ({SIGNED_COLOURS}); c from "
-            f"-{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
-        )
-    with right:
-        st.subheader("What happened")
-        for text in sentences(cfg, v).values():
-            st.markdown(f"- {text}")
-    st.subheader("The equations")
-    st.caption(
-        "Each equation in symbols, then with this step's numbers (rounded to 4 decimals). σ is the sigmoid, ⊙ "
-        "multiplies element by element; the `_pre` values are TensorFlow's raw split of `[x_t, h_(t-1)] W + b`."
-    )
-    for eq in equations(cfg, v):
-        st.latex(rf"\begin{{gathered}}{eq.symbolic} \\ {eq.numeric}\end{{gathered}}")
+    if not live_step.running():  # drawn in full until the live view says it runs (then hidden anyway)
+        server_side_step(model, seq, layer, unit, step)
 
 step = urlstate.value("step")
 with st.expander(f"The matrix view at t = {step}: why the kernel has 4 × num_units columns", expanded=False):

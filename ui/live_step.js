@@ -9,7 +9,7 @@
 // Mounted twice (see live_step.py): once with bytes, the frames (kept in STORE by their id), and
 // once with the view's small data (which frames, and the step and forget bias the page has).
 
-const STORE = (globalThis.__lstmLiveStep ??= { payloads: new Map(), waiting: new Set() });
+const STORE = (globalThis.__lstmLiveStep ??= { payloads: new Map(), waiting: new Set(), renders: [] });
 const SVG = "http://www.w3.org/2000/svg";
 const decoder = new TextDecoder();
 /** Play's speeds, in steps per second. */
@@ -287,7 +287,6 @@ function mount(root) {
     hover: null,
     server: { step: null, fb: null },
     timers: {},
-    painted: [],
     scheduled: false,
   };
   const box = div("ls-root", root);
@@ -319,6 +318,7 @@ function mount(root) {
 
 function fail(view, error) {
   view.box.dataset.lstmStep = "failed";
+  view.setTrigger?.("running", false); // the page draws its server-side version again
   view.box.replaceChildren(div("ls-error", null, `The live drawing stopped: ${error}`));
   console.error(error);
 }
@@ -332,6 +332,10 @@ function show(view) {
     if (payload !== view.payload || data.present !== view.present) build(view, payload, data);
     follow(view, data);
     schedule(view);
+    if (!data.running && !view.said) {
+      view.said = true;
+      view.setTrigger("running", true); // the page need not draw its hidden server-side version any more
+    }
   } catch (error) {
     fail(view, error);
   }
@@ -398,7 +402,7 @@ function build(view, p, data) {
     view.t = +view.stepRange.value;
     schedule(view);
   });
-  view.stepRange.addEventListener("change", () => commit(view, "step"));
+  view.stepRange.addEventListener("change", () => commit(view, "step", pointer(view.stepRange)));
 
   const fbRow = div("ls-slider");
   const fbLabel = document.createElement("label");
@@ -412,7 +416,7 @@ function build(view, p, data) {
       view.fb = +view.fbRange.value;
       schedule(view);
     });
-    view.fbRange.addEventListener("change", () => commit(view, "forget_bias"));
+    view.fbRange.addEventListener("change", () => commit(view, "forget_bias", pointer(view.fbRange)));
   }
   view.fbOut = document.createElement("output");
   fbRow.appendChild(view.fbOut);
@@ -464,7 +468,7 @@ function build(view, p, data) {
   for (const { node, slot } of chain.cells) {
     node.addEventListener("mouseenter", () => hover(view, firstShown(view) + slot));
     node.addEventListener("mouseleave", () => hover(view, null));
-    node.addEventListener("click", () => goTo(view, firstShown(view) + slot));
+    node.addEventListener("click", () => goTo(view, firstShown(view) + slot, true));
   }
   view.slotted = [...chain.svg.querySelectorAll("[data-slot]")];
 
@@ -496,7 +500,7 @@ function build(view, p, data) {
   };
   line.addEventListener("mousemove", (event) => hover(view, stepAt(event), event));
   line.addEventListener("mouseleave", () => hover(view, null));
-  line.addEventListener("click", (event) => goTo(view, stepAt(event)));
+  line.addEventListener("click", (event) => goTo(view, stepAt(event), true));
 
   // The equations.
   const eqTitle = document.createElement("h3");
@@ -523,8 +527,16 @@ function build(view, p, data) {
   box.dataset.lstmStep = "ready";
 }
 
+/** Whether the last change of a slider was a release of the pointer (else a key: wait for more). */
+function pointer(input) {
+  return input.dataset.pointer === "up";
+}
+
 function range(parent, max, title) {
   const input = document.createElement("input");
+  input.addEventListener("pointerdown", () => (input.dataset.pointer = "down"));
+  input.addEventListener("pointerup", () => (input.dataset.pointer = "up"));
+  input.addEventListener("keydown", () => (input.dataset.pointer = ""));
   input.type = "range";
   input.min = 0;
   input.max = Math.max(max, 0);
@@ -557,9 +569,11 @@ function schedule(view) {
   requestAnimationFrame((now) => {
     view.scheduled = false;
     try {
+      const started = performance.now();
       render(view);
-      view.painted.push(now);
-      if (view.painted.length > 600) view.painted.splice(0, 300);
+      // What bench/scrub_step.py reads: when each frame was drawn, and how long drawing it took.
+      STORE.renders.push([now, performance.now() - started]);
+      if (STORE.renders.length > 5000) STORE.renders.splice(0, 2500);
       view.box.dataset.frames = String((+view.box.dataset.frames || 0) + 1);
     } catch (error) {
       fail(view, error);
@@ -666,17 +680,17 @@ function move(view, delta) {
   goTo(view, view.t + delta);
 }
 
-function goTo(view, step) {
+function goTo(view, step, now = false) {
   stop(view);
   view.t = Math.min(Math.max(step, 0), view.payload.steps - 1);
   schedule(view);
-  commit(view, "step");
+  commit(view, "step", now);
 }
 
 function toggle(view) {
   if (view.playing) {
     stop(view);
-    commit(view, "step");
+    commit(view, "step", true);
     schedule(view);
     return;
   }
@@ -690,7 +704,7 @@ function toggle(view) {
       last = now;
       if (view.t >= p.steps - 1) {
         stop(view);
-        commit(view, "step");
+        commit(view, "step", true);
       } else {
         view.t += 1;
       }
@@ -708,7 +722,9 @@ function stop(view) {
   view.raf = null;
 }
 
-function commit(view, name) {
+/** Tell the server the step or forget bias shown: at once (``now``: a pause, a release), or once the
+ * learner has stopped pressing keys or buttons for COMMIT_MS. */
+function commit(view, name, now = false) {
   clearTimeout(view.timers[name]);
   view.timers[name] = setTimeout(() => {
     if (!view.payload || !view.setTrigger) return;
@@ -724,7 +740,7 @@ function commit(view, name) {
         view.setTrigger("forget_bias", bias);
       }
     }
-  }, COMMIT_MS);
+  }, now ? 0 : COMMIT_MS);
 }
 
 function keys(view, event) {

@@ -50,6 +50,9 @@ VIEW_KEY = "step_live"
 FALLBACK_KEY = "step_fallback"
 #: Where a released forget bias goes: "forget_bias", or "trained_fb" with the trained value.
 _FB_TARGET = "_live_step_fb_target"
+#: Whether the live view has said it runs in this session's browser (then the hidden server-side
+#: page need not be drawn in full on every rerun: see :func:`running`).
+_RUNNING = "_live_step_running"
 #: How long the page waits for the component before it shows the server-side controls (seconds).
 FALLBACK_AFTER = 3
 
@@ -210,6 +213,16 @@ def _on_forget_bias() -> None:
         urlstate.set_value("forget_bias", value)
 
 
+def _on_running() -> None:
+    st.session_state[_RUNNING] = bool(_released("running"))
+
+
+def running() -> bool:
+    """Whether the live view runs in the learner's browser: it says so once it has drawn (and says
+    so again if it stops). Until then, the page draws its server-side version in full, hidden."""
+    return bool(st.session_state.get(_RUNNING))
+
+
 def show(model: Run, seq: int, layer: int, unit: int, step: int, *, present: bool) -> Shown:
     """Draw the live view of ``unit`` at ``step`` where the page is; what it was given."""
     data, shown = frames(model, seq, layer, unit)
@@ -229,8 +242,15 @@ def show(model: Run, seq: int, layer: int, unit: int, step: int, *, present: boo
         "fbLabel": "forget_bias, on top of the trained weights" if trained else "forget_bias",
         "fbNote": shown.reason,
         "present": present,
+        "running": running(),
     }
-    _component(key=VIEW_KEY, data=view, on_step_change=_on_step, on_forget_bias_change=_on_forget_bias)
+    _component(
+        key=VIEW_KEY,
+        data=view,
+        on_step_change=_on_step,
+        on_forget_bias_change=_on_forget_bias,
+        on_running_change=_on_running,
+    )
     return shown
 
 

@@ -27,6 +27,7 @@ def open_step_page(page: Page, url: str, viewport: dict = VIEWPORT) -> None:
     wait_idle(page)
     page.wait_for_selector(f"{ROOT}[data-lstm-step='ready']", timeout=60_000)
     page.wait_for_timeout(300)
+    wait_idle(page)  # the rerun the view asks for once it runs (the page then drops its hidden Plotly drawing)
 
 
 def sent(page: Page) -> int:
@@ -230,3 +231,26 @@ def test_a_long_sequence_plays_and_says_why_forget_bias_is_not_live(page: Page, 
     page.get_by_role("button", name="❚❚ Pause").click()
     t = shown_step(page)
     assert equation_values(page)["new_c"] == pytest.approx(round(float(trace.new_c[0, t, 0]), DIGITS), abs=1e-4)
+
+
+def test_with_trained_weights_a_release_changes_the_trained_models_forget_bias(page: Page, app_url: str) -> None:
+    record_websocket(page)
+    open_step_page(page, f"{app_url}/step_through?weights=spikes&step=4")
+    expect(page.locator(f"{ROOT} .ls-slider label").nth(1)).to_have_text("forget_bias, on top of the trained weights")
+    thumb = page.locator(f"{ROOT} .ls-slider input[type=range]").nth(1)
+    thumb.scroll_into_view_if_needed()
+    box = thumb.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.6, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.25, y, steps=10)
+    v = float(page.locator(f"{ROOT} .ls-slider output").nth(1).text_content())
+    before = sent(page)
+    page.mouse.up()
+    page.wait_for_url(f"**trained_fb={v:g}**")
+    wait_idle(page)
+    assert "trained_fb_on=true" in page.url and sent(page) == before + 1
+    assert float(slider(page, "forget_bias on top of the trained weights").input_value()) == v
+    expect(page.get_by_text("with these changes").first).to_be_visible()
+    trace = run_model(ModelSpec(trained="spikes", trained_forget_bias=v)).traces[0]
+    assert equation_values(page)["new_c"] == pytest.approx(round(float(trace.new_c[0, 4, 0]), DIGITS), abs=1e-4)
