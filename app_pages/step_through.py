@@ -5,10 +5,10 @@ import streamlit as st
 
 from ui import controls, live_step, page, urlstate, weights_menu
 from ui.markup import quote
-from viz.diagram import cell_diagram, diagram_alt
+from viz.diagram import cell_diagram, colour_note, diagram_alt
 from viz.numbers import cell_signature
-from viz.stepview import equations, matrix_view, sentences, step_values
-from viz.style import GATE_COLOURS, SIGNED_COLOURS, color_range
+from viz.stepview import EQUATIONS_NOTE, equations, matrix_view, sentences, step_values
+from viz.style import color_range
 
 
 def server_side_step(model, seq: int, layer: int, unit: int, step: int) -> None:
@@ -33,19 +33,13 @@ def server_side_step(model, seq: int, layer: int, unit: int, step: int) -> None:
             presenter_scale=1.35,
             displayModeBar=False,
         )
-        st.caption(
-            f"Colours as on Explore: gates {GATE_COLOURS}; j and h from -1 to 1 ({SIGNED_COLOURS}); c from "
-            f"-{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
-        )
+        st.caption(colour_note(cfg, c_bound))
     with right:
         st.subheader("What happened")
         for text in sentences(cfg, v).values():
             st.markdown(f"- {text}")
     st.subheader("The equations")
-    st.caption(
-        "Each equation in symbols, then with this step's numbers (rounded to 4 decimals). σ is the sigmoid, ⊙ "
-        "multiplies element by element; the `_pre` values are TensorFlow's raw split of `[x_t, h_(t-1)] W + b`."
-    )
+    st.caption(EQUATIONS_NOTE)
     for eq in equations(cfg, v):
         st.latex(rf"\begin{{gathered}}{eq.symbolic} \\ {eq.numeric}\end{{gathered}}")
 

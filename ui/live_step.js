@@ -34,6 +34,8 @@ const CSS = `
   border-radius: 0.5rem; background: white; cursor: pointer; min-height: 2.2rem; }
 .ls-root button:hover { border-color: rgb(255, 75, 75); color: rgb(255, 75, 75); }
 .ls-root button:disabled { opacity: 0.45; cursor: default; color: inherit; border-color: rgba(49, 51, 63, 0.2); }
+.ls-root button.ls-play { background: rgb(255, 75, 75); border-color: rgb(255, 75, 75); color: white; min-width: 6.2rem; }
+.ls-root button.ls-play:hover { background: rgb(230, 55, 55); color: white; }
 .ls-root select { font: inherit; font-size: 0.95rem; padding: 0.2rem; border-radius: 0.4rem; border: 1px solid rgba(49, 51, 63, 0.2); }
 .ls-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 0.9rem; margin: 0.2rem 0 0.6rem 0; }
 .ls-group { display: flex; align-items: center; gap: 0.4rem; }
@@ -380,6 +382,7 @@ function build(view, p, data) {
   const group = div("ls-group", bar);
   view.prev = button("◀", "Previous step (←)", group, () => move(view, -1));
   view.play = button("▶ Play", "Play the steps from here (space)", group, () => toggle(view));
+  view.play.classList.add("ls-play");
   view.next = button("▶", "Next step (→)", group, () => move(view, 1));
   const speed = document.createElement("select");
   speed.title = "How fast Play goes";
@@ -420,7 +423,13 @@ function build(view, p, data) {
   }
   view.fbOut = document.createElement("output");
   fbRow.appendChild(view.fbOut);
-  const fbNote = div("ls-note", null, data.fbNote || `every value precomputed (${p.biases.length})`);
+  const fbNote = div(
+    "ls-note",
+    null,
+    data.fbNote
+      ? "Not live here: it is changed through the server (see below why)."
+      : `Drag it: all ${p.biases.length} values are ready in your browser, so every number follows the slider.`,
+  );
 
   view.title = div("ls-title");
   const main = div("ls-main");
@@ -431,7 +440,7 @@ function build(view, p, data) {
   cell.svg.setAttribute("role", "img");
   view.drawingBox.appendChild(cell.svg);
   view.cellSvg = cell.svg;
-  div("ls-caption", left, p.caption);
+  div("ls-caption", left, p.notes.colours);
   const side = div("ls-side", main);
   if (data.present) {
     side.append(bar, fbRow, fbNote);
@@ -450,11 +459,8 @@ function build(view, p, data) {
   box.append(view.title, main);
 
   // The unrolled view.
-  const unrolledTitle = document.createElement("h3");
-  unrolledTitle.textContent = "The last few steps, unrolled";
-  const unrolledNote = div(
-    "ls-caption",
-    null,
+  const unrolledHead = section(
+    "The last few steps, unrolled",
     "Each box is the same cell at another step. The memory c runs along the top from step to step " +
       "(× f forgets, + i·j writes), the output h runs along the bottom into the next step, and each step reads its own input x. Click a step to show it.",
   );
@@ -473,9 +479,10 @@ function build(view, p, data) {
   view.slotted = [...chain.svg.querySelectorAll("[data-slot]")];
 
   // The timeline: every step of the unit, one row per quantity.
-  const timelineTitle = document.createElement("h3");
-  timelineTitle.textContent = `Every step of unit ${p.unit}`;
-  const timelineNote = div("ls-caption", null, "Hover a step for its values, click it to show it; the frame marks the step shown, the bars the steps unrolled above.");
+  const timelineHead = section(
+    `Every step of unit ${p.unit}`,
+    "Hover a step for its values, click it to show it; the frame marks the step shown, the bars the steps unrolled above.",
+  );
   const line = div("ls-timeline");
   const rowHeight = data.present ? 22 : 15;
   const rows = div("ls-rows", line);
@@ -503,14 +510,7 @@ function build(view, p, data) {
   line.addEventListener("click", (event) => goTo(view, stepAt(event), true));
 
   // The equations.
-  const eqTitle = document.createElement("h3");
-  eqTitle.textContent = "The equations";
-  const eqNote = div(
-    "ls-caption",
-    null,
-    "Each equation in symbols, then with this step's numbers (rounded to 4 decimals). σ is the sigmoid, ⊙ multiplies " +
-      "element by element; the _pre values are TensorFlow's raw split of [x_t, h_(t-1)] W + b.",
-  );
+  const eqHead = section("The equations", p.notes.equations);
   const eqs = div("ls-eqs");
   const eqBindings = p.equations.map((eq) => {
     const row = div("ls-eq", eqs);
@@ -520,7 +520,7 @@ function build(view, p, data) {
     row.dataset.equation = eq.name;
     return { node: numeric, target: "html", piece: `eq:${eq.name}`, slot: null, last: null };
   });
-  box.append(unrolledTitle, unrolledNote, view.unrolledBox, timelineTitle, timelineNote, line, eqTitle, eqNote, eqs);
+  box.append(...unrolledHead, view.unrolledBox, ...timelineHead, line, ...eqHead, eqs);
 
   view.bindings = [...cell.bindings, ...sentenceBindings, ...eqBindings];
   view.unrolledBindings = chain.bindings;
@@ -530,6 +530,13 @@ function build(view, p, data) {
 /** Whether the last change of a slider was a release of the pointer (else a key: wait for more). */
 function pointer(input) {
   return input.dataset.pointer === "up";
+}
+
+/** A section's heading and the caption under it. */
+function section(title, note) {
+  const heading = document.createElement("h3");
+  heading.textContent = title;
+  return [heading, div("ls-caption", null, note)];
 }
 
 function range(parent, max, title) {

@@ -30,10 +30,11 @@ from streamlit.components.v2 import component
 
 from lstm_core import Trace
 from lstm_core.sweep import GRID_STEPS, grid
+from viz.diagram import colour_note
 from viz.livestep import payload
 from viz.numbers import cell_signature
-from viz.stepview import peephole_weights, unit_arrays
-from viz.style import FONT_FAMILY, GATE_COLOURS, SIGNED_COLOURS, color_range
+from viz.stepview import EQUATIONS_NOTE, peephole_weights, unit_arrays
+from viz.style import FONT_FAMILY, color_range
 
 from . import runs, sweeps, urlstate
 from .model import Run
@@ -112,10 +113,7 @@ def _build(
     )
     built["titles"] = [f"{cell_signature(replace(cfg, forget_bias=float(b)))}, layer {layer}" for b in biases]
     built["unit"], built["units"] = unit, cfg.num_units
-    built["caption"] = (
-        f"Colours as on Explore: gates {GATE_COLOURS}; j and h from -1 to 1 ({SIGNED_COLOURS}); c from "
-        f"-{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
-    )
+    built["notes"] = {"colours": colour_note(cfg, c_bound), "equations": EQUATIONS_NOTE.replace("`", "")}
     built["font"] = FONT_FAMILY
     return built
 

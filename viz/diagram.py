@@ -22,7 +22,7 @@ import numpy as np
 from .figure import figure
 from .format import fmt
 from .stepview import StepValues
-from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, ink, rgb_values, value_color
+from .style import FONT_FAMILY, GATE_COLOURS, GATE_SCALE, SIGNED_COLOURS, SIGNED_SCALE, ink, rgb_values, value_color
 
 EDGE = "#444444"
 PEEP = "#7a4fb3"
@@ -293,6 +293,14 @@ def cell_diagram(
         "showlegend": False,
     }
     return figure([{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}], layout)
+
+
+def colour_note(cfg, c_bound: float) -> str:
+    """What the drawing's colours mean (its caption)."""
+    return (
+        f"Colours as on Explore: gates {GATE_COLOURS}; j and h from -1 to 1 ({SIGNED_COLOURS}); c from "
+        f"-{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
+    )
 
 
 def diagram_alt(cfg, v: StepValues) -> str:

@@ -107,6 +107,13 @@ def term(value: float) -> str:
     return f"({num(value)})" if num(value).startswith("-") else num(value)
 
 
+#: What the equations show, as their caption says it (Markdown).
+EQUATIONS_NOTE = (
+    "Each equation in symbols, then with this step's numbers (rounded to 4 decimals). σ is the sigmoid, ⊙ "
+    "multiplies element by element; the `_pre` values are TensorFlow's raw split of `[x_t, h_(t-1)] W + b`."
+)
+
+
 @dataclass(frozen=True)
 class Equation:
     name: str  # the quantity it defines: "i", "j", "f", "new_c", "o", "new_h", ...
