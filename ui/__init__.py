@@ -16,5 +16,5 @@ Streamlit glue, used by the pages:
 - ``runs``: cached runs within the page limit; ``page``: stopping with a reason, the sequence
   and layer shown; ``weights_menu``: the Weights menu and uploads; ``files``: downloads and the
   configuration uploader; ``training_session``: the Train page's runs; ``plotly_live``: charts
-  updated in place.
+  updated in place; ``live_step``: Step through's live view (played and scrubbed in the browser).
 """

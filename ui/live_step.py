@@ -223,7 +223,8 @@ def running() -> bool:
 
 def show(model: Run, seq: int, layer: int, unit: int, step: int, *, present: bool) -> Shown:
     """Draw the live view of ``unit`` at ``step`` where the page is; what it was given."""
-    data, shown = frames(model, seq, layer, unit)
+    with st.spinner("Preparing the live view: every step at every forget_bias..."):  # shown after 0.5 s
+        data, shown = frames(model, seq, layer, unit)
     trace = model.traces[layer - 1]
     fb = float(trace.config.forget_bias)
     trained = model.weights is not None

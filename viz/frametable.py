@@ -33,6 +33,8 @@ class Kind:
 
     markup: Callable[[str], str]
     number: Callable[[str], str] = str
+    #: Every string of this kind is one number and nothing else (a colour): no need to look for them.
+    whole: bool = False
 
     def render(self, text: str) -> str:
         """The whole string as the browser shows it (what a static string is sent as)."""
@@ -78,10 +80,10 @@ def encode(frames: list[dict[str, str]], kinds: dict[str, Kind]) -> dict:
     for frame in frames:
         ids, numbers = [], []
         for name in dynamic:
-            parts = NUMBER.split(frame[name])
+            kind = kind_of[name]
+            parts = ["", frame[name], ""] if kind.whole else NUMBER.split(frame[name])
             ids.append(skeletons.setdefault((prefix[name], tuple(parts[0::2])), len(skeletons)))
-            number = kind_of[name].number
-            numbers += parts[1::2] if number is str else [number(n) for n in parts[1::2]]
+            numbers += parts[1::2] if kind.number is str else [kind.number(n) for n in parts[1::2]]
         lines.append(" ".join([str(shapes.setdefault(tuple(ids), len(shapes))), *numbers]))
     return {
         "static": static,

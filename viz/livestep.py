@@ -69,8 +69,8 @@ KINDS = {
     "eq": Kind(mathml, _minus),  # an equation with the numbers
     "say": Kind(_escaped),  # a sentence of "What happened"
     "v": Kind(_escaped),  # a value as the unrolled view and the timeline print it
-    "fill": Kind(str),  # a box's colour
-    "ink": Kind(str),  # the colour of a box's label
+    "fill": Kind(str, whole=True),  # a box's colour
+    "ink": Kind(str, whole=True),  # the colour of a box's label
 }
 
 
