@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from urllib.parse import quote_plus
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -254,3 +255,15 @@ def test_with_trained_weights_a_release_changes_the_trained_models_forget_bias(p
     expect(page.get_by_text("with these changes").first).to_be_visible()
     trace = run_model(ModelSpec(trained="spikes", trained_forget_bias=v)).traces[0]
     assert equation_values(page)["new_c"] == pytest.approx(round(float(trace.new_c[0, 4, 0]), DIGITS), abs=1e-4)
+
+
+def test_a_texts_characters_are_shown_as_text_not_markup(page: Page, app_url: str) -> None:
+    text = "<img src=x onerror=alert(1)>&lt;"
+    open_step_page(page, f"{app_url}/step_through?preset=text&text={quote_plus(text)}&step=0")
+    view = page.locator(ROOT)
+    assert view.locator("img, image, script").count() == 0
+    assert "'<' (one-hot)" in " ".join(drawing_texts(page))
+    expect(view.locator(".ls-title")).to_contain_text("(character '<')")
+    for _ in range(4):  # to step 4: the unrolled view names each step's x
+        page.keyboard.press("ArrowRight")
+    assert "x = 'g'" in page.locator(f"{ROOT} .ls-unrolled svg").text_content()
