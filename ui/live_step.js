@@ -462,7 +462,7 @@ function build(view, p, data) {
   const unrolledHead = section(
     "The last few steps, unrolled",
     "Each box is the same cell at another step. The memory c runs along the top from step to step " +
-      "(× f forgets, + i·j writes), the output h runs along the bottom into the next step, and each step reads its own input x. Click a step to show it.",
+      "(× f forgets, + i·j writes), the output h runs along the bottom into the next step, and each step reads its own input x. Steps after t are grey: they have not happened yet. Click a step to show it.",
   );
   view.unrolledBox = div("ls-unrolled");
   const chain = drawing(p.unrolled, `${view.prefix}u`, p.font);
