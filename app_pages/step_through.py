@@ -1,23 +1,58 @@
-"""Step through: one timestep of one unit, the cell diagram, the equations with the real numbers."""
+"""Step through: one timestep of one unit, the cell diagram, the equations with the real numbers,
+played, stepped and scrubbed (the step and forget_bias) in the browser (ui.live_step)."""
 
 import streamlit as st
 
-from ui import controls, page, weights_menu
+from ui import controls, live_step, page, urlstate, weights_menu
 from ui.markup import quote
-from viz.diagram import cell_diagram, diagram_alt
+from viz.diagram import cell_diagram, colour_note, diagram_alt
 from viz.numbers import cell_signature
-from viz.player import frame_steps, step_player
-from viz.stepview import equations, matrix_view, sentences, step_values
-from viz.style import GATE_COLOURS, SIGNED_COLOURS, color_range
+from viz.stepview import EQUATIONS_NOTE, equations, matrix_view, sentences, step_values
+from viz.style import color_range
+
+
+def server_side_step(model, seq: int, layer: int, unit: int, step: int) -> None:
+    """Step ``step`` as the page drew it before the live view: a Plotly drawing, the sentences, st.latex."""
+    trace = model.traces[layer - 1]
+    cfg = trace.config
+    v = step_values(trace, seq, step, unit)
+    label = model.sequence.step_labels[step]
+    _, c_bound = color_range("new_c", trace.new_c[seq], cfg)  # the heatmaps' range
+    st.markdown(
+        f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
+        + (f" (character {quote(label)})" if label != str(step) else "")
+        + f", unit **{unit}** of {cfg.num_units}."
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        page.chart(
+            cell_diagram(cfg, v, c_bound=c_bound, x_name=f"'{label}'" if layer == 1 and label != str(step) else None),
+            key="cell_diagram",
+            alt=diagram_alt(cfg, v),
+            presenter_height=540,
+            presenter_scale=1.35,
+            displayModeBar=False,
+        )
+        st.caption(colour_note(cfg, c_bound))
+    with right:
+        st.subheader("What happened")
+        for text in sentences(cfg, v).values():
+            st.markdown(f"- {text}")
+    st.subheader("The equations")
+    st.caption(EQUATIONS_NOTE)
+    for eq in equations(cfg, v):
+        st.latex(rf"\begin{{gathered}}{eq.symbolic} \\ {eq.numeric}\end{{gathered}}")
+
 
 st.title("Step through: one step, one unit, every number")
 present = page.presenting()
 # In presenter mode the drawing comes first, so that a projector shows it whole; the controls follow.
 drawing_area = st.container() if present else None
 st.markdown(
-    "Pick a step **t** and a unit: the drawing, the equations and the sentences below show where each "
-    "number of that step comes from. Use **◀ / ▶** (or the arrow keys) to walk through time, or press "
-    "**Play** on the animation at the bottom."
+    "Pick a unit: the drawing, the sentences and the equations show where each number of step **t** "
+    "comes from. Press **▶ Play** to watch the steps go by, drag the step or **forget_bias** and watch "
+    "every number follow, or use **◀ / ▶** (or the arrow keys); below the drawing, the same cell "
+    "*unrolled* over the last few steps shows what one step hands the next."
 )
 
 weights_row = st.columns([1, 2], vertical_alignment="bottom")
@@ -37,68 +72,44 @@ unit = controls.select(
     format_func=controls.unit_label,
     help="Each unit is one cell of the layer; they all read the same [x_t, h_(t-1)] but have their own weights.",
 )
+controls.clamp("step", 0, steps - 1)
 
-if model.weights is None:  # trained weights: their forget_bias is changed beside the Weights menu
-    controls.forget_bias_slider(st.columns([1, 2])[0])
-nav = st.columns([1, 10, 1], vertical_alignment="bottom")
-nav[0].button(
-    "◀",
-    key="step_prev",
-    on_click=controls.move_step,
-    args=(-1, steps - 1),
-    shortcut="Left",
-    help="Previous step (←)",
-    disabled=steps == 1,
-)
-nav[2].button(
-    "▶",
-    key="step_next",
-    on_click=controls.move_step,
-    args=(1, steps - 1),
-    shortcut="Right",
-    help="Next step (→)",
-    disabled=steps == 1,
-)
-step = controls.slider("step", container=nav[1], high=steps - 1, help="The step t whose numbers are shown.")
-
-v = step_values(trace, seq, step, unit)
-label = model.sequence.step_labels[step]
-_, c_bound = color_range("new_c", trace.new_c[seq], cfg)  # the heatmaps' range
 with drawing_area or st.container():
-    st.markdown(
-        f"**{cell_signature(cfg)}**, layer {layer}: step **t = {step}**"
-        + (f" (character {quote(label)})" if label != str(step) else "")
-        + f", unit **{unit}** of {cfg.num_units}."
+    shown = live_step.show(model, seq, layer, unit, urlstate.value("step"), present=present)
+if shown.reason:
+    # The slider the live view cannot be: through the server (trained weights: beside the Weights menu).
+    if model.weights is None:
+        controls.forget_bias_slider(st.columns([1, 2])[0])
+    st.caption(shown.reason)
+
+with live_step.fallback():
+    # The page without the live view: every step and forget_bias goes through the server.
+    if model.weights is None and not shown.reason:
+        controls.forget_bias_slider(st.columns([1, 2])[0])
+    nav = st.columns([1, 10, 1], vertical_alignment="bottom")
+    nav[0].button(
+        "◀",
+        key="step_prev",
+        on_click=controls.move_step,
+        args=(-1, steps - 1),
+        help="Previous step",
+        disabled=steps == 1,
     )
-    left, right = st.columns([3, 2] if not present else [5, 2])
-    with left:
-        page.chart(
-            cell_diagram(cfg, v, c_bound=c_bound, x_name=f"'{label}'" if layer == 1 and label != str(step) else None),
-            key="cell_diagram",
-            alt=diagram_alt(cfg, v),
-            presenter_height=540,
-            presenter_scale=1.35,
-            displayModeBar=False,
-        )
-        st.caption(
-            f"Colours as on Explore: gates {GATE_COLOURS}; j and h from -1 to 1 ({SIGNED_COLOURS}); c from "
-            f"-{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
-        )
-    with right:
-        st.subheader("What happened")
-        for text in sentences(cfg, v).values():
-            st.markdown(f"- {text}")
+    nav[2].button(
+        "▶",
+        key="step_next",
+        on_click=controls.move_step,
+        args=(1, steps - 1),
+        help="Next step",
+        disabled=steps == 1,
+    )
+    step = controls.slider("step", container=nav[1], high=steps - 1, help="The step t whose numbers are shown.")
+    if not live_step.running():  # drawn in full until the live view says it runs (then hidden anyway)
+        server_side_step(model, seq, layer, unit, step)
 
-st.subheader("The equations")
-st.caption(
-    "Each equation in symbols, then with this step's numbers (rounded to 4 decimals). σ is the sigmoid, ⊙ multiplies "
-    "element by element; the `_pre` values are TensorFlow's raw split of `[x_t, h_(t-1)] W + b`."
-)
-for eq in equations(cfg, v):
-    st.latex(rf"\begin{{gathered}}{eq.symbolic} \\ {eq.numeric}\end{{gathered}}")
-
-with st.expander("The matrix view: why the kernel has 4 × num_units columns", expanded=False):
-    latex, full = matrix_view(cfg, trace.params, v)
+step = urlstate.value("step")
+with st.expander(f"The matrix view at t = {step}: why the kernel has 4 × num_units columns", expanded=False):
+    latex, full = matrix_view(cfg, trace.params, step_values(trace, seq, step, unit))
     st.markdown(
         "All four gates come from **one** matrix product: the input and the previous output, side by side, "
         "times one kernel whose columns are the i, j, f, o blocks, plus one bias. TensorFlow then splits the "
@@ -109,18 +120,3 @@ with st.expander("The matrix view: why the kernel has 4 × num_units columns", e
         st.caption(
             "Too large to write out in full (up to 10 values in [x_t, h_(t-1)] and 2 units are); the shapes still hold."
         )
-
-st.subheader("Play it")
-shown = frame_steps(steps)
-st.caption(
-    f"The animation runs in your browser ({len(shown)} frames), without asking the server: press **▶ Play**, "
-    "pause, or drag the slider under it. Play starts from the selected step. The box marks the step; the bars are that step's values of unit "
-    f"{unit}. It moves on its own: the drawing, sentences and equations above stay at t = {step} until you "
-    "pick a step with the slider or the ◀ / ▶ buttons."
-)
-page.chart(
-    step_player(trace, seq, unit, start=step, step_labels=model.sequence.step_labels, c_bound=c_bound),
-    key="step_player",
-    alt=f"Animation of unit {unit}'s gates, cell state and output over {steps} steps, with play and pause buttons.",
-    displayModeBar=False,
-)

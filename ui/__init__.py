@@ -17,5 +17,7 @@ Streamlit glue, used by the pages:
   and layer shown; ``weights_menu``: the Weights menu and uploads; ``files``: downloads and the
   configuration uploader; ``training_session``: the Train page's runs; ``plotly_live``: charts
   updated in place; ``sweeps``: a run at every forget bias of a grid, within limits;
-  ``live_explore``: Explore's views that scrub forget_bias and the step in the browser.
+  ``live_explore``: Explore's views that scrub forget_bias and the step in the browser;
+  ``live_step``: Step through's live view (played and scrubbed in the browser); ``lesson``: the
+  Learn page's runs and chapters.
 """

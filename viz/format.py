@@ -16,7 +16,7 @@ def fmt(value: float, digits: int = 3, minus: str = "−") -> str:
     """A number as the page prints it: fixed decimals, a true minus sign (``minus="-"`` for LaTeX),
     no '-0.000'."""
     text = f"{value:.{digits}f}"
-    if float(text) == 0:
+    if text[0] == "-" and float(text) == 0:  # only a negative number can print as -0.000
         text = f"{0:.{digits}f}"
     return text.replace("-", minus)
 

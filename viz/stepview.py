@@ -53,23 +53,48 @@ class StepValues:
     w_o: float | None = None
 
 
-def step_values(trace: Trace, batch: int, t: int, unit: int) -> StepValues:
-    params = trace.params
+#: The per-step scalars of one unit that :class:`StepValues` holds, as the trace names them.
+UNIT_SCALARS = ("i_pre", "j_pre", "f_pre", "o_pre", "i", "j", "f", "o", "new_c", "c_act", "m")
+
+
+def unit_arrays(trace: Trace, batch: int, unit: int) -> dict[str, np.ndarray]:
+    """Everything :func:`values_at` reads of unit ``unit`` of sequence ``batch``, at every step, in
+    float64: the inputs ``x`` [T, input_size], the states each step reads (``h_prev`` [T, h_depth],
+    ``c_prev`` [T]), the unit's gates and states [T] and the layer's output ``new_h`` [T, h_depth]."""
+    h = np.asarray(trace.new_h[batch], dtype=np.float64)
+    c = np.asarray(trace.new_c[batch, :, unit], dtype=np.float64)
+    return {
+        "x": np.asarray(trace.inputs[batch], dtype=np.float64),
+        "h_prev": np.concatenate([np.asarray(trace.initial_state.h[batch], dtype=np.float64)[None], h[:-1]]),
+        "c_prev": np.concatenate([[float(trace.initial_state.c[batch, unit])], c[:-1]]),
+        **{name: np.asarray(getattr(trace, name)[batch, :, unit], dtype=np.float64) for name in UNIT_SCALARS},
+        "new_h": h,
+    }
+
+
+def peephole_weights(trace: Trace, unit: int) -> dict[str, float | None]:
+    """The unit's peephole weights w_i, w_f, w_o (None each without peepholes)."""
     peep = trace.config.use_peepholes
+    params = trace.params
+    return {f"w_{gate}": float(getattr(params, f"w_{gate}_diag")[unit]) if peep else None for gate in ("i", "f", "o")}
+
+
+def values_at(arrays: dict[str, np.ndarray], t: int, unit: int, weights: dict[str, float | None]) -> StepValues:
+    """The StepValues of step ``t`` from :func:`unit_arrays` (of one run, or of one forget bias of a sweep)."""
     return StepValues(
         t=t,
         unit=unit,
-        x=np.asarray(trace.inputs[batch, t], dtype=np.float64),
-        h_prev=np.asarray(trace.initial_state.h[batch] if t == 0 else trace.new_h[batch, t - 1], dtype=np.float64),
-        c_prev=float(trace.initial_state.c[batch, unit] if t == 0 else trace.new_c[batch, t - 1, unit]),
-        **{name: float(getattr(trace, name)[batch, t, unit]) for name in ("i_pre", "j_pre", "f_pre", "o_pre")},
-        **{name: float(getattr(trace, name)[batch, t, unit]) for name in ("i", "j", "f", "o", "new_c", "m")},
-        c_act=float(trace.c_act[batch, t, unit]),
-        new_h=np.asarray(trace.new_h[batch, t], dtype=np.float64),
-        w_i=float(params.w_i_diag[unit]) if peep else None,
-        w_f=float(params.w_f_diag[unit]) if peep else None,
-        w_o=float(params.w_o_diag[unit]) if peep else None,
+        x=arrays["x"][t],
+        h_prev=arrays["h_prev"][t],
+        c_prev=float(arrays["c_prev"][t]),
+        **{name: float(arrays[name][t]) for name in UNIT_SCALARS},
+        new_h=arrays["new_h"][t],
+        **weights,
     )
+
+
+def step_values(trace: Trace, batch: int, t: int, unit: int) -> StepValues:
+    return values_at(unit_arrays(trace, batch, unit), t, unit, peephole_weights(trace, unit))
 
 
 def num(value: float, digits: int = DIGITS) -> str:
@@ -80,6 +105,13 @@ def num(value: float, digits: int = DIGITS) -> str:
 def term(value: float) -> str:
     """A number inside a longer expression: negative values in parentheses."""
     return f"({num(value)})" if num(value).startswith("-") else num(value)
+
+
+#: What the equations show, as their caption says it (Markdown).
+EQUATIONS_NOTE = (
+    "Each equation in symbols, then with this step's numbers (rounded to 4 decimals). σ is the sigmoid, ⊙ "
+    "multiplies element by element; the `_pre` values are TensorFlow's raw split of `[x_t, h_(t-1)] W + b`."
+)
 
 
 @dataclass(frozen=True)

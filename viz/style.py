@@ -193,8 +193,37 @@ def beyond(data: np.ndarray, low: float, high: float) -> tuple[int, float]:
 
 def value_color(value: float, scale: list, low: float, high: float) -> str:
     """The colour a heatmap would give ``value`` on ``scale`` over [low, high] (clipped)."""
-    position = 0.5 if high <= low else min(max((value - low) / (high - low), 0.0), 1.0)
-    return sample_colorscale(scale, [position])[0]
+    return value_colors(np.array([value], dtype=np.float64), scale, low, high)[0]
+
+
+def value_colors(values: np.ndarray, scale: list, low: float, high: float) -> list[str]:
+    """:func:`value_color` of every value at once, "rgb(r, g, b)" each."""
+    return [f"rgb({r}, {g}, {b})" for r, g, b in color_channels(values, scale, low, high).tolist()]
+
+
+def color_channels(values: np.ndarray, scale: list, low: float, high: float) -> np.ndarray:
+    """The red, green and blue (whole numbers, 0 to 255) :func:`value_color` gives each value: what
+    Plotly's ``sample_colorscale`` makes of each position, computed in the same order (so bit for bit
+    the same colours, tested), for the thousands of colours a live view precomputes."""
+    values = np.asarray(values, dtype=np.float64)
+    if high <= low:
+        positions = np.full(values.shape, 0.5)
+    else:
+        positions = np.minimum(np.maximum((values - low) / (high - low), 0.0), 1.0)
+    stops = np.array([float(stop) for stop, _ in scale])
+    colors = np.array([rgb_values(color) for _, color in scale]) / 255.0
+    upper = np.searchsorted(stops, positions, side="left")
+    lower = upper - 1  # -1 at position 0: the last stop, as in sample_colorscale (its weight is then 0)
+    weight = (positions - stops[lower]) / (stops[upper] - stops[lower])
+    mixed = colors[lower] + weight[:, None] * (colors[upper] - colors[lower])
+    return np.round(mixed * 255.0).astype(int)
+
+
+def hex_color(color: str) -> str:
+    """A colour as "#rrggbb", from "rgb(r, g, b)" (whole numbers) or "#rrggbb"."""
+    if color.startswith("#"):
+        return color.lower()
+    return "#" + "".join(f"{round(channel):02x}" for channel in rgb_values(color))
 
 
 def rgb_values(color: str) -> tuple[float, float, float]:

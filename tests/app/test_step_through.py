@@ -1,18 +1,20 @@
-"""The Step-through page through AppTest: stepping, the numbers in the equations, each variant's drawing."""
+"""The Step-through page through AppTest: what the live view is sent, and the server-side page it falls
+back to (stepping, the numbers in the equations, each variant's drawing)."""
 
 from __future__ import annotations
 
+import json
 import re
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from helpers import chart_by_key as chart
 from helpers import open_page, page_text
 from lstm_core.sequences import InputSpec
+from ui import live_step
 from ui.model import ModelSpec, run_model
-from viz.player import frame_steps
+from viz import frametable
 from viz.stepview import DIGITS
 
 PAGE = "app_pages/step_through.py"
@@ -113,30 +115,52 @@ def test_coupled_input_gate_is_one_minus_f_in_the_numbers() -> None:
     assert shown["i_t"] == pytest.approx(1 - shown["f_t"], abs=2 * 10**-DIGITS)
 
 
-def test_player_frames_carry_each_steps_values() -> None:
-    at = step_page({"unit": "3", "steps": "700"})
-    spec = chart(at, "step_player")
-    trace = expected_trace(inputs=InputSpec(steps=700))
-    frames = spec["frames"]
-    assert [int(frame["name"]) for frame in frames] == frame_steps(700)
-    assert len(frames) <= 300
-    last = frames[-1]
-    t = int(last["name"])
-    assert last["data"][-1]["type"] == "bar"  # playing keeps the bar chart a bar chart
-    bars = last["data"][-1]["y"]
-    np.testing.assert_allclose(
-        bars[:4], [trace.i[0, t, 3], trace.j[0, t, 3], trace.f[0, t, 3], trace.o[0, t, 3]], rtol=1e-6
-    )
-    assert last["data"][0]["x"][0] == t - 0.5  # the cursor box sits on the step
-    # Each bar has the colour its value has in the drawing: a gate near 1 is yellow, near 0 dark blue.
-    from viz.style import GATE_SCALE, value_color
+def live_view(at: AppTest) -> tuple[dict, dict]:
+    """(the frames the live view was sent, decoded from JSON; its small data: step, forget bias...)."""
+    frames = view = None
+    for node in at.main:
+        if node.type == "bidi_component" and node.proto.component_name == live_step.NAME:
+            if node.proto.id.endswith(live_step.PAYLOAD_KEY):
+                frames = json.loads(node.proto.bytes)
+            elif node.proto.id.endswith(live_step.VIEW_KEY):
+                view = json.loads(node.proto.json)
+    assert frames is not None and view is not None, "no live view on the page"
+    return frames, view
 
-    colors = last["data"][-1]["marker"]["color"]
-    assert colors[0] == value_color(trace.i[0, t, 3], GATE_SCALE, 0.0, 1.0)
-    assert colors[2] == value_color(trace.f[0, t, 3], GATE_SCALE, 0.0, 1.0)
-    assert len(set(frame["data"][-1]["marker"]["color"][2] for frame in frames)) > 10  # they change as it plays
-    labels = [button["label"] for button in spec["layout"]["updatemenus"][0]["buttons"]]
-    assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
+
+def test_the_live_view_gets_every_step_of_the_unit_at_every_forget_bias_it_can_show() -> None:
+    at = step_page({"unit": "3", "steps": "700", "step": "650", "forget_bias": "0.5"})
+    frames, view = live_view(at)
+    trace = expected_trace(inputs=InputSpec(steps=700), forget_bias=0.5)
+    assert view["payload"] == frames["id"] and view["step"] == 650 and view["fb"] == 0.5
+    assert frames["steps"] == 700 and frames["unit"] == 3
+    assert 11 <= len(frames["biases"]) < 101 and 0.5 in frames["biases"]  # a coarser grid at 700 steps
+    k = frames["biases"].index(0.5)
+    for t in (0, 650, 699):
+        shown = frametable.decode(frames["table"], k * 700 + t)
+        assert float(shown["v:c"]) == pytest.approx(float(trace.new_c[0, t, 3]), abs=5e-4)
+        assert float(shown["v:f"]) == pytest.approx(float(trace.f[0, t, 3]), abs=5e-4)
+    assert view["fbNote"] == "" and "Too large to precompute" not in page_text(at, "caption")
+
+
+def test_above_the_budget_forget_bias_goes_through_the_server_and_the_page_says_so() -> None:
+    at = step_page({"steps": "2000", "step": "1500"})
+    frames, view = live_view(at)
+    assert frames["biases"] == [1.0] and frames["steps"] == 2000  # Play and the step still live
+    reason = page_text(at, "caption", sep=" ")
+    assert "Too large to precompute every forget_bias" in reason and "8 MB" in reason
+    assert "through the server" in view["fbNote"]
+    assert at.slider(key="forget_bias").value == 1.0  # the slider of before, by the drawing
+    at.slider(key="forget_bias").set_value(0.4).run()
+    frames, view = live_view(at)
+    assert view["fb"] == 0.4 and frames["biases"] == [0.4]
+
+
+def test_trained_weights_send_forget_bias_to_their_own_control() -> None:
+    at = step_page({"weights": "spikes"})
+    frames, view = live_view(at)
+    assert view["fbLabel"] == "forget_bias, on top of the trained weights" and len(frames["biases"]) == 101
+    assert at.session_state["_live_step_fb_target"][0] == "trained_fb"
 
 
 def test_presenter_mode_hides_the_controls_but_keeps_the_step_buttons() -> None:

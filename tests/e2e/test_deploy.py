@@ -75,7 +75,10 @@ def test_the_image_files_started_by_the_dockerfile_cmd_serve_every_page(page, tm
         for path in (*pages, "?chapter=6&answers=-----c"):  # chapter 6 reads the shipped experiment's results
             page.goto(f"{url}/{path}")
             wait_idle(page)
-            page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
+            # A Plotly chart, or Step through's live drawing (SVG of its own).
+            page.wait_for_selector(
+                ".js-plotly-plot .main-svg, [data-lstm-step='ready'] svg", state="attached", timeout=60_000
+            )
             assert page.locator("[data-testid='stException']").count() == 0, path
     finally:
         process.terminate()

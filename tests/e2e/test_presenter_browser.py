@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tools.browser import chart_text_problems, wait_idle
+from tools.svg_text import smallest_svg_text, svg_text_problems
 
 PROJECTOR = {"width": 1280, "height": 720}
 #: Each page and the aria-label (alt text) its main chart starts with.
@@ -31,7 +32,10 @@ SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll('.js-pl
 def open_settled(page: Page, url: str) -> None:
     page.goto(url)
     wait_idle(page)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .main-svg, [data-lstm-step=ready] svg').length > 0",
+        timeout=60_000,
+    )
     page.wait_for_timeout(1200)  # Plotly lays out its text after the first paint
 
 
@@ -47,6 +51,9 @@ def test_presenter_mode_fits_a_projector_and_reads_from_the_back(page: Page, app
     assert box["x"] >= 0 and box["x"] + box["width"] <= PROJECTOR["width"], (path, box)
     assert page.evaluate(SMALLEST_CHART_TEXT) >= 18, path
     assert chart_text_problems(page) == [], path
+    if path == "step_through":  # the live drawing is SVG of its own, not Plotly
+        assert smallest_svg_text(page) >= 18
+        assert svg_text_problems(page) == []
     page.screenshot(path=str(artifacts / f"presenter_{path.replace('?chapter=', 'learn_') or 'learn'}_1280x720.png"))
 
 
@@ -84,3 +91,4 @@ def test_no_chart_text_is_clipped_or_overprinted(page: Page, app_url: str, size:
     page.set_viewport_size({"width": width, "height": height})
     open_settled(page, f"{app_url}/{path}")
     assert chart_text_problems(page) == []
+    assert svg_text_problems(page) == []  # Step through's live drawings
