@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lstm_core import LSTMStateTuple
-from ui import controls, exports, files, live_explore, page, urlstate, weights_menu
+from ui import controls, exports, files, live_explore, page, plotly_live, urlstate, weights_menu
 from ui.markup import quote
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
@@ -22,7 +22,7 @@ st.markdown(
 )
 
 weights_row = st.columns([1, 2], vertical_alignment="bottom")
-model = weights_menu.model_with_chosen_weights(*weights_row)
+model = weights_menu.model_with_chosen_weights(*weights_row, forget_bias_by_charts=plotly_live.live())
 if model is None:
     page.halt("Nothing to show yet: fix the settings on the left.")
 

@@ -56,7 +56,7 @@ st.markdown(
 )
 
 weights_row = st.columns([1, 2], vertical_alignment="bottom")
-model = weights_menu.model_with_chosen_weights(*weights_row)
+model = weights_menu.model_with_chosen_weights(*weights_row, forget_bias_by_charts=True)
 if model is None:
     page.halt("Nothing to show yet: fix the settings on the left.")
 

@@ -266,7 +266,7 @@ def forget_bias_slider(container=st, **kwargs) -> float:
 
 
 def model_controls(
-    unused: str | None = None, inputs_unused: bool = False, forget_bias_on_page: bool = False
+    unused: str | None = None, inputs_unused: bool = False, forget_bias_on_page: bool = False, hidden: bool = False
 ) -> ModelSpec:
     """Draw the shared controls in the sidebar and return the spec they describe (the last valid
     one, with a notice, if the current input cannot be used).
@@ -275,10 +275,13 @@ def model_controls(
     their own; the Train page has its own), said at the top; those controls are then greyed out,
     the inputs too with ``inputs_unused``. Their values stay, for the other pages and the link.
     With ``forget_bias_on_page`` the page draws the forget_bias slider (by its charts): the sidebar
-    says its value and where it is."""
+    says its value and where it is. ``hidden``: only ``unused`` is said (the Learn page, whose
+    chapters choose their own cells); the values stay as they are."""
     sidebar = st.sidebar
     if unused:
         sidebar.info(unused, icon=":material/info:")
+    if hidden:
+        return _valid(current_spec())
     off = {"disabled": True} if unused else {}
     off_inputs = off if inputs_unused else {}
     sidebar.header("Input")
@@ -320,7 +323,9 @@ def model_controls(
         slider(
             name, container=sidebar, help=f"Units in layer {layer}: the size of its cell state c and output h.", **off
         )
-    if forget_bias_on_page:
+    if forget_bias_on_page and unused:
+        sidebar.caption("forget_bias: the trained model's own, changed with the slider by the charts.")
+    elif forget_bias_on_page:
         _register("forget_bias")
         sidebar.caption(f"forget_bias = {urlstate.value('forget_bias'):g}: set it with the slider on this page.")
     else:
@@ -375,7 +380,11 @@ def model_controls(
         **off,
     )
 
-    spec = current_spec()
+    return _valid(current_spec())
+
+
+def _valid(spec: ModelSpec) -> ModelSpec:
+    """``spec``, or the last valid one (with a notice) if its input cannot be used."""
     try:
         make_inputs(spec.inputs)
     except ValueError as error:

@@ -157,9 +157,9 @@ def draw_controls(live: Live, *, steps: int, sentence: str, presenting: bool) ->
     They stand for the page's controls ``forget_bias`` (with trained weights: ``trained_fb_on`` and
     ``trained_fb``), ``step`` and ``unit``: registered here, so that the link carries them."""
     for name in ("step", "unit"):
-        controls._register(name)  # the page's own controls, drawn in the browser
+        controls.in_link(name)  # the page's own controls, drawn in the browser
     controls.clamp("step", 0, steps - 1)
-    label = "forget_bias on top of the trained weights" if live.trained else "forget_bias"
+    label = "forget_bias instead of the trained one" if live.trained else "forget_bias"
     spacing = live.spacing
     notes = []
     if spacing > 0.1 + 1e-9:

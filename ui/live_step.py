@@ -238,7 +238,7 @@ def show(model: Run, seq: int, layer: int, unit: int, step: int, *, present: boo
         "payload": shown.id,
         "step": int(step),
         "fb": fb,
-        "fbLabel": "forget_bias, on top of the trained weights" if trained else "forget_bias",
+        "fbLabel": "forget_bias, instead of the trained one" if trained else "forget_bias",
         "fbNote": shown.reason,
         "present": present,
         "running": running(),

@@ -82,7 +82,7 @@ PRESENTER_CSS = """
 </style>
 """
 _SWITCH_CSS = (
-    "<style>.st-key-presenter_switch { position: fixed; top: 0.55rem; right: 4.2rem; z-index: 999991; width: auto; "
+    "<style>.st-key-presenter_switch { position: absolute; top: 0.55rem; right: 4.2rem; z-index: 999991; width: auto; "
     "background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; }</style>"
 )
 

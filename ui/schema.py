@@ -168,7 +168,7 @@ SCHEMA: dict[str, Param] = {
             shared=False,
         ),
         Param("trained_fb_on", "bool", False, "Change its forget_bias", shared=False),
-        _float("trained_fb", 1.0, -5.0, 5.0, 0.1, "forget_bias on top of the trained weights", shared=False),
+        _float("trained_fb", 1.0, -5.0, 5.0, 0.1, "forget_bias instead of the trained one", shared=False),
         Param("fix_gate", "choice", "none", "Hold a gate at 1", choices=("none", "f", "i", "o"), shared=False),
         _int("seq", 0, 0, 7, "Sequence shown", shared=False),
         _int("layer", 1, 1, MAX_LAYERS, "Layer shown", shared=False),

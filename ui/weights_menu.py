@@ -101,12 +101,13 @@ WEIGHT_TITLES = {
 }
 
 
-def model_with_chosen_weights(area, note_area) -> Run | None:
+def model_with_chosen_weights(area, note_area, forget_bias_by_charts: bool = False) -> Run | None:
     """The run the page shows: the sidebar's model, or the same page with other weights.
 
     A "Weights" menu in ``area`` (what the weights are goes in ``note_area``): random (the
     sidebar's seeded Glorot weights), a shipped demo (``demos/``), the model trained on the Train
-    page in this session, or an uploaded file.
+    page in this session, or an uploaded file. ``forget_bias_by_charts``: the page's live slider
+    changes a trained model's forget_bias (see :func:`_changes`).
     """
     options = ["random", *trained.DEMO_TITLES]
     mine = st.session_state.get(MY_TRAINED)
@@ -141,7 +142,7 @@ def model_with_chosen_weights(area, note_area) -> Run | None:
         controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
         return runs.current_model()
     note_area.caption(trained.describe(weights))
-    spec = _changes(weights)
+    spec = _changes(weights, forget_bias_by_charts)
     try:
         model = runs.model_for(spec, weights)
     except ValueError as error:
@@ -197,9 +198,15 @@ def fixed_gate_label(key: str) -> str:
     return FIXED_GATES[key]
 
 
-def _changes(weights: trained.Weights) -> ModelSpec:
+def _reset_forget_bias() -> None:
+    urlstate.set_value("trained_fb_on", False)
+
+
+def _changes(weights: trained.Weights, by_charts: bool = False) -> ModelSpec:
     """The "Change the trained model" controls (a classroom's favourite: break it and watch it fail):
-    its forget_bias and a gate held at 1, on top of the trained weights; the spec they make."""
+    its forget_bias and a gate held at 1, on top of the trained weights; the spec they make. With
+    ``by_charts`` the page's live slider sets the forget_bias: the box says its value and offers a
+    way back to the trained one."""
     trained_fb = weights.configs[0].forget_bias
     coupled = any(cfg.coupled for cfg in weights.configs)
     box = st.container(border=True)
@@ -208,19 +215,29 @@ def _changes(weights: trained.Weights) -> ModelSpec:
         f"Trained with forget_bias **{trained_fb:g}**."
     )
     cols = box.columns([1.2, 1.4, 1.6])
-    changed = controls.toggle(
-        "trained_fb_on",
-        container=cols[0],
-        on_change=controls.start_at,
-        args=("trained_fb_on", "trained_fb", trained_fb),
-        help="Add a different forget_bias to the forget gate's input at every step, on top of the trained weights.",
-    )
-    forget_bias = controls.slider(
-        "trained_fb",
-        container=cols[1],
-        disabled=not changed,
-        help=f"The trained value is {trained_fb:g}. Lower it and the memory fades faster.",
-    )
+    if by_charts:  # the page's live forget_bias slider sets trained_fb (and trained_fb_on)
+        changed = bool(controls.in_link("trained_fb_on"))
+        forget_bias = float(controls.in_link("trained_fb"))
+        cols[0].caption(
+            f"forget_bias: **{forget_bias:g}** (changed)" if changed else f"forget_bias: **{trained_fb:g}**, as trained"
+        )
+        cols[1].caption("Drag the forget_bias slider by the charts to change it.")
+        if changed:
+            cols[1].button("Back to the trained forget_bias", key="trained_fb_reset", on_click=_reset_forget_bias)
+    else:
+        changed = controls.toggle(
+            "trained_fb_on",
+            container=cols[0],
+            on_change=controls.start_at,
+            args=("trained_fb_on", "trained_fb", trained_fb),
+            help="Use a different forget_bias, instead of the trained one, at every step.",
+        )
+        forget_bias = controls.slider(
+            "trained_fb",
+            container=cols[1],
+            disabled=not changed,
+            help=f"Replaces the trained value, {trained_fb:g}. Lower it and the memory fades faster.",
+        )
     gates = ["none", "f", "o"] if coupled else ["none", *_GATE_FLAGS]
     gate = controls.select(
         "fix_gate",

@@ -145,9 +145,13 @@ def one_step(trace: Trace, unit: int = 0) -> Chapter:
         (
             "An LSTM cell reads a sequence **one step at a time**. At each step it takes the input **x** and "
             "its own previous output **h**, and updates a memory, the **cell state c**.",
-            "Four numbers per unit decide what happens, all computed from [x, h] by one matrix product: "
-            "the **input gate i**, the **candidate j**, the **forget gate f** and the **output gate o**. The gates "
-            "are between 0 (shut) and 1 (open). Then `new_c = f ⊙ c + i ⊙ j` and `new_h = o ⊙ tanh(new_c)`.",
+            "A layer has several **units** (here 4), side by side: each holds one number of the memory c and "
+            "one of the output h. Four numbers per unit decide what happens, all computed from [x, h] by one "
+            "matrix product: the **input gate i**, the **candidate j** (the new value it could write; the heatmaps "
+            "call it the *new input*), the **forget gate f** and the **output gate o**.",
+            "The gates go through **σ**, the sigmoid, which squashes any number into 0 (shut) to 1 (open); j and "
+            "the output go through **tanh**, which squashes into -1 to 1. **⊙** multiplies unit by unit. Then "
+            "`new_c = f ⊙ c + i ⊙ j` and `new_h = o ⊙ tanh(new_c)`.",
             "Here is the very first example of TensorFlow's tutorial: one step of 6 inputs, "
             f"x = [[3, 2, 2, 2, 2, 2]], into a cell of {cfg.num_units} units that starts with c = 0 and h = 0.",
         ),
@@ -322,15 +326,16 @@ def forget_bias_chapter(traces: dict[float, Trace]) -> Chapter:
     fractions = {fb: kept_fraction(trace, unit) for fb, trace in traces.items()}
     lives = {fb: half_life(fraction) for fb, fraction in fractions.items()}
     longest = max(FB_VALUES, key=lambda fb: steps if lives[fb] is None else lives[fb])
+    grown = float(fractions[max(FB_VALUES)][-1])
     options = tuple(f"forget_bias {fb:g}" for fb in FB_VALUES)
     lines = [
         f"- forget_bias **{fb:g}**: σ({fb:g}) = {gate(fb):.3f}; half of c is gone after "
-        f"**{steps_text(lives[fb], steps)}** (σ^t alone says {closed_form_half_life(fb):.1f})."
+        f"**{steps_text(lives[fb], steps)}** (if f were exactly σ({fb:g}) at every step: {closed_form_half_life(fb):.1f})."
         for fb in FB_VALUES
     ]
     return Chapter(
         3,
-        "forget_bias: why TensorFlow adds 1 to f",
+        "forget_bias: how long the memory lasts",
         8,
         (
             "TensorFlow's cell adds **forget_bias** to the forget gate's input at every step: "
@@ -345,8 +350,18 @@ def forget_bias_chapter(traces: dict[float, Trace]) -> Chapter:
             options,
             FB_VALUES.index(longest),
             "A larger forget_bias pushes every forget gate towards 1, so each step keeps more of c. "
-            "Jozefowicz et al. (2015) found that a forget bias of 1 is what makes an LSTM learn long dependencies "
-            "from the start; Gers et al. (2000) introduced the forget gate itself.",
+            "Then why does TensorFlow use 1 and not 3? A cell that hardly forgets cannot clear its memory: at "
+            + (
+                f"forget_bias 3 this unit's c does not fade, it grows to {grown:.1f} times its first value by the last "
+                "step, as the cell keeps adding to it."
+                if grown >= 1
+                else f"forget_bias 3 this unit still holds {grown:.0%} of the spike {steps - 1} steps later, whatever "
+                "came after it."
+            )
+            + " Gers et al. (2000) introduced the forget gate because cells "
+            "that never forget fill up on long inputs. Training moves each gate where the task needs it; 1 is a "
+            "starting point that remembers for a few steps and can still learn to forget: Jozefowicz et al. (2015) "
+            "found that it closes most of the gap to the best recurrent cells they searched.",
         ),
         before=(
             Shown(
@@ -378,7 +393,7 @@ def forget_bias_chapter(traces: dict[float, Trace]) -> Chapter:
         explore_label="Explore it at forget_bias 3 (drag the slider there)",
         ask="Vote with hands for -3, 0, 1, 3 before the reveal. Then: 'why would an untrained network want f near 1?'",
         numbers={f"half_life_{fb:g}": (lives[fb] if lives[fb] is not None else -1) for fb in FB_VALUES}
-        | {"unit": unit, "longest": longest},
+        | {"unit": unit, "longest": longest, "grown": grown},
     )
 
 
@@ -488,6 +503,7 @@ def gradient_chapter(flows: list[Flow], rnn_log_ratio: np.ndarray) -> Chapter:
     options = ("About half of it.", "About a hundredth.", f"Less than {ten_to(-4)}: almost nothing.")
     answer = 0 if at["0"] > math.log10(0.2) else 1 if at["0"] > -3 else 2
     fig = flow_lines(flows, math.nan)  # no curve is "the slider's" here
+    fig.data = [trace for trace in fig.data if trace.name.endswith("· gradient")]  # the measured curves only
     x = np.arange(steps, dtype=np.float32)
     fig.add_trace(
         go.Scatter(
@@ -508,6 +524,10 @@ def gradient_chapter(flows: list[Flow], rnn_log_ratio: np.ndarray) -> Chapter:
             "is how much the cell can learn about what happened at step t: if nothing arrives, nothing is learned.",
             "Going back one step through the cell state multiplies the error by f. Through a plain RNN's state it "
             "is multiplied by its weights and tanh's slope at every step, which usually shrinks it.",
+            f"Here the input is a sine wave of {steps} steps (random weights, 4 units) and the error is on the last "
+            f"step, t = {steps - 1}: the chart shows, for every earlier step, which fraction of it arrives there (the "
+            "gradient ‖∂L/∂c_t‖, how much the error would change if c_t changed a little, divided by the last "
+            f"step's; log scale: each grid line is ten times smaller). {back} steps back is t = {steps - 1 - back}.",
         ),
         Question(
             f"With forget_bias 0 (f near 0.5), how much of the error at the last step reaches {back} steps back?",
@@ -553,6 +573,12 @@ def fmt_log(log_value: float) -> str:
 
 # --------------------------------------------------------------------------- 6. variants
 
+
+def longest_task(summary: list[dict]) -> list[dict]:
+    """The rows of the experiment's hardest (last) task: one group of bars, labels that fit."""
+    return [row for row in summary if row["task"] == summary[-1]["task"]] if summary else summary
+
+
 GREFF_OPTIONS = ("Coupling i and f (i = 1 - f, CIFG)", "Removing the peepholes", "Removing the forget gate")
 
 
@@ -565,7 +591,7 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
     worst = sorted(findings, key=lambda item: (item[2], -float(item[3] or 1e9)))[:2]
     worst_text = "; ".join(
         f"**{setting}** on {task}: {rate:.0%} of runs solved it"
-        + (f", in a median {float(steps):,.0f} steps" if steps not in ("", None) else "")
+        + (f", in a median {float(steps):,.0f} training steps" if steps not in ("", None) else "")
         for task, setting, rate, steps in worst
     )
     cells = ", ".join(f"{column.label} {half_life_text(column.trace)}" for column in columns)
@@ -587,7 +613,9 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
             GREFF_OPTIONS,
             2,
             "Removing the forget gate (or the output activation) hurt most; coupling i and f or dropping the "
-            "peepholes cost little, and no variant beat the vanilla cell. Our own shipped experiment (the adding "
+            "peepholes cost little, and no variant beat the vanilla cell (the standard LSTM, with peepholes). NFG's "
+            "panel above looks like perfect memory, but that is the trouble: a cell whose f is always 1 can never "
+            "clear what it holds, so old inputs pile up in c and crowd out the new. Our own shipped experiment (the adding "
             f"problem, 3 seeds per variant) found: {worst_text}: the variants that struggled most here. Small runs "
             "are noisy: a finding needs many seeds, as Greff et al. had.",
         ),
@@ -597,14 +625,15 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
                 value_heatmaps(columns, names=("i", "f", "new_c")),
                 heatmaps_alt(columns),
                 key="learn_6_variants",
-                height=620,
+                height=None,
+                wide=True,  # four panels need the projector's width
             ),
         ),
         after=(
             Shown(
                 "chart",
-                findings_figure(summary, "success_rate", "runs that solved it"),
-                "Bar chart: the share of 3 training runs per variant that solved the adding problem.",
+                findings_figure(longest_task(summary), "success_rate", "runs that solved it"),
+                "Bar chart: the share of 3 training runs per variant that solved the longest adding problem.",
                 key="learn_6_findings",
                 height=460,
             ),
@@ -651,7 +680,8 @@ def train_chapter(solved_at: dict[float, int | None], accuracy: dict[float, floa
         (
             f"Two cells learn delayed recall with a {delay}-step wait, from the same random start: one with "
             "forget_bias 0, one with 1. Each takes a second or two on this computer.",
-            "Press **Train both** and watch the curves: the loss going down, the accuracy going up (25% is chance).",
+            "Press **Train both** and watch the curves: the loss going down, the accuracy going up (25% is chance). "
+            "Their x axis counts *training* steps: one update of the weights from 32 sequences, not a step of a sequence.",
         ),
         Question("Which one learns to recall the symbol?", options, answer, why),
         explore="app_pages/train.py",

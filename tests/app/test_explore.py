@@ -250,12 +250,14 @@ def test_trained_demo_weights_replace_the_random_ones() -> None:
     captions = page_text(at, "caption", sep=" ")
     assert "Delayed recall (10 steps)" in captions and "accuracy 100%" in captions
     # The sidebar's cell settings do not apply, and the sidebar says so with them greyed out.
-    assert at.slider(key="forget_bias").disabled and at.slider(key="num_units").disabled
+    assert at.slider(key="num_units").disabled and not any(s.key == "forget_bias" for s in at.sidebar.slider)
+    assert "the trained model's own, changed with the slider by the charts" in page_text(at.sidebar, "caption")
     assert "bring their own cell and inputs" in page_text(at.sidebar, "info")
 
 
-def test_a_trained_model_can_be_broken_and_its_accuracy_shows_it() -> None:
-    """The classroom demo: lower the trained model's forget_bias (or hold a gate at 1) and watch it fail."""
+def test_a_trained_model_can_be_broken_and_its_accuracy_shows_it(server_sliders) -> None:
+    """The classroom demo: lower the trained model's forget_bias (or hold a gate at 1) and watch it fail.
+    (Without the live views, the box of changes has its own forget_bias switch and slider.)"""
     from ui import trained
     from ui.model import task_metric
 
@@ -275,6 +277,16 @@ def test_a_trained_model_can_be_broken_and_its_accuracy_shows_it() -> None:
     at.selectbox(key="fix_gate").set_value("f").run()  # and never forget, on top
     assert "NFG" in explore_line(at) and not at.exception
     assert at.query_params["trained_fb"] == "-3" and at.query_params["fix_gate"] == "f"
+
+
+def test_with_the_live_slider_the_box_of_changes_says_the_forget_bias_and_puts_the_trained_one_back() -> None:
+    at = open_page("app_pages/explore.py", {"weights": "recall", "trained_fb_on": "true", "trained_fb": "-3"})
+    assert not [t for t in at.toggle if t.key == "trained_fb_on"]  # one forget_bias control: the live slider
+    assert "forget_bias: -3 (changed)" in page_text(at, "caption") and "the changes broke it" in page_text(
+        at, "caption"
+    )
+    at.button(key="trained_fb_reset").click().run()
+    assert "forget_bias: 1, as trained" in page_text(at, "caption") and "trained_fb_on" not in at.query_params
 
 
 def test_large_runs_go_to_their_own_small_cache() -> None:

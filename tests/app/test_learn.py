@@ -97,6 +97,11 @@ def test_chapter_three_measures_each_forget_bias_and_marks_the_longest_memory_ri
     for fb, life in lives.items():
         said = f"{life} step" if life is not None else "more than 29 steps"
         assert f"forget_bias {fb:g}: σ({fb:g}) = {1 / (1 + math.exp(-fb)):.3f}; half of c is gone after {said}" in text
+    kept = abs(spike_run(3.0).new_c[0, -1, unit]) / abs(spike_run(3.0).new_c[0, 0, unit])
+    assert (
+        f"at forget_bias 3 this unit still holds {kept:.0%} of the spike" in text
+        or f"grows to {kept:.1f} times" in text
+    )
     curves = chart_traces(at)
     measured = curves["forget_bias 0: measured"]["y"]
     np.testing.assert_allclose(

@@ -72,11 +72,15 @@ def test_with_trained_weights_the_live_slider_is_the_trained_models_forget_bias(
     at = open_page(EXPLORE, {"weights": "recall"})
     controls, _ = live_views(at)["controls"]
     own = trained.demo("recall").configs[0].forget_bias
-    assert controls["label"] == "forget_bias on top of the trained weights" and controls["forget_bias"] == own
+    assert controls["label"] == "forget_bias instead of the trained one" and controls["forget_bias"] == own
     at.session_state["trained_fb_on"] = True  # what releasing it at -3 sets (see the callback test below)
     at.session_state["trained_fb"] = -3.0
     at.run()
-    assert at.toggle(key="trained_fb_on").value and at.slider(key="trained_fb").value == -3.0
+    # One forget_bias control: the box of changes says the value and offers the way back.
+    assert not [t for t in at.toggle if t.key == "trained_fb_on"] and "forget_bias: -3 (changed)" in page_text(
+        at, "caption"
+    )
+    assert at.query_params["trained_fb"] == "-3" and at.query_params["trained_fb_on"] == "true"
     store, arrays = live_views(at)["store"]
     assert live_views(at)["controls"][0]["forget_bias"] == -3.0
     run = run_model(ModelSpec(trained="recall", trained_forget_bias=-3.0), trained.demo("recall")).traces[0]

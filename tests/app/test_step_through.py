@@ -159,7 +159,7 @@ def test_above_the_budget_forget_bias_goes_through_the_server_and_the_page_says_
 def test_trained_weights_send_forget_bias_to_their_own_control() -> None:
     at = step_page({"weights": "spikes"})
     frames, view = live_view(at)
-    assert view["fbLabel"] == "forget_bias, on top of the trained weights" and len(frames["biases"]) == 101
+    assert view["fbLabel"] == "forget_bias, instead of the trained one" and len(frames["biases"]) == 101
     assert at.session_state["_live_step_fb_target"][0] == "trained_fb"
 
 

@@ -237,7 +237,7 @@ def test_a_long_sequence_plays_and_says_why_forget_bias_is_not_live(page: Page, 
 def test_with_trained_weights_a_release_changes_the_trained_models_forget_bias(page: Page, app_url: str) -> None:
     record_websocket(page)
     open_step_page(page, f"{app_url}/step_through?weights=spikes&step=4")
-    expect(page.locator(f"{ROOT} .ls-slider label").nth(1)).to_have_text("forget_bias, on top of the trained weights")
+    expect(page.locator(f"{ROOT} .ls-slider label").nth(1)).to_have_text("forget_bias, instead of the trained one")
     thumb = page.locator(f"{ROOT} .ls-slider input[type=range]").nth(1)
     thumb.scroll_into_view_if_needed()
     box = thumb.bounding_box()
@@ -251,7 +251,7 @@ def test_with_trained_weights_a_release_changes_the_trained_models_forget_bias(p
     page.wait_for_url(f"**trained_fb={v:g}**")
     wait_idle(page)
     assert "trained_fb_on=true" in page.url and sent(page) == before + 1
-    assert float(slider(page, "forget_bias on top of the trained weights").input_value()) == v
+    expect(page.get_by_text(f"forget_bias: {v:g} (changed)")).to_be_visible()  # the trained model's box says it
     expect(page.get_by_text("with these changes").first).to_be_visible()
     trace = run_model(ModelSpec(trained="spikes", trained_forget_bias=v)).traces[0]
     assert equation_values(page)["new_c"] == pytest.approx(round(float(trace.new_c[0, 4, 0]), DIGITS), abs=1e-4)
