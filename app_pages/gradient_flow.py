@@ -4,8 +4,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ui import controls, page, runs
+from ui import controls, live_flow, page, runs
 from ui.markup import escape
+from ui.sweeps import Live
 from viz.gradflow import (
     LOSS_TITLES,
     LOSSES,
@@ -46,7 +47,11 @@ loss = controls.select(
     "or of its output h_T (then ∂L/∂c_T = o_T · tanh'(c_T) with tanh: already smaller than 1).",
 )
 seq, layer = page.choose_sequence_and_layer(base, view[1], view[2])
-controls.forget_bias_slider(st.columns([1, 2])[0])
+live = live_flow.prepare(base, layer, seq, loss)  # the slider's curves at every forget_bias, or why not
+if not isinstance(live, Live):  # through the server: each value released reruns the page
+    scrub = st.columns([1, 2])[0]
+    controls.forget_bias_slider(scrub)
+    scrub.caption(live)
 
 # The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
 # the output of the layers below, which forget_bias changes too).
@@ -95,12 +100,23 @@ st.caption(
     + (" Values below 10⁻³⁰⁰, too small for a float64 number, are drawn at 10⁻³⁰⁰." if floored(flows) else "")
 )
 with main_chart or st.container():
-    page.chart(
-        flow_lines(flows, current, step_labels),
-        key="gradient_flow_lines",
-        alt=lines_alt(flows, current),
-        presenter_height=560,
-    )
+    if isinstance(live, Live):
+        live_flow.draw(
+            live,
+            [flow for flow in flows if flow.forget_bias in (0.0, 1.0)],
+            next(flow for flow in flows if flow.forget_bias == current),
+            step_labels,
+            alt=lines_alt(flows, current),
+            presenting=page.presenting(),
+            shown=lambda fig: page.as_shown(fig, presenter_height=520),
+        )
+    else:
+        page.chart(
+            flow_lines(flows, current, step_labels),
+            key="gradient_flow_lines",
+            alt=lines_alt(flows, current),
+            presenter_height=560,
+        )
 
 st.subheader("What to notice")
 st.markdown(what_to_notice(flows, current))

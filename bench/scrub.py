@@ -2,9 +2,9 @@
 
     .venv/bin/python -m bench.scrub [--seconds 3]
 
-For each page (a function per page in PAGES: Explore now; Step through and Gradient flow add
-theirs) at its defaults and at 60 steps x 32 units: scrub the forget_bias slider across its range,
-the step slider across the sequence, and the pointer along the heatmaps' time axis (hover), each
+For Explore and Gradient flow (a function per page in PAGES; Step through has bench/scrub_step.py)
+at 60 steps x 4 and x 32 units: scrub the forget_bias slider across its range (and on Explore the
+step slider across the sequence, and the pointer along the heatmaps' time axis: hover), each
 for a few seconds, moving one position every animation frame (as fast as a hand can ask for new
 values: the input events a drag makes, dispatched in the page). Reported per drag:
 
@@ -34,7 +34,7 @@ from bench.app_latency import round_trips
 from bench.common import machine, table
 from tools.browser import launch_args, record_websocket, round_trip, streamlit_server, wait_idle
 
-BIG = "steps=60&num_units=32"
+BIG = "weights=random&steps=60&num_units=32"
 # The live views have painted the store: the heatmaps and the line chart drawn by Plotly, then painted.
 READY = "() => { const v = window.__lstmLiveExplore?.stats.views; return !!(v && v.heatmaps && v.lines && v.table); }"
 COUNT_REDRAWS = """() => {
@@ -125,9 +125,59 @@ def explore(browser, url: str, seconds: float) -> list[tuple[str, dict]]:
     return rows
 
 
-#: page name -> function(browser, url, moves) -> [(what, result)]; Step through and Gradient flow go here.
-PAGES = {"Explore": ("explore", explore)}
-CONFIGURATIONS = {"defaults": "", "60 steps x 32 units": BIG}
+# Gradient flow (ui/live_flow.js): its slider moved one position every animation frame, back and forth;
+# a painted update is a Plotly draw of the line chart that completed (globalThis.__lstmLiveFlow.renders).
+FLOW_SCRUB = """async (ms) => {
+  const input = document.querySelector('.lf-controls .lx-range');
+  const last = Number(input.max), start = Number(input.value), renders = globalThis.__lstmLiveFlow.renders;
+  let moves = 0;
+  const t0 = performance.now();
+  await new Promise((done) => {
+    const tick = (now) => {
+      if (now - t0 >= ms) return done();
+      moves += 1;
+      const phase = (start + moves) % (2 * last);
+      input.value = phase <= last ? phase : 2 * last - phase;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await new Promise((r) => setTimeout(r, 60));
+  const seconds = (performance.now() - t0) / 1000;
+  return { fps: (globalThis.__lstmLiveFlow.renders - renders) / seconds, redraws: 0, moves: moves / seconds };
+}"""
+FLOW_READY = "() => (globalThis.__lstmLiveFlow?.renders ?? 0) > 0"
+FLOW_RELEASE = (
+    "() => document.querySelector('.lf-controls .lx-range').dispatchEvent(new Event('change', { bubbles: true }))"
+)
+
+
+def gradient_flow(browser, url: str, seconds: float) -> list[tuple[str, dict]]:
+    """Gradient flow's one drag: forget_bias (the line chart's slider curves follow it)."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    record_websocket(page)
+    sent: list[float] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(time.perf_counter())))
+    page.goto(url)
+    wait_idle(page, timeout=120)
+    page.wait_for_function(FLOW_READY, timeout=120_000)
+    page.wait_for_timeout(1500)
+    grid = page.evaluate("() => Number(document.querySelector('.lf-controls .lx-range').max) + 1")
+    messages = len(sent)
+    result = page.evaluate(FLOW_SCRUB, seconds * 1000)
+    result["sent"] = len(sent) - messages
+    result["settled"], _ = round_trip(page, lambda: page.evaluate(FLOW_RELEASE))
+    page.close()
+    return [(f"forget_bias ({grid} values)", result)]
+
+
+#: page name -> (path, function(browser, url, seconds) -> [(what, result)]), and its configurations.
+PAGES = {"Explore": ("explore", explore), "Gradient flow": ("gradient_flow", gradient_flow)}
+CONFIGURATIONS = {
+    "Explore": {"random weights (60 steps x 4 units)": "weights=random", "60 steps x 32 units": BIG},
+    "Gradient flow": {"defaults (60 steps x 4 units)": "", "60 steps x 32 units": "num_units=32"},
+}
 
 
 def main() -> None:
@@ -142,7 +192,7 @@ def main() -> None:
             minimal = statistics.median(t[0] for t in round_trips(browser, url, args.rounds))
         with streamlit_server("app.py") as url:
             for name, (path, run) in PAGES.items():
-                for configuration, query in CONFIGURATIONS.items():
+                for configuration, query in CONFIGURATIONS[name].items():
                     for what, result in run(browser, f"{url}/{path}?{query}", args.seconds):
                         settled = result["settled"]
                         rows.append(

@@ -289,27 +289,59 @@ def flow_heatmaps(
     return figure(traces, layout)
 
 
-def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] | None = None) -> go.Figure:
+#: The three curves of one forget_bias, in the order they are drawn: (kind, Flow attribute, dash, width).
+CURVES = (
+    ("gradient", "log_ratio", "solid", 2.5),
+    ("closed form", "log_closed_form", "dash", 1.8),
+    ("through c alone", "log_through_c", "dot", 1.8),
+)
+
+
+#: The hover text after a curve's name (its step, how far before the end, the fraction).
+HOVER_TAIL = "<br>step %{x}, %{customdata:.0f} steps before the end<br>%{text} of the last step's<extra></extra>"
+
+
+def curve_names(forget_bias: float, name: str) -> list[str]:
+    """The legend names of one forget_bias's three curves (:data:`CURVES`)."""
+    sigmoid = 1 / (1 + math.exp(-forget_bias))
+    kinds = ("gradient", f"closed form σ({forget_bias:g})^k = {sigmoid:.3f}^k", "through c alone")
+    return [f"{name} · {kind}" for kind in kinds]
+
+
+def slider_name(forget_bias: float) -> str:
+    return f"forget_bias {forget_bias:g} (slider)"
+
+
+def flow_lines(
+    flows: list[Flow],
+    current: float,
+    step_labels: tuple[str, ...] | None = None,
+    *,
+    slider: Flow | None = None,
+    y_range: tuple[float, float] | None = None,
+) -> go.Figure:
     """||dL/dc_t|| / ||dL/dc_T|| per step (solid, log y) for each forget_bias, with its closed form
-    sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour."""
+    sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour.
+
+    ``slider``: the live slider's forget_bias, drawn last, in its own colour even when it is 0 or 1
+    (the browser swaps its three curves as the slider moves); ``y_range``: the axis's (low, high)
+    log10, fixed over every value the slider can take."""
     steps = flows[0].steps
     x = np.arange(steps, dtype=np.float32)
     steps_back = (steps - 1 - np.arange(steps)).astype(np.float32)
     markers = steps <= 60
-    low, high = line_range(flows)
+    low, high = y_range or line_range(flows + ([slider] if slider else []))
     traces = []
-    for flow in flows:
-        name, colour = label(flow.forget_bias, current), color(flow.forget_bias)
-        sigmoid = 1 / (1 + math.exp(-flow.forget_bias))
-        for kind, values, dash, width in (
-            ("gradient", flow.log_ratio, "solid", 2.5),
-            (f"closed form σ({flow.forget_bias:g})^k = {sigmoid:.3f}^k", flow.log_closed_form, "dash", 1.8),
-            ("through c alone", flow.log_through_c, "dot", 1.8),
-        ):
+    drawn = [(flow, label(flow.forget_bias, current), color(flow.forget_bias)) for flow in flows]
+    if slider is not None:
+        drawn.append((slider, slider_name(slider.forget_bias), OTHER_COLOR))
+    for flow, name, colour in drawn:
+        for (kind, attribute, dash, width), full_name in zip(CURVES, curve_names(flow.forget_bias, name), strict=True):
+            values = getattr(flow, attribute)
             traces.append(
                 {
                     "type": "scatter",
-                    "name": f"{name} · {kind}",
+                    "name": full_name,
                     "legendgroup": name,
                     "x": typed(x),
                     # At the axis's floor, not below it: a curve that falls further lies along the bottom
@@ -320,8 +352,7 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
                     "mode": "lines+markers" if markers and kind == "gradient" else "lines",
                     "line": {"color": colour, "dash": dash, "width": width},
                     "marker": {"size": 5},
-                    "hovertemplate": f"{name}, {kind}<br>step %{{x}}, %{{customdata:.0f}} steps before the end"
-                    "<br>%{text} of the last step's<extra></extra>",
+                    "hovertemplate": full_name.replace(" · ", ", ") + HOVER_TAIL,
                 }
             )
     xaxis = step_axis(
@@ -359,7 +390,7 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
                 }
             ],
             "annotations": [
-                *below_floor_notes(flows, current, low),
+                *below_floor_notes(flows, current, low, slider),
                 {
                     "text": "1%",
                     "xref": "paper",
@@ -391,27 +422,39 @@ def line_range(flows: list[Flow]) -> tuple[float, float]:
     return min(low, -2.0), max(math.ceil(high), 0.0)
 
 
-def below_floor_notes(flows: list[Flow], current: float, low: float) -> list[dict]:
+def lowest_drawn(flow: Flow) -> float:
+    """The lowest log10 of a forget_bias's gradient and closed form (what may fall below the floor)."""
+    return min(float(flow.log_ratio.min()), float(flow.log_closed_form.min()))
+
+
+def below_floor_note(name: str, colour: str, lowest: float, low: float, position: int) -> dict | None:
+    """The note at the bottom of the chart (the ``position``-th from the bottom) for curves that fall
+    below the floor ``low`` (down to ``lowest``); None if they do not."""
+    if lowest >= low - 0.2:
+        return None
+    return {
+        "text": f"{name}: below the floor, down to {decade(round(lowest))}",
+        "xref": "paper",
+        "yref": "paper",
+        "x": 1,
+        "y": 0.02 + 0.07 * position,
+        "xanchor": "right",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "bgcolor": "rgba(255,255,255,0.85)",
+        "font": {"size": 12, "color": colour},
+    }
+
+
+def below_floor_notes(flows: list[Flow], current: float, low: float, slider: Flow | None = None) -> list[dict]:
     """A note at the bottom of the chart for each forget_bias whose curves fall below its floor."""
+    drawn = [(label(f.forget_bias, current), color(f.forget_bias), f) for f in flows]
+    if slider is not None:
+        drawn.append((slider_name(slider.forget_bias), OTHER_COLOR, slider))
     notes = []
-    for flow in flows:
-        lowest = min(float(flow.log_ratio.min()), float(flow.log_closed_form.min()))
-        if lowest >= low - 0.2:
-            continue
-        notes.append(
-            {
-                "text": f"{label(flow.forget_bias, current)}: below the floor, down to {decade(round(lowest))}",
-                "xref": "paper",
-                "yref": "paper",
-                "x": 1,
-                "y": 0.02 + 0.07 * len(notes),
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "bgcolor": "rgba(255,255,255,0.85)",
-                "font": {"size": 12, "color": color(flow.forget_bias)},
-            }
-        )
+    for name, colour, flow in drawn:
+        if (note := below_floor_note(name, colour, lowest_drawn(flow), low, len(notes))) is not None:
+            notes.append(note)
     return notes
 
 

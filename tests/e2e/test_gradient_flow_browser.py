@@ -20,7 +20,10 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     layout = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].layout.yaxis.type")
     assert layout == "log"
     lines = plotly_traces(page, 0)
-    assert len(lines) == 6  # forget_bias 0 and 1: gradient, closed form, through c alone
+    # forget_bias 0 and 1, then the live slider's value (1 at first): gradient, closed form, through c alone.
+    assert [name.split(" · ")[0] for name in lines] == ["forget_bias 0"] * 3 + ["forget_bias 1"] * 3 + [
+        "forget_bias 1 (slider)"
+    ] * 3
     heatmaps = plotly_traces(page, 1)
     assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)"]
     expect(page.get_by_text("What to notice")).to_be_visible()
