@@ -836,7 +836,7 @@ function stateView(root) {
     if (key === view.last) return false;
     view.last = key;
     const layers = s.header.layers;
-    const tail = `, printed as the seed notebook prints it${
+    const tail = `, printed as TensorFlow's tutorial notebook prints it${
       d.stacked ? ` (a tuple of ${layers.length} layers' states, as MultiRNNCell returns it)` : ""
     }:`;
     const most = Math.max(...layers.map((l) => l.units));

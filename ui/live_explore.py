@@ -164,8 +164,10 @@ def draw_controls(live: Live, *, steps: int, sentence: str, presenting: bool) ->
     notes = []
     if spacing > 0.1 + 1e-9:
         notes.append(f"This run is large: the slider stops every {spacing:g} (the values the server ran in advance).")
-    if live.trained:
-        notes.append("It changes the trained model's forget_bias, as Change the trained model above does.")
+    if live.trained and not presenting:  # on a projector the label says it; the box it refers to is further down
+        notes.append(
+            "It changes the trained model's forget_bias (the box above says whether it is still the trained one)."
+        )
     note = " ".join(notes)
     data = _message(
         "controls",
