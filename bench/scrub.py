@@ -45,30 +45,36 @@ COUNT_REDRAWS = """() => {
 FRAMES = "() => window.__lstmLiveExplore.stats.frames"
 
 
-def open_live(browser, url: str):
+def open_live(browser, url: str, ready: str = READY):
+    """A page at ``url`` once its live views are ``ready``; the times of the websocket frames it sends."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     record_websocket(page)
     sent: list[float] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(time.perf_counter())))
     page.goto(url)
     wait_idle(page, timeout=120)
-    page.wait_for_function(READY, timeout=120_000)
+    page.wait_for_function(ready, timeout=120_000)
     page.wait_for_timeout(1500)
-    page.evaluate(COUNT_REDRAWS)
+    if ready == READY:
+        page.evaluate(COUNT_REDRAWS)
     return page, sent
 
 
-# Moves a range input (``target`` is its index among the live sliders) or the pointer along the
-# heatmaps (``target`` null) by one position every animation frame, back and forth, for ``ms``:
-# as fast as a hand can ask for new values. Returns painted frames, line redraws and input events.
-SCRUB = """async ([target, ms]) => {
+# Moves a range input (``target`` is its index among Explore's live sliders; ``flow``: Gradient
+# flow's slider) or the pointer along Explore's heatmaps (``target`` null) by one position every
+# animation frame, back and forth, for ``ms``: as fast as a hand can ask for new values. Returns
+# painted frames (Explore's own count, or Gradient flow's completed draws), line redraws and moves.
+SCRUB = """async ([target, ms, flow]) => {
   const hub = window.__lstmLiveExplore;
-  const input = target === null ? null : document.querySelectorAll('.lx-controls .lx-range')[target];
-  const gd = document.querySelector("[aria-label^='Heatmaps'] .js-plotly-plot");
-  const box = gd.getBoundingClientRect(), size = gd._fullLayout._size, steps = hub.store.header.steps;
+  const painted = () => (flow ? globalThis.__lstmLiveFlow.renders : hub.stats.frames);
+  const input = flow ? document.querySelector('.lf-controls .lx-range')
+    : target === null ? null : document.querySelectorAll('.lx-controls .lx-range')[target];
+  const gd = flow ? null : document.querySelector("[aria-label^='Heatmaps'] .js-plotly-plot");
+  const steps = flow ? 0 : hub.store.header.steps;
+  const box = gd?.getBoundingClientRect(), size = gd?._fullLayout._size;
   const last = input ? Number(input.max) : steps - 1;
   const start = input ? Number(input.value) : 0;
-  const frames = hub.stats.frames, redraws = window.__redraws;
+  const frames = painted(), redraws = window.__redraws ?? 0;
   let moves = 0;
   const t0 = performance.now();
   await new Promise((done) => {
@@ -90,8 +96,8 @@ SCRUB = """async ([target, ms]) => {
   });
   await new Promise((r) => setTimeout(r, 60));
   const seconds = (performance.now() - t0) / 1000;
-  return { fps: (hub.stats.frames - frames) / seconds, redraws: (window.__redraws - redraws) / seconds,
-           moves: moves / seconds, paint: hub.stats.paintMs };
+  return { fps: (painted() - frames) / seconds, redraws: ((window.__redraws ?? 0) - redraws) / seconds,
+           moves: moves / seconds };
 }"""
 RELEASE = "(target) => document.querySelectorAll('.lx-controls .lx-range')[target].dispatchEvent(new Event('change', { bubbles: true }))"
 LEAVE = "() => document.querySelector(\"[aria-label^='Heatmaps'] .js-plotly-plot\").dispatchEvent(new PointerEvent('pointerleave'))"
@@ -101,7 +107,7 @@ def drag(page, sent: list[float], target: int | None, seconds: float) -> dict:
     """Scrub a slider (``target``: 0 forget_bias, 1 the step) or hover along the heatmaps (None)
     for ``seconds``, then release it; what the page painted and sent."""
     messages = len(sent)
-    result = page.evaluate(SCRUB, [target, seconds * 1000])
+    result = page.evaluate(SCRUB, [target, seconds * 1000, False])
     result["sent"] = len(sent) - messages
     if target is None:
         page.evaluate(LEAVE)
@@ -125,28 +131,6 @@ def explore(browser, url: str, seconds: float) -> list[tuple[str, dict]]:
     return rows
 
 
-# Gradient flow (ui/live_flow.js): its slider moved one position every animation frame, back and forth;
-# a painted update is a Plotly draw of the line chart that completed (globalThis.__lstmLiveFlow.renders).
-FLOW_SCRUB = """async (ms) => {
-  const input = document.querySelector('.lf-controls .lx-range');
-  const last = Number(input.max), start = Number(input.value), renders = globalThis.__lstmLiveFlow.renders;
-  let moves = 0;
-  const t0 = performance.now();
-  await new Promise((done) => {
-    const tick = (now) => {
-      if (now - t0 >= ms) return done();
-      moves += 1;
-      const phase = (start + moves) % (2 * last);
-      input.value = phase <= last ? phase : 2 * last - phase;
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
-  await new Promise((r) => setTimeout(r, 60));
-  const seconds = (performance.now() - t0) / 1000;
-  return { fps: (globalThis.__lstmLiveFlow.renders - renders) / seconds, redraws: 0, moves: moves / seconds };
-}"""
 FLOW_READY = "() => (globalThis.__lstmLiveFlow?.renders ?? 0) > 0"
 FLOW_RELEASE = (
     "() => document.querySelector('.lf-controls .lx-range').dispatchEvent(new Event('change', { bubbles: true }))"
@@ -155,17 +139,10 @@ FLOW_RELEASE = (
 
 def gradient_flow(browser, url: str, seconds: float) -> list[tuple[str, dict]]:
     """Gradient flow's one drag: forget_bias (the line chart's slider curves follow it)."""
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    record_websocket(page)
-    sent: list[float] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(time.perf_counter())))
-    page.goto(url)
-    wait_idle(page, timeout=120)
-    page.wait_for_function(FLOW_READY, timeout=120_000)
-    page.wait_for_timeout(1500)
+    page, sent = open_live(browser, url, FLOW_READY)
     grid = page.evaluate("() => Number(document.querySelector('.lf-controls .lx-range').max) + 1")
     messages = len(sent)
-    result = page.evaluate(FLOW_SCRUB, seconds * 1000)
+    result = page.evaluate(SCRUB, [0, seconds * 1000, True])
     result["sent"] = len(sent) - messages
     result["settled"], _ = round_trip(page, lambda: page.evaluate(FLOW_RELEASE))
     page.close()
