@@ -166,7 +166,9 @@ def test_a_cell_that_overflows_somewhere_on_the_grid_is_not_swept():
 
 def store_element(at):
     return next(
-        node for node in at.main if node.type == "bidi_component" and node.proto.id.endswith(f"{live_explore.KEY}_store")
+        node
+        for node in at.main
+        if node.type == "bidi_component" and node.proto.id.endswith(f"{live_explore.KEY}_store")
     )
 
 
