@@ -112,7 +112,7 @@ with main_chart or st.container():
         )
     else:
         page.chart(
-            flow_lines(flows, current, step_labels),
+            flow_lines(flows, current, step_labels, compact=page.presenting()),
             key="gradient_flow_lines",
             alt=lines_alt(flows, current),
             presenter_height=560,

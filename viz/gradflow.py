@@ -216,13 +216,16 @@ def floored(flows: list[Flow]) -> bool:
 
 
 def shared_range(flows: list[Flow]) -> tuple[float, float]:
-    """One colour range for every panel (log10): from the smallest to the largest magnitude shown,
-    at least one decade wide, in whole decades. Exact zeros (at LOG_FLOOR: a gate shut at exactly 0,
-    or an underflow) do not stretch it; they take its darkest colour."""
-    values = np.concatenate([f.log_dc.ravel() for f in flows])
+    """One colour range for every panel (log10): from the smallest magnitude of forget_bias 0 and 1
+    (the lesson's panels: a slider's far lower forget_bias, down to 10^-90, does not stretch the
+    scale and change how they look; its smaller values take the darkest colour, and its title says
+    so) to the largest shown, at least one decade wide, in whole decades. Exact zeros (at LOG_FLOOR:
+    a gate shut at exactly 0, or an underflow) do not stretch it either."""
+    lesson = [f for f in flows if f.forget_bias in (0.0, 1.0)] or flows
+    values = np.concatenate([f.log_dc.ravel() for f in lesson])
     nonzero = values[values > LOG_FLOOR]
     low = float(nonzero.min()) if nonzero.size else LOG_FLOOR
-    high = float(values.max())
+    high = max(float(f.log_dc.max()) for f in flows)
     low, high = math.floor(low), math.ceil(high)
     if high - low < 1:
         low = high - 1
@@ -265,7 +268,9 @@ def flow_heatmaps(
                 **panel_refs(k),
             }
         )
-        annotations.append(column_title(name, left + width / 2, yanchor="bottom", color=color(flow.forget_bias)))
+        below = (flow.log_dc > LOG_FLOOR) & (flow.log_dc < zmin)
+        title = name + (f" (below {decade(zmin)}: darkest)" if below.any() else "")
+        annotations.append(column_title(title, left + width / 2, yanchor="bottom", color=color(flow.forget_bias)))
         xaxis = step_axis(
             steps,
             step_labels,
@@ -297,6 +302,8 @@ CURVES = (
 )
 
 
+#: What the line styles mean, under the chart when the legend names the gradients only.
+STYLE_NOTE = "solid: the gradient, dashed: σ(forget_bias)^k, dotted: through c alone"
 #: The hover text after a curve's name (its step, how far before the end, the fraction).
 HOVER_TAIL = "<br>step %{x}, %{customdata:.0f} steps before the end<br>%{text} of the last step's<extra></extra>"
 
@@ -319,13 +326,15 @@ def flow_lines(
     *,
     slider: Flow | None = None,
     y_range: tuple[float, float] | None = None,
+    compact: bool = False,
 ) -> go.Figure:
     """||dL/dc_t|| / ||dL/dc_T|| per step (solid, log y) for each forget_bias, with its closed form
     sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour.
 
     ``slider``: the live slider's forget_bias, drawn last, in its own colour even when it is 0 or 1
     (the browser swaps its three curves as the slider moves); ``y_range``: the axis's (low, high)
-    log10, fixed over every value the slider can take."""
+    log10, fixed over every value the slider can take. ``compact`` (presenter mode): the legend names
+    each forget_bias's gradient only, and a note on the chart says what dashed and dotted are."""
     steps = flows[0].steps
     x = np.arange(steps, dtype=np.float32)
     steps_back = (steps - 1 - np.arange(steps)).astype(np.float32)
@@ -333,9 +342,10 @@ def flow_lines(
     low, high = y_range or line_range(flows + ([slider] if slider else []))
     traces = []
     drawn = [(flow, label(flow.forget_bias, current), color(flow.forget_bias)) for flow in flows]
-    if slider is not None:
-        drawn.append((slider, slider_name(slider.forget_bias), OTHER_COLOR))
+    if slider is not None:  # first, under the others and wider: at 0 or 1 a halo around their curves
+        drawn.insert(0, (slider, slider_name(slider.forget_bias), OTHER_COLOR))
     for flow, name, colour in drawn:
+        halo = flow is slider
         for (kind, attribute, dash, width), full_name in zip(CURVES, curve_names(flow.forget_bias, name), strict=True):
             values = getattr(flow, attribute)
             traces.append(
@@ -350,14 +360,15 @@ def flow_lines(
                     "text": [f"{power_of_text(v)}" for v in values],
                     "customdata": typed(steps_back),
                     "mode": "lines+markers" if markers and kind == "gradient" else "lines",
-                    "line": {"color": colour, "dash": dash, "width": width},
+                    **({"showlegend": False} if compact and kind != "gradient" else {}),
+                    "line": {"color": colour, "dash": dash, "width": width + 3 if halo else width},
+                    **({"opacity": 0.6} if halo else {}),
                     "marker": {"size": 5},
                     "hovertemplate": full_name.replace(" · ", ", ") + HOVER_TAIL,
                 }
             )
-    xaxis = step_axis(
-        steps, step_labels, tickangle=None, title={"text": "step t (the loss is on the last step)"}, zeroline=False
-    )
+    title = "step t (the loss is on the last step)" + (f" · {STYLE_NOTE}" if compact else "")
+    xaxis = step_axis(steps, step_labels, tickangle=None, title={"text": title}, zeroline=False)
     threshold = math.log10(THRESHOLD)
     return figure(
         traces,

@@ -20,9 +20,10 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     layout = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].layout.yaxis.type")
     assert layout == "log"
     lines = plotly_traces(page, 0)
-    # forget_bias 0 and 1, then the live slider's value (1 at first): gradient, closed form, through c alone.
-    assert [name.split(" · ")[0] for name in lines] == ["forget_bias 0"] * 3 + ["forget_bias 1"] * 3 + [
-        "forget_bias 1 (slider)"
+    # The live slider's value (1 at first, drawn under the others), then forget_bias 0 and 1: gradient,
+    # closed form, through c alone.
+    assert [name.split(" · ")[0] for name in lines] == ["forget_bias 1 (slider)"] * 3 + ["forget_bias 0"] * 3 + [
+        "forget_bias 1"
     ] * 3
     heatmaps = plotly_traces(page, 1)
     assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)"]
