@@ -116,7 +116,10 @@ with live_step.fallback():
 
 page.what_to_notice(step_notes(trace, seq, unit, model.sequence.step_labels), trace)
 step = urlstate.value("step")
-with st.expander(f"The matrix view at t = {step}: why the kernel has 4 × num_units columns", expanded=False):
+with st.expander(
+    f"The matrix view at t = {step} (the step last paused at): why the kernel has 4 × num_units columns",
+    expanded=False,
+):
     latex, full = matrix_view(cfg, trace.params, step_values(trace, seq, step, unit))
     st.markdown(
         "All four gates come from **one** matrix product: the input and the previous output, side by side, "

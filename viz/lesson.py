@@ -280,6 +280,7 @@ def decay_figure(fractions: dict[float, np.ndarray], shown: tuple[float, ...], u
             "title": {"text": f"unit {unit}: |c_t| / |c_0| (log)"},
             "type": "log",
             "dtick": 1,  # decades only: a log axis's 2 and 5 labels are drawn small
+            "exponentformat": "power",  # 10⁻⁴, not 100μ
             "range": [-4, math.log10(max(2.0, max(float(fractions[fb].max()) for fb in shown) * 1.5))],
         },
         "legend": {"orientation": "h", "y": -0.18},
@@ -591,6 +592,15 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
         for task, setting, rate, steps in worst
     )
     cells = ", ".join(f"{column.label} {half_life_text(column.trace)}" for column in columns)
+    nfg = next((column for column in columns if column.key == "NFG"), None)
+    nfg_text = ""
+    if nfg is not None:
+        c = np.abs(nfg.trace.new_c[0].astype(np.float64))
+        unit = int(np.argmax(c[-1]))
+        nfg_text = (
+            f"In NFG's panel above nothing fades: unit {unit}'s c goes from {fmt(float(c[0, unit]), 2)} at step 0 "
+            f"to {fmt(float(c[-1, unit]), 2)} at the end, as every step adds to it. "
+        )
     return Chapter(
         6,
         "Variants: peepholes and the coupled gate",
@@ -599,8 +609,10 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
             "TensorFlow's LSTMCell can add **peepholes**: f and i also read the old cell state c_(t-1), and o reads "
             "the new c, through one weight per unit. The **coupled** cell (CIFG) ties two gates together: i = 1 - f, "
             "so exactly what is forgotten is written.",
-            "Greff et al. also tried taking parts away: **NFG** has no forget gate (f is always 1), **NIG** no input "
-            "gate, **NOG** no output gate. Below, the spike of chapter 2 through four of them, with the same weights. "
+            "Greff et al. (2017, *LSTM: A Search Space Odyssey*) compared the vanilla cell with eight variants, each "
+            "one change away from it, some taking a part away: **NFG** has no forget gate (f is always 1), **NIG** no "
+            "input gate, **NOG** no output gate, **NIAF** no input activation (j is not squashed by tanh), **NOAF** no "
+            "output activation (h = o ⊙ c). Below, the spike of chapter 2 through four of them, with the same weights. "
             f"The memory's half-life (median over units): {cells}. Which changes matter when the cell has to *learn*?",
         ),
         Question(
@@ -609,9 +621,9 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
             GREFF_OPTIONS,
             2,
             "Removing the forget gate (or the output activation) hurt most; coupling i and f or dropping the "
-            "peepholes cost little, and no variant beat the vanilla cell (the standard LSTM, with peepholes). NFG's "
-            "panel above looks like perfect memory, but that is the trouble: a cell whose f is always 1 can never "
-            "clear what it holds, so old inputs pile up in c and crowd out the new. Our own shipped experiment (the adding "
+            "peepholes cost little, and no variant beat the vanilla cell (the standard LSTM, with peepholes). "
+            f"{nfg_text}A cell whose f is always 1 can never clear what it holds, so old inputs pile up in c and "
+            "crowd out the new. Our own shipped experiment (the adding "
             f"problem, 3 seeds per variant) found: {worst_text}: the variants that struggled most here. Small runs "
             "are noisy: a finding needs many seeds, as Greff et al. had.",
         ),
