@@ -67,7 +67,7 @@ PRESENTER_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] { display: none; }
 .stMainBlockContainer { max-width: 100%; padding: 0.6rem 2rem 2rem 2rem; }
-.stMainBlockContainer h1 { font-size: 2.1rem; padding: 0.2rem 0 0.4rem 0; }
+.stMainBlockContainer h1 { font-size: 2.1rem; padding: 0.2rem 11rem 0.4rem 0; } /* wraps before the switch */
 .stMainBlockContainer h2, .stMainBlockContainer h3 { font-size: 1.7rem; }
 .stMainBlockContainer [data-testid="stMarkdownContainer"] p,
 .stMainBlockContainer [data-testid="stMarkdownContainer"] li { font-size: 1.35rem; line-height: 1.45; }
@@ -83,11 +83,10 @@ PRESENTER_CSS = """
 """
 _SWITCH_CSS = (
     # At the top right of the page's content, scrolling away with it (it covered text when it stayed
-    # put); the page's title wraps before it.
+    # put), left of Streamlit's menu; in presenter mode the page's title wraps before it.
     "<style>.stMainBlockContainer { position: relative; } "
-    ".st-key-presenter_switch { position: absolute; top: 0.4rem; right: 1rem; z-index: 10; width: auto; "
-    "background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; } "
-    ".stMainBlockContainer h1 { padding-right: 11rem; }</style>"
+    ".st-key-presenter_switch { position: absolute; top: 0.4rem; right: 3rem; z-index: 999991; width: auto; "
+    "background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; }</style>"
 )
 
 
