@@ -7,7 +7,7 @@ from ui import controls, exports, files, live_explore, page, plotly_live, urlsta
 from ui.markup import quote
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
-from viz.notice import explore_notes
+from viz.notice import explore_notes, longest_memory
 from viz.numbers import cell_signature, state_repr, step_table, summarised
 from viz.style import GATE_COLOURS, SIGNED_COLOURS, STYLES
 
@@ -110,7 +110,8 @@ with st.expander("What each band shows"):
 
 st.subheader("Cell state and output of chosen units")
 unit_count = cfg.num_units
-chosen = controls.multiselect_units("units", unit_count, container=st)
+memory = longest_memory(trace, seq)  # What to notice's unit: in the line chart until units are picked
+chosen = controls.multiselect_units("units", unit_count, container=st, first=memory.unit if memory else None)
 if chosen and isinstance(live, live_explore.Live):
     live_explore.draw_lines(
         live,

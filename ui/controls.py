@@ -236,12 +236,18 @@ def move_step(delta: int, last: int) -> None:
     urlstate.set_value("step", int(min(max(urlstate.value("step") + delta, 0), last)))
 
 
-def multiselect_units(name: str, units: int, *, container=st, default_count: int = 3) -> list[int]:
-    """Pick units to plot; kept in the URL as text like ``0,2,5`` (the schema's ``units``)."""
+def multiselect_units(
+    name: str, units: int, *, container=st, default_count: int = 3, first: int | None = None
+) -> list[int]:
+    """Pick units to plot; kept in the URL as text like ``0,2,5`` (the schema's ``units``). Until
+    the learner picks: ``default_count`` units, unit ``first`` (the one a note talks about) among them."""
+    default = list(range(min(default_count, units)))
+    if first is not None and 0 <= first < units and first not in default:
+        default = sorted([first, *default[: default_count - 1]])
     picked = multiselect_list(
         name,
         list(range(units)),
-        default=list(range(min(default_count, units))),
+        default=default,
         container=container,
         format_func=unit_label,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers import chart_traces, open_page, page_text
+from helpers import chart_traces, charts, open_page, page_text
 from lstm_core import run_stack
 from ui import trained
 from viz import notice
@@ -58,3 +58,14 @@ def test_a_link_that_names_the_step_or_unit_opens_there() -> None:
     assert at.selectbox(key="unit").value == 2 and at.query_params["step"] == "5"
     at = open_page("app_pages/step_through.py", {"unit": "3"}, app_defaults=True)
     assert at.selectbox(key="unit").value == 3 and "step" not in at.query_params  # t = 0, as named
+
+
+def test_explores_line_chart_shows_the_unit_what_to_notice_names_until_units_are_picked() -> None:
+    at = open_page("app_pages/explore.py", app_defaults=True)
+    demo = trained.demo("recall")
+    x = chart_traces(at, 0)["x"]["z"].T[None]
+    memory = notice.longest_memory(run_stack(list(demo.configs), list(demo.params), x)[0])
+    assert memory.unit in at.multiselect(key="units_widget").value
+    assert f"c unit {memory.unit}" in [trace["name"] for trace in charts(at)[1].figure["data"]]
+    picked = open_page("app_pages/explore.py", {"units": "0,1"}, app_defaults=True)
+    assert picked.multiselect(key="units_widget").value == [0, 1]
