@@ -116,7 +116,7 @@ def test_the_haproxy_example_keeps_each_student_on_one_replica(browser, tmp_path
             for _student in range(2):
                 context = browser.new_context()
                 page = context.new_page()
-                page.goto(f"{url}/explore")
+                page.goto(f"{url}/explore?weights=random")  # the sidebar cell the settings set
                 wait_idle(page)
                 cookie = {c["name"]: c["value"] for c in context.cookies()}.get("LSTM_REPLICA")
                 assert cookie in ("r1", "r2"), context.cookies()
