@@ -19,7 +19,7 @@ import streamlit as st
 from lstm_core import init_params, run_stack
 from lstm_core.sequences import make_inputs
 from lstm_core.variants import CELLS, cell_config
-from viz.gradflow import Flow, gradient_flow
+from viz.gradflow import Flow, HiddenFlow, gradient_flow, hidden_flow
 
 from . import controls, exports, trained
 from . import model as models
@@ -112,11 +112,28 @@ def run_cell(spec: ModelSpec, cell: str) -> Run:
 def cell_model_for(spec: ModelSpec, cell: str) -> Run:
     """:func:`model_for` of the cell ``cell`` (:func:`run_cell`) on ``spec``'s inputs: cached, and
     counted against the page's budget like any run."""
+    plain = _cell_spec(spec, cell)
+    return _counted(f"run:{cell}:{cache_key(plain)}", cells(plain), lambda: run_cell(plain, cell))
+
+
+def _cell_spec(spec: ModelSpec, cell: str) -> ModelSpec:
+    """``spec`` without the LSTM's own settings, which do not reach ``cell``: one cache entry for all of them."""
     if cell not in CELLS:
         raise ValueError(f"unknown cell {cell!r}")
-    plain = replace(spec, forget_bias=1.0, peepholes=False, coupled=False, cell_clip=0.0, num_proj=0, greff=())
-    plain = replace(plain, peephole_scale=1.0)  # none of these reach the cell: one cache entry for all of them
-    return _counted(f"run:{cell}:{cache_key(plain)}", cells(plain), lambda: run_cell(plain, cell))
+    return replace(
+        spec, forget_bias=1.0, peepholes=False, coupled=False, cell_clip=0.0, num_proj=0, greff=(), peephole_scale=1.0
+    )
+
+
+def rnn_flow(spec: ModelSpec, layer: int, seq: int) -> HiddenFlow:
+    """The plain RNN's gradient flow (viz.gradflow.hidden_flow) on ``spec``'s inputs (:func:`run_cell`):
+    layer ``layer`` (1-based), sequence ``seq``; kept in the shared cache. ValueError if it cannot run."""
+    plain = _cell_spec(spec, "rnn")
+    heavy = cells(plain) > LARGE_CELLS
+    run = lambda: cached(f"run:rnn:{cache_key(plain)}", lambda: run_cell(plain, "rnn"), heavy=heavy)  # noqa: E731
+    return cached(
+        f"rnnflow:{layer}:{seq}:{cache_key(plain)}", lambda: hidden_flow(run().traces[layer - 1], seq), heavy=heavy
+    )
 
 
 def model_for(spec: ModelSpec, weights: trained.Weights | None = None) -> Run:

@@ -198,6 +198,7 @@ SCHEMA: dict[str, Param] = {
         Param("text_by", "choice", "c", "Colour by", choices=("c", "h"), shared=False),
         # The Gradient-flow page's view.
         Param("flow_loss", "choice", "c", "Loss on the last step", choices=("c", "h"), shared=False),
+        Param("flow_rnn", "bool", True, "Plain RNN beside it", shared=False),
         # The Learn page: the chapter shown and the answers given (one letter per chapter, - for none).
         _int("chapter", 1, 1, 7, "Chapter", shared=False),
         Param("answers", "text", "", "Answers given", max_chars=7, shared=False),

@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale, hex_to_rgb
 
-from lstm_core import Trace, grad
+from lstm_core import BasicRNNTrace, GRUTrace, Trace, grad
 
 from .figure import (
     band_colorbar,
@@ -176,6 +176,58 @@ def gradient_flow(trace: Trace, batch: int = 0, loss: str = "c") -> Flow:
     )
 
 
+#: The plain RNN's line: black, dash-dot (no forget_bias colour: it has no forget gate).
+RNN_COLOR = "rgb(0, 0, 0)"
+RNN_NAME = "plain RNN (tanh)"
+
+
+@dataclass(frozen=True)
+class HiddenFlow:
+    """The gradient of ``L = sum(h_T)`` with respect to every step's h, in one run of a cell whose
+    whole state is h (a plain RNN, a GRU): what :class:`Flow` is for an LSTM's c.
+
+    Attributes
+    ----------
+    log_dh : ndarray, shape (time, num_units)
+        log10 |dL/dh_t| per unit, clipped to [LOG_FLOOR, LOG_CEILING].
+    log_ratio : ndarray, shape (time,)
+        log10 (||dL/dh_t|| / ||dL/dh_T||), clipped likewise.
+    overflowed : int
+        Steps whose gradient exceeded float64.
+    activation : str
+    """
+
+    log_dh: np.ndarray
+    log_ratio: np.ndarray
+    overflowed: int
+    activation: str = "tanh"
+
+    @property
+    def steps(self) -> int:
+        return self.log_dh.shape[0]
+
+
+def hidden_flow(trace: BasicRNNTrace | GRUTrace, batch: int = 0) -> HiddenFlow:
+    """Backpropagate ``L = sum(h_T)`` through a plain RNN's (or a GRU's) run and measure what
+    reaches each h_t: for these cells h is the state, so going back one step multiplies the error
+    by the recurrent weights and the activation's slope (a GRU's also by its gates)."""
+    rows, units = trace.inputs.shape[0], trace.config.num_units
+    with np.errstate(all="ignore"):  # relu and identity can overflow going back; clipped below
+        dh = grad(trace, None, np.ones((rows, units))).dh[batch]  # (time, units)
+    log_dh = _log10_abs(dh)
+    log_norm = _log10_norm(log_dh)
+    return HiddenFlow(
+        log_dh=log_dh,
+        log_ratio=np.clip(log_norm - log_norm[-1], LOG_FLOOR, LOG_CEILING),
+        overflowed=int(np.sum(~np.isfinite(dh).all(axis=1))),
+        activation=trace.config.activation,
+    )
+
+
+def rnn_name(rnn: HiddenFlow) -> str:
+    return RNN_NAME.replace("tanh", rnn.activation)
+
+
 def forget_biases(current: float) -> list[float]:
     """The forget biases compared: 0, 1 and the slider's value when it is neither, ascending."""
     return sorted({0.0, 1.0, float(current)})
@@ -289,14 +341,17 @@ def flow_heatmaps(
     return figure(traces, layout)
 
 
-def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] | None = None) -> go.Figure:
+def flow_lines(
+    flows: list[Flow], current: float, step_labels: tuple[str, ...] | None = None, rnn: HiddenFlow | None = None
+) -> go.Figure:
     """||dL/dc_t|| / ||dL/dc_T|| per step (solid, log y) for each forget_bias, with its closed form
-    sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour."""
+    sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour;
+    with ``rnn``, a plain RNN's ||dL/dh_t|| / ||dL/dh_T|| on the same axes, black dash-dot."""
     steps = flows[0].steps
     x = np.arange(steps, dtype=np.float32)
     steps_back = (steps - 1 - np.arange(steps)).astype(np.float32)
     markers = steps <= 60
-    low, high = line_range(flows)
+    low, high = line_range(flows, rnn)
     traces = []
     for flow in flows:
         name, colour = label(flow.forget_bias, current), color(flow.forget_bias)
@@ -324,6 +379,22 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
                     "<br>%{text} of the last step's<extra></extra>",
                 }
             )
+    if rnn is not None:
+        name = rnn_name(rnn)
+        traces.append(
+            {
+                "type": "scatter",
+                "name": f"{name} · ‖∂L/∂h_t‖",
+                "x": typed(x),
+                "y": typed(10.0 ** np.maximum(rnn.log_ratio, low - 0.2)),
+                "text": [power_of_text(v) for v in rnn.log_ratio],
+                "customdata": typed(steps_back),
+                "mode": "lines",
+                "line": {"color": RNN_COLOR, "dash": "dashdot", "width": 2.5},
+                "hovertemplate": f"{name}, ‖∂L/∂h_t‖<br>step %{{x}}, %{{customdata:.0f}} steps before the end"
+                "<br>%{text} of the last step's<extra></extra>",
+            }
+        )
     xaxis = step_axis(
         steps, step_labels, tickangle=None, title={"text": "step t (the loss is on the last step)"}, zeroline=False
     )
@@ -336,7 +407,7 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
             "font": {"family": FONT_FAMILY, "size": 13},
             "xaxis": xaxis,
             "yaxis": {
-                "title": {"text": "||∂L/∂c_t|| / ||∂L/∂c_T||"},
+                "title": {"text": "share of the last step's gradient" if rnn is not None else "‖∂L/∂c_t‖ / ‖∂L/∂c_T‖"},
                 "type": "log",
                 "range": [low - 0.2, high + 0.2],
                 **({"dtick": 1} if high - low <= 12 else {}),  # one label per decade, no 2, 3, 5 between
@@ -359,7 +430,7 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
                 }
             ],
             "annotations": [
-                *below_floor_notes(flows, current, low),
+                *below_floor_notes(flows, current, low, rnn),
                 {
                     "text": "1%",
                     "xref": "paper",
@@ -382,25 +453,42 @@ def flow_lines(flows: list[Flow], current: float, step_labels: tuple[str, ...] |
 FLOOR_MARGIN = 1.0
 
 
-def line_range(flows: list[Flow]) -> tuple[float, float]:
-    """(lowest, highest) log10 of the line chart's y axis (see FLOOR_MARGIN)."""
+def line_range(flows: list[Flow], rnn: HiddenFlow | None = None) -> tuple[float, float]:
+    """(lowest, highest) log10 of the line chart's y axis (see FLOOR_MARGIN); a plain RNN's line
+    (``rnn``) raises the top if it grows, but does not lower the floor: where it falls further, it
+    lies on the floor with a note, as the other lines do."""
     lesson = [f for f in flows if f.forget_bias in (0.0, 1.0)] or flows
     low = min(min(float(f.log_ratio.min()), float(f.log_closed_form.min())) for f in lesson)
     high = max(max(float(f.log_ratio.max()), float(f.log_through_c.max())) for f in flows)
+    if rnn is not None:
+        high = max(high, float(rnn.log_ratio.max()))
     low = max(math.floor(low - FLOOR_MARGIN), LOG_FLOOR)
     return min(low, -2.0), max(math.ceil(high), 0.0)
 
 
-def below_floor_notes(flows: list[Flow], current: float, low: float) -> list[dict]:
-    """A note at the bottom of the chart for each forget_bias whose curves fall below its floor."""
+def below_floor_notes(flows: list[Flow], current: float, low: float, rnn: HiddenFlow | None = None) -> list[dict]:
+    """A note at the bottom of the chart for each forget_bias (and the plain RNN) whose curves fall
+    below its floor."""
     notes = []
-    for flow in flows:
-        lowest = min(float(flow.log_ratio.min()), float(flow.log_closed_form.min()))
+    lines = [
+        (
+            label(f.forget_bias, current),
+            color(f.forget_bias),
+            min(float(f.log_ratio.min()), float(f.log_closed_form.min())),
+        )
+        for f in flows
+    ]
+    if rnn is not None:
+        lines.append((rnn_name(rnn), RNN_COLOR, float(rnn.log_ratio.min())))
+    for name, colour, lowest in lines:
         if lowest >= low - 0.2:
             continue
+        floor_note = (
+            f"{decade(round(lowest))}" if lowest > LOG_FLOOR else f"{decade(LOG_FLOOR)} or less (below float64)"
+        )
         notes.append(
             {
-                "text": f"{label(flow.forget_bias, current)}: below the floor, down to {decade(round(lowest))}",
+                "text": f"{name}: below the floor, down to {floor_note}",
                 "xref": "paper",
                 "yref": "paper",
                 "x": 1,
@@ -409,7 +497,7 @@ def below_floor_notes(flows: list[Flow], current: float, low: float) -> list[dic
                 "yanchor": "bottom",
                 "showarrow": False,
                 "bgcolor": "rgba(255,255,255,0.85)",
-                "font": {"size": 12, "color": color(flow.forget_bias)},
+                "font": {"size": 12, "color": colour},
             }
         )
     return notes
@@ -443,8 +531,13 @@ def heatmaps_alt(flows: list[Flow], current: float) -> str:
     )
 
 
-def lines_alt(flows: list[Flow], current: float) -> str:
+def lines_alt(flows: list[Flow], current: float, rnn: HiddenFlow | None = None) -> str:
     parts = []
+    if rnn is not None:
+        parts.append(
+            f"{rnn_name(rnn)}: below 1% {_after(steps_until_below(rnn.log_ratio), rnn.steps - 1)} back, "
+            f"10^{rnn.log_ratio[0]:.1f} at the first step"
+        )
     for flow in flows:
         actual = steps_until_below(flow.log_ratio)
         parts.append(
