@@ -15,7 +15,7 @@ import streamlit as st
 
 from lstm_core.tasks import Task
 from lstm_core.training import Trainer, TrainSettings
-from lstm_core.variants import VARIANTS
+from lstm_core.variants import CHOICES, is_lstm
 
 _TRAINERS = "_trainers"
 #: The most runs a session keeps (the oldest goes first): each a few small weight sets.
@@ -25,10 +25,12 @@ UPDATE_SECONDS = 0.4
 
 
 def run_label(task: Task, settings: TrainSettings) -> str:
-    """A run's full name: the key of this session's runs."""
+    """A run's full name: the key of this session's runs. A plain RNN or a GRU has no forget_bias
+    (the part says so, so that every label has the same parts for :func:`legend_names`)."""
+    forget_bias = f"forget_bias {settings.forget_bias:g}" if is_lstm(settings.variant) else "no forget gate"
     return (
-        f"{task.title}, {VARIANTS[settings.variant].short}, {settings.units} units, forget_bias "
-        f"{settings.forget_bias:g}, lr {settings.learning_rate:g}, seed {settings.seed}"
+        f"{task.title}, {CHOICES[settings.variant].short}, {settings.units} units, {forget_bias}, "
+        f"lr {settings.learning_rate:g}, seed {settings.seed}"
     )
 
 
