@@ -164,8 +164,8 @@ reference_words = (
     "each variant at forget_bias 1 minus itself at 0"
     if fb01
     else f"each variant minus {lstm_columns[0].label}"
-    if lstm_columns
-    else "nothing to subtract"
+    if len(lstm_columns) > 1
+    else "one connection at a time"
 )
 st.subheader("What changes: " + reference_words)
 if others:

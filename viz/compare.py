@@ -527,6 +527,8 @@ def summary_table(columns: list[Column], batch: int = 0) -> pd.DataFrame:
                 values = getattr(t, name)[batch] if c.has(name) else None
                 record[words] = NONE if values is None else f"{fmt(values.min(), 2)} to {fmt(values.max(), 2)}"
         record["memory half-life"] = half_life_text(t, batch)
-        record[f"{kept} kept after {t.num_steps} steps"] = NONE if c.kind == "rnn" else fraction(c0_kept(t, batch))
+        record[f"{kept} kept after {t.num_steps} step{'s' if t.num_steps != 1 else ''}"] = (
+            NONE if c.kind == "rnn" else fraction(c0_kept(t, batch))
+        )
         records.append(record)
     return pd.DataFrame(records).set_index("variant").T

@@ -136,6 +136,14 @@ def rnn_comparison(flows: list[Flow], rnn: HiddenFlow, current: float) -> str:
         f"**{back} steps back**, the {name} keeps **{kept_text(float(rnn.log_ratio[-1 - back]))}** of the error at the "
         f"last step (in ‖∂L/∂h‖); the LSTM's cell state keeps {lstm} (in ‖∂L/∂c‖)."
     ]
+    kept = float(rnn.log_ratio[-1 - back])
+    beaten = [f for f in flows if float(f.log_ratio[-1 - back]) < kept]
+    if beaten:
+        sentences.append(
+            f"The RNN keeps more than the LSTM at {and_list([label(f.forget_bias, current) for f in beaten])}: "
+            "forget gates near σ(forget_bias) shrink the error at every step too. The LSTM's advantage is a "
+            "forget gate near 1 (forget_bias 1 or more, or learned), which the RNN has no counterpart of."
+        )
     below = steps_until_below(rnn.log_ratio)
     lstm_below = [
         f"{'never within the sequence' if n is None else f'after {n}'} at {label(f.forget_bias, current)}"
