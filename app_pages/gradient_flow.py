@@ -132,10 +132,16 @@ if rnn is not None:
 
 st.subheader("Per unit: |∂L/∂c_t| at every step")
 st.caption(
-    "One panel per forget_bias, one row per unit, one column per step; all panels share one colour scale "
+    "One panel per forget_bias"
+    + (" and one for the plain RNN (its |∂L/∂h_t|)" if rnn is not None else "")
+    + ", one row per unit, one column per step; all panels share one colour scale "
     "(powers of ten), so the same colour is the same size of gradient. Bright: the error arrives; dark: it "
     "has vanished; exact zeros (a gate shut at exactly 0, or less than float64 can hold) take the darkest "
     "colour. Hover a cell for its value."
     + (" The cell state is clipped (cell_clip): where it was, no gradient passes." if spec.cell_clip else "")
 )
-page.chart(flow_heatmaps(flows, current, step_labels), key="gradient_flow_heatmaps", alt=heatmaps_alt(flows, current))
+page.chart(
+    flow_heatmaps(flows, current, step_labels, rnn=rnn),
+    key="gradient_flow_heatmaps",
+    alt=heatmaps_alt(flows, current, rnn),
+)

@@ -3,18 +3,17 @@ at what it learned."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
 from lstm_core.sequences import one_hot, show_char
-from lstm_core.tasks import TASKS, Task, format_metric, make_task, shipped_text, task_title
-from lstm_core.training import TrainSettings, init_model, model_to_bytes, trained_meta
+from lstm_core.tasks import TASKS, Task, format_metric, shipped_text, task_title
+from lstm_core.training import TrainSettings, model_to_bytes, trained_meta
 from lstm_core.variants import CHOICES, VARIANTS, is_lstm, variant_label
 from ui import controls, page, trained, urlstate, weights_menu
 from ui import training_session as session
 from viz.compare import Column, heatmaps_alt, value_heatmaps
-from viz.gradflow import FB_COLORS, RNN_COLOR, gradient_flow, hidden_flow
+from viz.gradflow import FB_COLORS, RNN_COLOR
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.notes.training import cells_verdict, findings_summary, silent_wait_note, start_note, variants_verdict
 from viz.training import (
@@ -249,26 +248,6 @@ def show_training() -> None:
     )
 
 
-#: The silent wait measured under the cells' findings: the longest delay of the experiment, five seeds.
-SILENT_DELAY, SILENT_SEEDS = 40, 5
-
-
-@st.cache_data(show_spinner=False)
-def silent_wait_shares(delay: int, seeds: int) -> tuple[float, float]:
-    """(plain RNN, LSTM): the median share of the error at the cue of delayed recall that reaches the
-    symbol's step, in untrained cells of the experiment's size (16 units, seeds 0 to ``seeds`` - 1)."""
-    task = make_task("recall", delay)
-    batch = task.batch(np.random.default_rng(0), 1)
-    shares = {"rnn": [], "basic": []}
-    for seed in range(seeds):
-        for cell, values in shares.items():
-            settings = TrainSettings(units=16, variant=cell, seed=seed)
-            (trace,), _ = init_model(task, settings).run(batch.inputs)
-            flow = hidden_flow(trace) if cell == "rnn" else gradient_flow(trace, 0, "c")
-            values.append(10.0 ** float(flow.log_ratio[0]))
-    return float(np.median(shares["rnn"])), float(np.median(shares["basic"]))
-
-
 def compare_runs(task: Task, runs: dict) -> None:
     """Under the chart: the note on step 0's accuracy, and a table of this session's runs of ``task``."""
     starts = [t.start_metric for t in runs.values() if t.start_metric is not None]
@@ -379,7 +358,7 @@ with tab_results:
             cells_verdict(summary) + " Against the papers: this delayed recall is **silent** between the symbol "
             "and the cue (every input is 0), so nothing has to be protected from new input, and near h = 0 tanh's "
             "slope is 1: the plain RNN's error need not vanish. "
-            + silent_wait_note(SILENT_DELAY, *silent_wait_shares(SILENT_DELAY, SILENT_SEEDS), SILENT_SEEDS)
+            + silent_wait_note(session.SILENT_DELAY, *session.silent_wait_shares(), session.SILENT_SEEDS)
             + " The vanishing gradient the papers describe shows on inputs that keep moving h (Gradient flow's sine "
             "wave); the tasks of Bengio et al. and Hochreiter and Schmidhuber fill the wait with distracting input. "
             "Ten seeds and no hyper-parameter search."

@@ -443,7 +443,10 @@ def heatmaps_alt(columns: list[Column], batch: int = 0) -> str:
             parts.append(f"{c.label}: r mean {fmt(t.r[batch].mean())}, u mean {fmt(t.u[batch].mean())}, {h}")
         else:
             parts.append(f"{c.label} (only h): {h}")
-    shown = ", ".join(style(name).symbol for name in rows_of(columns))
+    symbols = [style(name).symbol for name in rows_of(columns)]
+    shown = ", ".join(symbols[:-1]) + " and " + symbols[-1]
+    if all(c.kind == "lstm" for c in columns):
+        return f"Heatmaps of {shown} for each variant side by side, time on x, unit on y. " + "; ".join(parts)
     return (
         f"Heatmaps of {shown} for each cell side by side, time on x, unit on y; a cell without a quantity "
         "has an empty panel. " + "; ".join(parts)

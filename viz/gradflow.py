@@ -267,11 +267,11 @@ def floored(flows: list[Flow]) -> bool:
     return any(min(f.log_ratio.min(), f.log_closed_form.min(), f.log_through_c.min()) <= LOG_FLOOR for f in flows)
 
 
-def shared_range(flows: list[Flow]) -> tuple[float, float]:
-    """One colour range for every panel (log10): from the smallest to the largest magnitude shown,
-    at least one decade wide, in whole decades. Exact zeros (at LOG_FLOOR: a gate shut at exactly 0,
-    or an underflow) do not stretch it; they take its darkest colour."""
-    values = np.concatenate([f.log_dc.ravel() for f in flows])
+def shared_range(flows: list[Flow], rnn: HiddenFlow | None = None) -> tuple[float, float]:
+    """One colour range for every panel (log10), the plain RNN's too if given: from the smallest to
+    the largest magnitude shown, at least one decade wide, in whole decades. Exact zeros (at
+    LOG_FLOOR: a gate shut at exactly 0, or an underflow) do not stretch it; they take its darkest colour."""
+    values = np.concatenate([f.log_dc.ravel() for f in flows] + ([rnn.log_dh.ravel()] if rnn is not None else []))
     nonzero = values[values > LOG_FLOOR]
     low = float(nonzero.min()) if nonzero.size else LOG_FLOOR
     high = float(values.max())
@@ -282,28 +282,36 @@ def shared_range(flows: list[Flow]) -> tuple[float, float]:
 
 
 def flow_heatmaps(
-    flows: list[Flow], current: float, step_labels: tuple[str, ...] | None = None, budget: int = FIGURE_BUDGET
+    flows: list[Flow],
+    current: float,
+    step_labels: tuple[str, ...] | None = None,
+    budget: int = FIGURE_BUDGET,
+    rnn: HiddenFlow | None = None,
 ) -> go.Figure:
-    """|dL/dc_t| per unit and step, one panel per forget_bias, side by side, on one log colour scale."""
+    """|dL/dc_t| per unit and step, one panel per forget_bias, side by side, on one log colour scale;
+    with ``rnn``, the plain RNN's |dL/dh_t| in a last panel on the same scale."""
     steps, units = flows[0].log_dc.shape
-    axis = TimeAxis.fit(steps, units, max(1, budget // len(flows)))
+    panels = [(label(f.forget_bias, current), color(f.forget_bias), f.log_dc, "c") for f in flows]
+    if rnn is not None:
+        panels.append((rnn_name(rnn), RNN_COLOR, rnn.log_dh, "h"))
+    axis = TimeAxis.fit(steps, units, max(1, budget // len(panels)))
     x = axis.x()
-    zmin, zmax = shared_range(flows)
+    zmin, zmax = shared_range(flows, rnn)
     ticks = _decade_ticks(zmin, zmax)
     colorbar = {
         **band_colorbar(1.0, 0.0, zmin, zmax, [decade(t) for t in ticks], tickvals=ticks),
-        "title": {"text": "|∂L/∂c|", "side": "right", "font": {"size": 12}},
+        "title": {"text": "|∂L/∂c|" + (", |∂L/∂h|" if rnn is not None else ""), "side": "right", "font": {"size": 12}},
     }
-    lefts, width = split_columns(len(flows), 0.03)
+    lefts, width = split_columns(len(panels), 0.03)
     traces, layout, annotations = [], {}, []
     steps_back = axis.pool((steps - 1 - np.arange(steps, dtype=np.float64))[:, None])[0]
-    for k, (flow, left) in enumerate(zip(flows, lefts, strict=True)):
-        name = label(flow.forget_bias, current)
+    for k, ((name, colour, log_values, state), left) in enumerate(zip(panels, lefts, strict=True)):
         hover = (
             f"{name}<br>{axis.step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
-            "<br>|∂L/∂c| = 10^%{z:.2f}" + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
+            f"<br>|∂L/∂{state}| = 10^%{{z:.2f}}"
+            + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
         )
-        z = axis.pool(flow.log_dc)
+        z = axis.pool(log_values)
         traces.append(
             {
                 "type": "heatmap",
@@ -317,7 +325,7 @@ def flow_heatmaps(
                 **panel_refs(k),
             }
         )
-        annotations.append(column_title(name, left + width / 2, yanchor="bottom", color=color(flow.forget_bias)))
+        annotations.append(column_title(name, left + width / 2, yanchor="bottom", color=colour))
         xaxis = step_axis(
             steps,
             step_labels,
@@ -517,8 +525,14 @@ def _after(steps: int | None, total_back: int) -> str:
     return f"after {steps} step{'s' if steps != 1 else ''}"
 
 
-def heatmaps_alt(flows: list[Flow], current: float) -> str:
+def heatmaps_alt(flows: list[Flow], current: float, rnn: HiddenFlow | None = None) -> str:
     parts = []
+    if rnn is not None:
+        first, last = rnn.log_dh[0], rnn.log_dh[-1]
+        parts.append(
+            f"{rnn_name(rnn)} (|dL/dh|): at the last step 10^{last.max():.1f}, at the first step from "
+            f"10^{first.min():.1f} to 10^{first.max():.1f}"
+        )
     for flow in flows:
         first, last = flow.log_dc[0], flow.log_dc[-1]
         parts.append(

@@ -50,7 +50,7 @@ def shown(at: AppTest) -> str:
 def test_the_plotted_gradient_is_the_cores_at_forget_bias_zero_and_one() -> None:
     at = page()
     panels = heatmaps(at)
-    assert list(panels) == ["forget_bias 0", "forget_bias 1 (slider)"]
+    assert list(panels) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]  # the RNN: its own test
     for title, fb in (("forget_bias 0", 0.0), ("forget_bias 1 (slider)", 1.0)):
         dc = expected_dc(replace(ModelSpec(), forget_bias=fb))
         assert panels[title].shape == (4, 60)
@@ -83,7 +83,7 @@ def test_the_closed_form_is_sigmoid_forget_bias_to_the_steps_back_for_every_bias
         sigmoid = 1 / (1 + np.exp(-fb))
         name = next(n for n in y if n.startswith(f"forget_bias {fb:g}") and "closed form" in n)
         np.testing.assert_allclose(y[name], sigmoid**steps_back, rtol=1e-12, err_msg=name)
-    assert list(heatmaps(at)) == ["forget_bias 0", "forget_bias 1", "forget_bias 2.5 (slider)"]
+    assert list(heatmaps(at)) == ["forget_bias 0", "forget_bias 1", "forget_bias 2.5 (slider)", "plain RNN (tanh)"]
 
 
 def test_a_stacked_batch_shows_the_chosen_layer_and_sequence_with_either_loss() -> None:
@@ -107,7 +107,7 @@ def test_a_bad_link_gets_a_message_and_the_default() -> None:
     text = shown(at)
     assert "flow_loss" in text and "one of c, h" in text
     assert at.radio(key="flow_loss").value == "c"
-    assert len(heatmaps(at)) == 2
+    assert len(heatmaps(at)) == 3  # forget_bias 0 and 1, and the plain RNN
 
 
 def test_a_one_step_input_says_there_is_nothing_to_go_back_through() -> None:

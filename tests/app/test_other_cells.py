@@ -132,10 +132,17 @@ def test_gradient_flow_draws_the_plain_rnn_beside_the_lstm_with_the_numbers_in_t
     assert f"30 steps back, the plain RNN (tanh) keeps {kept_text(expected[-31])} of the error" in text
     assert f"{kept_text(lstm_ratio(1.0)[-31])} at forget_bias 1 (slider)" in text
     assert f"{kept_text(lstm_ratio(0.0)[-31])} at forget_bias 0" in text
+    # Its per-unit |dL/dh_t| is a panel of its own on the heatmaps' one colour scale.
+    trace = core_run(BasicRNNConfig(input_size=2, num_units=4))
+    dh = grad(trace, None, np.ones((1, 4))).dh[0]
+    heat = decode_traces(chart_by_key(at, "gradient_flow_heatmaps")["data"])
+    np.testing.assert_allclose(heat["plain RNN (tanh)"]["z"], np.log10(np.abs(dh)).T, rtol=1e-5, atol=1e-5)
+    assert {t["coloraxis"] for t in heat.values()} == {"coloraxis"}
     # It can be turned off, and the link remembers.
     at.toggle(key="flow_rnn").set_value(False).run()
     names = decode_traces(chart_by_key(at, "gradient_flow_lines")["data"])
     assert not any("RNN" in name for name in names) and at.query_params["flow_rnn"] == "false"
+    assert "plain RNN (tanh)" not in decode_traces(chart_by_key(at, "gradient_flow_heatmaps")["data"])
     assert "the plain RNN (tanh) keeps" not in shown(at)
 
 

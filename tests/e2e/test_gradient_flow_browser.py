@@ -30,7 +30,7 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     )
     assert drawn == 7
     heatmaps = plotly_traces(page, 1)
-    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)"]
+    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]
     expect(page.get_by_text("What to notice")).to_be_visible()
     # Drawn as sent: magma's "#000004" once became Plotly.js's pale pink default, the smallest gradients bright.
     assert [rgb(colour) for _, colour in MAGNITUDE_SCALE] in drawn_colour_scales(page)[1]
