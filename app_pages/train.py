@@ -250,12 +250,12 @@ def show_training() -> None:
 
 def compare_runs(task: Task, runs: dict) -> None:
     """Under the chart: the note on step 0's accuracy, and a table of this session's runs of ``task``."""
-    starts = [t.start_metric for t in runs.values() if t.start_metric is not None]
+    names = session.legend_names(list(runs))
+    starts = [(names[name], t.start_metric) for name, t in runs.items() if t.start_metric is not None]
     if task.metric_name == "accuracy" and starts:
         st.caption(start_note(starts, task.output_size))
     if len(runs) < 2:
         return
-    names = session.legend_names(list(runs))
     rows = [
         {
             "run": names[name],

@@ -191,7 +191,9 @@ def test_runs_that_differ_by_forget_bias_take_the_gradient_flow_pages_colours() 
     layout = chart_by_key(at, "train_progress")["layout"]
     assert layout["yaxis"]["type"] == "log" and layout["yaxis"]["minor"]["ticks"] == "outside"
     starts = [t.start_metric for t in at.session_state["_trainers"].values()]
-    assert f"here it scored {', '.join(f'{s:.0%}' for s in starts)}. Anywhere from 0 to about 50%" in shown(at)
+    names = ["basic, forget_bias 0", "basic, forget_bias 1", "GRU, no forget gate"]
+    scored = ", ".join(f"{value:.0%} ({name})" for value, name in zip(starts, names, strict=True))
+    assert f"here it scored {scored}. Anywhere from 0 to about 50%" in shown(at)
     # A table of the runs, and the chart stays when the settings have no run yet.
     assert len([d for d in at.dataframe if "solved at step" in d.value.columns]) == 1
     at.number_input(key="train_seed").set_value(5).run()

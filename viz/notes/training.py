@@ -41,10 +41,13 @@ def variants_verdict(summary: list[dict], labels: dict[str, str]) -> str:
     return " ".join(sentences)
 
 
-def start_note(start_metrics: list[float], output_size: int) -> str:
+def start_note(start_metrics: list[tuple[str, float]], output_size: int) -> str:
     """Why an untrained classifier's accuracy at step 0 is not the chance of guessing, with this
-    session's numbers (``start_metrics``: each run's accuracy before training)."""
-    shown = ", ".join(f"{value:.0%}" for value in start_metrics)
+    session's numbers (``start_metrics``: each run's name and its accuracy before training)."""
+    if len(start_metrics) == 1:
+        shown = f"{start_metrics[0][1]:.0%}"
+    else:
+        shown = ", ".join(f"{value:.0%} ({name})" for name, value in start_metrics)
     return (
         f"Step 0 is the untrained model: here it scored {shown}. Anywhere from 0 to about 50% is normal there, "
         "not a bug: the random read-out answers systematically (often the same symbol whatever was shown, or a "
