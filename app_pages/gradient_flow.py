@@ -130,7 +130,7 @@ st.markdown(what_to_notice(flows, current))
 if rnn is not None:
     st.markdown(rnn_comparison(flows, rnn, current))
 
-st.subheader("Per unit: |∂L/∂c_t| at every step")
+st.subheader("Per unit: |∂L/∂c_t| at every step" + (" (the plain RNN's |∂L/∂h_t|)" if rnn is not None else ""))
 st.caption(
     "One panel per forget_bias"
     + (" and one for the plain RNN (its |∂L/∂h_t|)" if rnn is not None else "")
