@@ -7,6 +7,7 @@ from ui import controls, exports, files, live_explore, page, plotly_live, urlsta
 from ui.markup import quote
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
+from viz.notice import explore_notes
 from viz.numbers import cell_signature, state_repr, step_table, summarised
 from viz.style import GATE_COLOURS, SIGNED_COLOURS, STYLES
 
@@ -38,8 +39,9 @@ show_pre = controls.toggle(
 fit = controls.toggle(
     "fit",
     container=view[2],
-    help="Stretch each band's colours over the values it holds. Off (the default), the ranges are fixed by the "
-    "cell, so that a change you make shows as a change of colour: fit to the data, a faint band looks as strong as a bold one.",
+    help="Stretch the colours of each signed band (x, j, c, h) over the values it holds; the gates keep 0 to 1. "
+    "Off (the default), the ranges are fixed by the cell, so that a change you make shows as a change of colour: "
+    "fit to the data, a faint band looks as strong as a bold one.",
 )
 trace = model.traces[layer - 1]
 cfg = trace.config
@@ -92,16 +94,18 @@ with main_chart or st.container():
         live_explore.draw_heatmaps(live, shown, alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
     else:
         page.chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), live=True, presenter_height=600)
+page.what_to_notice(explore_notes(trace, seq, label_of), trace)
 with st.expander("What each band shows"):
     for name in ("i", "j", "f", "o", "new_c", "new_h"):
         q = STYLES[name]
         st.markdown(f"- **{q.symbol}**, {q.title}: {q.description}")
     st.markdown(
-        "- The colour range of each band is fixed by the cell, not by the data: [0, 1] for the gates; ±1 "
-        "for j, c and h with tanh (±cell_clip for c when it is clipped, ±5 where nothing bounds a quantity, "
-        "and for the pre-activations), so a change is a change. A value beyond its band's range keeps the end "
+        "- The colour range of each band is fixed by the cell, not by the data, so a change is a change: [0, 1] "
+        "for the gates; ±1 for j and h with tanh, which bounds them. Nothing bounds c (each step adds i ⊙ j to "
+        "what f keeps), so its ±1 is only where the band's colours end (±cell_clip when c is clipped; ±5 where "
+        "nothing bounds a quantity, and for the pre-activations). A value beyond its band's range keeps the end "
         "colour and gets a white dot; the band's label says how many and how far. *Fit colours to the data* "
-        "stretches each band over its own values instead."
+        "stretches each signed band over its own values instead; the gates keep [0, 1]."
     )
 
 st.subheader("Cell state and output of chosen units")
@@ -155,7 +159,7 @@ else:
 for heading, states in states_on_server:
     shown = states if stacked else states[0]
     st.markdown(
-        f"{heading}, printed as the seed notebook prints it"
+        f"{heading}, printed as TensorFlow's tutorial notebook prints it"
         + (f" (a tuple of {layers} layers' states, as MultiRNNCell returns it)" if stacked else "")
         + ":"
     )

@@ -5,8 +5,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ui import controls, page, runs
+from ui import controls, live_flow, page, runs
 from ui.markup import escape
+from ui.sweeps import Live
 from viz.gradflow import (
     LOSS_TITLES,
     LOSSES,
@@ -17,6 +18,7 @@ from viz.gradflow import (
     heatmaps_alt,
     lines_alt,
     rnn_name,
+    with_rnn,
 )
 from viz.notes.gradflow import rnn_comparison, what_to_notice
 
@@ -49,9 +51,12 @@ loss = controls.select(
     "or of its output h_T (then ∂L/∂c_T = o_T · tanh'(c_T) with tanh: already smaller than 1).",
 )
 seq, layer = page.choose_sequence_and_layer(base, view[1], view[2])
-sliders = st.columns([1, 1, 1])
-controls.forget_bias_slider(sliders[0])
-with sliders[1]:
+live = live_flow.prepare(base, layer, seq, loss)  # the slider's curves at every forget_bias, or why not
+row = st.columns([1, 1, 1])
+if not isinstance(live, Live):  # through the server: each value released reruns the page
+    controls.forget_bias_slider(row[0])
+    row[0].caption(live)
+with row[0] if isinstance(live, Live) else row[1]:
     show_rnn = controls.toggle(
         "flow_rnn",
         help="A plain RNN (BasicRNNCell, the sidebar's activation and layers) on the same input, with seeded "
@@ -118,12 +123,23 @@ st.caption(
     + (" Values below 10⁻³⁰⁰, too small for a float64 number, are drawn at 10⁻³⁰⁰." if floored(flows) else "")
 )
 with main_chart or st.container():
-    page.chart(
-        flow_lines(flows, current, step_labels, rnn),
-        key="gradient_flow_lines",
-        alt=lines_alt(flows, current, rnn),
-        presenter_height=560,
-    )
+    if isinstance(live, Live):
+        live_flow.draw(
+            live,
+            [flow for flow in flows if flow.forget_bias in (0.0, 1.0)],
+            next(flow for flow in flows if flow.forget_bias == current),
+            step_labels,
+            alt=lines_alt(flows, current, rnn),
+            presenting=page.presenting(),
+            shown=lambda fig: page.as_shown(fig if rnn is None else with_rnn(fig, rnn), presenter_height=520),
+        )
+    else:
+        page.chart(
+            flow_lines(flows, current, step_labels, rnn=rnn),
+            key="gradient_flow_lines",
+            alt=lines_alt(flows, current, rnn),
+            presenter_height=560,
+        )
 
 st.subheader("What to notice")
 st.markdown(what_to_notice(flows, current))

@@ -25,7 +25,7 @@ from playwright.sync_api import sync_playwright
 from bench.common import machine, table
 from tools.browser import ROOT, launch_args, record_websocket, round_trip, slider, streamlit_server, wait_idle
 
-LARGE = "steps=2000&features=8&num_units=256&layers=3&num_units_2=256&num_units_3=256"
+LARGE = "weights=random&steps=2000&features=8&num_units=256&layers=3&num_units_2=256&num_units_3=256"
 
 
 def round_trips(browser, url: str, rounds: int, charts: bool = True) -> list[tuple[float, float]]:
@@ -60,7 +60,7 @@ def main() -> None:
         with streamlit_server("bench/minimal_app.py") as url:
             results["minimal app (1 slider, 1 heatmap)"] = round_trips(browser, url, args.rounds)
         with streamlit_server("app.py", cwd=args.app_dir.resolve()) as url:
-            results["Explore, defaults"] = round_trips(browser, f"{url}/explore", args.rounds)
+            results["Explore, random weights"] = round_trips(browser, f"{url}/explore?weights=random", args.rounds)
             results["Explore, 2000 steps x 256 units x 3 layers"] = round_trips(
                 browser, f"{url}/explore?{LARGE}", max(3, args.rounds // 3)
             )

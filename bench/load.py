@@ -262,7 +262,7 @@ def main() -> int:
     with streamlit_server("app.py", log=log, options=options, module="bench.load_server", env=env) as url:
         # The server started at normal priority; this process and the Chromium it starts yield to it.
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        students, report = asyncio.run(load(f"{url}/explore", args))
+        students, report = asyncio.run(load(f"{url}/explore?weights=random", args))
     server_errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line]
     errors = [e for s in students for e in s.errors] + [f"server log: {line}" for line in server_errors]
     server = server_round_trips(reruns, report["go"])

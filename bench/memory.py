@@ -204,7 +204,7 @@ async def scenarios(url: str, sampler: Sampler, args) -> list[list[str]]:
         document = {"preset": "custom", "custom": " | ".join(["; ".join(["1"] * 2000)] * 8), "num_units": 256}
         context = await browser.new_context(viewport={"width": 1400, "height": 1000})
         page = await context.new_page()
-        await page.goto(f"{url}/explore")
+        await page.goto(f"{url}/explore?weights=random")
         await settle(page)
         before = sampler.mark()
         started = time.perf_counter()
@@ -233,7 +233,13 @@ async def scenarios(url: str, sampler: Sampler, args) -> list[list[str]]:
 
         context = await browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page = await context.new_page()
-        await page.goto(link(url, "explore", {"preset": "sine", "steps": "2000", "num_units": "256", "features": "8"}))
+        await page.goto(
+            link(
+                url,
+                "explore",
+                {"weights": "random", "preset": "sine", "steps": "2000", "num_units": "256", "features": "8"},
+            )
+        )
         await settle(page)
         before = sampler.mark()
         times = []

@@ -2,9 +2,9 @@
 
     .venv/bin/python -m bench.scrub [--seconds 3]
 
-For each page (a function per page in PAGES: Explore now; Step through and Gradient flow add
-theirs) at its defaults and at 60 steps x 32 units: scrub the forget_bias slider across its range,
-the step slider across the sequence, and the pointer along the heatmaps' time axis (hover), each
+For Explore and Gradient flow (a function per page in PAGES; Step through has bench/scrub_step.py)
+at 60 steps x 4 and x 32 units: scrub the forget_bias slider across its range (and on Explore the
+step slider across the sequence, and the pointer along the heatmaps' time axis: hover), each
 for a few seconds, moving one position every animation frame (as fast as a hand can ask for new
 values: the input events a drag makes, dispatched in the page). Reported per drag:
 
@@ -34,7 +34,7 @@ from bench.app_latency import round_trips
 from bench.common import machine, table
 from tools.browser import launch_args, record_websocket, round_trip, streamlit_server, wait_idle
 
-BIG = "steps=60&num_units=32"
+BIG = "weights=random&steps=60&num_units=32"
 # The live views have painted the store: the heatmaps and the line chart drawn by Plotly, then painted.
 READY = "() => { const v = window.__lstmLiveExplore?.stats.views; return !!(v && v.heatmaps && v.lines && v.table); }"
 COUNT_REDRAWS = """() => {
@@ -45,30 +45,36 @@ COUNT_REDRAWS = """() => {
 FRAMES = "() => window.__lstmLiveExplore.stats.frames"
 
 
-def open_live(browser, url: str):
+def open_live(browser, url: str, ready: str = READY):
+    """A page at ``url`` once its live views are ``ready``; the times of the websocket frames it sends."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     record_websocket(page)
     sent: list[float] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(time.perf_counter())))
     page.goto(url)
     wait_idle(page, timeout=120)
-    page.wait_for_function(READY, timeout=120_000)
+    page.wait_for_function(ready, timeout=120_000)
     page.wait_for_timeout(1500)
-    page.evaluate(COUNT_REDRAWS)
+    if ready == READY:
+        page.evaluate(COUNT_REDRAWS)
     return page, sent
 
 
-# Moves a range input (``target`` is its index among the live sliders) or the pointer along the
-# heatmaps (``target`` null) by one position every animation frame, back and forth, for ``ms``:
-# as fast as a hand can ask for new values. Returns painted frames, line redraws and input events.
-SCRUB = """async ([target, ms]) => {
+# Moves a range input (``target`` is its index among Explore's live sliders; ``flow``: Gradient
+# flow's slider) or the pointer along Explore's heatmaps (``target`` null) by one position every
+# animation frame, back and forth, for ``ms``: as fast as a hand can ask for new values. Returns
+# painted frames (Explore's own count, or Gradient flow's completed draws), line redraws and moves.
+SCRUB = """async ([target, ms, flow]) => {
   const hub = window.__lstmLiveExplore;
-  const input = target === null ? null : document.querySelectorAll('.lx-controls .lx-range')[target];
-  const gd = document.querySelector("[aria-label^='Heatmaps'] .js-plotly-plot");
-  const box = gd.getBoundingClientRect(), size = gd._fullLayout._size, steps = hub.store.header.steps;
+  const painted = () => (flow ? globalThis.__lstmLiveFlow.renders : hub.stats.frames);
+  const input = flow ? document.querySelector('.lf-controls .lx-range')
+    : target === null ? null : document.querySelectorAll('.lx-controls .lx-range')[target];
+  const gd = flow ? null : document.querySelector("[aria-label^='Heatmaps'] .js-plotly-plot");
+  const steps = flow ? 0 : hub.store.header.steps;
+  const box = gd?.getBoundingClientRect(), size = gd?._fullLayout._size;
   const last = input ? Number(input.max) : steps - 1;
   const start = input ? Number(input.value) : 0;
-  const frames = hub.stats.frames, redraws = window.__redraws;
+  const frames = painted(), redraws = window.__redraws ?? 0;
   let moves = 0;
   const t0 = performance.now();
   await new Promise((done) => {
@@ -90,8 +96,8 @@ SCRUB = """async ([target, ms]) => {
   });
   await new Promise((r) => setTimeout(r, 60));
   const seconds = (performance.now() - t0) / 1000;
-  return { fps: (hub.stats.frames - frames) / seconds, redraws: (window.__redraws - redraws) / seconds,
-           moves: moves / seconds, paint: hub.stats.paintMs };
+  return { fps: (painted() - frames) / seconds, redraws: ((window.__redraws ?? 0) - redraws) / seconds,
+           moves: moves / seconds };
 }"""
 RELEASE = "(target) => document.querySelectorAll('.lx-controls .lx-range')[target].dispatchEvent(new Event('change', { bubbles: true }))"
 LEAVE = "() => document.querySelector(\"[aria-label^='Heatmaps'] .js-plotly-plot\").dispatchEvent(new PointerEvent('pointerleave'))"
@@ -101,7 +107,7 @@ def drag(page, sent: list[float], target: int | None, seconds: float) -> dict:
     """Scrub a slider (``target``: 0 forget_bias, 1 the step) or hover along the heatmaps (None)
     for ``seconds``, then release it; what the page painted and sent."""
     messages = len(sent)
-    result = page.evaluate(SCRUB, [target, seconds * 1000])
+    result = page.evaluate(SCRUB, [target, seconds * 1000, False])
     result["sent"] = len(sent) - messages
     if target is None:
         page.evaluate(LEAVE)
@@ -125,9 +131,30 @@ def explore(browser, url: str, seconds: float) -> list[tuple[str, dict]]:
     return rows
 
 
-#: page name -> function(browser, url, moves) -> [(what, result)]; Step through and Gradient flow go here.
-PAGES = {"Explore": ("explore", explore)}
-CONFIGURATIONS = {"defaults": "", "60 steps x 32 units": BIG}
+FLOW_READY = "() => (globalThis.__lstmLiveFlow?.renders ?? 0) > 0"
+FLOW_RELEASE = (
+    "() => document.querySelector('.lf-controls .lx-range').dispatchEvent(new Event('change', { bubbles: true }))"
+)
+
+
+def gradient_flow(browser, url: str, seconds: float) -> list[tuple[str, dict]]:
+    """Gradient flow's one drag: forget_bias (the line chart's slider curves follow it)."""
+    page, sent = open_live(browser, url, FLOW_READY)
+    grid = page.evaluate("() => Number(document.querySelector('.lf-controls .lx-range').max) + 1")
+    messages = len(sent)
+    result = page.evaluate(SCRUB, [0, seconds * 1000, True])
+    result["sent"] = len(sent) - messages
+    result["settled"], _ = round_trip(page, lambda: page.evaluate(FLOW_RELEASE))
+    page.close()
+    return [(f"forget_bias ({grid} values)", result)]
+
+
+#: page name -> (path, function(browser, url, seconds) -> [(what, result)]), and its configurations.
+PAGES = {"Explore": ("explore", explore), "Gradient flow": ("gradient_flow", gradient_flow)}
+CONFIGURATIONS = {
+    "Explore": {"random weights (60 steps x 4 units)": "weights=random", "60 steps x 32 units": BIG},
+    "Gradient flow": {"defaults (60 steps x 4 units)": "", "60 steps x 32 units": "num_units=32"},
+}
 
 
 def main() -> None:
@@ -142,7 +169,7 @@ def main() -> None:
             minimal = statistics.median(t[0] for t in round_trips(browser, url, args.rounds))
         with streamlit_server("app.py") as url:
             for name, (path, run) in PAGES.items():
-                for configuration, query in CONFIGURATIONS.items():
+                for configuration, query in CONFIGURATIONS[name].items():
                     for what, result in run(browser, f"{url}/{path}?{query}", args.seconds):
                         settled = result["settled"]
                         rows.append(

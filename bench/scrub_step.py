@@ -25,7 +25,10 @@ from bench.common import machine, table
 from tools.browser import launch_args, record_websocket, round_trip, streamlit_server, wait_idle, websocket_log
 
 ROOT = "[data-testid='lstm-live-step']"
-CONFIGS = {"Step through, defaults (60 steps x 4 units)": "", "Step through, 60 steps x 32 units": "num_units=32"}
+CONFIGS = {
+    "Step through, random weights (60 steps x 4 units)": "weights=random",
+    "Step through, random weights, 60 steps x 32 units": "weights=random&num_units=32",
+}
 
 
 def _renders(page: Page) -> list[list[float]]:

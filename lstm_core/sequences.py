@@ -45,8 +45,8 @@ PRESETS: dict[str, str] = {
 }
 GENERATED = ("sine", "square", "step", "impulse", "ramp", "constant", "random")
 PRESET_HELP: dict[str, str] = {
-    "notebook_one_step": "The seed notebook's single input [[3, 2, 2, 2, 2, 2]]: one step of 6 features.",
-    "notebook_stacked": "The seed notebook's (2, 3, 6) sample: two sequences of 3 steps, 6 features.",
+    "notebook_one_step": "TensorFlow's tutorial notebook's single input [[3, 2, 2, 2, 2, 2]]: one step of 6 features.",
+    "notebook_stacked": "TensorFlow's tutorial notebook's (2, 3, 6) sample: two sequences of 3 steps, 6 features.",
     "sine": "Feature k is sin(2*pi*t/16 + k*pi/features): a smooth, periodic signal.",
     "square": "The sign of the sine wave: +1 for 8 steps, -1 for 8 steps, and so on.",
     "step": "0 for the first quarter of the steps, then 1: watch the cell react to a change.",

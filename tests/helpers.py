@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lstm_core import ACTIVATIONS, GREFF_FLAGS, LSTMConfig
 from lstm_core.config import RECURRENT_ACTIVATIONS
 from tools.browser import decode_traces
-from ui import live_explore, plotly_live
+from ui import live_explore, live_flow, plotly_live
 from viz.live import unpack
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -45,13 +45,24 @@ def page_text(at, *kinds: str, sep: str = "\n") -> str:
     return sep.join(as_read(str(element.value)) for kind in kinds for element in getattr(at, kind))
 
 
-def open_page(page: str, query: dict | None = None, timeout: float = 60):
+#: The pages whose Weights menu opens on the trained delayed-recall model (the schema's default, so
+#: that a first visit shows memory at work). Most tests of these pages are about the controls of
+#: random weights, so :func:`open_page` asks for random weights there unless the query names the
+#: weights or ``app_defaults`` is set (tests/app/test_defaults.py tests the default itself).
+WEIGHTS_MENU_PAGES = ("app_pages/explore.py", "app_pages/step_through.py")
+
+
+def open_page(page: str, query: dict | None = None, timeout: float = 60, app_defaults: bool = False):
     """An AppTest of app.py switched to ``page`` (e.g. "app_pages/compare.py") with ``query`` in
-    the URL, run once; fails on any exception shown."""
+    the URL, run once; fails on any exception shown. On :data:`WEIGHTS_MENU_PAGES`, random weights
+    unless ``query`` says otherwise or ``app_defaults``."""
     from streamlit.testing.v1 import AppTest
 
+    query = dict(query or {})
+    if page in WEIGHTS_MENU_PAGES and not app_defaults:
+        query.setdefault("weights", "random")
     at = AppTest.from_file(APP, default_timeout=timeout)
-    at.query_params.update(query or {})
+    at.query_params.update(query)
     at.switch_page(page)
     at.run()
     assert not at.exception, at.exception
@@ -164,8 +175,9 @@ class Chart:
 def charts(at) -> list[Chart]:
     """Every Plotly chart of the main area, in page order: st.plotly_chart's, ui.plotly_live's (a v2
     component AppTest lists as an unknown element of type "bidi_component" that carries the JSON
-    bytes of ui.plotly_live.payload), and Explore's live heatmaps and lines (ui.live_explore: the
-    figure at the selected forget bias, packed by viz.live.pack)."""
+    bytes of ui.plotly_live.payload), Explore's live heatmaps and lines (ui.live_explore: the
+    figure at the selected forget bias, packed by viz.live.pack), and Gradient flow's live line chart
+    (ui.live_flow)."""
     found = []
     for node in at.main:
         if node.type == "plotly_chart":
@@ -173,6 +185,15 @@ def charts(at) -> list[Chart]:
             found.append(Chart(proto.id, json.loads(proto.spec), proto.alt, json.loads(proto.config or "{}"), False))
         elif node.type == "bidi_component" and node.proto.component_name == plotly_live.NAME:
             sent = json.loads(node.proto.bytes)
+            found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
+        elif node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
+            # The figure at the page's forget_bias as the browser draws it (ui/live_flow.js adds the
+            # slider's own note when its curves fall below the floor), and every value's curves.
+            sent = json.loads(node.proto.bytes)
+            k = int(np.argmin(np.abs(np.array(sent["biases"]) - sent["value"])))
+            note = sent["curves"][k]["note"]
+            layout = sent["figure"]["layout"]
+            layout["annotations"] = layout.get("annotations", []) + ([note] if note else [])
             found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
         elif node.type == "bidi_component" and node.proto.component_name == live_explore.NAME:
             sent, _ = unpack(node.proto.bytes)
@@ -224,6 +245,14 @@ def explore_value(at, name: str):
     if "controls" in views:
         return views["controls"][0][name]
     return at.slider(key=name).value
+
+
+def gradient_flow_value(at) -> float:
+    """The forget_bias Gradient flow shows: its live slider's (ui.live_flow), else the server's slider."""
+    for node in at.main:
+        if node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
+            return json.loads(node.proto.bytes)["value"]
+    return at.slider(key="forget_bias").value
 
 
 def set_explore(at, **values):

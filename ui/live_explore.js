@@ -143,7 +143,12 @@ function stepWord(t) {
 
 function storeView() {
   return {
-    update(message) {
+    update(message, component) {
+      if (message.header.held) {
+        // Only the id, after this browser said it holds that store: ask for it whole if it does not.
+        if (HUB.store?.header.id !== message.header.id) component.setTriggerValue("missing", message.header.id);
+        return;
+      }
       if (HUB.store?.header.id === message.header.id) return;
       HUB.store = message;
       syncCommitted();
@@ -836,7 +841,7 @@ function stateView(root) {
     if (key === view.last) return false;
     view.last = key;
     const layers = s.header.layers;
-    const tail = `, printed as the seed notebook prints it${
+    const tail = `, printed as TensorFlow's tutorial notebook prints it${
       d.stacked ? ` (a tuple of ${layers.length} layers' states, as MultiRNNCell returns it)` : ""
     }:`;
     const most = Math.max(...layers.map((l) => l.units));
@@ -861,6 +866,9 @@ function stateView(root) {
 
 // ---------------------------------------------------------------------------------------------
 
+const held = (value) =>
+  value && typeof value === "object" && HUB.store ? { ...value, held: HUB.store.header.id } : value;
+
 const MAKERS = { store: storeView, controls: controlsView, heatmaps: heatmapsView, lines: linesView, table: tableView, state: stateView };
 
 export default function (component) {
@@ -874,7 +882,8 @@ export default function (component) {
       roots.set(parentElement, view);
       if (view.render) HUB.views.add(view);
     }
-    if (view.role === "controls") view.send = (name, value) => component.setTriggerValue(name, value);
+    // A release or a selection also says which store this browser holds: its rerun need not resend it.
+    if (view.role === "controls") view.send = (name, value) => component.setTriggerValue(name, held(value));
     if (view.text !== message.text) {
       view.text = message.text;
       view.update(message, component);

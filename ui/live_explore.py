@@ -45,6 +45,10 @@ NAME = "live_explore"
 KEY = "explore_live"
 #: Where the session keeps why the live views could not start in its browser (then: the server's sliders).
 FAILED = "_live_explore_failed"
+#: The store the browser said it holds (with its last release or selection), and its report that it
+#: does not hold the store whose id it was sent (see :func:`draw_store`).
+HELD = "_live_explore_held"
+MISSING = "_live_explore_missing"
 #: Seconds the watchdog gives the module to start before it reports that it did not.
 WATCHDOG_SECONDS = 12
 CSS = (plotly_live.HERE / "live_explore.css").read_text()
@@ -145,9 +149,15 @@ def _message(role: str, live: Live, **fields) -> bytes:
 
 
 def draw_store(live: Live) -> None:
-    """The store (hidden): mount it before the views that read it."""
+    """The store (hidden): mount it before the views that read it.
+
+    A release or a selection in the browser says which store the browser holds (``held``); the rerun
+    it causes sends only the store's id when that is the one, instead of its megabytes again (the
+    browser asks for it whole, ``missing``, should it not have it after all)."""
     plotly_live.serve_plotly_js()
-    _component(key=f"{KEY}_store", data=live.store)
+    held = st.session_state.pop(HELD, None) == live.id and not st.session_state.pop(MISSING, False)
+    data = pack({"role": "store", "id": live.id, "held": True}, {}) if held else live.store
+    _component(key=f"{KEY}_store", data=data, on_missing_change=_missing)
     _watchdog(key=f"{KEY}_watchdog", data={"seconds": WATCHDOG_SECONDS}, on_failed_change=_failed_watchdog)
 
 
@@ -164,8 +174,10 @@ def draw_controls(live: Live, *, steps: int, sentence: str, presenting: bool) ->
     notes = []
     if spacing > 0.1 + 1e-9:
         notes.append(f"This run is large: the slider stops every {spacing:g} (the values the server ran in advance).")
-    if live.trained:
-        notes.append("It changes the trained model's forget_bias, as Change the trained model above does.")
+    if live.trained and not presenting:  # on a projector the label says it; the box it refers to is further down
+        notes.append(
+            "It changes the trained model's forget_bias (the box above says whether it is still the trained one)."
+        )
     note = " ".join(notes)
     data = _message(
         "controls",
@@ -236,6 +248,7 @@ def _released(trained: bool, shown: float) -> None:
     """The forget_bias slider was released at a value: it becomes the page's forget_bias (the
     trained model's, with trained weights), as the server's slider would set it."""
     event = _event("release")
+    _note_held(event)
     value = event.get("forget_bias") if isinstance(event, dict) else None
     if not isinstance(value, int | float) or not math.isfinite(value) or abs(value - shown) < 1e-9:
         return
@@ -248,9 +261,21 @@ def _released(trained: bool, shown: float) -> None:
     urlstate.set_value(name, parsed)
 
 
+def _note_held(event) -> None:
+    """Keep the id of the store the browser said it holds, for the rerun the event causes."""
+    if isinstance(event, dict) and isinstance(event.get("held"), str):
+        st.session_state[HELD] = event["held"]
+
+
+def _missing() -> None:
+    """The browser was sent a store's id but does not hold that store: send it whole."""
+    st.session_state[MISSING] = True
+
+
 def _selected() -> None:
     """A step (and unit) selected in the browser: by the step slider, or by clicking a heatmap cell."""
     event = _event("select")
+    _note_held(event)
     if not isinstance(event, dict):
         return
     for name in ("step", "unit"):

@@ -129,3 +129,13 @@ def chart(
         plotly_live.plotly_chart(fig, key=key, alt=alt, config=config)
     else:
         st.plotly_chart(fig, key=key, alt=alt, config=config)  # key None: a chart redrawn in one place (st.empty)
+
+
+def what_to_notice(notes: list[str], trace, container=None) -> None:
+    """The page's "What to notice": sentences written from the run shown (viz.notice), headed by the
+    forget_bias they were computed at (the live slider may show another until it is released)."""
+    area = container or st
+    area.markdown(
+        f"**What to notice** (at forget_bias {trace.config.forget_bias:g}):\n"
+        + "\n".join(f"- {note}" for note in notes)
+    )

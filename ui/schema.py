@@ -162,7 +162,7 @@ SCHEMA: dict[str, Param] = {
         Param(
             "weights",
             "choice",
-            "random",
+            "recall",
             "Weights",
             choices=("random", "recall", "adding", "spikes", "mine", "upload"),
             shared=False,

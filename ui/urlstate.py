@@ -71,6 +71,11 @@ def ensure_default(name: str) -> None:
         st.session_state[name] = st.session_state.get(_KEPT, {}).get(name, SCHEMA[name].default)
 
 
+def chosen(name: str) -> bool:
+    """Whether ``name`` has a value of the learner's: from the link, a widget or another page."""
+    return name in st.session_state or name in st.session_state.get(_KEPT, {})
+
+
 def set_value(name: str, new: Any) -> None:
     """Set a control from outside its widget (a callback, a file, a lesson's link); kept for every
     page at once, even if this run ends before :func:`save` (st.switch_page)."""

@@ -266,7 +266,11 @@ def _thin_ticks(data: list, layout: dict) -> None:
         values = axis["tickvals"]
         room = (high - low) * plot
         if _every(len(values), room, font) > 1:  # crowded: the first and last only (or the first alone)
-            keep = [0, len(values) - 1] if room > 2 * 1.3 * font else [0]
+            # The last label is centred on the last row and reaches half a line below it, into the gap
+            # above the next band, whose first label reaches up into it: rows thinner than half a line
+            # would put the two on top of each other.
+            ends_fit = room > 2 * 1.3 * font and room / len(values) >= 0.5 * font
+            keep = [0, len(values) - 1] if ends_fit else [0]
             axis["tickvals"] = [values[k] for k in keep]
             if isinstance(axis.get("ticktext"), list):
                 axis["ticktext"] = [axis["ticktext"][k] for k in keep]

@@ -349,30 +349,63 @@ def flow_heatmaps(
     return figure(traces, layout)
 
 
+#: The three curves of one forget_bias, in the order they are drawn: (kind, Flow attribute, dash, width).
+CURVES = (
+    ("gradient", "log_ratio", "solid", 2.5),
+    ("closed form", "log_closed_form", "dash", 1.8),
+    ("through c alone", "log_through_c", "dot", 1.8),
+)
+
+
+#: The hover text after a curve's name (its step, how far before the end, the fraction).
+HOVER_TAIL = "<br>step %{x}, %{customdata:.0f} steps before the end<br>%{text} of the last step's<extra></extra>"
+
+
+def curve_names(forget_bias: float, name: str) -> list[str]:
+    """The legend names of one forget_bias's three curves (:data:`CURVES`)."""
+    sigmoid = 1 / (1 + math.exp(-forget_bias))
+    kinds = ("gradient", f"closed form σ({forget_bias:g})^k = {sigmoid:.3f}^k", "through c alone")
+    return [f"{name} · {kind}" for kind in kinds]
+
+
+def slider_name(forget_bias: float) -> str:
+    return f"forget_bias {forget_bias:g} (slider)"
+
+
 def flow_lines(
-    flows: list[Flow], current: float, step_labels: tuple[str, ...] | None = None, rnn: HiddenFlow | None = None
+    flows: list[Flow],
+    current: float,
+    step_labels: tuple[str, ...] | None = None,
+    *,
+    slider: Flow | None = None,
+    y_range: tuple[float, float] | None = None,
+    rnn: HiddenFlow | None = None,
 ) -> go.Figure:
     """||dL/dc_t|| / ||dL/dc_T|| per step (solid, log y) for each forget_bias, with its closed form
-    sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour;
-    with ``rnn``, a plain RNN's ||dL/dh_t|| / ||dL/dh_T|| on the same axes, black dash-dot."""
+    sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour.
+
+    ``slider``: the live slider's forget_bias, drawn last, in its own colour even when it is 0 or 1
+    (the browser swaps its three curves as the slider moves); ``y_range``: the axis's (low, high)
+    log10, fixed over every value the slider can take; ``rnn``: a plain RNN's ||dL/dh_t|| / ||dL/dh_T||
+    on the same axes, black dash-dot (before the slider's curves, which stay the last three)."""
     steps = flows[0].steps
     x = np.arange(steps, dtype=np.float32)
     steps_back = (steps - 1 - np.arange(steps)).astype(np.float32)
     markers = steps <= 60
-    low, high = line_range(flows, rnn)
+    low, high = y_range or line_range(flows + ([slider] if slider else []), rnn)
     traces = []
-    for flow in flows:
-        name, colour = label(flow.forget_bias, current), color(flow.forget_bias)
-        sigmoid = 1 / (1 + math.exp(-flow.forget_bias))
-        for kind, values, dash, width in (
-            ("gradient", flow.log_ratio, "solid", 2.5),
-            (f"closed form σ({flow.forget_bias:g})^k = {sigmoid:.3f}^k", flow.log_closed_form, "dash", 1.8),
-            ("through c alone", flow.log_through_c, "dot", 1.8),
-        ):
+    drawn = [(flow, label(flow.forget_bias, current), color(flow.forget_bias)) for flow in flows]
+    if slider is not None:
+        drawn.append((slider, slider_name(slider.forget_bias), OTHER_COLOR))
+    for flow, name, colour in drawn:
+        if flow is slider and rnn is not None:
+            traces.append(rnn_line(rnn, low))
+        for (kind, attribute, dash, width), full_name in zip(CURVES, curve_names(flow.forget_bias, name), strict=True):
+            values = getattr(flow, attribute)
             traces.append(
                 {
                     "type": "scatter",
-                    "name": f"{name} · {kind}",
+                    "name": full_name,
                     "legendgroup": name,
                     "x": typed(x),
                     # At the axis's floor, not below it: a curve that falls further lies along the bottom
@@ -383,26 +416,11 @@ def flow_lines(
                     "mode": "lines+markers" if markers and kind == "gradient" else "lines",
                     "line": {"color": colour, "dash": dash, "width": width},
                     "marker": {"size": 5},
-                    "hovertemplate": f"{name}, {kind}<br>step %{{x}}, %{{customdata:.0f}} steps before the end"
-                    "<br>%{text} of the last step's<extra></extra>",
+                    "hovertemplate": full_name.replace(" · ", ", ") + HOVER_TAIL,
                 }
             )
-    if rnn is not None:
-        name = rnn_name(rnn)
-        traces.append(
-            {
-                "type": "scatter",
-                "name": f"{name} · ‖∂L/∂h_t‖",
-                "x": typed(x),
-                "y": typed(10.0 ** np.maximum(rnn.log_ratio, low - 0.2)),
-                "text": [power_of_text(v) for v in rnn.log_ratio],
-                "customdata": typed(steps_back),
-                "mode": "lines",
-                "line": {"color": RNN_COLOR, "dash": "dashdot", "width": 2.5},
-                "hovertemplate": f"{name}, ‖∂L/∂h_t‖<br>step %{{x}}, %{{customdata:.0f}} steps before the end"
-                "<br>%{text} of the last step's<extra></extra>",
-            }
-        )
+    if rnn is not None and slider is None:
+        traces.append(rnn_line(rnn, low))
     xaxis = step_axis(
         steps, step_labels, tickangle=None, title={"text": "step t (the loss is on the last step)"}, zeroline=False
     )
@@ -438,7 +456,7 @@ def flow_lines(
                 }
             ],
             "annotations": [
-                *below_floor_notes(flows, current, low, rnn),
+                *below_floor_notes(flows, current, low, slider, rnn),
                 {
                     "text": "1%",
                     "xref": "paper",
@@ -474,40 +492,83 @@ def line_range(flows: list[Flow], rnn: HiddenFlow | None = None) -> tuple[float,
     return min(low, -2.0), max(math.ceil(high), 0.0)
 
 
-def below_floor_notes(flows: list[Flow], current: float, low: float, rnn: HiddenFlow | None = None) -> list[dict]:
+def rnn_line(rnn: HiddenFlow, low: float) -> dict:
+    """The plain RNN's line on the chart whose floor is ``low`` (log10): ||dL/dh_t|| / ||dL/dh_T||,
+    black dash-dot, on the floor where it falls below it."""
+    steps = rnn.steps
+    name = rnn_name(rnn)
+    return {
+        "type": "scatter",
+        "name": f"{name} · ‖∂L/∂h_t‖",
+        "x": typed(np.arange(steps, dtype=np.float32)),
+        "y": typed(10.0 ** np.maximum(rnn.log_ratio, low - 0.2)),
+        "text": [power_of_text(v) for v in rnn.log_ratio],
+        "customdata": typed((steps - 1 - np.arange(steps)).astype(np.float32)),
+        "mode": "lines",
+        "line": {"color": RNN_COLOR, "dash": "dashdot", "width": 2.5},
+        "hovertemplate": f"{name}, ‖∂L/∂h_t‖" + HOVER_TAIL,
+    }
+
+
+def with_rnn(fig: go.Figure, rnn: HiddenFlow) -> go.Figure:
+    """A line chart of :func:`flow_lines` drawn without ``rnn`` (the live slider's, ui.live_flow) with
+    the plain RNN's line added before the slider's curves (which stay the last three, as the browser
+    expects), its note if it falls below the floor, and the axis raised if it grows above the top."""
+    low = float(fig.layout.yaxis.range[0]) + 0.2
+    top = float(fig.layout.yaxis.range[1])
+    data = list(fig.data)
+    position = len(data) - len(CURVES)
+    data.insert(position, go.Scatter(rnn_line(rnn, low)))
+    notes = [a for a in fig.layout.annotations if not str(a.text).startswith("1%")]
+    note = below_floor_note(rnn_name(rnn), RNN_COLOR, float(rnn.log_ratio.min()), low, len(notes))
+    out = go.Figure(data=data, layout=fig.layout, skip_invalid=True)
+    if note is not None:
+        out.add_annotation(note)
+    out.update_layout(
+        yaxis_range=[low - 0.2, max(top, math.ceil(float(rnn.log_ratio.max())) + 0.2)],
+        yaxis_title_text="share of the last step's gradient",
+    )
+    return out
+
+
+def lowest_drawn(flow: Flow) -> float:
+    """The lowest log10 of a forget_bias's gradient and closed form (what may fall below the floor)."""
+    return min(float(flow.log_ratio.min()), float(flow.log_closed_form.min()))
+
+
+def below_floor_note(name: str, colour: str, lowest: float, low: float, position: int) -> dict | None:
+    """The note at the bottom of the chart (the ``position``-th from the bottom) for curves that fall
+    below the floor ``low`` (down to ``lowest``); None if they do not."""
+    if lowest >= low - 0.2:
+        return None
+    return {
+        "text": f"{name}: below the floor, down to {decade(round(lowest))}",
+        "xref": "paper",
+        "yref": "paper",
+        "x": 1,
+        "y": 0.02 + 0.07 * position,
+        "xanchor": "right",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "bgcolor": "rgba(255,255,255,0.85)",
+        "font": {"size": 12, "color": colour},
+    }
+
+
+def below_floor_notes(
+    flows: list[Flow], current: float, low: float, slider: Flow | None = None, rnn: HiddenFlow | None = None
+) -> list[dict]:
     """A note at the bottom of the chart for each forget_bias (and the plain RNN) whose curves fall
     below its floor."""
-    notes = []
-    lines = [
-        (
-            label(f.forget_bias, current),
-            color(f.forget_bias),
-            min(float(f.log_ratio.min()), float(f.log_closed_form.min())),
-        )
-        for f in flows
-    ]
+    drawn = [(label(f.forget_bias, current), color(f.forget_bias), lowest_drawn(f)) for f in flows]
     if rnn is not None:
-        lines.append((rnn_name(rnn), RNN_COLOR, float(rnn.log_ratio.min())))
-    for name, colour, lowest in lines:
-        if lowest >= low - 0.2:
-            continue
-        floor_note = (
-            f"{decade(round(lowest))}" if lowest > LOG_FLOOR else f"{decade(LOG_FLOOR)} or less (below float64)"
-        )
-        notes.append(
-            {
-                "text": f"{name}: below the floor, down to {floor_note}",
-                "xref": "paper",
-                "yref": "paper",
-                "x": 1,
-                "y": 0.02 + 0.07 * len(notes),
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "bgcolor": "rgba(255,255,255,0.85)",
-                "font": {"size": 12, "color": colour},
-            }
-        )
+        drawn.append((rnn_name(rnn), RNN_COLOR, float(rnn.log_ratio.min())))
+    if slider is not None:
+        drawn.append((slider_name(slider.forget_bias), OTHER_COLOR, lowest_drawn(slider)))
+    notes = []
+    for name, colour, lowest in drawn:
+        if (note := below_floor_note(name, colour, lowest, low, len(notes))) is not None:
+            notes.append(note)
     return notes
 
 

@@ -11,6 +11,21 @@ EXPECTED_7 = (
 )
 
 
+#: The four symbols a class needs before chapter 1.
+WARM_UP = (
+    "**a unit**: one memory cell; a layer has num_units of them side by side, each with its own c and h.",
+    "**σ (sigmoid)** squashes any number into 0 to 1: how open a gate is (0 closed, 1 open).",
+    "**tanh** squashes any number into -1 to 1: a signed value, the candidate j and the output.",
+    "**⊙** multiplies element by element: unit k's gate scales only unit k's value.",
+)
+#: Chapter 7 trains live: what to say when the class's runs do not show the expected answer.
+FALLBACK_7 = (
+    "one run is one seed, and a seed can be lucky or unlucky: if forget_bias 0 solves it too, or 1 does not, say so, "
+    "then show the shipped experiment (Train page, findings tab), which ran several seeds of each. If the server is "
+    "slow with the whole class pressing Train at once, train on the projector only."
+)
+
+
 def plan_markdown(chapters: list[Chapter]) -> str:
     """The plan as Markdown: timings, what to show, the question to ask the class and its answer."""
     total = sum(c.minutes for c in chapters)
@@ -21,6 +36,14 @@ def plan_markdown(chapters: list[Chapter]) -> str:
         "follow on their own screens: a link with `?chapter=N` opens chapter N. Each chapter asks a question "
         "*before* it shows the answer: let the class vote first (hands, or each student on their screen), then "
         "reveal it by choosing an answer.",
+        "",
+    ]
+    lines += [
+        "## Before chapter 1 (its first two minutes) · four symbols",
+        "",
+        "Write them on the board; every chapter uses them.",
+        "",
+        *(f"- {symbol}" for symbol in WARM_UP),
         "",
     ]
     start = 0
@@ -38,6 +61,7 @@ def plan_markdown(chapters: list[Chapter]) -> str:
             f"- **Why:** {q.why}" if q.answer is not None else "- **Why:** the two training curves show it.",
             f"- **Then:** {c.ask}",
             f"- **Let them poke it:** the button *{c.explore_label}* opens it with the chapter's settings.",
+            *([f"- **If it goes differently:** {FALLBACK_7}"] if q.answer is None else []),
             "",
         ]
         start += c.minutes

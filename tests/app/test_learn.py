@@ -17,6 +17,7 @@ from ui import lesson as lessons
 from ui import trained
 from viz.format import fmt
 from viz.lesson import LETTERS
+from viz.plan import FALLBACK_7, WARM_UP
 
 LEARN = "app_pages/learn.py"
 
@@ -200,6 +201,7 @@ def test_the_teachers_plan_walks_every_chapter_with_its_answer():
             in text
         )
     assert "44-50 min · 7. Train it yourself" in text
+    assert all(symbol in text for symbol in WARM_UP) and FALLBACK_7 in text  # the symbols, then the live run's fallback
     assert plan.proto.label == "Download the plan (.md)"
 
 

@@ -13,6 +13,7 @@ from helpers import chart_traces, live_views, open_page, page_text
 from lstm_core.sequences import InputSpec
 from ui import live_explore, plotly_live, sweeps, trained
 from ui.model import ModelSpec, run_model
+from viz.live import unpack
 
 EXPLORE = "app_pages/explore.py"
 
@@ -161,3 +162,40 @@ def test_a_cell_that_overflows_somewhere_on_the_grid_is_not_swept():
     at = open_page(EXPLORE, query)
     assert "controls" not in live_views(at)
     assert "At forget_bias" in page_text(at, "caption", sep=" ") and "the cell overflows" in page_text(at, "caption")
+
+
+def store_element(at):
+    return next(
+        node
+        for node in at.main
+        if node.type == "bidi_component" and node.proto.id.endswith(f"{live_explore.KEY}_store")
+    )
+
+
+def test_the_rerun_after_a_release_sends_only_the_id_of_the_store_the_browser_holds(state):
+    state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": 2.5, "held": "0123abcd"}}
+    live_explore._released(False, 1.0)
+    assert state[live_explore.HELD] == "0123abcd"
+    state[f"{live_explore.KEY}_controls"] = {"select": {"step": 3, "held": "feedbeef"}}
+    live_explore._selected()
+    assert state[live_explore.HELD] == "feedbeef"
+
+
+def test_a_held_store_is_sent_as_its_id_once_and_whole_when_the_browser_lacks_it():
+    at = open_page("app_pages/explore.py")
+    full = store_element(at).proto.bytes
+    header, _ = unpack(full)
+    at.session_state[live_explore.HELD] = header["id"]  # what the release's callback keeps
+    at.run()
+    stub = store_element(at).proto.bytes
+    assert unpack(stub)[0] == {"role": "store", "id": header["id"], "held": True} and len(stub) < 200 < len(full)
+    assert live_views(at)["controls"][0]["store"] == header["id"]  # the views still name that store
+    at.run()  # a rerun not caused by the browser: the store whole, as ever
+    assert store_element(at).proto.bytes == full
+    at.session_state[live_explore.HELD] = "not-this-one"
+    at.run()
+    assert store_element(at).proto.bytes == full
+    at.session_state[live_explore.HELD] = header["id"]
+    at.session_state[live_explore.MISSING] = True  # the browser said it does not have it after all
+    at.run()
+    assert store_element(at).proto.bytes == full

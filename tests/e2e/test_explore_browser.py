@@ -20,7 +20,7 @@ def open_app(page: Page, url: str) -> None:
 def test_explore_draws_and_a_slider_change_is_shared_by_link(page: Page, app_url: str, browser, artifacts) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    open_app(page, f"{app_url}/explore")
+    open_app(page, f"{app_url}/explore?weights=random")
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     assert page.locator(".js-plotly-plot").count() >= 2
     # Both charts are ui.plotly_live's, named for screen readers by their alt text.

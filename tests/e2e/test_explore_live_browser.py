@@ -51,7 +51,7 @@ def test_dragging_forget_bias_sends_nothing_until_release_then_shows_lstm_core_a
 ) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sent = open_live(page, f"{app_url}/explore?step=6")
+    sent = open_live(page, f"{app_url}/explore?weights=random&step=6")
     before = page.evaluate(CANVAS)
     track = page.locator(".lx-controls .lx-range").first.bounding_box()
     y = track["y"] + track["height"] / 2
@@ -86,7 +86,7 @@ def test_dragging_forget_bias_sends_nothing_until_release_then_shows_lstm_core_a
 
 
 def test_hovering_a_cell_lights_up_its_step_and_unit_on_the_line_chart_and_in_the_table(page: Page, app_url: str):
-    open_live(page, f"{app_url}/explore?forget_bias=-2")
+    open_live(page, f"{app_url}/explore?weights=random&forget_bias=-2")
     page.locator("[aria-label^='Heatmaps']").first.scroll_into_view_if_needed()
     point = page.evaluate(CELL, [3, 10, 2])  # the forget gate f of unit 2 at step 10
     page.mouse.move(point["x"], point["y"])
@@ -116,7 +116,7 @@ def test_hovering_a_cell_lights_up_its_step_and_unit_on_the_line_chart_and_in_th
 
 
 def test_clicking_a_cell_selects_its_step_and_unit_on_step_through(page: Page, app_url: str) -> None:
-    open_live(page, f"{app_url}/explore")
+    open_live(page, f"{app_url}/explore?weights=random")
     page.locator("[aria-label^='Heatmaps']").first.scroll_into_view_if_needed()
     point = page.evaluate(CELL, [4, 17, 1])  # the output gate o of unit 1 at step 17
     page.mouse.click(point["x"], point["y"])
@@ -138,7 +138,7 @@ def test_clicking_a_cell_selects_its_step_and_unit_on_step_through(page: Page, a
 def test_without_plotly_js_the_page_goes_back_to_the_server_sliders_keeping_every_value(page: Page, app_url: str):
     page.route("**/plotly.min.js", lambda route: route.abort())
     page.set_viewport_size(VIEWPORT)
-    page.goto(f"{app_url}/explore?forget_bias=2.5&step=4")
+    page.goto(f"{app_url}/explore?weights=random&forget_bias=2.5&step=4")
     thumb = slider(page, "forget_bias")
     wait_until(lambda: thumb.count() > 0, timeout=60, what="the server's forget_bias slider")
     wait_idle(page)

@@ -20,7 +20,11 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     layout = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].layout.yaxis.type")
     assert layout == "log"
     lines = plotly_traces(page, 0)
-    assert len(lines) == 7  # forget_bias 0 and 1: gradient, closed form, through c alone; the plain RNN
+    # forget_bias 0 and 1, the plain RNN, then the live slider's value (1 at first): gradient, closed form,
+    # through c alone (the slider's three last: the browser swaps them as it moves).
+    assert [name.split(" · ")[0] for name in lines] == ["forget_bias 0"] * 3 + ["forget_bias 1"] * 3 + [
+        "plain RNN (tanh)"
+    ] + ["forget_bias 1 (slider)"] * 3
     # The plain RNN's line is drawn, and below the LSTM's at forget_bias 1 thirty steps back.
     rnn, lstm = lines["plain RNN (tanh) · ‖∂L/∂h_t‖"]["y"], lines["forget_bias 1 (slider) · gradient"]["y"]
     assert rnn[-31] < lstm[-31] / 10
@@ -28,7 +32,7 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
         """() => [...document.querySelectorAll('.js-plotly-plot')[0].querySelectorAll('.scatterlayer .trace')]
             .filter((g) => g.querySelector('path.js-line')).length"""
     )
-    assert drawn == 7
+    assert drawn == 10
     heatmaps = plotly_traces(page, 1)
     assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]
     expect(page.get_by_text("What to notice")).to_be_visible()

@@ -64,7 +64,7 @@ def test_play_animates_the_drawing_equations_and_sentences_without_asking_the_se
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     record_websocket(page)
-    open_step_page(page, f"{app_url}/step_through?unit=2")
+    open_step_page(page, f"{app_url}/step_through?weights=random&unit=2")
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     full_page_screenshot(page, artifacts / "step_through.png")
     drawing, equations = drawing_texts(page), equation_values(page)
@@ -100,7 +100,7 @@ def test_play_animates_the_drawing_equations_and_sentences_without_asking_the_se
 
 def test_a_drag_of_forget_bias_shows_lstm_cores_numbers_at_that_value(page: Page, app_url: str) -> None:
     record_websocket(page)
-    open_step_page(page, f"{app_url}/step_through?step=7&unit=1")
+    open_step_page(page, f"{app_url}/step_through?weights=random&step=7&unit=1")
     thumb = page.locator(f"{ROOT} .ls-slider input[type=range]").nth(1)
     thumb.scroll_into_view_if_needed()
     box = thumb.bounding_box()
@@ -138,7 +138,7 @@ def test_a_drag_of_forget_bias_shows_lstm_cores_numbers_at_that_value(page: Page
 
 
 def test_the_unrolled_view_shows_the_steps_it_names_and_what_each_hands_the_next(page: Page, app_url: str) -> None:
-    open_step_page(page, f"{app_url}/step_through?step=12&unit=3")
+    open_step_page(page, f"{app_url}/step_through?weights=random&step=12&unit=3")
     trace = run_model(ModelSpec()).traces[0]
     chain = page.locator(f"{ROOT} .ls-unrolled svg")
     labels = chain.locator("text").all_text_contents()
@@ -165,7 +165,7 @@ def test_the_unrolled_view_shows_the_steps_it_names_and_what_each_hands_the_next
 
 
 def test_the_step_paused_at_is_selected_on_explore(page: Page, app_url: str) -> None:
-    open_step_page(page, f"{app_url}/step_through")
+    open_step_page(page, f"{app_url}/step_through?weights=random")
     page.locator(f"{ROOT} select").select_option("30")
     page.get_by_role("button", name="▶ Play").click()
     page.wait_for_timeout(500)
@@ -185,7 +185,7 @@ def test_without_the_live_view_the_server_side_controls_take_over(page: Page, ap
     # As if the component could not start: its shared store is not what it expects.
     page.add_init_script("globalThis.__lstmLiveStep = 'broken';")
     page.set_viewport_size(VIEWPORT)
-    page.goto(f"{app_url}/step_through?step=5&forget_bias=0.5")
+    page.goto(f"{app_url}/step_through?weights=random&step=5&forget_bias=0.5")
     wait_idle(page)
     expect(page.get_by_text("The live drawing did not start in this browser")).to_be_visible(timeout=15_000)
     expect(page.locator("[aria-label^='LSTM cell diagram at step 5']")).to_be_visible()
@@ -198,7 +198,7 @@ def test_without_the_live_view_the_server_side_controls_take_over(page: Page, ap
 
 
 def test_presenter_mode_screenshot(page: Page, app_url: str, artifacts) -> None:
-    open_step_page(page, f"{app_url}/step_through?present=true&step=12", {"width": 1280, "height": 720})
+    open_step_page(page, f"{app_url}/step_through?weights=random&present=true&step=12", {"width": 1280, "height": 720})
     expect(page.locator("[data-testid='stSidebar']")).to_be_hidden()
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
     drawing = page.locator(f"{ROOT} .ls-drawing svg").bounding_box()
@@ -214,14 +214,14 @@ def test_presenter_mode_screenshot(page: Page, app_url: str, artifacts) -> None:
     ["peepholes=true&cell_clip=0.5&step=9", "num_proj=2&coupled=true&step=9", "preset=text&step=3", "layers=2&layer=2"],
 )
 def test_the_drawings_text_stays_in_its_boxes(page: Page, app_url: str, query: str) -> None:
-    open_step_page(page, f"{app_url}/step_through?{query}", {"width": 1280, "height": 720})
+    open_step_page(page, f"{app_url}/step_through?weights=random&{query}", {"width": 1280, "height": 720})
     assert svg_text_problems(page) == []
     assert smallest_svg_text(page) >= 10
 
 
 def test_a_long_sequence_plays_and_says_why_forget_bias_is_not_live(page: Page, app_url: str) -> None:
     record_websocket(page)
-    open_step_page(page, f"{app_url}/step_through?steps=2000&step=1990")
+    open_step_page(page, f"{app_url}/step_through?weights=random&steps=2000&step=1990")
     expect(page.get_by_text("Too large to precompute every forget_bias").first).to_be_visible()
     assert page.locator(f"{ROOT} .ls-slider input[type=range]").count() == 1  # the step only
     before = sent(page)
@@ -259,7 +259,7 @@ def test_with_trained_weights_a_release_changes_the_trained_models_forget_bias(p
 
 def test_a_texts_characters_are_shown_as_text_not_markup(page: Page, app_url: str) -> None:
     text = "<img src=x onerror=alert(1)>&lt;"
-    open_step_page(page, f"{app_url}/step_through?preset=text&text={quote_plus(text)}&step=0")
+    open_step_page(page, f"{app_url}/step_through?weights=random&preset=text&text={quote_plus(text)}&step=0")
     view = page.locator(ROOT)
     assert view.locator("img, image, script").count() == 0
     assert "'<' (one-hot)" in " ".join(drawing_texts(page))

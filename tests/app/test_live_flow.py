@@ -1,0 +1,81 @@
+"""Gradient flow's live forget_bias slider (ui.live_flow): the curves sent for every value of the grid
+are lstm_core's gradient at that value, the y axis holds all of them, a release sets the page's
+forget_bias, and a run too large to sweep gets the server's slider and says why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from helpers import open_page, page_text
+from lstm_core.sequences import InputSpec
+from ui import live_flow, plotly_live
+from ui.model import ModelSpec, run_model
+from viz.gradflow import gradient_flow
+
+PAGE = "app_pages/gradient_flow.py"
+
+
+def sent(at) -> dict:
+    for node in at.main:
+        if node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
+            return json.loads(node.proto.bytes)
+    raise AssertionError("no live slider on the page")
+
+
+def test_every_value_of_the_slider_carries_the_cores_gradient_at_that_value() -> None:
+    at = open_page(PAGE, {"steps": "30", "flow_loss": "h"})
+    payload = sent(at)
+    assert len(payload["biases"]) == 101 and payload["biases"][0] == -5 and payload["biases"][-1] == 5
+    spec = ModelSpec(inputs=InputSpec(preset="sine", steps=30, features=2))
+    low, high = payload["figure"]["layout"]["yaxis"]["range"]
+    for fb in (-5.0, -1.3, 0.0, 2.7, 5.0):
+        k = payload["biases"].index(fb)
+        flow = gradient_flow(run_model(replace(spec, forget_bias=fb)).traces[0], 0, "h")
+        curves = payload["curves"][k]
+        assert curves["names"][0] == f"forget_bias {fb:g} (slider) · gradient"
+        for y, values in zip(curves["y"], (flow.log_ratio, flow.log_closed_form, flow.log_through_c), strict=True):
+            np.testing.assert_allclose(y, 10.0 ** np.maximum(values, low), rtol=1e-12)
+            assert max(np.log10(y)) <= high  # the fixed axis holds every value's curves
+    # The figure sent with it is drawn at the page's own forget_bias (1): its last three curves.
+    slider = payload["figure"]["data"][payload["first"]]
+    assert slider["name"] == "forget_bias 1 (slider) · gradient"
+
+
+def test_the_links_forget_bias_is_where_the_slider_opens() -> None:
+    at = open_page(PAGE, {"forget_bias": "-2"})
+    payload = sent(at)
+    assert payload["value"] == -2.0 and at.query_params["forget_bias"] == "-2"
+    assert "forget_bias -2 (slider) · gradient" in [t["name"] for t in payload["figure"]["data"]]
+
+
+@pytest.mark.parametrize("value", [float("nan"), "1", None, 99.0])
+def test_a_release_with_a_bad_value_changes_nothing(value, monkeypatch) -> None:
+    state = {live_flow.KEY: {"release": {"forget_bias": value}}}
+    monkeypatch.setattr(live_flow.st, "session_state", state)
+    live_flow._released()
+    assert "forget_bias" not in state and "_kept_values" not in state
+
+
+def test_a_release_sets_forget_bias(monkeypatch) -> None:
+    state = {live_flow.KEY: {"release": {"forget_bias": 2.5}}}
+    monkeypatch.setattr(live_flow.st, "session_state", state)
+    live_flow._released()
+    assert state["forget_bias"] == 2.5
+
+
+def test_a_run_too_large_to_sweep_keeps_the_servers_slider_and_says_why() -> None:
+    at = open_page(PAGE, {"steps": "2000", "num_units": "256", "features": "8"}, timeout=300)
+    assert not [n for n in at.main if n.type == "bidi_component" and n.proto.component_name == live_flow.NAME]
+    assert at.slider(key="forget_bias").value == 1.0
+    assert "Too large to precompute every forget_bias" in page_text(at, "caption")
+
+
+def test_without_live_charts_the_page_uses_the_servers_slider(monkeypatch) -> None:
+    monkeypatch.setenv(plotly_live.ENVIRONMENT, "0")
+    at = open_page(PAGE)
+    assert at.slider(key="forget_bias").value == 1.0
+    assert "LSTM_LIVE_CHARTS=0" in page_text(at, "caption")

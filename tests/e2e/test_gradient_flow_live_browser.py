@@ -1,0 +1,74 @@
+"""Gradient flow's live forget_bias slider in a real browser: dragging it moves the green curves and
+sends the server nothing until release; the curve drawn at the released value is lstm_core's gradient
+there; a browser where Plotly.js cannot load gets the server's slider back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from playwright.sync_api import Page, expect
+
+from tools.browser import wait_idle
+from ui.model import ModelSpec, run_model
+from viz.gradflow import gradient_flow
+
+VIEWPORT = {"width": 1440, "height": 900}
+READY = "() => (globalThis.__lstmLiveFlow?.renders ?? 0) > 0"
+# The slider's gradient curve's name in the legend, as the learner reads it.
+SLIDER_LEGEND = """() => [...document.querySelectorAll('.lf-chart .legend .legendtext')]
+    .map((t) => t.textContent).find((text) => text.includes('(slider) · gradient'))"""
+# The slider's gradient curve as Plotly drew it: its name and y values.
+SLIDER_CURVE = """() => {
+    const gd = document.querySelector('.lf-chart .js-plotly-plot');
+    const trace = gd.data.find((t) => t.name.includes('(slider) · gradient'));
+    return {name: trace.name, y: Array.from(trace.y)};
+}"""
+
+
+def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(page: Page, app_url: str, artifacts):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sent: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(1)))
+    page.set_viewport_size(VIEWPORT)
+    page.goto(f"{app_url}/gradient_flow")
+    wait_idle(page)
+    page.wait_for_function(READY, timeout=60_000)
+    before = page.evaluate(SLIDER_CURVE)
+    assert before["name"] == "forget_bias 1 (slider) · gradient"
+    track = page.locator(".lf-controls .lx-range").bounding_box()
+    y = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + 0.6 * track["width"], y)  # the thumb, at 1 of -5 to 5
+    frames = len(sent)
+    renders = page.evaluate("() => globalThis.__lstmLiveFlow.renders")
+    page.mouse.down()
+    for k in range(1, 31):
+        page.mouse.move(track["x"] + (0.6 - 0.4 * k / 30) * track["width"], y)  # down to about -3
+    page.wait_for_timeout(300)
+    assert len(sent) == frames, "the page sent messages while the slider was dragged"
+    assert page.evaluate("() => globalThis.__lstmLiveFlow.renders") > renders + 5  # it followed the thumb
+    shown = float(page.locator(".lf-controls .lx-value").inner_text())
+    assert -3.6 <= shown <= -2.4 and page.evaluate(SLIDER_LEGEND) == f"forget_bias {shown:g} (slider) · gradient"
+    page.screenshot(path=str(artifacts / "gradient_flow_live_dragging.png"))
+    page.mouse.up()
+    page.wait_for_url(f"**forget_bias={shown:g}**")
+    wait_idle(page)
+    # What the browser drew at that value is lstm_core's gradient there (above the chart's floor).
+    flow = gradient_flow(run_model(replace(ModelSpec(), forget_bias=shown)).traces[0], 0, "c")
+    after = page.evaluate(SLIDER_CURVE)
+    assert after["name"] == f"forget_bias {shown:g} (slider) · gradient"
+    drawn = np.log10(np.array(after["y"]))
+    low = page.evaluate("() => document.querySelector('.lf-chart .js-plotly-plot').layout.yaxis.range[0]")
+    np.testing.assert_allclose(drawn, np.maximum(flow.log_ratio, low), atol=1e-9)
+    expect(page.get_by_text(f"forget_bias {shown:g} (slider)").first).to_be_visible()  # the heatmaps followed
+    assert not errors
+
+
+def test_without_plotly_the_servers_slider_takes_over(page: Page, app_url: str) -> None:
+    page.route("**/plotly.min.js", lambda route: route.abort())
+    page.set_viewport_size(VIEWPORT)
+    page.goto(f"{app_url}/gradient_flow?forget_bias=2")
+    wait_idle(page)
+    expect(page.get_by_text("The live chart did not start in this browser")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("slider", name="forget_bias")).to_be_visible()

@@ -1,0 +1,141 @@
+// ui/live_flow.py's component: Gradient flow's forget_bias slider and its line chart. While the
+// thumb moves, the slider's three curves are swapped for the ones the server computed at that value
+// (every value of the grid was sent at once); nothing goes to the server until the thumb is released.
+// The chart itself (mount, draw, the theme, Fullscreen) is ui/plotly_chart.js, which Python puts first.
+
+const views = new WeakMap(); // component root -> its view
+// For tests and bench/scrub.py: how many times the chart was drawn, and the value it shows.
+globalThis.__lstmLiveFlow ??= { renders: 0, shown: null };
+
+function node(tag, className, parent, text) {
+  const made = document.createElement(tag);
+  if (className) made.className = className;
+  if (text !== undefined) made.textContent = text;
+  parent.appendChild(made);
+  return made;
+}
+
+const shortNumber = (value) => String(Math.round(value * 1e6) / 1e6);
+
+function build(root, setTriggerValue) {
+  const box = node("div", "lx-controls lf-controls", root);
+  const slider = node("div", "lx-slider lx-narrow", box);
+  const head = node("div", "lx-slider-head", slider);
+  const label = node("span", "lx-label", head);
+  const value = node("span", "lx-value", head);
+  const input = node("input", "lx-range", slider);
+  input.type = "range";
+  input.min = "0";
+  input.step = "1";
+  const ends = node("div", "lx-ends", slider);
+  const low = node("span", "", ends);
+  const high = node("span", "", ends);
+  const note = node("div", "lx-note", box);
+  const chartRoot = node("div", "lf-chart", root);
+  const view = { root, box, label, value, input, low, high, note, chart: mount(chartRoot), text: null, spec: null, index: 0 };
+  view.chart.onDrawn = () => {
+    globalThis.__lstmLiveFlow.renders += 1;
+    globalThis.__lstmLiveFlow.shown = view.spec?.biases[view.index] ?? null;
+    chartRoot.dataset.forgetBias = shortNumber(globalThis.__lstmLiveFlow.shown);
+  };
+  view.chart.onError = (error) => setTriggerValue("failed", String(error).slice(0, 200));
+  input.addEventListener("input", () => pick(view, Number(input.value), true));
+  input.addEventListener("change", () => {
+    if (view.dirty) pick(view, Number(input.value)); // Plotly draws the value released, for its hover
+    setTriggerValue("release", { forget_bias: view.spec.biases[Number(input.value)] });
+  });
+  return view;
+}
+
+/** Show the slider's curves at grid position ``k`` (the server's arrays, as they are); while
+ *  ``scrubbing``, by moving the drawn curves, else by a redraw. */
+function pick(view, k, scrubbing = false) {
+  const { spec } = view;
+  view.index = k;
+  const curves = spec.curves[k];
+  const figure = spec.figure;
+  const data = figure.data.slice();
+  curves.names.forEach((name, i) => {
+    data[spec.first + i] = {
+      ...data[spec.first + i],
+      name,
+      y: curves.y[i],
+      text: curves.text[i],
+      hovertemplate: name.replace(" · ", ", ") + spec.tail,
+    };
+  });
+  const annotations = [...view.baseAnnotations, ...(curves.note ? [curves.note] : [])];
+  view.chart.spec = { ...view.chart.spec, figure: { ...figure, data, layout: { ...figure.layout, annotations } } };
+  view.value.textContent = shortNumber(spec.biases[k]);
+  const last = spec.biases.length - 1;
+  view.input.style.setProperty("--fill", `${last > 0 ? (100 * k) / last : 0}%`);
+  if (scrubbing && retrace(view, curves)) {
+    view.dirty = true; // drawn over Plotly's own paths; Plotly redraws (and learns the values for its hover) on release
+    view.chart.onDrawn?.();
+  } else {
+    view.dirty = false;
+    draw(view.chart);
+  }
+}
+
+/** Move the slider's three curves (their line, their markers, their legend names) to ``curves``,
+ *  on the paths Plotly drew, with Plotly's own axis mapping; false if the chart is not as drawn
+ *  (a curve hidden from the legend, the first drawing still to come): then Plotly redraws. */
+function retrace(view, curves) {
+  const gd = view.chart.gd;
+  const layout = gd._fullLayout;
+  const full = gd._fullData;
+  if (!layout?.xaxis || view.chart.busy || !full || full.some((trace) => trace.visible !== true)) return false;
+  const groups = gd.querySelectorAll(".scatterlayer .trace");
+  const names = gd.querySelectorAll(".legend .traces .legendtext");
+  if (groups.length !== full.length || names.length !== full.length) return false;
+  const xa = layout.xaxis;
+  const ya = layout.yaxis;
+  const x = full[view.spec.first].x; // decoded by Plotly (the figure sends typed arrays)
+  curves.y.forEach((y, i) => {
+    const group = groups[view.spec.first + i];
+    const points = [];
+    for (let t = 0; t < y.length; t++) points.push([xa.c2p(xa.d2c(x[t])), ya.c2p(ya.d2c(y[t]))]);
+    const line = group.querySelector("path.js-line");
+    if (line) line.setAttribute("d", points.map(([px, py], t) => `${t ? "L" : "M"}${px.toFixed(2)},${py.toFixed(2)}`).join(""));
+    group.querySelectorAll("path.point").forEach((marker, t) => {
+      if (points[t]) marker.setAttribute("transform", `translate(${points[t][0].toFixed(2)},${points[t][1].toFixed(2)})`);
+    });
+    names[view.spec.first + i].textContent = curves.names[i];
+  });
+  return true;
+}
+
+function nearest(biases, value) {
+  let best = 0;
+  biases.forEach((b, k) => {
+    if (Math.abs(b - value) < Math.abs(biases[best] - value)) best = k;
+  });
+  return best;
+}
+
+export default function ({ data, parentElement, setTriggerValue }) {
+  const view = views.get(parentElement) ?? build(parentElement, setTriggerValue);
+  views.set(parentElement, view);
+  const text = decoder.decode(data);
+  if (text !== view.text) {
+    view.text = text;
+    const spec = JSON.parse(text);
+    view.spec = spec;
+    view.baseAnnotations = spec.figure.layout.annotations ?? [];
+    view.box.classList.toggle("lx-presenting", !!spec.presenting);
+    view.label.textContent = spec.label;
+    view.label.title = spec.help;
+    view.input.title = spec.help;
+    view.input.setAttribute("aria-label", spec.label);
+    view.input.max = String(spec.biases.length - 1);
+    view.low.textContent = shortNumber(spec.low);
+    view.high.textContent = shortNumber(spec.high);
+    view.note.textContent = spec.note;
+    const k = nearest(spec.biases, spec.value);
+    view.input.value = String(k);
+    show(view.chart, { figure: spec.figure, config: spec.config, alt: spec.alt });
+    pick(view, k);
+  }
+  return view.chart.cleanup;
+}

@@ -1,0 +1,173 @@
+"""Gradient flow's live forget_bias slider: the line chart follows the thumb with no server message.
+
+For the page's settings the server backpropagates the loss at every forget_bias of the sweep grid
+(:func:`ui.sweeps.live_sweep`, each run and gradient exactly as the page's own at that value, by
+``viz.gradflow.gradient_flow``) and sends the slider's three curves at each value once; while the
+thumb moves, live_flow.js swaps them into the chart (it only picks arrays: the gradients are
+lstm_core's). On release the value becomes the page's forget_bias, in the session and the link, and
+the page reruns (its heatmaps and notes follow). The curves of forget_bias 0 and 1 stay as they are,
+and the y axis is fixed over every value the slider can take, so the picture does not jump.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import orjson
+import streamlit as st
+from streamlit.components.v2 import component
+
+from lstm_core.sweep import HIGH, LOW
+from viz.gradflow import (
+    CURVES,
+    HOVER_TAIL,
+    OTHER_COLOR,
+    Flow,
+    below_floor_note,
+    below_floor_notes,
+    curve_names,
+    flow_lines,
+    gradient_flow,
+    line_range,
+    power_of_text,
+    slider_name,
+)
+
+from . import controls, plotly_live, runs, urlstate
+from .markup import quote
+from .model import Run
+from .schema import SCHEMA
+from .sweeps import Live, live_sweep
+
+HERE = Path(__file__).resolve().parent
+NAME = "live_flow"
+KEY = "gradient_flow_lines_live"
+_component = component(
+    NAME,
+    js=plotly_live.module("live_flow.js"),
+    css=(HERE / "live_explore.css").read_text(),  # the same slider as Explore's
+    isolate_styles=False,
+)
+#: Where the browser's report that the live chart failed is kept (this session: the server's slider).
+FAILED = "_live_flow_failed"
+#: The JSON a value of one step costs in the payload: its y, its hover text, and punctuation.
+BYTES_PER_VALUE = 40
+
+
+def prepare(model: Run, layer: int, seq: int, loss: str) -> Live | str:
+    """The sweep of the slider's curves (``Live``), or why the slider works through the server."""
+    if not plotly_live.live():
+        return "The live slider is switched off on this server (LSTM_LIVE_CHARTS=0): each value you release reruns the page."
+    if st.session_state.get(FAILED):
+        return (
+            "The live chart did not start in this browser, so the slider works through the server: each value "
+            f"you release reruns the page. ({quote(st.session_state[FAILED])})"
+        )
+    steps = model.sequence.values.shape[1]
+
+    def extract(traces) -> dict[str, np.ndarray]:
+        flow = gradient_flow(traces[layer - 1], seq, loss)
+        return {attribute: getattr(flow, attribute) for _, attribute, _, _ in CURVES}
+
+    live = live_sweep(
+        model, f"flow:{layer}:{seq}:{loss}", extract, steps * len(CURVES) * 8, include=model.spec.forget_bias
+    )
+    if live.biases is None:
+        return live.reason
+    if steps * len(CURVES) * len(live.biases) * BYTES_PER_VALUE > 2 * 8 * 2**20:  # JSON, not float32
+        return "Too large to send every forget_bias's curves: the slider works through the server instead."
+    return live
+
+
+def y_range(fixed: list[Flow], live: Live) -> tuple[float, float]:
+    """The line chart's (low, high) log10: the floor from forget_bias 0 and 1 (viz.gradflow.line_range),
+    the top high enough for every value of the slider."""
+    low, high = line_range(fixed)
+    top = max(float(live.arrays["log_ratio"].max()), float(live.arrays["log_through_c"].max()))
+    return low, max(high, float(math.ceil(top)))
+
+
+def _curves(live: Live, low: float, notes_below: int) -> list[dict]:
+    """What the browser swaps in at each value of the grid: the three curves' names, y, hover text,
+    and the note for curves below the floor (or None)."""
+    floor = low - 0.2
+    frames = []
+    for k, fb in enumerate(live.biases):
+        values = [live.arrays[attribute][k] for _, attribute, _, _ in CURVES]
+        lowest = min(float(values[0].min()), float(values[1].min()))
+        frames.append(
+            {
+                "names": curve_names(float(fb), slider_name(float(fb))),
+                "y": [10.0 ** np.maximum(v.astype(np.float64), floor) for v in values],
+                "text": [[power_of_text(float(x)) for x in v] for v in values],
+                "note": below_floor_note(slider_name(float(fb)), OTHER_COLOR, lowest, low, notes_below),
+            }
+        )
+    return frames
+
+
+def draw(
+    live: Live,
+    fixed: list[Flow],
+    slider: Flow,
+    step_labels: tuple[str, ...] | None,
+    *,
+    alt: str,
+    presenting: bool,
+    shown,
+) -> None:
+    """The slider and the line chart (``shown`` makes a figure as the page shows it: presenter mode).
+
+    ``fixed``: the flows at forget_bias 0 and 1; ``slider``: the flow at the page's forget_bias."""
+    plotly_live.serve_plotly_js()
+    controls.in_link("forget_bias")  # the page's control, drawn in the browser
+    low, high = y_range(fixed, live)
+    fig = shown(flow_lines(fixed, math.nan, step_labels, slider=slider, y_range=(low, high)))
+    spec = fig.to_plotly_json()
+    layout = {key: value for key, value in spec["layout"].items() if key != "template"}
+    fixed_notes = len(below_floor_notes(fixed, math.nan, low))
+    # The slider's own note below the floor is the browser's to show (each value has its own).
+    ours = slider_name(slider.forget_bias)
+    annotations = [a for a in layout.get("annotations", []) if not str(a.get("text", "")).startswith(ours)]
+    curves = runs.cached(f"flowcurves:{low}:{live.key}", lambda: _curves(live, low, fixed_notes))
+    payload = {
+        "figure": {"data": spec["data"], "layout": {**layout, "annotations": annotations}},
+        "config": {"displaylogo": False},
+        "alt": alt,
+        "biases": [float(b) for b in live.biases],
+        "value": float(urlstate.value("forget_bias")),
+        "first": len(spec["data"]) - len(CURVES),  # the slider's curves are the last three
+        "curves": curves,
+        "tail": HOVER_TAIL,
+        "label": "forget_bias",
+        "help": controls.FORGET_BIAS_HELP,
+        "low": LOW,
+        "high": HIGH,
+        "presenting": presenting,
+        "note": "Drag it: the curves of every forget_bias are in your browser, so the green ones follow the thumb.",
+    }
+    _component(
+        key=KEY,
+        data=orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY),
+        on_release_change=_released,
+        on_failed_change=_failed,
+    )
+
+
+def _failed() -> None:
+    """The browser could not draw the live chart: the page falls back to the server's slider."""
+    event = (st.session_state.get(KEY) or {}).get("failed")
+    st.session_state[FAILED] = str(event)[:200] if event else "the live chart did not start"
+
+
+def _released() -> None:
+    """The slider was released at a value: it becomes the page's forget_bias (session and link)."""
+    event = (st.session_state.get(KEY) or {}).get("release")
+    value = event.get("forget_bias") if isinstance(event, dict) else None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return
+    parsed, problem = SCHEMA["forget_bias"].parse(str(value))
+    if not problem:
+        urlstate.set_value("forget_bias", parsed)
