@@ -135,7 +135,7 @@ with main_chart or st.container():
         )
     else:
         page.chart(
-            flow_lines(flows, current, step_labels, rnn=rnn),
+            flow_lines(flows, current, step_labels, compact=page.presenting(), rnn=rnn),
             key="gradient_flow_lines",
             alt=lines_alt(flows, current, rnn),
             presenter_height=560,

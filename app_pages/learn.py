@@ -136,7 +136,7 @@ given = sum(letter != "-" for letter in answers())
 if not page.presenting():  # a projector's first screen is for the chapter itself
     st.progress(
         number / lesson.CHAPTERS,
-        text=f"Chapter {number} of {lesson.CHAPTERS} · {given} of {lesson.CHAPTERS} questions answered",
+        text=f"Chapter {number} of {lesson.CHAPTERS} · answers chosen in {given} of {lesson.CHAPTERS} chapters",
     )
 
 chapter = lesson.chapter(number, page.presenting()) if number < lesson.CHAPTERS else lesson.train_chapter(train_both())

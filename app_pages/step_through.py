@@ -6,7 +6,7 @@ import streamlit as st
 from ui import controls, live_step, page, urlstate, weights_menu
 from ui.markup import quote
 from viz.diagram import cell_diagram, colour_note, diagram_alt
-from viz.notice import MEMORY_STEPS, longest_hold, opening_step, step_notes
+from viz.notice import longest_memory, opening_step, step_notes
 from viz.numbers import cell_signature
 from viz.stepview import EQUATIONS_NOTE, equations, matrix_view, sentences, step_values
 from viz.style import color_range
@@ -67,10 +67,10 @@ seq, layer = page.choose_sequence_and_layer(model, view[0], view[1])
 trace = model.traces[layer - 1]
 cfg = trace.config
 if not urlstate.chosen("unit") and not urlstate.chosen("step"):
-    # A first visit opens where something happens: the unit that holds a memory longest, at t = 1,
+    # A first visit opens where something happens: the unit that keeps a memory longest, at t = 1,
     # the first step with a memory to keep (not t = 0, where c_prev is 0 and f has nothing to do).
-    hold = longest_hold(trace, seq)
-    urlstate.set_value("unit", hold.unit if hold is not None and hold.steps >= MEMORY_STEPS else 0)
+    memory = longest_memory(trace, seq)
+    urlstate.set_value("unit", memory.unit if memory is not None else 0)
     urlstate.set_value("step", opening_step(trace, seq))
 unit = controls.select(
     "unit",
@@ -116,7 +116,10 @@ with live_step.fallback():
 
 page.what_to_notice(step_notes(trace, seq, unit, model.sequence.step_labels), trace)
 step = urlstate.value("step")
-with st.expander(f"The matrix view at t = {step}: why the kernel has 4 × num_units columns", expanded=False):
+with st.expander(
+    f"The matrix view at t = {step} (the step last paused at): why the kernel has 4 × num_units columns",
+    expanded=False,
+):
     latex, full = matrix_view(cfg, trace.params, step_values(trace, seq, step, unit))
     st.markdown(
         "All four gates come from **one** matrix product: the input and the previous output, side by side, "

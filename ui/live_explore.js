@@ -581,7 +581,7 @@ function heatmapsView(root) {
     lines.push(band.name === "x" ? `feature ${band.names?.[cell.row] ?? cell.row}` : `unit ${cell.row}`);
     lines.push(`${band.symbol} = ${value.toFixed(4)}`);
     const [zmin, zmax] = band.ranges[Math.min(k, band.ranges.length - 1)];
-    if (value < zmin || value > zmax) lines.push(`beyond the colours' ±${zmax.toFixed(2)}: drawn at the end`);
+    if (value < zmin || value > zmax) lines.push(`too big for the colours (±${zmax.toFixed(2)}): drawn in the end colour`);
     if (band.pre) {
       const pre = Math.fround(at(s.arrays[band.pre], k, cell.step, cell.row));
       const extra = band.name === "f" ? ` (+ forget_bias ${fmt(s.header.biases[k])})` : "";

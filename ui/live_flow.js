@@ -88,7 +88,8 @@ function retrace(view, curves) {
   if (!layout?.xaxis || view.chart.busy || !full || full.some((trace) => trace.visible !== true)) return false;
   const groups = gd.querySelectorAll(".scatterlayer .trace");
   const names = gd.querySelectorAll(".legend .traces .legendtext");
-  if (groups.length !== full.length || names.length !== full.length) return false;
+  const inLegend = full.map((trace, i) => (trace.showlegend === false ? -1 : i)).filter((i) => i >= 0);
+  if (groups.length !== full.length || names.length !== inLegend.length) return false;
   const xa = layout.xaxis;
   const ya = layout.yaxis;
   const x = full[view.spec.first].x; // decoded by Plotly (the figure sends typed arrays)
@@ -101,7 +102,8 @@ function retrace(view, curves) {
     group.querySelectorAll("path.point").forEach((marker, t) => {
       if (points[t]) marker.setAttribute("transform", `translate(${points[t][0].toFixed(2)},${points[t][1].toFixed(2)})`);
     });
-    names[view.spec.first + i].textContent = curves.names[i];
+    const entry = inLegend.indexOf(view.spec.first + i);
+    if (entry >= 0) names[entry].textContent = curves.names[i];
   });
   return true;
 }

@@ -124,7 +124,7 @@ def draw(
     plotly_live.serve_plotly_js()
     controls.in_link("forget_bias")  # the page's control, drawn in the browser
     low, high = y_range(fixed, live)
-    fig = shown(flow_lines(fixed, math.nan, step_labels, slider=slider, y_range=(low, high)))
+    fig = shown(flow_lines(fixed, math.nan, step_labels, slider=slider, y_range=(low, high), compact=presenting))
     spec = fig.to_plotly_json()
     layout = {key: value for key, value in spec["layout"].items() if key != "template"}
     fixed_notes = len(below_floor_notes(fixed, math.nan, low))
@@ -138,7 +138,7 @@ def draw(
         "alt": alt,
         "biases": [float(b) for b in live.biases],
         "value": float(urlstate.value("forget_bias")),
-        "first": len(spec["data"]) - len(CURVES),  # the slider's curves are the last three
+        "first": 0,  # the slider's three curves come first (viz.gradflow.flow_lines)
         "curves": curves,
         "tail": HOVER_TAIL,
         "label": "forget_bias",

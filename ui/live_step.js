@@ -462,7 +462,7 @@ function build(view, p, data) {
   const unrolledHead = section(
     "The last few steps, unrolled",
     "Each box is the same cell at another step. The memory c runs along the top from step to step " +
-      "(× f forgets, + i·j writes), the output h runs along the bottom into the next step, and each step reads its own input x. Steps after t are grey: they have not happened yet. Click a step to show it.",
+      "(× f forgets, + i·j writes), the output h runs along the bottom into the next step, and each step reads its own input x. Steps after t are faded: the cell has not reached them yet (their numbers are the ones it will compute). Click a step to show it.",
   );
   view.unrolledBox = div("ls-unrolled");
   const chain = drawing(p.unrolled, `${view.prefix}u`, p.font);
@@ -619,7 +619,7 @@ function render(view) {
     `LSTM cell diagram, live: unit ${p.unit} at step t = ${t}, forget_bias ${bias}; its numbers are listed under What happened.`,
   );
   view.stepRange.value = t;
-  view.stepOut.textContent = `t = ${t}${p.stepNames[t]} of ${p.steps - 1}`;
+  view.stepOut.textContent = `t = ${t}${p.stepNames[t]} (steps 0 to ${p.steps - 1})`;
   if (view.fbRange) view.fbRange.value = view.fb;
   view.fbOut.textContent = String(bias.toFixed(1));
   view.prev.disabled = t <= 0;

@@ -83,11 +83,25 @@ def _extract(layer: int, seq: int, unit: int, traces: list[Trace]) -> dict[str, 
     return unit_arrays(traces[layer - 1], seq, unit)
 
 
-def _names(model: Run, layer: int) -> tuple[list[str | None], list[str]]:
-    """(what x_t stands for at each step, for the drawing's x box; how the page names each step after its number)."""
+def _names(model: Run, layer: int, seq: int = 0) -> tuple[list[str | None], list[str]]:
+    """(what x_t stands for at each step, for the drawing's x box: the character of a text, or the
+    name of the one feature that is 1, e.g. the recall task's symbol; how the page names each step
+    after its number)."""
     labels = model.sequence.step_labels
+    features = model.sequence.feature_names
     named = [label != str(t) for t, label in enumerate(labels)]
-    x_names = [f"'{label}'" if layer == 1 and named[t] else None for t, label in enumerate(labels)]
+
+    def x_name(t: int, label: str) -> str | None:
+        if layer != 1:
+            return None
+        if named[t]:
+            return f"'{label}'"
+        x = model.sequence.values[seq, t]
+        if features and len(features) == x.size and np.count_nonzero(x) == 1 and x.max() == 1:
+            return features[int(np.argmax(x))]
+        return None
+
+    x_names = [x_name(t, label) for t, label in enumerate(labels)]
     return x_names, [f" (character '{label}')" if named[t] else "" for t, label in enumerate(labels)]
 
 
@@ -99,7 +113,7 @@ def _build(
     trace = model.traces[layer - 1]
     cfg = trace.config
     _, c_bound = color_range("new_c", trace.new_c[seq], cfg)
-    x_names, step_names = _names(model, layer)
+    x_names, step_names = _names(model, layer, seq)
     steps = steps or len(x_names)
     built = payload(
         cfg,

@@ -82,8 +82,12 @@ PRESENTER_CSS = """
 </style>
 """
 _SWITCH_CSS = (
-    "<style>.st-key-presenter_switch { position: absolute; top: 0.55rem; right: 4.2rem; z-index: 999991; width: auto; "
-    "background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; }</style>"
+    # At the top right of the page's content, scrolling away with it (it covered text when it stayed
+    # put); the page's title wraps before it.
+    "<style>.stMainBlockContainer { position: relative; } "
+    ".st-key-presenter_switch { position: absolute; top: 0.4rem; right: 1rem; z-index: 10; width: auto; "
+    "background: rgba(255, 255, 255, 0.92); border-radius: 0.5rem; padding: 0 0.4rem; } "
+    ".stMainBlockContainer h1 { padding-right: 11rem; }</style>"
 )
 
 

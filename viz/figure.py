@@ -258,6 +258,7 @@ def _thin_ticks(data: list, layout: dict) -> None:
     """At presenter size, keep only as many tick labels as fit: a stacked band's unit numbers and a
     short colour bar's three ticks would otherwise overlap (their ends are kept)."""
     plot = _plot_px(layout)
+    domains = [axis.get("domain", [0, 1]) for key, axis in layout.items() if key.startswith("yaxis")]
     for key, axis in layout.items():
         if not key.startswith("yaxis") or not isinstance(axis.get("tickvals"), list):
             continue
@@ -266,11 +267,15 @@ def _thin_ticks(data: list, layout: dict) -> None:
         values = axis["tickvals"]
         room = (high - low) * plot
         if _every(len(values), room, font) > 1:  # crowded: the first and last only (or the first alone)
-            # The last label is centred on the last row and reaches half a line below it, into the gap
-            # above the next band, whose first label reaches up into it: rows thinner than half a line
-            # would put the two on top of each other.
-            ends_fit = room > 2 * 1.3 * font and room / len(values) >= 0.5 * font
-            keep = [0, len(values) - 1] if ends_fit else [0]
+            # An end label is centred on its row and reaches half a line beyond it, into the gap to the
+            # next band, whose own end label reaches into the same gap: both fit if the gap holds what
+            # a line is taller than a row.
+            gaps = [low - other[1] for other in domains if other[1] <= low + 1e-9 and other != [low, high]]
+            gaps += [other[0] - high for other in domains if other[0] >= high - 1e-9 and other != [low, high]]
+            gap = min(gaps, default=1.0) * plot
+            ends_fit = room > 2 * 1.3 * font and 1.3 * font - room / len(values) <= gap
+            # One label only: the last, whose number says how many rows the band has (0 is the top).
+            keep = [0, len(values) - 1] if ends_fit else [len(values) - 1]
             axis["tickvals"] = [values[k] for k in keep]
             if isinstance(axis.get("ticktext"), list):
                 axis["ticktext"] = [axis["ticktext"][k] for k in keep]

@@ -268,13 +268,16 @@ def floored(flows: list[Flow]) -> bool:
 
 
 def shared_range(flows: list[Flow], rnn: HiddenFlow | None = None) -> tuple[float, float]:
-    """One colour range for every panel (log10), the plain RNN's too if given: from the smallest to
-    the largest magnitude shown, at least one decade wide, in whole decades. Exact zeros (at
-    LOG_FLOOR: a gate shut at exactly 0, or an underflow) do not stretch it; they take its darkest colour."""
-    values = np.concatenate([f.log_dc.ravel() for f in flows] + ([rnn.log_dh.ravel()] if rnn is not None else []))
+    """One colour range for every panel (log10): from the smallest magnitude of forget_bias 0 and 1
+    (the lesson's panels: a slider's far lower forget_bias, down to 10^-90, does not stretch the
+    scale and change how they look; its smaller values take the darkest colour, and its title says
+    so) to the largest shown (the plain RNN's panel too, if given), at least one decade wide, in whole
+    decades. Exact zeros (at LOG_FLOOR: a gate shut at exactly 0, or an underflow) do not stretch it either."""
+    lesson = [f for f in flows if f.forget_bias in (0.0, 1.0)] or flows
+    values = np.concatenate([f.log_dc.ravel() for f in lesson])
     nonzero = values[values > LOG_FLOOR]
     low = float(nonzero.min()) if nonzero.size else LOG_FLOOR
-    high = float(values.max())
+    high = max([float(f.log_dc.max()) for f in flows] + ([float(rnn.log_dh.max())] if rnn is not None else []))
     low, high = math.floor(low), math.ceil(high)
     if high - low < 1:
         low = high - 1
@@ -305,6 +308,7 @@ def flow_heatmaps(
     lefts, width = split_columns(len(panels), 0.03)
     traces, layout, annotations = [], {}, []
     steps_back = axis.pool((steps - 1 - np.arange(steps, dtype=np.float64))[:, None])[0]
+    wrapped = False  # a title on two lines
     for k, ((name, colour, log_values, state), left) in enumerate(zip(panels, lefts, strict=True)):
         hover = (
             f"{name}<br>{axis.step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
@@ -325,7 +329,11 @@ def flow_heatmaps(
                 **panel_refs(k),
             }
         )
-        annotations.append(column_title(name, left + width / 2, yanchor="bottom", color=colour))
+        below = (log_values > LOG_FLOOR) & (log_values < zmin)
+        # Four panels are too narrow for the note on the title's line: it goes under it.
+        title = name + (f"{'<br>' if len(panels) > 3 else ' '}(below {decade(zmin)}: darkest)" if below.any() else "")
+        wrapped = wrapped or (below.any() and len(panels) > 3)
+        annotations.append(column_title(title, left + width / 2, yanchor="bottom", color=colour))
         xaxis = step_axis(
             steps,
             step_labels,
@@ -341,7 +349,7 @@ def flow_heatmaps(
         coloraxis={"colorscale": MAGNITUDE_SCALE, "cmin": zmin, "cmax": zmax, "colorbar": colorbar},
         annotations=annotations,
         height=int(row_heights([units])[0] * 1.6 + 130),
-        margin={"l": 60, "r": 80, "t": 64 if note else 34, "b": 50},
+        margin={"l": 60, "r": 80, "t": (64 if note else 34) + (20 if wrapped else 0), "b": 50},
         font={"family": FONT_FAMILY, "size": 13},
         title={**title_with_note("", note), "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 6}},
         plot_bgcolor="white",
@@ -357,6 +365,8 @@ CURVES = (
 )
 
 
+#: What the line styles mean, under the chart when the legend names the gradients only.
+STYLE_NOTE = "solid: the gradient, dashed: σ(forget_bias)^k, dotted: through c alone"
 #: The hover text after a curve's name (its step, how far before the end, the fraction).
 HOVER_TAIL = "<br>step %{x}, %{customdata:.0f} steps before the end<br>%{text} of the last step's<extra></extra>"
 
@@ -379,6 +389,7 @@ def flow_lines(
     *,
     slider: Flow | None = None,
     y_range: tuple[float, float] | None = None,
+    compact: bool = False,
     rnn: HiddenFlow | None = None,
 ) -> go.Figure:
     """||dL/dc_t|| / ||dL/dc_T|| per step (solid, log y) for each forget_bias, with its closed form
@@ -386,8 +397,10 @@ def flow_lines(
 
     ``slider``: the live slider's forget_bias, drawn last, in its own colour even when it is 0 or 1
     (the browser swaps its three curves as the slider moves); ``y_range``: the axis's (low, high)
-    log10, fixed over every value the slider can take; ``rnn``: a plain RNN's ||dL/dh_t|| / ||dL/dh_T||
-    on the same axes, black dash-dot (before the slider's curves, which stay the last three)."""
+    log10, fixed over every value the slider can take. ``compact`` (presenter mode): the legend names
+    each forget_bias's gradient only, and a note on the chart says what dashed and dotted are.
+    ``rnn``: a plain RNN's ||dL/dh_t|| / ||dL/dh_T|| on the same axes, black dash-dot, drawn last
+    (the slider's curves stay the first three)."""
     steps = flows[0].steps
     x = np.arange(steps, dtype=np.float32)
     steps_back = (steps - 1 - np.arange(steps)).astype(np.float32)
@@ -395,11 +408,10 @@ def flow_lines(
     low, high = y_range or line_range(flows + ([slider] if slider else []), rnn)
     traces = []
     drawn = [(flow, label(flow.forget_bias, current), color(flow.forget_bias)) for flow in flows]
-    if slider is not None:
-        drawn.append((slider, slider_name(slider.forget_bias), OTHER_COLOR))
+    if slider is not None:  # first, under the others and wider: at 0 or 1 a halo around their curves
+        drawn.insert(0, (slider, slider_name(slider.forget_bias), OTHER_COLOR))
     for flow, name, colour in drawn:
-        if flow is slider and rnn is not None:
-            traces.append(rnn_line(rnn, low))
+        halo = flow is slider
         for (kind, attribute, dash, width), full_name in zip(CURVES, curve_names(flow.forget_bias, name), strict=True):
             values = getattr(flow, attribute)
             traces.append(
@@ -414,16 +426,17 @@ def flow_lines(
                     "text": [f"{power_of_text(v)}" for v in values],
                     "customdata": typed(steps_back),
                     "mode": "lines+markers" if markers and kind == "gradient" else "lines",
-                    "line": {"color": colour, "dash": dash, "width": width},
+                    **({"showlegend": False} if compact and kind != "gradient" else {}),
+                    "line": {"color": colour, "dash": dash, "width": width + 3 if halo else width},
+                    **({"opacity": 0.6} if halo else {}),
                     "marker": {"size": 5},
                     "hovertemplate": full_name.replace(" · ", ", ") + HOVER_TAIL,
                 }
             )
-    if rnn is not None and slider is None:
+    if rnn is not None:
         traces.append(rnn_line(rnn, low))
-    xaxis = step_axis(
-        steps, step_labels, tickangle=None, title={"text": "step t (the loss is on the last step)"}, zeroline=False
-    )
+    title = "step t (the loss is on the last step)" + (f" · {STYLE_NOTE}" if compact else "")
+    xaxis = step_axis(steps, step_labels, tickangle=None, title={"text": title}, zeroline=False)
     threshold = math.log10(THRESHOLD)
     return figure(
         traces,
@@ -512,13 +525,11 @@ def rnn_line(rnn: HiddenFlow, low: float) -> dict:
 
 def with_rnn(fig: go.Figure, rnn: HiddenFlow) -> go.Figure:
     """A line chart of :func:`flow_lines` drawn without ``rnn`` (the live slider's, ui.live_flow) with
-    the plain RNN's line added before the slider's curves (which stay the last three, as the browser
+    the plain RNN's line added last (the slider's curves stay the first three, as the browser
     expects), its note if it falls below the floor, and the axis raised if it grows above the top."""
     low = float(fig.layout.yaxis.range[0]) + 0.2
     top = float(fig.layout.yaxis.range[1])
-    data = list(fig.data)
-    position = len(data) - len(CURVES)
-    data.insert(position, go.Scatter(rnn_line(rnn, low)))
+    data = [*fig.data, go.Scatter(rnn_line(rnn, low))]
     notes = [a for a in fig.layout.annotations if not str(a.text).startswith("1%")]
     note = below_floor_note(rnn_name(rnn), RNN_COLOR, float(rnn.log_ratio.min()), low, len(notes))
     out = go.Figure(data=data, layout=fig.layout, skip_invalid=True)

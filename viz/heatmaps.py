@@ -170,7 +170,7 @@ def trace_heatmaps(
         if count:
             outside = (z < zmin) | (z > zmax)
             heatmap["text"] = np.where(
-                outside, f"<br>beyond the colours' ±{fmt(zmax, 2)}: drawn at the end", ""
+                outside, f"<br>too big for the colours (±{fmt(zmax, 2)}): drawn in the end colour", ""
             ).tolist()
             traces.append(saturation_marks(outside, x, f"y{axis_suffix(n)}"))
         traces.insert(len(traces) - (1 if count else 0), heatmap)
@@ -222,7 +222,7 @@ def band_text(
     stated = name in ("new_c", "x") or (zmin, zmax) not in ((0.0, 1.0), (-1.0, 1.0))
     range_note = f"<br>colours ±{fmt(zmax, 2)}" if stated else ""
     if count:
-        range_note += f"<br>{count:,} beyond (dotted),<br>up to {fmt(peak, 2)}"
+        range_note += f"<br>dots: {count:,} beyond,<br>up to {fmt(peak, 2)}"
     if compact:  # the symbol, then the range (or a short title): two lines fit a short band
         second = range_note.split("<br>")[1] if range_note else (label if len(label) <= 12 else "")
         return f"<b>{symbol}</b>" + (f"<br>{second}" if second else "")

@@ -24,6 +24,7 @@ from .format import fmt, ten_to
 from .gradflow import Flow, flow_lines, steps_until_below
 from .heatmaps import heatmap_alt, trace_heatmaps
 from .lines import lines_alt, state_lines
+from .notice import closed_form_half_life, gate, longest_memory
 from .numbers import state_repr
 from .stepview import step_values
 from .style import FONT_FAMILY
@@ -80,11 +81,6 @@ class Chapter:
     numbers: dict[str, float] = field(default_factory=dict)  # every number the text quotes
 
 
-def gate(forget_bias: float) -> float:
-    """sigmoid(forget_bias): where a forget gate sits when its weights add nothing."""
-    return 1.0 / (1.0 + math.exp(-forget_bias))
-
-
 def right(question: Question) -> str:
     """The right option's text."""
     return question.options[question.answer] if question.answer is not None else ""
@@ -108,11 +104,6 @@ def half_life(fraction: np.ndarray) -> int | None:
     """The first step at which less than half is left (None: never within the sequence)."""
     below = np.nonzero(fraction < 0.5)[0]
     return int(below[0]) if below.size else None
-
-
-def closed_form_half_life(forget_bias: float) -> float:
-    """Steps until sigmoid(forget_bias) ** t falls to one half: log(1/2) / log(sigmoid(fb))."""
-    return math.log(0.5) / math.log(gate(forget_bias))
 
 
 def steps_text(steps: int | None, total: int) -> str:
@@ -289,6 +280,7 @@ def decay_figure(fractions: dict[float, np.ndarray], shown: tuple[float, ...], u
             "title": {"text": f"unit {unit}: |c_t| / |c_0| (log)"},
             "type": "log",
             "dtick": 1,  # decades only: a log axis's 2 and 5 labels are drawn small
+            "exponentformat": "power",  # 10⁻⁴, not 100μ
             "range": [-4, math.log10(max(2.0, max(float(fractions[fb].max()) for fb in shown) * 1.5))],
         },
         "legend": {"orientation": "h", "y": -0.18},
@@ -413,9 +405,12 @@ def trained_chapter(
     ``compact``: band labels for presenter mode (viz.heatmaps.trace_heatmaps)."""
     cue = delay = trained.num_steps - 1  # the symbol at step 0, the cue at the last step
     c = trained.new_c[0]
-    unit = int(np.argmax(np.abs(c[cue])))
+    # The unit Explore's "What to notice" names too: the one whose forget gates keep its memory best.
+    memory = longest_memory(trained)
+    unit = memory.unit if memory is not None else int(np.argmax(np.abs(c[cue])))
     mean_f = float(trained.f[0, 1:cue, unit].mean())
     broken_f = float(broken.f[0, 1:cue, unit].mean())
+    kept = float(np.prod(trained.f[0, 1 : cue + 1, unit].astype(np.float64)))
     options = ("Above 90%: it still recalls.", "From 40% to 90%: it often forgets.", "Below 40%: near chance (25%).")
     answer = 0 if broken_accuracy > 0.9 else 1 if broken_accuracy >= 0.4 else 2
     names = ("A", "B", "C", "D", "cue")
@@ -427,9 +422,10 @@ def trained_chapter(
             f"This cell was trained on **delayed recall**: a symbol (A, B, C or D) arrives at step 0, then "
             f"nothing for {delay - 1} steps, then a cue asks which symbol it was. Chance is 25%; the trained model "
             f"gets **{accuracy:.0%}** of 256 fresh sequences right.",
-            f"Look at unit {unit}: its forget gate stays open at about **{fmt(mean_f, 2)}** all through the wait, "
-            f"and its cell state grows to {fmt(float(c[cue, unit]), 2)} by the cue: the symbol is held in c. It was "
-            f"trained with forget_bias {trained_fb:g}.",
+            f"Look at unit {unit}: its forget gate stays open at about **{fmt(mean_f, 2)}** all through the wait, so "
+            f"the forget gates alone pass on **{kept:.0%}** of what c held at step 0 to the cue, {delay} steps later "
+            f"(σ({trained_fb:g}) = {fmt(gate(trained_fb))} at every step would keep {gate(trained_fb) ** delay:.0%}): "
+            f"the symbol is held in c. It was trained with forget_bias {trained_fb:g}.",
         ),
         Question(
             f"Now we break it: the same trained weights, but forget_bias {broken_fb:g} instead of {trained_fb:g}, which "
@@ -481,6 +477,7 @@ def trained_chapter(
             "mean_f": mean_f,
             "broken_f": broken_f,
             "c_cue": float(c[cue, unit]),
+            "kept": kept,
         },
     )
 
@@ -595,6 +592,15 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
         for task, setting, rate, steps in worst
     )
     cells = ", ".join(f"{column.label} {half_life_text(column.trace)}" for column in columns)
+    nfg = next((column for column in columns if column.key == "NFG"), None)
+    nfg_text = ""
+    if nfg is not None:
+        c = np.abs(nfg.trace.new_c[0].astype(np.float64))
+        unit = int(np.argmax(c[-1]))
+        nfg_text = (
+            f"In NFG's panel above nothing fades: unit {unit}'s c goes from {fmt(float(c[0, unit]), 2)} at step 0 "
+            f"to {fmt(float(c[-1, unit]), 2)} at the end, as every step adds to it. "
+        )
     return Chapter(
         6,
         "Variants: peepholes and the coupled gate",
@@ -603,8 +609,10 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
             "TensorFlow's LSTMCell can add **peepholes**: f and i also read the old cell state c_(t-1), and o reads "
             "the new c, through one weight per unit. The **coupled** cell (CIFG) ties two gates together: i = 1 - f, "
             "so exactly what is forgotten is written.",
-            "Greff et al. also tried taking parts away: **NFG** has no forget gate (f is always 1), **NIG** no input "
-            "gate, **NOG** no output gate. Below, the spike of chapter 2 through four of them, with the same weights. "
+            "Greff et al. (2017, *LSTM: A Search Space Odyssey*) compared the vanilla cell with eight variants, each "
+            "one change away from it, some taking a part away: **NFG** has no forget gate (f is always 1), **NIG** no "
+            "input gate, **NOG** no output gate, **NIAF** no input activation (j is not squashed by tanh), **NOAF** no "
+            "output activation (h = o ⊙ c). Below, the spike of chapter 2 through four of them, with the same weights. "
             f"The memory's half-life (median over units): {cells}. Which changes matter when the cell has to *learn*?",
         ),
         Question(
@@ -613,9 +621,9 @@ def variants_chapter(columns: list, summary: list[dict]) -> Chapter:
             GREFF_OPTIONS,
             2,
             "Removing the forget gate (or the output activation) hurt most; coupling i and f or dropping the "
-            "peepholes cost little, and no variant beat the vanilla cell (the standard LSTM, with peepholes). NFG's "
-            "panel above looks like perfect memory, but that is the trouble: a cell whose f is always 1 can never "
-            "clear what it holds, so old inputs pile up in c and crowd out the new. Our own shipped experiment (the adding "
+            "peepholes cost little, and no variant beat the vanilla cell (the standard LSTM, with peepholes). "
+            f"{nfg_text}A cell whose f is always 1 can never clear what it holds, so old inputs pile up in c and "
+            "crowd out the new. Our own shipped experiment (the adding "
             f"problem, 3 seeds per variant) found: {worst_text}: the variants that struggled most here. Small runs "
             "are noisy: a finding needs many seeds, as Greff et al. had.",
         ),

@@ -1,12 +1,13 @@
 """What to notice on Explore and Step through: sentences written from the run shown.
 
 Each sentence names a unit, a step and the numbers that make it worth looking at: which unit holds a
-memory longest and how long (:func:`longest_hold`), where a gate swings most (:func:`biggest_swing`),
+memory longest and how long (:func:`longest_memory`), where a gate swings most (:func:`biggest_swing`),
 and what the forget_bias alone would keep. Nothing is typed in: every number comes from the Trace.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +15,17 @@ import numpy as np
 from lstm_core import Trace
 
 from .format import fmt
-from .lesson import closed_form_half_life, gate
+
+
+def gate(forget_bias: float) -> float:
+    """sigmoid(forget_bias): where a forget gate sits when its weights add nothing."""
+    return 1.0 / (1.0 + math.exp(-forget_bias))
+
+
+def closed_form_half_life(forget_bias: float) -> float:
+    """Steps until sigmoid(forget_bias) ** t falls to one half: log(1/2) / log(sigmoid(fb))."""
+    return math.log(0.5) / math.log(gate(forget_bias))
+
 
 #: Below this |c| a value is too faint on the ±1 band to count as a memory.
 MEMORY_FLOOR = 0.1
@@ -24,46 +35,56 @@ GATE_NAMES = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}
 
 
 @dataclass(frozen=True)
-class Hold:
-    """Unit ``unit``'s c, from step ``start`` (where it is ``value``) to ``end`` (inclusive), keeps
-    its sign and at least half of ``value``'s size; ``mean_f`` is f's mean over the steps after ``start``."""
+class Memory:
+    """What unit ``unit``'s forget gates keep of the first clear value its cell state held.
+
+    ``value`` is c at step ``start`` (the first step where |c| reaches :data:`MEMORY_FLOOR`, with at
+    least :data:`MEMORY_STEPS` steps after it); ``f`` holds the forget gates of the steps after it, so
+    ``kept[k] = f[0] * ... * f[k]`` is the share of ``value`` the forget gates alone pass on to step
+    start + k + 1: what would be left if nothing were written on top (the lesson's
+    sigma(forget_bias)^t, with the run's real gates). ``c_end`` is what c actually is at the last step."""
 
     unit: int
     start: int
-    end: int
     value: float
-    mean_f: float
+    f: np.ndarray
+    c_end: float
 
     @property
-    def steps(self) -> int:
-        return self.end - self.start + 1
+    def kept(self) -> np.ndarray:
+        return np.cumprod(self.f)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.f.size
+
+    @property
+    def mean_f(self) -> float:
+        """The forget gates' geometric mean after ``start``: the share of the memory kept per step."""
+        return float(np.exp(np.mean(np.log(np.maximum(self.f, 1e-300)))))
+
+    @property
+    def half_gone(self) -> int | None:
+        """Steps after ``start`` until less than half of ``value`` is kept (None: not within the sequence)."""
+        below = np.nonzero(self.kept < 0.5)[0]
+        return int(below[0]) + 1 if below.size else None
 
 
-def _holds_of(c: np.ndarray, f: np.ndarray, unit: int) -> Hold | None:
-    """The longest hold of one unit's c (ties: the larger start value), from any local peak of |c|."""
-    size = np.abs(c)
-    previous = np.concatenate([[0.0], size[:-1]])
-    following = np.concatenate([size[1:], [0.0]])
-    peaks = np.nonzero((size >= MEMORY_FLOOR) & (size >= previous) & (size >= following))[0]
-    best: Hold | None = None
-    for start in peaks:
-        rest = c[start:]
-        broken = (np.sign(rest) != np.sign(c[start])) | (np.abs(rest) < size[start] / 2)
-        end = start + (int(np.argmax(broken)) - 1 if broken.any() else rest.size - 1)
-        mean_f = float(f[start + 1 : end + 1].mean()) if end > start else float(f[start])
-        hold = Hold(unit, int(start), int(end), float(c[start]), mean_f)
-        if best is None or (hold.steps, abs(hold.value)) > (best.steps, abs(best.value)):
-            best = hold
-    return best
+def _memory_of(c: np.ndarray, f: np.ndarray, unit: int) -> Memory | None:
+    written = np.nonzero(np.abs(c[: c.size - MEMORY_STEPS]) >= MEMORY_FLOOR)[0]
+    if written.size == 0:
+        return None
+    start = int(written[0])
+    return Memory(unit, start, float(c[start]), f[start + 1 :], float(c[-1]))
 
 
-def longest_hold(trace: Trace, batch: int = 0, units: list[int] | None = None) -> Hold | None:
-    """The longest stretch in which one unit's cell state keeps at least half of a peak (None: no
-    unit's |c| reaches :data:`MEMORY_FLOOR`)."""
+def longest_memory(trace: Trace, batch: int = 0, units: list[int] | None = None) -> Memory | None:
+    """The unit whose forget gates keep its first clear memory best (the highest share kept per
+    step; ties: the larger value), or None when no unit's c reaches :data:`MEMORY_FLOOR` early enough."""
     c = trace.new_c[batch].astype(np.float64)
     f = trace.f[batch].astype(np.float64)
-    holds = [h for u in (units if units is not None else range(c.shape[1])) if (h := _holds_of(c[:, u], f[:, u], u))]
-    return max(holds, key=lambda h: (h.steps, abs(h.value)), default=None)
+    found = [m for u in (units if units is not None else range(c.shape[1])) if (m := _memory_of(c[:, u], f[:, u], u))]
+    return max(found, key=lambda m: (round(m.mean_f, 12), abs(m.value)), default=None)
 
 
 @dataclass(frozen=True)
@@ -98,25 +119,48 @@ def _at(t: int, labels: tuple[str, ...] | None) -> str:
     return f"t = {t}" + (f" ('{label}')" if label != str(t) else "")
 
 
-def hold_sentence(hold: Hold | None, steps: int, labels: tuple[str, ...] | None = None, who: str = "") -> str:
-    if hold is None or hold.steps < MEMORY_STEPS:
-        longest = 0 if hold is None else hold.steps
+def memory_sentence(memory: Memory | None, labels: tuple[str, ...] | None = None, who: str = "") -> str:
+    """What the longest memory's forget gates keep, in the lesson's terms (half gone after N steps)."""
+    if memory is None:
         return (
-            f"**No memory held for long{who}**: no c stays above half of a peak for more than "
-            f"{longest} step{'s' * (longest != 1)}. Raise forget_bias and watch the c band darken and stretch."
+            f"**No memory to follow{who}**: c never reaches ±{MEMORY_FLOOR:g} early enough to watch what happens "
+            "to it. Try a stronger input, or the trained weights."
         )
-    to_end = " (the end of the sequence)" if hold.end == steps - 1 else ""
-    return (
-        f"**Unit {hold.unit} holds a memory longest{who}**: from {_at(hold.start, labels)}, where c = "
-        f"{fmt(hold.value)}, its c keeps at least half of that for **{hold.steps} steps**, to "
-        f"{_at(hold.end, labels)}{to_end}. Its forget gate averages f = {fmt(hold.mean_f)} over those steps: "
-        f"each step keeps {hold.mean_f:.0%} of the old c, and i ⊙ j adds or takes the rest."
+    gone = memory.half_gone
+    written = f"c = {fmt(memory.value)} is written at {_at(memory.start, labels)}"
+    if gone is not None and gone < MEMORY_STEPS:
+        return (
+            f"**Nothing is kept for long{who}**: even in unit {memory.unit}, the one that keeps the most, {written} "
+            f"and its forget gates (f = {fmt(memory.mean_f)} per step) leave less than half of it after "
+            f"{gone} step{'s' * (gone != 1)}. Raise forget_bias and watch f and c."
+        )
+    span = memory.end - memory.start
+    kept = (
+        f"**{memory.kept[-1]:.0%} of it is still there at {_at(memory.end, labels)}**, {span} steps later"
+        if gone is None
+        else f"**half of it is gone after {gone} steps**"
     )
+    return (
+        f"**Unit {memory.unit} keeps a memory longest{who}**: {written}; its forget gates keep "
+        f"{memory.mean_f:.1%} of it per step (f = {fmt(memory.mean_f)}), so {kept}. What c actually holds also "
+        f"depends on what i ⊙ j writes on top: it ends at {fmt(memory.c_end)}."
+    )
+
+
+#: A change of a gate from one step to the next smaller than this is not called a swing.
+SWING = 0.2
 
 
 def swing_sentence(swing: Swing | None, labels: tuple[str, ...] | None = None) -> str | None:
     if swing is None:
         return None
+    size = abs(swing.after - swing.before)
+    if size < SWING:
+        return (
+            f"**No gate swings much**: the largest change of a gate from one step to the next is {fmt(size, 2)} "
+            f"(the {GATE_NAMES[swing.gate]} of unit {swing.unit} at {_at(swing.t, labels)}): this cell reads its "
+            "input without ever switching a gate open or shut."
+        )
     verb = "opens" if swing.after > swing.before else "closes"
     return (
         f"**The biggest swing of a gate**: the {GATE_NAMES[swing.gate]} of unit {swing.unit} {verb} from "
@@ -126,27 +170,29 @@ def swing_sentence(swing: Swing | None, labels: tuple[str, ...] | None = None) -
 
 def bias_sentence(trace: Trace) -> str:
     fb = trace.config.forget_bias
+    exact = closed_form_half_life(fb)
+    steps = math.floor(exact) + 1  # the first whole step with less than half left, as the notes count
     return (
         f"forget_bias = {fb:g} is added to every f before the sigmoid: a unit whose own f_pre is 0 would keep "
-        f"σ({fb:g}) = {fmt(gate(fb))} of c per step, and lose half of it in {closed_form_half_life(fb):.1f} steps."
+        f"σ({fb:g}) = {fmt(gate(fb))} of c per step, so half of it would be gone after {steps} "
+        f"step{'s' * (steps != 1)} (σ({fb:g})^t = 1/2 at t = {exact:.1f})."
     )
 
 
 def explore_notes(trace: Trace, batch: int = 0, labels: tuple[str, ...] | None = None) -> list[str]:
     """Explore's "What to notice": the longest-held memory, the biggest gate swing, forget_bias's share."""
-    notes = [hold_sentence(longest_hold(trace, batch), trace.num_steps, labels)]
+    notes = [memory_sentence(longest_memory(trace, batch), labels)]
     swing = swing_sentence(biggest_swing(trace, batch), labels)
     return notes + ([swing] if swing else []) + [bias_sentence(trace)]
 
 
 def step_notes(trace: Trace, batch: int, unit: int, labels: tuple[str, ...] | None = None) -> list[str]:
-    """Step through's "What to notice" for one unit: where its memory is held, where its gates swing
-    (steps worth stepping to)."""
-    notes = [hold_sentence(longest_hold(trace, batch, [unit]), trace.num_steps, labels, who=" in this unit")]
+    """Step through's "What to notice" for one unit: what its forget gates keep of its first memory,
+    where its gates swing (steps worth stepping to)."""
+    memory = memory_sentence(longest_memory(trace, batch, [unit]), labels, who=" here")
+    memory = memory.replace(f"Unit {unit} keeps a memory longest here", f"Unit {unit}'s memory")
     swing = swing_sentence(biggest_swing(trace, batch, [unit]), labels)
-    return [notes[0].replace(f"Unit {unit} holds a memory longest in this unit", f"Unit {unit} holds a memory")] + (
-        [swing] if swing else []
-    )
+    return [memory] + ([swing] if swing else [])
 
 
 def opening_step(trace: Trace, batch: int = 0) -> int:

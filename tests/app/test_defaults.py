@@ -32,24 +32,25 @@ def test_explore_opens_on_a_memory_that_persists_and_says_where_it_is() -> None:
     # The note, recomputed from lstm_core on the input the page shows (the x band: features x steps).
     demo = trained.demo("recall")
     traces = run_stack(list(demo.configs), list(demo.params), bands["x"]["z"].T[None])
-    hold = notice.longest_hold(traces[0])
-    assert hold.steps >= 5
+    memory = notice.longest_memory(traces[0])
+    assert memory.half_gone is None  # its forget gates keep more than half of it to the end
     text = page_text(at, "markdown")
     assert "What to notice" in text
-    assert f"Unit {hold.unit} holds a memory longest" in text and f"{hold.steps} steps" in text
+    assert f"Unit {memory.unit} keeps a memory longest" in text
+    assert f"{memory.kept[-1]:.0%} of it is still there at t = {memory.end}" in text
     swing = notice.biggest_swing(traces[0])
     assert f"of unit {swing.unit}" in text and f"at t = {swing.t}" in text
 
 
-def test_step_through_opens_on_the_unit_that_holds_memory_at_the_first_step_with_one_to_keep() -> None:
+def test_step_through_opens_on_the_unit_that_keeps_memory_at_the_first_step_with_one_to_keep() -> None:
     at = open_page("app_pages/step_through.py", app_defaults=True)
     explore = open_page("app_pages/explore.py", app_defaults=True)
     demo = trained.demo("recall")
     x = chart_traces(explore, 0)["x"]["z"].T[None]
-    hold = notice.longest_hold(run_stack(list(demo.configs), list(demo.params), x)[0])
-    assert at.selectbox(key="unit").value == hold.unit
-    assert at.query_params["step"] == "1" and at.query_params["unit"] == str(hold.unit)
-    assert f"Unit {hold.unit} holds a memory" in page_text(at, "markdown")
+    memory = notice.longest_memory(run_stack(list(demo.configs), list(demo.params), x)[0])
+    assert at.selectbox(key="unit").value == memory.unit
+    assert at.query_params["step"] == "1" and at.query_params["unit"] == str(memory.unit)
+    assert f"Unit {memory.unit}'s memory" in page_text(at, "markdown")
 
 
 def test_a_link_that_names_the_step_or_unit_opens_there() -> None:

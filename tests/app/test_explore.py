@@ -346,7 +346,7 @@ def test_values_beyond_the_range_are_saturated_marked_and_counted():
     marks = [t for t in chart_spec(at, 0)["data"] if t.get("name") == "beyond the colour range"]
     assert len(marks) == 1 and len(chart_traces(at)["beyond the colour range"]["x"]) == outside
     labels = " ".join(a["text"] for a in chart_spec(at, 0)["layout"]["annotations"])
-    assert f"{outside:,} beyond (dotted)" in labels and f"up to {np.abs(c).max():.2f}" in labels
+    assert f"dots: {outside:,} beyond" in labels and f"up to {np.abs(c).max():.2f}" in labels
 
 
 def test_a_higher_layers_input_is_the_h_below_on_hs_scale():

@@ -137,3 +137,13 @@ def test_a_far_lower_forget_bias_lies_on_the_floor_instead_of_squeezing_the_less
     notes = " ".join(a["text"] for a in spec["layout"]["annotations"])
     assert "forget_bias -3 (slider): below the floor, down to 10<sup>−78</sup>" in notes
     assert spec["layout"]["hoverlabel"]["font"]["size"] >= 14
+
+
+def test_a_far_lower_slider_value_does_not_rescale_the_lessons_heatmaps() -> None:
+    scales = {}
+    for fb in ("1", "-3"):
+        fig = chart_by_key(page({"forget_bias": fb}), "gradient_flow_heatmaps")
+        scales[fb] = (fig["layout"]["coloraxis"]["cmin"], fig["layout"]["coloraxis"]["cmax"])
+        titles = [a["text"].replace("<br>", " ") for a in fig["layout"]["annotations"]]  # 4 panels: 2 lines
+    assert scales["1"] == scales["-3"]  # forget_bias 0's panel looks the same whatever the slider says
+    assert any(t.startswith("<b>forget_bias -3 (slider) (below 10") and t.endswith(": darkest)</b>") for t in titles)

@@ -162,7 +162,7 @@ def test_the_chapter_and_the_answers_round_trip_through_the_link():
     assert at.query_params["answers"] == "--d"
     again = open_page(LEARN, dict(at.query_params))  # the link, opened by another student
     assert again.header[0].value.startswith("3. ") and again.radio(key="learn_answer_3").value == "forget_bias 3"
-    assert "Right." in page_text(again, "success") and "1 of 7 questions answered" in as_read(
+    assert "Right." in page_text(again, "success") and "answers chosen in 1 of 7 chapters" in as_read(
         again.get("progress")[0].proto.text
     )
     again.button(key="learn_back").click().run()

@@ -20,11 +20,11 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     layout = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].layout.yaxis.type")
     assert layout == "log"
     lines = plotly_traces(page, 0)
-    # forget_bias 0 and 1, the plain RNN, then the live slider's value (1 at first): gradient, closed form,
-    # through c alone (the slider's three last: the browser swaps them as it moves).
-    assert [name.split(" · ")[0] for name in lines] == ["forget_bias 0"] * 3 + ["forget_bias 1"] * 3 + [
-        "plain RNN (tanh)"
-    ] + ["forget_bias 1 (slider)"] * 3
+    # The live slider's value (1 at first, drawn under the others), then forget_bias 0 and 1: gradient,
+    # closed form, through c alone; the plain RNN's line last.
+    assert [name.split(" · ")[0] for name in lines] == ["forget_bias 1 (slider)"] * 3 + ["forget_bias 0"] * 3 + [
+        "forget_bias 1"
+    ] * 3 + ["plain RNN (tanh)"]
     # The plain RNN's line is drawn, and below the LSTM's at forget_bias 1 thirty steps back.
     rnn, lstm = lines["plain RNN (tanh) · ‖∂L/∂h_t‖"]["y"], lines["forget_bias 1 (slider) · gradient"]["y"]
     assert rnn[-31] < lstm[-31] / 10

@@ -73,17 +73,18 @@ def test_the_presenter_switch_is_on_every_page_and_gives_the_controls_back(page:
 @pytest.mark.parametrize(
     ("size", "path"),
     [
-        ("1440x900", "explore?pre=true"),
-        ("1280x720", "explore?preset=text&text=to%20be%20or%20not%20to%20be"),
-        ("1280x720", "explore?layers=3&layer=2&pre=true"),
-        ("1280x720", "explore?forget_bias=5"),
+        ("1440x900", "explore?pre=true"),  # the default: the trained recall model
+        ("1280x720", "explore?present=true"),
+        ("1280x720", "explore?weights=random&preset=text&text=to%20be%20or%20not%20to%20be"),
+        ("1280x720", "explore?weights=random&layers=3&layer=2&pre=true"),
+        ("1280x720", "explore?weights=random&forget_bias=5"),
         ("1280x720", "compare?variants=basic,peephole,coupled,NFG"),
         ("1280x720", "compare?variants=basic,peephole,coupled,NFG&fb01=true"),
-        ("1280x720", "step_through?peepholes=true&cell_clip=0.5"),
-        ("1280x720", "step_through?num_proj=2&coupled=true"),
+        ("1280x720", "step_through?weights=random&peepholes=true&cell_clip=0.5"),
+        ("1280x720", "step_through?weights=random&num_proj=2&coupled=true"),
         ("1280x720", "gradient_flow?forget_bias=-3"),
-        ("1280x720", "explore?present=true&layers=2&pre=true"),
-        ("1280x720", "step_through?present=true&peepholes=true&cell_clip=0.5&num_proj=2"),
+        ("1280x720", "explore?weights=random&present=true&layers=2&pre=true"),
+        ("1280x720", "step_through?weights=random&present=true&peepholes=true&cell_clip=0.5&num_proj=2"),
     ],
 )
 def test_no_chart_text_is_clipped_or_overprinted(page: Page, app_url: str, size: str, path: str):

@@ -21,25 +21,42 @@ def decay_run(forget_bias: float, steps: int = 12):
 
 
 @pytest.mark.parametrize("forget_bias", [0.0, 1.0, 3.0])
-def test_the_longest_hold_is_the_closed_form_of_a_pure_decay(forget_bias: float) -> None:
+def test_the_memory_kept_is_the_product_of_the_forget_gates_and_halves_as_the_closed_form(forget_bias: float) -> None:
     kept = 1 / (1 + math.exp(-forget_bias))
-    hold = notice.longest_hold(decay_run(forget_bias, steps=40))
-    # c_t / c_0 = kept ** t stays >= 1/2 for t <= log(1/2) / log(kept): that many steps after the start, plus the start.
-    assert hold.unit == 0 and hold.start == 0
-    assert hold.steps == math.floor(math.log(0.5) / math.log(kept)) + 1
-    assert hold.mean_f == pytest.approx(kept, abs=1e-12)
-    sentence = notice.hold_sentence(hold, 40)
-    if hold.steps >= notice.MEMORY_STEPS:
-        assert f"**{hold.steps} steps**" in sentence and f"f = {kept:.3f}" in sentence
-    else:  # forget_bias 0: half of c is gone after two steps
-        assert f"for more than {hold.steps} steps" in sentence
+    memory = notice.longest_memory(decay_run(forget_bias, steps=40))
+    # Zero weights: every f is sigmoid(forget_bias), so the gates keep kept ** k of c_0 after k steps.
+    assert memory.unit == 0 and memory.start == 0 and memory.value == pytest.approx(kept)
+    np.testing.assert_allclose(memory.kept, kept ** np.arange(1, 40), rtol=1e-12)
+    assert memory.mean_f == pytest.approx(kept, rel=1e-12)
+    expected = math.floor(math.log(0.5) / math.log(kept)) + 1  # the first whole step with less than half left
+    assert memory.half_gone == expected
+    sentence = notice.memory_sentence(memory)
+    if expected >= notice.MEMORY_STEPS:
+        assert f"half of it is gone after {expected} steps" in sentence and f"f = {kept:.3f}" in sentence
+    else:  # forget_bias 0: half is gone after two steps
+        assert sentence.startswith("**Nothing is kept for long**") and f"after {expected} steps" in sentence
 
 
-def test_a_faint_or_short_memory_is_not_called_a_memory() -> None:
-    assert notice.longest_hold(decay_run(-3.0)) is None  # c_0 = 0.047: too faint to be seen on the band
-    hold = notice.longest_hold(decay_run(-1.0))
-    assert hold.steps < notice.MEMORY_STEPS
-    assert notice.hold_sentence(hold, 12).startswith("**No memory held for long**")
+def test_a_memory_the_sequence_is_too_short_to_halve_says_how_much_is_left() -> None:
+    memory = notice.longest_memory(decay_run(5.0, steps=12))
+    kept = 1 / (1 + math.exp(-5.0))
+    assert memory.half_gone is None
+    assert f"{kept**11:.0%} of it is still there at t = 11**, 11 steps later" in notice.memory_sentence(memory)
+
+
+def test_the_unit_whose_gates_keep_most_is_chosen_and_a_faint_cell_has_none() -> None:
+    assert notice.longest_memory(decay_run(-3.0)) is None  # c_0 = 0.047: too faint to follow
+    assert notice.memory_sentence(None).startswith("**No memory to follow**")
+    cfg = LSTMConfig(input_size=2, num_units=6)
+    x = np.random.default_rng(4).standard_normal((1, 25, 2))
+    trace = run(cfg, init_params(cfg, seed=4), x)
+    memory = notice.longest_memory(trace)
+    for unit in range(6):
+        c, f = trace.new_c[0, :, unit], trace.f[0, :, unit]
+        written = np.nonzero(np.abs(c[:-3]) >= notice.MEMORY_FLOOR)[0]
+        if written.size:
+            per_step = np.exp(np.log(f[written[0] + 1 :]).mean())
+            assert per_step <= memory.mean_f + 1e-12
 
 
 def brute_force_swing(trace, batch: int = 0):
@@ -66,7 +83,9 @@ def test_the_biggest_swing_is_the_largest_step_to_step_change_of_a_gate(seed: in
     values = getattr(trace, name)[0]
     assert (swing.before, swing.after) == (values[t - 1, unit], values[t, unit])
     verb = "opens" if swing.after > swing.before else "closes"
-    assert f"unit {unit} {verb} from" in notice.swing_sentence(swing)
+    sentence = notice.swing_sentence(swing)
+    assert (f"unit {unit} {verb} from" in sentence) == (jump >= notice.SWING)
+    assert ("No gate swings much" in sentence) == (jump < notice.SWING)
 
 
 def test_step_through_opens_on_the_first_step_with_a_memory_to_keep() -> None:
@@ -80,4 +99,6 @@ def test_step_through_opens_on_the_first_step_with_a_memory_to_keep() -> None:
 def test_the_forget_bias_sentence_is_the_closed_form() -> None:
     sentence = notice.bias_sentence(decay_run(1.0))
     kept = 1 / (1 + math.exp(-1.0))
-    assert f"σ(1) = {kept:.3f}" in sentence and f"{math.log(0.5) / math.log(kept):.1f} steps" in sentence
+    exact = math.log(0.5) / math.log(kept)
+    assert f"σ(1) = {kept:.3f}" in sentence and f"gone after {math.floor(exact) + 1} steps" in sentence
+    assert f"at t = {exact:.1f}" in sentence
