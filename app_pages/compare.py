@@ -1,10 +1,11 @@
-"""Compare: the same inputs and the same weights through two to four variants of the cell."""
+"""Compare: the same inputs and the same weights through two to four variants of the cell, and
+beside them, if chosen, a plain RNN and a GRU (the same inputs, weights of their own)."""
 
 from dataclasses import replace
 
 import streamlit as st
 
-from lstm_core.variants import VARIANTS, variant_label
+from lstm_core.variants import CELLS, CHOICES, VARIANTS, is_lstm, variant_label
 from ui import controls, page, runs
 from ui.markup import escape
 from viz.compare import (
@@ -27,7 +28,8 @@ main_chart = st.container() if page.presenting() else None  # presenter mode: ev
 st.markdown(
     "The same input and the **same weights** go through each variant; only the one connection that "
     "defines the variant differs. The first variant you choose is the **reference**: the second chart "
-    "shows every other variant minus it. Choose **basic** first to see what each change does on its own."
+    "shows every other variant minus it. Choose **basic** first to see what each change does on its own. "
+    "The **plain RNN** and the **GRU** can join them: the same input, through cells of their own."
 )
 
 base = runs.current_model()
@@ -38,13 +40,15 @@ spec = runs.current_spec()
 pick = st.columns([3, 1.3, 1.3])
 chosen = controls.multiselect_list(
     "variants",
-    list(VARIANTS),
+    list(CHOICES),
     default=list(DEFAULT_VARIANTS),
     container=pick[0],
     format_func=variant_label,
     max_selections=MAX_VARIANTS,
-    help="Two to four. basic, peephole and coupled are TensorFlow's cells; NIG, NFG, NOG, NIAF and NOAF "
-    "are Greff et al.'s one-change variants (LSTM: A Search Space Odyssey, 2017).",
+    help="Two to four. basic, peephole and coupled are TensorFlow's LSTM cells; NIG, NFG, NOG, NIAF and NOAF "
+    "are Greff et al.'s one-change variants (LSTM: A Search Space Odyssey, 2017); plain RNN and GRU are "
+    "TensorFlow's BasicRNNCell and GRUCell (the GRU of TensorFlow 1.x: PyTorch's nn.GRU and Keras' default "
+    "GRU apply the reset gate after the matmul, a slightly different cell).",
 )
 if len(chosen) >= MAX_VARIANTS:  # "Select all" stops here too: say so, rather than leave the rest out silently
     pick[0].caption(
@@ -60,7 +64,7 @@ with pick[1]:
         "peep_all",
         help="Greff et al. start from a cell with peepholes and change one thing; turn this on to do the same.",
     )
-any_peepholes = peep_all or any(VARIANTS[key].options.get("use_peepholes") for key in chosen)
+any_peepholes = peep_all or any(VARIANTS[key].options.get("use_peepholes") for key in chosen if is_lstm(key))
 peep_scale = spec.peephole_scale
 if any_peepholes:
     peep_scale = controls.slider(
@@ -75,11 +79,14 @@ if len(chosen) < (1 if fb01 else 2):
     page.halt("Choose at least two variants to compare (or one, with forget_bias 0 vs 1).")
 
 # The runs: every variant on the sidebar's inputs, weights and state; at forget_bias 0 and 1 if asked.
+# A plain RNN or a GRU runs once: it has no forget_bias.
 forget_biases = [0.0, 1.0] if fb01 else [spec.forget_bias]
 wanted = [
     (key, fb, replace(spec, forget_bias=fb, peephole_scale=peep_scale).with_variant(key, peep_all))
+    if is_lstm(key)
+    else (key, None, spec)
     for key in chosen
-    for fb in forget_biases
+    for fb in (forget_biases if is_lstm(key) else [None])
 ]
 try:
     runs.check_budget([variant_spec for *_, variant_spec in wanted], what="variant run")
@@ -88,14 +95,15 @@ except ValueError as error:
 ran = []  # (variant key, column title, Model)
 for key, fb, variant_spec in wanted:
     try:
-        model = runs.model_for(variant_spec)
+        model = runs.model_for(variant_spec) if is_lstm(key) else runs.cell_model_for(variant_spec, key)
     except ValueError as error:
-        controls.notice(f"**{VARIANTS[key].label}** cannot run with these settings: {escape(error)}", "error")
+        controls.notice(f"**{CHOICES[key].label}** cannot run with these settings: {escape(error)}", "error")
         continue
-    label = VARIANTS[key].label + (f", forget_bias {fb:g}" if fb01 else "")
+    label = CHOICES[key].label + (f", forget_bias {fb:g}" if fb01 and fb is not None else "")
     ran.append((key, label, model))
 if len(ran) < 2:
     page.halt("Fewer than two variants could run; change the settings on the left.")
+others = [CHOICES[key].label for key in dict.fromkeys(key for key, *_ in ran) if key in CELLS]
 
 view = st.columns([1, 1, 1.2])
 seq, layer = page.choose_sequence_and_layer(base, view[0], view[1])
@@ -111,7 +119,15 @@ notes.append(
     + (", and every variant has peepholes (basic and peephole are then the same cell)." if peep_all else ".")
 )
 if spec.cell_clip or spec.num_proj:
-    notes.append("The sidebar's cell_clip and num_proj apply to every variant.")
+    notes.append("The sidebar's cell_clip and num_proj apply to every LSTM variant.")
+if others:
+    notes.append(
+        f"The {' and the '.join(others)} cannot share the LSTM's kernel: {'they have' if len(others) > 1 else 'it has'} "
+        "seeded weights of {0} own (TensorFlow's initialisers, the sidebar's weight seed and scale), the same "
+        "input and activation; forget_bias, peepholes, cell_clip and num_proj are the LSTM's and do not apply.".format(
+            "their" if len(others) > 1 else "its"
+        )
+    )
 st.caption(" ".join(notes) + f" {steps} steps, layer {layer}.")
 
 st.subheader("Every gate of every variant")
@@ -120,6 +136,13 @@ st.caption(
     "A column per variant, a row per quantity. Each row has **one** colour scale for all its columns, fixed by "
     f"the cells (not by the data), so the same colour means the same value: gates {GATE_COLOURS}; signed "
     f"values {SIGNED_COLOURS}."
+    + (
+        " A cell that does not have a row's quantity gets an empty panel that says so: the plain RNN has only h, "
+        "the GRU its reset gate r, update gate u and candidate c̃ (not a cell state: its memory is h itself); "
+        "h, the output every cell has, is on one scale for all."
+        if others
+        else ""
+    )
     + (
         " Where a variant goes beyond its row's scale, the colour stops at the end and white dots mark the cells: "
         + "; ".join(beyond_scale)
@@ -136,23 +159,39 @@ with main_chart or st.container():
         presenter_height=600,
     )
 
+lstm_columns = [c for c in columns if c.kind == "lstm"]
 reference_words = (
-    "each variant at forget_bias 1 minus itself at 0" if fb01 else f"each variant minus {columns[0].label}"
+    "each variant at forget_bias 1 minus itself at 0"
+    if fb01
+    else f"each variant minus {lstm_columns[0].label}"
+    if len(lstm_columns) > 1
+    else "one connection at a time"
 )
 st.subheader("What changes: " + reference_words)
-st.caption(
-    "Red: larger than the reference, blue: smaller, white: the same. Each row has one scale, up to the "
-    "largest difference in the row (written on the left), so a small change looks small; each panel's own "
-    "largest difference is written above it. "
-    + (
-        "forget_bias enters f at every step, so f differs everywhere; the other rows change through c and h."
-        if fb01
-        else "A gate whose formula the variant changes differs from the start (through a peephole, once c is "
-        "not 0). The gates it does not touch change only through h: not at all at the first step, which "
-        "every variant starts from the same state, then more as h carries the difference back into them."
+if others:
+    st.caption(
+        f"The {' and the '.join(others)} {'are' if len(others) > 1 else 'is'} not in this chart: with weights of "
+        f"{'their' if len(others) > 1 else 'its'} own, a difference from an LSTM would not be what one connection "
+        "changes. Compare them with the LSTM in the chart above and in the numbers below."
     )
-)
-page.chart(difference_heatmaps(columns, seq, step_labels), key="compare_differences", alt=differences_alt(columns, seq))
+if not any(c.ref is not None for c in columns):
+    st.info("Choose at least two LSTM variants (or forget_bias 0 vs 1) to see what one change does.")
+else:
+    st.caption(
+        "Red: larger than the reference, blue: smaller, white: the same. Each row has one scale, from 0 to the "
+        "largest difference in the row **rounded up** (the bound is written on the left), so a small change "
+        "looks small; each panel's own largest difference is written above it. "
+        + (
+            "forget_bias enters f at every step, so f differs everywhere; the other rows change through c and h."
+            if fb01
+            else "A gate whose formula the variant changes differs from the start (through a peephole, once c is "
+            "not 0). The gates it does not touch change only through h: not at all at the first step, which "
+            "every variant starts from the same state, then more as h carries the difference back into them."
+        )
+    )
+    page.chart(
+        difference_heatmaps(columns, seq, step_labels), key="compare_differences", alt=differences_alt(columns, seq)
+    )
 
 st.subheader("In numbers")
 st.caption(
@@ -160,9 +199,19 @@ st.caption(
     "Memory half-life: the steps after which the forget gates have halved what c held (median over "
     "units). c₀ kept: the product of f over all steps, i.e. how much of the initial cell state is still "
     "in c at the end (with a zero initial state there is nothing to keep, but the number still says how "
-    "fast the cell forgets)." + (" cell_clip is on, so both are only approximate." if spec.cell_clip else "")
+    "fast the cell forgets)."
+    + (" cell_clip is on, so both are only approximate." if spec.cell_clip else "")
+    + (
+        " For the GRU, its update gate u plays f's part for h: the half-life and h₀ kept are u's. "
+        "—: the cell has no such quantity (no forget gate to add forget_bias to, no gates in a plain RNN)."
+        if others
+        else " —: the variant has no forget gate, so forget_bias has nothing to act on."
+        if any(c.kind == "lstm" and c.trace.config.no_forget_gate for c in columns)
+        else ""
+    )
 )
-st.dataframe(summary_table(columns, seq), width="stretch")
+table = summary_table(columns, seq)
+st.dataframe(table, width="stretch", height=35 * (len(table) + 1) + 3)  # every row, no scrolling
 
 st.subheader("What to notice")
 noticed = cards(columns, seq, fb01=fb01, peepholes_everywhere=peep_all)
@@ -177,6 +226,13 @@ st.subheader("The equations side by side")
 st.caption(
     "Against the reference: what a variant adds is in orange, what it removes is struck through. "
     "b_forget is forget_bias; w_i, w_f, w_o are the peephole weights."
+    + (
+        " The plain RNN and the GRU are other cells, not one change, so their equations are not marked; h_t, "
+        "which every cell has, is on the last line. [x; h] is the input and the last output side by side, "
+        "as TensorFlow concatenates them."
+        if others
+        else ""
+    )
 )
 st.html("<style>.stMainBlockContainer .katex-display { overflow-x: auto; overflow-y: hidden; }</style>")
 written = equation_columns(columns, seq, fb01)
@@ -186,4 +242,5 @@ for group in groups:
         head.markdown(f"**{variant.label}**")
     for k in range(len(written[0].lines)):  # one row per equation, so the variants' lines sit side by side
         for cell, variant in zip(st.columns(per_group), group, strict=False):
-            cell.latex(variant.lines[k])
+            if variant.lines[k]:  # a cell with fewer equations leaves its first lines empty
+                cell.latex(variant.lines[k])

@@ -1,4 +1,5 @@
-"""Gradient flow: how far back an error at the last step reaches the cell state, at forget_bias 0 and 1."""
+"""Gradient flow: how far back an error at the last step reaches the cell state, at forget_bias 0 and 1,
+and, beside it, how far it reaches a plain RNN's state on the same input."""
 
 from dataclasses import replace
 
@@ -16,8 +17,10 @@ from viz.gradflow import (
     forget_biases,
     heatmaps_alt,
     lines_alt,
+    rnn_name,
+    with_rnn,
 )
-from viz.notes.gradflow import what_to_notice
+from viz.notes.gradflow import rnn_comparison, what_to_notice
 
 st.title("Gradient flow: how far back can the cell's memory be trained?")
 main_chart = st.container() if page.presenting() else None  # presenter mode: the line chart first
@@ -28,7 +31,8 @@ st.markdown(
     "arrives at step t, nothing is learned about what happened at step t. Going back one step through the cell state multiplies the error by the **forget gate f**: "
     "with forget_bias 0 a gate that has no reason to remember sits at σ(0) = 0.5 and halves it at every "
     "step; with forget_bias 1 it sits at σ(1) = 0.73. Below, the same weights and the same input at "
-    "forget_bias 0 and 1, and at the value of the slider below."
+    "forget_bias 0 and 1, and at the value of the slider below; beside them, a **plain RNN** (TensorFlow's "
+    "BasicRNNCell), which has no cell state: its error goes back through h alone."
 )
 
 base = runs.current_model()
@@ -48,21 +52,33 @@ loss = controls.select(
 )
 seq, layer = page.choose_sequence_and_layer(base, view[1], view[2])
 live = live_flow.prepare(base, layer, seq, loss)  # the slider's curves at every forget_bias, or why not
+row = st.columns([1, 1, 1])
 if not isinstance(live, Live):  # through the server: each value released reruns the page
-    scrub = st.columns([1, 2])[0]
-    controls.forget_bias_slider(scrub)
-    scrub.caption(live)
+    controls.forget_bias_slider(row[0])
+    row[0].caption(live)
+with row[0] if isinstance(live, Live) else row[1]:
+    show_rnn = controls.toggle(
+        "flow_rnn",
+        help="A plain RNN (BasicRNNCell, the sidebar's activation and layers) on the same input, with seeded "
+        "weights of its own from the same weight seed and scale: its ‖∂L/∂h_t‖ for L = sum(h_T), on the same axes.",
+    )
 
 # The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
 # the output of the layers below, which forget_bias changes too).
 specs = [replace(spec, forget_bias=fb) for fb in forget_biases(spec.forget_bias)]
 try:
-    runs.check_budget(specs, what="forget_bias run")
+    runs.check_budget(specs + [spec] * show_rnn, what="run")
 except ValueError as error:
     page.halt(f"**This gradient flow is too large:** {escape(error)}")
 flows, errors = runs.gradient_flows(specs, layer, seq, loss)
 for error in errors:
     controls.notice(error, "error")
+rnn = None
+if show_rnn:
+    try:
+        rnn = runs.rnn_flow(spec, layer, seq)
+    except ValueError as error:
+        controls.notice(f"**The plain RNN** cannot run with these settings: {escape(error)}", "error")
 if not flows:
     page.halt("No forget_bias could run; change the settings on the left.")
 if flows[0].steps == 1:
@@ -97,6 +113,13 @@ st.caption(
     "and the cell state were the only way back. Dotted: the cell state as the only way back, but with this "
     "run's actual forget gates. The real gradient also flows back through h and the gates, which can add to "
     "it or cancel it. Click a legend entry to hide a line."
+    + (
+        f" Black dash-dot: the {rnn_name(rnn)}'s ‖∂L/∂h_t‖ for L = sum(h_T), as a fraction of the last step's: "
+        "it has no cell state, so h is the only way back. The same input, the same weight seed and scale, "
+        "weights of its own (it cannot share the LSTM's kernel)."
+        if rnn is not None
+        else ""
+    )
     + (" Values below 10⁻³⁰⁰, too small for a float64 number, are drawn at 10⁻³⁰⁰." if floored(flows) else "")
 )
 with main_chart or st.container():
@@ -106,27 +129,35 @@ with main_chart or st.container():
             [flow for flow in flows if flow.forget_bias in (0.0, 1.0)],
             next(flow for flow in flows if flow.forget_bias == current),
             step_labels,
-            alt=lines_alt(flows, current),
+            alt=lines_alt(flows, current, rnn),
             presenting=page.presenting(),
-            shown=lambda fig: page.as_shown(fig, presenter_height=520),
+            shown=lambda fig: page.as_shown(fig if rnn is None else with_rnn(fig, rnn), presenter_height=520),
         )
     else:
         page.chart(
-            flow_lines(flows, current, step_labels, compact=page.presenting()),
+            flow_lines(flows, current, step_labels, compact=page.presenting(), rnn=rnn),
             key="gradient_flow_lines",
-            alt=lines_alt(flows, current),
+            alt=lines_alt(flows, current, rnn),
             presenter_height=560,
         )
 
 st.subheader("What to notice")
 st.markdown(what_to_notice(flows, current))
+if rnn is not None:
+    st.markdown(rnn_comparison(flows, rnn, current))
 
-st.subheader("Per unit: |∂L/∂c_t| at every step")
+st.subheader("Per unit: |∂L/∂c_t| at every step" + (" (the plain RNN's |∂L/∂h_t|)" if rnn is not None else ""))
 st.caption(
-    "One panel per forget_bias, one row per unit, one column per step; all panels share one colour scale "
+    "One panel per forget_bias"
+    + (" and one for the plain RNN (its |∂L/∂h_t|)" if rnn is not None else "")
+    + ", one row per unit, one column per step; all panels share one colour scale "
     "(powers of ten), so the same colour is the same size of gradient. Bright: the error arrives; dark: it "
     "has vanished; exact zeros (a gate shut at exactly 0, or less than float64 can hold) take the darkest "
     "colour. Hover a cell for its value."
     + (" The cell state is clipped (cell_clip): where it was, no gradient passes." if spec.cell_clip else "")
 )
-page.chart(flow_heatmaps(flows, current, step_labels), key="gradient_flow_heatmaps", alt=heatmaps_alt(flows, current))
+page.chart(
+    flow_heatmaps(flows, current, step_labels, rnn=rnn),
+    key="gradient_flow_heatmaps",
+    alt=heatmaps_alt(flows, current, rnn),
+)

@@ -1,4 +1,5 @@
-"""Train: watch a small LSTM learn a task that needs memory, live, and look at what it learned."""
+"""Train: watch a small LSTM (or a plain RNN, or a GRU) learn a task that needs memory, live, and look
+at what it learned."""
 
 from __future__ import annotations
 
@@ -8,13 +9,22 @@ from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
 from lstm_core.sequences import one_hot, show_char
 from lstm_core.tasks import TASKS, Task, format_metric, shipped_text, task_title
 from lstm_core.training import TrainSettings, model_to_bytes, trained_meta
-from lstm_core.variants import VARIANTS, variant_label
+from lstm_core.variants import CHOICES, VARIANTS, is_lstm, variant_label
 from ui import controls, page, trained, urlstate, weights_menu
 from ui import training_session as session
-from viz.gradflow import FB_COLORS
+from viz.compare import Column, heatmaps_alt, value_heatmaps
+from viz.gradflow import FB_COLORS, RNN_COLOR
 from viz.heatmaps import heatmap_alt, trace_heatmaps
-from viz.notes.training import findings_summary, variants_verdict
-from viz.training import answers_alt, answers_figure, busiest_units, colored_text, findings_figure, progress_figure
+from viz.notes.training import cells_verdict, findings_summary, silent_wait_note, start_note, variants_verdict
+from viz.training import (
+    GRU_COLOR,
+    answers_alt,
+    answers_figure,
+    busiest_units,
+    colored_text,
+    findings_figure,
+    progress_figure,
+)
 
 _LAST_TASK = "_train_last_task"
 
@@ -22,7 +32,8 @@ st.title("Train: watch a small LSTM learn to remember")
 st.markdown(
     "Random weights show what the cell computes; trained weights show what it is **for**. Pick a task "
     "that needs memory, press **Train**, and watch the loss fall. Change this page's **forget_bias** or "
-    "the cell variant and train again: every run of this session stays on the chart, so you can compare."
+    "the cell (an LSTM variant, a plain RNN or a GRU) and train again: every run of this session stays on "
+    "the chart, so you can compare."
 )
 st.info(
     "This page trains its own cell, set below, on the task's own inputs: the sidebar's settings (its forget_bias, "
@@ -65,14 +76,18 @@ def show_training() -> None:
         "train_variant",
         container=row[2],
         format_func=variant_label,
-        help="The cell's variant, as on the Compare page.",
+        help="The cell: an LSTM variant, as on the Compare page, or TensorFlow's plain RNN (BasicRNNCell) or "
+        "GRU (GRUCell), which have no forget gate.",
     )
     units = controls.number("train_units", container=row[3])
     row = st.columns([1, 1, 1.2, 1])
+    lstm = is_lstm(variant)
     forget_bias = controls.number(
         "train_fb",
         container=row[0],
-        help="Added to the forget gate's input at every step. This page's own: the sidebar's forget_bias is for the other pages.",
+        disabled=not lstm,
+        help="Added to the forget gate's input at every step. This page's own: the sidebar's forget_bias is for the other pages."
+        + ("" if lstm else " The plain RNN and the GRU have no forget gate, so it does not apply to them."),
     )
     lr = controls.select("lr", container=row[1], help="Adam's step size.")
     steps = controls.number("train_steps", container=row[2], low=1, help="Steps of Adam, 32 sequences each.")
@@ -80,7 +95,11 @@ def show_training() -> None:
 
     task: Task = kind.make(size)
     settings = TrainSettings(
-        units=int(units), variant=variant, forget_bias=float(forget_bias), learning_rate=float(lr), seed=int(seed)
+        units=int(units),
+        variant=variant,
+        forget_bias=float(forget_bias) if lstm else 1.0,  # not used by the other cells: one run whatever it says
+        learning_rate=float(lr),
+        seed=int(seed),
     )
     st.info(f"**{task.title}.** {task.description}")
 
@@ -112,14 +131,23 @@ def show_training() -> None:
         st.session_state["_train_seconds"] = session.train_live(trainer, steps, redraw)
         st.rerun()  # draw the page again for the trained model ("Train more", its charts)
 
+    runs = session.runs_of(task)
     if trainer is None:
         st.info(
             f"Nothing trained yet with these settings. Press **Train {steps} steps** to start: it takes "
             f"{'a few seconds' if task.key in ('recall', 'sine') else 'ten to thirty seconds'} on a laptop."
         )
+        if runs:  # the runs of this task so far stay on screen to compare the next one with
+            progress_chart(
+                chart,
+                task,
+                label,
+                key="train_progress",
+                alt=f"Loss and {task.metric_name} of this session's {len(runs)} earlier run(s) of {task.title}.",
+            )
+            compare_runs(task, runs)
         return
 
-    runs = session.runs_of(task)
     progress_chart(
         chart,
         task,
@@ -127,6 +155,7 @@ def show_training() -> None:
         key="train_progress",
         alt=f"Loss and {task.metric_name} over the training steps of {len(runs)} run(s) of {task.title} in this session.",
     )
+    compare_runs(task, runs)
     value = session.latest_metric(trainer)
     verdict = f"**Solved** at step {trainer.solved_at}" if trainer.solved_at is not None else "**Not solved yet**"
     status.markdown(
@@ -136,6 +165,7 @@ def show_training() -> None:
         f"{' or better' if task.higher_is_better else ' or lower'})."
     )
 
+    cell_name = CHOICES[settings.variant].label
     st.subheader("What the trained model does")
     test = trainer.test_batch
     row_count = test.inputs.shape[0]
@@ -148,17 +178,30 @@ def show_training() -> None:
         "The answer comes from a linear read-out of the last layer's output h at each step"
         + ("; rings mark what was wanted." if task.output != "linear" else ".")
     )
-    page.chart(
-        trace_heatmaps(
-            traces[-1],
-            0,
-            step_labels=tuple(str(t) for t in range(test.inputs.shape[1])),
-            feature_names=tuple(show_char(name) for name in task.input_names),
-            title="The trained cell's gates on this test sequence",
-        ),
-        key="train_heatmaps",
-        alt=heatmap_alt(traces[-1], 0, False),
-    )
+    step_labels = tuple(str(t) for t in range(test.inputs.shape[1]))
+    if lstm:
+        page.chart(
+            trace_heatmaps(
+                traces[-1],
+                0,
+                step_labels=step_labels,
+                feature_names=tuple(show_char(name) for name in task.input_names),
+                title="The trained cell's gates on this test sequence",
+            ),
+            key="train_heatmaps",
+            alt=heatmap_alt(traces[-1], 0, False),
+        )
+    else:  # the cell's own quantities, drawn as Compare draws them
+        column = [Column(settings.variant, cell_name, traces[-1])]
+        st.caption(
+            f"The trained {cell_name}'s own quantities on this test sequence"
+            + (
+                ": the reset gate r, the update gate u (how much of h is kept), the candidate c̃ and h."
+                if variant == "gru"
+                else ": h is all it has."
+            )
+        )
+        page.chart(value_heatmaps(column, 0, step_labels), key="train_heatmaps", alt=heatmaps_alt(column, 0))
 
     if task.key == "chars":
         st.subheader("The text, coloured by one unit")
@@ -167,7 +210,11 @@ def show_training() -> None:
         values = one_hot(text, task.input_names)
         pick = st.columns([1, 1, 3])
         unit = int(controls.number("text_unit", container=pick[0], high=settings.units - 1))
-        by = controls.select("text_by", container=pick[1], format_func={"c": "cell state c", "h": "output h"}.get)
+        if lstm:
+            by = controls.select("text_by", container=pick[1], format_func={"c": "cell state c", "h": "output h"}.get)
+        else:
+            by = "h"
+            pick[1].caption(f"Coloured by h: the {cell_name} has no cell state.")
         text_traces, _ = trainer.model.run(values[None])
         quantity = text_traces[-1].new_c if by == "c" else text_traces[-1].new_h
         st.html(colored_text(text, quantity[0, :, min(unit, quantity.shape[2] - 1)]))
@@ -179,6 +226,12 @@ def show_training() -> None:
         )
 
     st.subheader("Use this model elsewhere")
+    if not lstm:
+        st.caption(
+            f"Explore and Step through show LSTMs only, so a trained {cell_name} stays on this page: its answers and "
+            "its quantities are above. Train an LSTM variant to open it there."
+        )
+        return
     use = st.columns([1, 1, 2])
     data = model_to_bytes(trainer.model, trained_meta(trainer, size, value))
     if use[0].button("Open on Explore", type="primary", help="See every gate of this model on the Explore page."):
@@ -193,6 +246,29 @@ def show_training() -> None:
         file_name=f"lstm_{task.key}_{settings.units}units.npz",
         mime="application/octet-stream",
     )
+
+
+def compare_runs(task: Task, runs: dict) -> None:
+    """Under the chart: the note on step 0's accuracy, and a table of this session's runs of ``task``."""
+    names = session.legend_names(list(runs))
+    starts = [(names[name], t.start_metric) for name, t in runs.items() if t.start_metric is not None]
+    if task.metric_name == "accuracy" and starts:
+        st.caption(start_note(starts, task.output_size))
+    if len(runs) < 2:
+        return
+    rows = [
+        {
+            "run": names[name],
+            "steps": t.steps_done,
+            "solved at step": t.solved_at if t.solved_at is not None else "not yet",
+            f"{task.metric_name} at step 0": format_metric(task.metric_name, t.start_metric)
+            if t.start_metric is not None
+            else "",
+            f"{task.metric_name} now": format_metric(task.metric_name, session.latest_metric(t)),
+        }
+        for name, t in runs.items()
+    ]
+    st.dataframe(rows, hide_index=True)
 
 
 tab_train, tab_results = st.tabs(["Train a model", "Published findings, checked"])
@@ -213,8 +289,9 @@ def findings_chart(name: str, metric: str, label: str, alt: str, **style) -> lis
 
 with tab_results:
     st.markdown(
-        "Two published findings, rerun on this project's own LSTM. The tables come from "
-        "`python -m lstm_core.experiments forget-bias` and `... variants` (from minutes to an hour on 2 cores); "
+        "Three published findings, rerun on this project's own cells. The tables come from "
+        "`python -m lstm_core.experiments forget-bias`, `... variants` (from minutes to an hour on 2 cores) and "
+        "`... cells` (about a minute); "
         "each run trains until the task is solved or its step budget is spent (2000 steps for delayed "
         "recall; 1500 at length 20 and 3000 at length 50 for the adding problem). A model that always "
         "gives the same answer scores a little under the 25% chance of guessing, as the unsolved runs do."
@@ -259,6 +336,33 @@ with tab_results:
         )
         for row in summary:
             row["setting"] = VARIANTS[row["setting"]].label if row["setting"] in VARIANTS else row["setting"]
+        st.dataframe(summary, hide_index=True)
+
+    st.subheader("Why not a plain RNN? Delayed recall for the plain RNN, the GRU and the LSTM")
+    st.markdown(
+        "Bengio et al. (1994) showed that a plain RNN's error vanishes over long delays, and Hochreiter and "
+        "Schmidhuber (1997) built the LSTM so that it would not; Chung et al. (2014) and Jozefowicz et al. (2015) "
+        "found the GRU about as good as the LSTM. Here TensorFlow's BasicRNNCell, GRUCell and the basic LSTM "
+        "(forget_bias 1), 16 units each, learn delayed recall at delays 10, 20 and 40, ten seeds each, up to 2000 "
+        "steps (the task is checked every 25 steps, so 25 is the fastest possible)."
+    )
+    summary = findings_chart(
+        "cells",
+        "success_rate",
+        "seeds that solved it",
+        alt="Share of seeds that solved delayed recall at delays 10, 20 and 40, for the plain RNN, the GRU and the LSTM.",
+        colors={"RNN": RNN_COLOR, "GRU": GRU_COLOR, "LSTM": FB_COLORS[1.0]},
+    )
+    if summary is not None:
+        st.markdown(
+            cells_verdict(summary) + " Against the papers: this delayed recall is **silent** between the symbol "
+            "and the cue (every input is 0), so nothing has to be protected from new input, and near h = 0 tanh's "
+            "slope is 1: the plain RNN's error need not vanish. "
+            + silent_wait_note(session.SILENT_DELAY, *session.silent_wait_shares(), session.SILENT_SEEDS)
+            + " The vanishing gradient the papers describe shows on inputs that keep moving h (Gradient flow's sine "
+            "wave); the tasks of Bengio et al. and Hochreiter and Schmidhuber fill the wait with distracting input. "
+            "Ten seeds and no hyper-parameter search."
+        )
         st.dataframe(summary, hide_index=True)
 
     st.subheader("Run a small version now")

@@ -1,14 +1,18 @@
-"""Two published findings, checked on this project's own LSTM.
+"""Three published findings, checked on this project's own cells.
 
     python -m lstm_core.experiments forget-bias [--seeds 5] [--delays 40,80] [--steps 2000]
     python -m lstm_core.experiments variants    [--seeds 3] [--length 30] [--steps 2000]
+    python -m lstm_core.experiments cells       [--seeds 10] [--delays 10,20,40] [--steps 2000]
     python -m lstm_core.experiments demos       # the trained weights the app offers in one click
 
 ``forget-bias``: delayed recall with long delays, forget_bias 0 against 1 (Gers et al. 2000;
 Jozefowicz et al. 2015 found that a forget bias of 1 closes most of the gap to the GRU).
 ``variants``: the adding problem for each cell variant (Greff et al. 2017, "LSTM: A Search Space
 Odyssey": coupling the gates or dropping the peepholes costs little; dropping the forget gate or the
-output activation hurts). Each run trains until the task is solved or the step budget is spent.
+output activation hurts). ``cells``: delayed recall for TensorFlow's plain RNN (BasicRNNCell), its
+GRUCell and the basic LSTM at forget_bias 1 (Bengio et al. 1994 and Hochreiter and Schmidhuber 1997:
+a plain RNN's error vanishes over long delays; Chung et al. 2014 and Jozefowicz et al. 2015: the GRU
+and the LSTM are about equal). Each run trains until the task is solved or the step budget is spent.
 
 Each writes one row per run to ``results/<name>.csv`` and a summary per setting to
 ``results/<name>_summary.csv`` (the app's Train page shows these), and an interactive plot,
@@ -28,7 +32,11 @@ from pathlib import Path
 
 from .tasks import Task, adding, delayed_recall, make_task
 from .training import Trainer, TrainSettings, model_to_bytes, trained_meta
-from .variants import VARIANTS
+from .variants import CELLS, CHOICES, VARIANTS
+
+#: The cells of the ``cells`` experiment, by key of :data:`lstm_core.variants.CHOICES`: the basic LSTM
+#: (at forget_bias 1, the default) against the two cells around it.
+CELL_RUNS = ("rnn", "gru", "basic")
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
@@ -90,6 +98,25 @@ def variant_runs(
         for seed in range(seeds):
             settings = TrainSettings(units=units, variant=variant, seed=seed, learning_rate=0.01)
             yield variant, seed, lambda s=settings, v=variant: train_once(task, s, steps, v)
+
+
+def cell_runs(
+    delays: Iterable[int], seeds: int, steps: int, units: int = 16
+) -> Iterable[tuple[int, str, int, Callable[[], RunResult]]]:
+    """(delay, cell, seed, run) for every run of the cells experiment: the same task, units,
+    learning rate and seeds for each cell; the setting is the cell's short name (RNN, GRU, LSTM)."""
+    for delay in delays:
+        task = delayed_recall(delay)
+        for cell in CELL_RUNS:
+            name = cell_setting(cell)
+            for seed in range(seeds):
+                settings = TrainSettings(units=units, variant=cell, seed=seed, learning_rate=0.01)
+                yield delay, cell, seed, lambda t=task, s=settings, n=name: train_once(t, s, steps, n)
+
+
+def cell_setting(key: str) -> str:
+    """The name a cell's rows carry in results/cells*.csv: RNN, GRU, or LSTM for the basic LSTM."""
+    return CELLS[key].short if key in CELLS else ("LSTM" if key == "basic" else CHOICES[key].short)
 
 
 def summarise(rows: list[RunResult], better: str) -> list[dict]:
@@ -157,6 +184,17 @@ def run_variants(args: argparse.Namespace) -> None:
     finish("variants", results, "squared_error", "Adding problem: cell variants")
 
 
+def run_cells(args: argparse.Namespace) -> None:
+    runs = list(cell_runs([int(d) for d in args.delays.split(",")], args.seeds, args.steps))
+    results = []
+    started = time.perf_counter()
+    for k, (*_, fn) in enumerate(runs, 1):
+        results.append(fn())
+        _progress(k, len(runs), results[-1])
+    finish("cells", results, "accuracy", "Delayed recall: plain RNN, GRU and LSTM")
+    print(f"{len(runs)} runs in {time.perf_counter() - started:.0f} s")
+
+
 def read_csv(path: Path) -> list[dict]:
     if not path.exists():
         return []
@@ -212,9 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     variants.add_argument("--length", type=int, default=30)
     variants.add_argument("--steps", type=int, default=2000)
     variants.add_argument("--variants", default="", help=f"comma-separated, from {', '.join(VARIANTS)}")
+    cells = commands.add_parser("cells", help="plain RNN vs GRU vs LSTM on delayed recall")
+    cells.add_argument("--seeds", type=int, default=10)
+    cells.add_argument("--delays", default="10,20,40")
+    cells.add_argument("--steps", type=int, default=2000)
     commands.add_parser("demos", help="train and save the demo weights in demos/")
     args = parser.parse_args(argv)
-    {"forget-bias": run_forget_bias, "variants": run_variants, "demos": run_demos}[args.command](args)
+    commands_run = {"forget-bias": run_forget_bias, "variants": run_variants, "cells": run_cells, "demos": run_demos}
+    commands_run[args.command](args)
     return 0
 
 

@@ -26,13 +26,14 @@ from .quoting import listed, shown
 from .safe_npz import DEFAULT_LIMITS, Limits, SafeNpz
 from .tasks import TASKS, Batch, Task, make_task
 from .trace import Trace
-from .variants import VARIANTS
+from .variants import CHOICES, cell_config
 from .weights_io import check_headers, check_size, layer_entries, read_layers
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """What a training run needs besides the task. ``variant`` is a key of :data:`lstm_core.variants.VARIANTS`."""
+    """What a training run needs besides the task. ``variant`` is a key of :data:`lstm_core.variants.CHOICES`:
+    an LSTM variant, or the plain RNN or the GRU (which ignore ``forget_bias``)."""
 
     units: int = 16
     layers: int = 1
@@ -44,8 +45,8 @@ class TrainSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ValueError(f"Unknown variant {shown(self.variant)}; accepted: {', '.join(VARIANTS)}.")
+        if self.variant not in CHOICES:
+            raise ValueError(f"Unknown variant {shown(self.variant)}; accepted: {', '.join(CHOICES)}.")
         if not 1 <= self.layers <= 3:
             raise ValueError(f"layers must be from 1 to 3, got {self.layers}.")
         if not 0 < self.learning_rate <= 1:
@@ -58,12 +59,7 @@ class TrainSettings:
     def configs(self, input_size: int) -> list[LSTMConfig]:
         configs = []
         for _ in range(self.layers):
-            cfg = LSTMConfig(
-                input_size=input_size,
-                num_units=self.units,
-                forget_bias=self.forget_bias,
-                **VARIANTS[self.variant].options,
-            )
+            cfg = cell_config(self.variant, input_size, self.units, forget_bias=self.forget_bias)
             configs.append(cfg)
             input_size = cfg.h_depth
         return configs

@@ -1,9 +1,12 @@
-"""The named cells this project compares: TensorFlow's three LSTM cells and Greff et al.'s variants.
+"""The named cells this project compares: TensorFlow's three LSTM cells, Greff et al.'s variants,
+and the two cells around the LSTM, TensorFlow's BasicRNNCell and GRUCell.
 
 One registry for the core, the experiments and the app: each :class:`Variant` is the LSTMConfig
 options that make it (everything else as the basic cell, BasicLSTMCell without peepholes), with
-the names a learner reads and where it comes from. How a variant *looks* (colours, figure titles)
-is the app's business (viz); what it *is* lives here.
+the names a learner reads and where it comes from; each :class:`Cell` of :data:`CELLS` is another
+cell type altogether (its own weights, its own quantities). :data:`CHOICES` is both, as menus offer
+them. How a variant *looks* (colours, figure titles) is the app's business (viz); what it *is*
+lives here.
 
 The variants are TensorFlow's basic, peephole and coupled (CIFG) cells and the one-change
 variants of Greff et al., "LSTM: A Search Space Odyssey" (2017): no input gate (NIG), no forget
@@ -16,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .config import GREFF_FLAGS, LSTMConfig
+from .config import GREFF_FLAGS, HiddenStateConfig, LSTMConfig
+from .gru import GRUConfig
+from .rnn import BasicRNNConfig
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,61 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
 )
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A cell that is not an LSTM (TensorFlow's BasicRNNCell, GRUCell): its key, names and config type."""
+
+    key: str  # "rnn", "gru": the link's and the experiments' name
+    label: str  # "plain RNN": menus, cards
+    short: str  # "RNN": figure columns, legends, table headers
+    summary: str  # what it is, in one line
+    source: str  # where it comes from
+    config_type: type[HiddenStateConfig]
+
+    def config(self, input_size: int, num_units: int, activation: str = "tanh", **_lstm_settings) -> HiddenStateConfig:
+        """This cell's config; the LSTM's own settings (forget_bias, peepholes, ...) do not apply and are ignored."""
+        return self.config_type(input_size=input_size, num_units=num_units, activation=activation)
+
+
+CELLS: Mapping[str, Cell] = MappingProxyType(
+    {
+        c.key: c
+        for c in [
+            Cell(
+                "rnn",
+                "plain RNN",
+                "RNN",
+                "h = tanh(W [x; h(t−1)] + b): no gates, no cell state.",
+                "TensorFlow BasicRNNCell (Elman 1990)",
+                BasicRNNConfig,
+            ),
+            Cell(
+                "gru",
+                "GRU",
+                "GRU",
+                "Two gates, no cell state: h = u ⊙ h(t−1) + (1 − u) ⊙ c̃.",
+                "TensorFlow GRUCell (Cho et al. 2014; reset before the matmul, not PyTorch's or Keras' default)",
+                GRUConfig,
+            ),
+        ]
+    }
+)
+
+#: Every named cell a menu offers, by key: the LSTM variants, then the other cells.
+CHOICES: Mapping[str, Variant | Cell] = MappingProxyType({**VARIANTS, **CELLS})
+
+
+def cell_config(key: str, input_size: int, num_units: int, **settings) -> LSTMConfig | HiddenStateConfig:
+    """The config of the named cell ``key`` (of :data:`CHOICES`) with ``settings``; an LSTM variant's
+    own options win, and a non-LSTM cell takes only ``activation`` of them."""
+    return CHOICES[key].config(input_size, num_units, **settings)
+
+
+def is_lstm(key: str) -> bool:
+    """Whether ``key`` names an LSTM variant (rather than one of :data:`CELLS`)."""
+    return key in VARIANTS
+
+
 def variant_label(key: str) -> str:
-    """What a menu shows for a variant (a module function: see ui.controls.unit_label)."""
-    return VARIANTS[key].label
+    """What a menu shows for a variant or cell (a module function: see ui.controls.unit_label)."""
+    return CHOICES[key].label

@@ -12,14 +12,13 @@ from dataclasses import replace
 import numpy as np
 
 from lstm_core.experiments import RESULTS, read_csv
-from lstm_core.rnn import BasicRNNConfig, grad_basic_rnn, init_basic_rnn_params, run_basic_rnn
 from lstm_core.sequences import InputSpec
 from lstm_core.tasks import make_task
 from lstm_core.training import Trainer, TrainSettings
 from lstm_core.variants import variant_label
 from viz import lesson
 from viz.compare import make_columns
-from viz.gradflow import gradient_flow
+from viz.gradflow import gradient_flow, hidden_flow
 
 from . import runs, trained
 from .config_io import MODEL_KEYS
@@ -107,15 +106,9 @@ def _trained(compact: bool = False) -> lesson.Chapter:
 
 def rnn_log_ratio(spec: ModelSpec) -> np.ndarray:
     """log10 ||dL/dh_t|| / ||dL/dh_T|| of a plain tanh RNN (BasicRNNCell) on ``spec``'s input, with
-    as many units and the same seed, for the loss L = sum(h_T)."""
-    model = _run(spec)
-    x = model.sequence.values
-    cfg = BasicRNNConfig(input_size=x.shape[2], num_units=spec.units[0])
-    trace = run_basic_rnn(cfg, init_basic_rnn_params(cfg, seed=spec.seed), x)
-    dh = grad_basic_rnn(trace, None, np.ones((x.shape[0], cfg.num_units))).dh[0]
-    with np.errstate(divide="ignore"):
-        norms = np.log10(np.linalg.norm(dh, axis=1))
-    return np.maximum(norms - norms[-1], -300.0)
+    as many units and the same seed, for the loss L = sum(h_T): the Gradient flow page's RNN line
+    (ui.runs.run_cell, viz.gradflow.hidden_flow)."""
+    return hidden_flow(runs.run_cell(spec, "rnn").traces[0]).log_ratio
 
 
 def _gradient(compact: bool = False) -> lesson.Chapter:

@@ -11,16 +11,20 @@ before anything is allocated.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
-from viz.gradflow import Flow, gradient_flow
+from lstm_core import init_params, run_stack
+from lstm_core.sequences import make_inputs
+from lstm_core.variants import CELLS, cell_config
+from viz.gradflow import Flow, HiddenFlow, gradient_flow, hidden_flow
 
 from . import controls, exports, trained
 from . import model as models
 from .markup import escape
-from .model import ModelSpec, Run, digest, input_sequence, run_model, trained_spec
+from .model import ModelSpec, Run, digest, initial_states, input_sequence, run_model, trained_spec
 from .run_cache import SharedCache
 
 _SPEC = "_spec"
@@ -87,25 +91,81 @@ def _compute(spec: ModelSpec, weights: trained.Weights | None) -> Run:
     return model
 
 
+def run_cell(spec: ModelSpec, cell: str) -> Run:
+    """``spec``'s inputs through the cell ``cell`` of lstm_core.variants.CELLS (the plain RNN, the
+    GRU) instead of an LSTM: as many layers and units, the same activation, weight seed and scale;
+    the cell's own seeded weights (TensorFlow's initialisers: they cannot share the LSTM's kernel);
+    with a random initial state, the LSTM's h_0. The LSTM's own settings (forget_bias, peepholes,
+    clipping, projection) do not apply to it. ValueError as :func:`ui.model.run_model`."""
+    sequence = make_inputs(spec.inputs)
+    configs, size = [], sequence.values.shape[2]
+    for units in spec.units:
+        configs.append(cell_config(cell, size, units, activation=spec.activation))
+        size = units
+    params = [init_params(cfg, seed=spec.seed + k).scaled(spec.weight_scale) for k, cfg in enumerate(configs)]
+    lstm_like = replace(spec, num_proj=0)  # its h_0 (of num_units values), when the state is random
+    states = initial_states(lstm_like, lstm_like.configs(sequence.values.shape[2]), sequence.values.shape[0])
+    traces = run_stack(configs, params, sequence.values, None if states is None else [s.h for s in states])
+    return Run(spec, sequence, configs, params, traces)
+
+
+def cell_model_for(spec: ModelSpec, cell: str) -> Run:
+    """:func:`model_for` of the cell ``cell`` (:func:`run_cell`) on ``spec``'s inputs: cached, and
+    counted against the page's budget like any run."""
+    plain = _cell_spec(spec, cell)
+    return _counted(f"run:{cell}:{cache_key(plain)}", cells(plain), lambda: run_cell(plain, cell))
+
+
+def _cell_spec(spec: ModelSpec, cell: str) -> ModelSpec:
+    """``spec`` without the LSTM's own settings, which do not reach ``cell``: one cache entry for all of them."""
+    if cell not in CELLS:
+        raise ValueError(f"unknown cell {cell!r}")
+    return replace(
+        spec, forget_bias=1.0, peepholes=False, coupled=False, cell_clip=0.0, num_proj=0, greff=(), peephole_scale=1.0
+    )
+
+
+def rnn_flow(spec: ModelSpec, layer: int, seq: int) -> HiddenFlow:
+    """The plain RNN's gradient flow (viz.gradflow.hidden_flow) on ``spec``'s inputs (:func:`run_cell`):
+    layer ``layer`` (1-based), sequence ``seq``; kept in the shared cache. ValueError if it cannot run."""
+    plain = _cell_spec(spec, "rnn")
+    heavy = cells(plain) > LARGE_CELLS
+    run = lambda: cached(f"run:rnn:{cache_key(plain)}", lambda: run_cell(plain, "rnn"), heavy=heavy)  # noqa: E731
+    return cached(
+        f"rnnflow:{layer}:{seq}:{cache_key(plain)}", lambda: hidden_flow(run().traces[layer - 1], seq), heavy=heavy
+    )
+
+
 def model_for(spec: ModelSpec, weights: trained.Weights | None = None) -> Run:
     """The (cached) run of any spec, e.g. a variant of the current one, counted against the page's
     budget; ValueError if it cannot run or would exceed it."""
     if weights is not None:
         spec = trained_spec(spec, weights)
-    count = cells(spec, weights)
+    return _counted(f"run:{cache_key(spec)}", cells(spec, weights), lambda: _compute(spec, weights), spec, weights)
+
+
+def _counted(
+    key: str,
+    count: int,
+    compute: Callable[[], Run],
+    spec: ModelSpec | None = None,
+    weights: trained.Weights | None = None,
+) -> Run:
+    """The cached run under ``key`` (``compute`` makes it), its ``count`` cells counted against the
+    page's budget; ValueError if they would exceed it."""
     used = st.session_state.get(_CELLS_THIS_RUN, 0)
     if used + count > REQUEST_CELLS:
-        check_budget([spec], weights)  # says the limit for this run alone, if it alone is too large
+        if spec is not None:
+            check_budget([spec], weights)  # says the limit for this run alone, if it alone is too large
         raise ValueError(
             f"this page has already shown {used:,} cells, and this run would add {count:,}; one page may "
             f"show at most {REQUEST_CELLS:,} at once on this shared server. Use fewer steps, units or sequences."
         )
-    key = f"run:{cache_key(spec)}"
     if key in CACHE:
-        model = cached(key, lambda: _compute(spec, weights))
+        model = cached(key, compute)
     else:
-        with st.spinner("Running the LSTM..."):
-            model = cached(key, lambda: _compute(spec, weights), heavy=count > LARGE_CELLS)
+        with st.spinner("Running the cell..."):
+            model = cached(key, compute, heavy=count > LARGE_CELLS)
     st.session_state[_CELLS_THIS_RUN] = used + count
     return model
 

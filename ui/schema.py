@@ -16,7 +16,7 @@ from typing import Any
 from lstm_core.config import ACTIVATIONS
 from lstm_core.sequences import MAX_FEATURES, MAX_STEPS, MAX_TEXT_CHARS, PRESETS
 from lstm_core.tasks import TASKS
-from lstm_core.variants import VARIANTS
+from lstm_core.variants import CHOICES
 
 from .markup import quote
 
@@ -188,7 +188,7 @@ SCHEMA: dict[str, Param] = {
         # The Train page (its own cell and inputs: the task's).
         Param("task", "choice", "recall", "Task", choices=tuple(TASKS), shared=False),
         _int("task_size", 0, 0, 200, "Task size", shared=False),
-        Param("train_variant", "choice", "basic", "Cell variant", choices=tuple(VARIANTS), shared=False),
+        Param("train_variant", "choice", "basic", "Cell", choices=tuple(CHOICES), shared=False),
         _int("train_units", 16, 1, 64, "num_units", shared=False),
         _float("train_fb", 1.0, -5.0, 5.0, 0.1, "forget_bias", shared=False),
         Param("lr", "choice", "0.01", "Learning rate", choices=LEARNING_RATES, shared=False),
@@ -198,6 +198,7 @@ SCHEMA: dict[str, Param] = {
         Param("text_by", "choice", "c", "Colour by", choices=("c", "h"), shared=False),
         # The Gradient-flow page's view.
         Param("flow_loss", "choice", "c", "Loss on the last step", choices=("c", "h"), shared=False),
+        Param("flow_rnn", "bool", True, "Plain RNN beside it", shared=False),
         # The Learn page: the chapter shown and the answers given (one letter per chapter, - for none).
         _int("chapter", 1, 1, 7, "Chapter", shared=False),
         Param("answers", "text", "", "Answers given", max_chars=7, shared=False),

@@ -11,11 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import numpy as np
 import streamlit as st
 
-from lstm_core.tasks import Task
-from lstm_core.training import Trainer, TrainSettings
-from lstm_core.variants import VARIANTS
+from lstm_core.tasks import Task, make_task
+from lstm_core.training import Trainer, TrainSettings, init_model
+from lstm_core.variants import CHOICES, is_lstm
+from viz.gradflow import gradient_flow, hidden_flow
+
+from . import runs
 
 _TRAINERS = "_trainers"
 #: The most runs a session keeps (the oldest goes first): each a few small weight sets.
@@ -25,10 +29,12 @@ UPDATE_SECONDS = 0.4
 
 
 def run_label(task: Task, settings: TrainSettings) -> str:
-    """A run's full name: the key of this session's runs."""
+    """A run's full name: the key of this session's runs. A plain RNN or a GRU has no forget_bias
+    (the part says so, so that every label has the same parts for :func:`legend_names`)."""
+    forget_bias = f"forget_bias {settings.forget_bias:g}" if is_lstm(settings.variant) else "no forget gate"
     return (
-        f"{task.title}, {VARIANTS[settings.variant].short}, {settings.units} units, forget_bias "
-        f"{settings.forget_bias:g}, lr {settings.learning_rate:g}, seed {settings.seed}"
+        f"{task.title}, {CHOICES[settings.variant].short}, {settings.units} units, {forget_bias}, "
+        f"lr {settings.learning_rate:g}, seed {settings.seed}"
     )
 
 
@@ -90,3 +96,26 @@ def legend_names(labels: list[str]) -> dict[str, str]:
         return {label: label for label in labels}
     differ = [k for k in range(len(parts[0])) if len({p[k] for p in parts}) > 1]
     return {label: ", ".join(p[k] for k in differ) or label for label, p in zip(labels, parts, strict=True)}
+
+
+#: The silent wait measured under the cells' findings: the longest delay of the experiment, five seeds.
+SILENT_DELAY, SILENT_SEEDS = 40, 5
+
+
+def silent_wait_shares(delay: int = SILENT_DELAY, seeds: int = SILENT_SEEDS) -> tuple[float, float]:
+    """(plain RNN, LSTM): the median share of the error at the cue of delayed recall that reaches the
+    symbol's step, in untrained cells of the experiment's size (16 units, seeds 0 to ``seeds`` - 1):
+    ||dL/dh_0|| / ||dL/dh_T|| for the RNN, ||dL/dc_0|| / ||dL/dc_T|| for the LSTM. Kept in the shared cache."""
+
+    def compute() -> tuple[float, float]:
+        task = make_task("recall", delay)
+        batch = task.batch(np.random.default_rng(0), 1)
+        shares: dict[str, list[float]] = {"rnn": [], "basic": []}
+        for seed in range(seeds):
+            for cell, values in shares.items():
+                (trace,), _ = init_model(task, TrainSettings(units=16, variant=cell, seed=seed)).run(batch.inputs)
+                flow = hidden_flow(trace) if cell == "rnn" else gradient_flow(trace, 0, "c")
+                values.append(10.0 ** float(flow.log_ratio[0]))
+        return float(np.median(shares["rnn"])), float(np.median(shares["basic"]))
+
+    return runs.cached(f"silent_wait:{delay}:{seeds}", compute)

@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale, hex_to_rgb
 
-from lstm_core import Trace, grad
+from lstm_core import BasicRNNTrace, GRUTrace, Trace, grad
 
 from .figure import (
     band_colorbar,
@@ -176,6 +176,58 @@ def gradient_flow(trace: Trace, batch: int = 0, loss: str = "c") -> Flow:
     )
 
 
+#: The plain RNN's line: black, dash-dot (no forget_bias colour: it has no forget gate).
+RNN_COLOR = "rgb(0, 0, 0)"
+RNN_NAME = "plain RNN (tanh)"
+
+
+@dataclass(frozen=True)
+class HiddenFlow:
+    """The gradient of ``L = sum(h_T)`` with respect to every step's h, in one run of a cell whose
+    whole state is h (a plain RNN, a GRU): what :class:`Flow` is for an LSTM's c.
+
+    Attributes
+    ----------
+    log_dh : ndarray, shape (time, num_units)
+        log10 |dL/dh_t| per unit, clipped to [LOG_FLOOR, LOG_CEILING].
+    log_ratio : ndarray, shape (time,)
+        log10 (||dL/dh_t|| / ||dL/dh_T||), clipped likewise.
+    overflowed : int
+        Steps whose gradient exceeded float64.
+    activation : str
+    """
+
+    log_dh: np.ndarray
+    log_ratio: np.ndarray
+    overflowed: int
+    activation: str = "tanh"
+
+    @property
+    def steps(self) -> int:
+        return self.log_dh.shape[0]
+
+
+def hidden_flow(trace: BasicRNNTrace | GRUTrace, batch: int = 0) -> HiddenFlow:
+    """Backpropagate ``L = sum(h_T)`` through a plain RNN's (or a GRU's) run and measure what
+    reaches each h_t: for these cells h is the state, so going back one step multiplies the error
+    by the recurrent weights and the activation's slope (a GRU's also by its gates)."""
+    rows, units = trace.inputs.shape[0], trace.config.num_units
+    with np.errstate(all="ignore"):  # relu and identity can overflow going back; clipped below
+        dh = grad(trace, None, np.ones((rows, units))).dh[batch]  # (time, units)
+    log_dh = _log10_abs(dh)
+    log_norm = _log10_norm(log_dh)
+    return HiddenFlow(
+        log_dh=log_dh,
+        log_ratio=np.clip(log_norm - log_norm[-1], LOG_FLOOR, LOG_CEILING),
+        overflowed=int(np.sum(~np.isfinite(dh).all(axis=1))),
+        activation=trace.config.activation,
+    )
+
+
+def rnn_name(rnn: HiddenFlow) -> str:
+    return RNN_NAME.replace("tanh", rnn.activation)
+
+
 def forget_biases(current: float) -> list[float]:
     """The forget biases compared: 0, 1 and the slider's value when it is neither, ascending."""
     return sorted({0.0, 1.0, float(current)})
@@ -215,17 +267,17 @@ def floored(flows: list[Flow]) -> bool:
     return any(min(f.log_ratio.min(), f.log_closed_form.min(), f.log_through_c.min()) <= LOG_FLOOR for f in flows)
 
 
-def shared_range(flows: list[Flow]) -> tuple[float, float]:
+def shared_range(flows: list[Flow], rnn: HiddenFlow | None = None) -> tuple[float, float]:
     """One colour range for every panel (log10): from the smallest magnitude of forget_bias 0 and 1
     (the lesson's panels: a slider's far lower forget_bias, down to 10^-90, does not stretch the
     scale and change how they look; its smaller values take the darkest colour, and its title says
-    so) to the largest shown, at least one decade wide, in whole decades. Exact zeros (at LOG_FLOOR:
-    a gate shut at exactly 0, or an underflow) do not stretch it either."""
+    so) to the largest shown (the plain RNN's panel too, if given), at least one decade wide, in whole
+    decades. Exact zeros (at LOG_FLOOR: a gate shut at exactly 0, or an underflow) do not stretch it either."""
     lesson = [f for f in flows if f.forget_bias in (0.0, 1.0)] or flows
     values = np.concatenate([f.log_dc.ravel() for f in lesson])
     nonzero = values[values > LOG_FLOOR]
     low = float(nonzero.min()) if nonzero.size else LOG_FLOOR
-    high = max(float(f.log_dc.max()) for f in flows)
+    high = max([float(f.log_dc.max()) for f in flows] + ([float(rnn.log_dh.max())] if rnn is not None else []))
     low, high = math.floor(low), math.ceil(high)
     if high - low < 1:
         low = high - 1
@@ -233,28 +285,37 @@ def shared_range(flows: list[Flow]) -> tuple[float, float]:
 
 
 def flow_heatmaps(
-    flows: list[Flow], current: float, step_labels: tuple[str, ...] | None = None, budget: int = FIGURE_BUDGET
+    flows: list[Flow],
+    current: float,
+    step_labels: tuple[str, ...] | None = None,
+    budget: int = FIGURE_BUDGET,
+    rnn: HiddenFlow | None = None,
 ) -> go.Figure:
-    """|dL/dc_t| per unit and step, one panel per forget_bias, side by side, on one log colour scale."""
+    """|dL/dc_t| per unit and step, one panel per forget_bias, side by side, on one log colour scale;
+    with ``rnn``, the plain RNN's |dL/dh_t| in a last panel on the same scale."""
     steps, units = flows[0].log_dc.shape
-    axis = TimeAxis.fit(steps, units, max(1, budget // len(flows)))
+    panels = [(label(f.forget_bias, current), color(f.forget_bias), f.log_dc, "c") for f in flows]
+    if rnn is not None:
+        panels.append((rnn_name(rnn), RNN_COLOR, rnn.log_dh, "h"))
+    axis = TimeAxis.fit(steps, units, max(1, budget // len(panels)))
     x = axis.x()
-    zmin, zmax = shared_range(flows)
+    zmin, zmax = shared_range(flows, rnn)
     ticks = _decade_ticks(zmin, zmax)
     colorbar = {
         **band_colorbar(1.0, 0.0, zmin, zmax, [decade(t) for t in ticks], tickvals=ticks),
-        "title": {"text": "|∂L/∂c|", "side": "right", "font": {"size": 12}},
+        "title": {"text": "|∂L/∂c|" + (", |∂L/∂h|" if rnn is not None else ""), "side": "right", "font": {"size": 12}},
     }
-    lefts, width = split_columns(len(flows), 0.03)
+    lefts, width = split_columns(len(panels), 0.03)
     traces, layout, annotations = [], {}, []
     steps_back = axis.pool((steps - 1 - np.arange(steps, dtype=np.float64))[:, None])[0]
-    for k, (flow, left) in enumerate(zip(flows, lefts, strict=True)):
-        name = label(flow.forget_bias, current)
+    wrapped = False  # a title on two lines
+    for k, ((name, colour, log_values, state), left) in enumerate(zip(panels, lefts, strict=True)):
         hover = (
             f"{name}<br>{axis.step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
-            "<br>|∂L/∂c| = 10^%{z:.2f}" + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
+            f"<br>|∂L/∂{state}| = 10^%{{z:.2f}}"
+            + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
         )
-        z = axis.pool(flow.log_dc)
+        z = axis.pool(log_values)
         traces.append(
             {
                 "type": "heatmap",
@@ -268,9 +329,11 @@ def flow_heatmaps(
                 **panel_refs(k),
             }
         )
-        below = (flow.log_dc > LOG_FLOOR) & (flow.log_dc < zmin)
-        title = name + (f" (below {decade(zmin)}: darkest)" if below.any() else "")
-        annotations.append(column_title(title, left + width / 2, yanchor="bottom", color=color(flow.forget_bias)))
+        below = (log_values > LOG_FLOOR) & (log_values < zmin)
+        # Four panels are too narrow for the note on the title's line: it goes under it.
+        title = name + (f"{'<br>' if len(panels) > 3 else ' '}(below {decade(zmin)}: darkest)" if below.any() else "")
+        wrapped = wrapped or (below.any() and len(panels) > 3)
+        annotations.append(column_title(title, left + width / 2, yanchor="bottom", color=colour))
         xaxis = step_axis(
             steps,
             step_labels,
@@ -286,7 +349,7 @@ def flow_heatmaps(
         coloraxis={"colorscale": MAGNITUDE_SCALE, "cmin": zmin, "cmax": zmax, "colorbar": colorbar},
         annotations=annotations,
         height=int(row_heights([units])[0] * 1.6 + 130),
-        margin={"l": 60, "r": 80, "t": 64 if note else 34, "b": 50},
+        margin={"l": 60, "r": 80, "t": (64 if note else 34) + (20 if wrapped else 0), "b": 50},
         font={"family": FONT_FAMILY, "size": 13},
         title={**title_with_note("", note), "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 6}},
         plot_bgcolor="white",
@@ -327,6 +390,7 @@ def flow_lines(
     slider: Flow | None = None,
     y_range: tuple[float, float] | None = None,
     compact: bool = False,
+    rnn: HiddenFlow | None = None,
 ) -> go.Figure:
     """||dL/dc_t|| / ||dL/dc_T|| per step (solid, log y) for each forget_bias, with its closed form
     sigmoid(forget_bias) ** (T - 1 - t) dashed and the path through c alone dotted, in its colour.
@@ -334,12 +398,14 @@ def flow_lines(
     ``slider``: the live slider's forget_bias, drawn last, in its own colour even when it is 0 or 1
     (the browser swaps its three curves as the slider moves); ``y_range``: the axis's (low, high)
     log10, fixed over every value the slider can take. ``compact`` (presenter mode): the legend names
-    each forget_bias's gradient only, and a note on the chart says what dashed and dotted are."""
+    each forget_bias's gradient only, and a note on the chart says what dashed and dotted are.
+    ``rnn``: a plain RNN's ||dL/dh_t|| / ||dL/dh_T|| on the same axes, black dash-dot, drawn last
+    (the slider's curves stay the first three)."""
     steps = flows[0].steps
     x = np.arange(steps, dtype=np.float32)
     steps_back = (steps - 1 - np.arange(steps)).astype(np.float32)
     markers = steps <= 60
-    low, high = y_range or line_range(flows + ([slider] if slider else []))
+    low, high = y_range or line_range(flows + ([slider] if slider else []), rnn)
     traces = []
     drawn = [(flow, label(flow.forget_bias, current), color(flow.forget_bias)) for flow in flows]
     if slider is not None:  # first, under the others and wider: at 0 or 1 a halo around their curves
@@ -367,6 +433,8 @@ def flow_lines(
                     "hovertemplate": full_name.replace(" · ", ", ") + HOVER_TAIL,
                 }
             )
+    if rnn is not None:
+        traces.append(rnn_line(rnn, low))
     title = "step t (the loss is on the last step)" + (f" · {STYLE_NOTE}" if compact else "")
     xaxis = step_axis(steps, step_labels, tickangle=None, title={"text": title}, zeroline=False)
     threshold = math.log10(THRESHOLD)
@@ -378,7 +446,7 @@ def flow_lines(
             "font": {"family": FONT_FAMILY, "size": 13},
             "xaxis": xaxis,
             "yaxis": {
-                "title": {"text": "||∂L/∂c_t|| / ||∂L/∂c_T||"},
+                "title": {"text": "share of the last step's gradient" if rnn is not None else "‖∂L/∂c_t‖ / ‖∂L/∂c_T‖"},
                 "type": "log",
                 "range": [low - 0.2, high + 0.2],
                 **({"dtick": 1} if high - low <= 12 else {}),  # one label per decade, no 2, 3, 5 between
@@ -401,7 +469,7 @@ def flow_lines(
                 }
             ],
             "annotations": [
-                *below_floor_notes(flows, current, low, slider),
+                *below_floor_notes(flows, current, low, slider, rnn),
                 {
                     "text": "1%",
                     "xref": "paper",
@@ -424,13 +492,54 @@ def flow_lines(
 FLOOR_MARGIN = 1.0
 
 
-def line_range(flows: list[Flow]) -> tuple[float, float]:
-    """(lowest, highest) log10 of the line chart's y axis (see FLOOR_MARGIN)."""
+def line_range(flows: list[Flow], rnn: HiddenFlow | None = None) -> tuple[float, float]:
+    """(lowest, highest) log10 of the line chart's y axis (see FLOOR_MARGIN); a plain RNN's line
+    (``rnn``) raises the top if it grows, but does not lower the floor: where it falls further, it
+    lies on the floor with a note, as the other lines do."""
     lesson = [f for f in flows if f.forget_bias in (0.0, 1.0)] or flows
     low = min(min(float(f.log_ratio.min()), float(f.log_closed_form.min())) for f in lesson)
     high = max(max(float(f.log_ratio.max()), float(f.log_through_c.max())) for f in flows)
+    if rnn is not None:
+        high = max(high, float(rnn.log_ratio.max()))
     low = max(math.floor(low - FLOOR_MARGIN), LOG_FLOOR)
     return min(low, -2.0), max(math.ceil(high), 0.0)
+
+
+def rnn_line(rnn: HiddenFlow, low: float) -> dict:
+    """The plain RNN's line on the chart whose floor is ``low`` (log10): ||dL/dh_t|| / ||dL/dh_T||,
+    black dash-dot, on the floor where it falls below it."""
+    steps = rnn.steps
+    name = rnn_name(rnn)
+    return {
+        "type": "scatter",
+        "name": f"{name} · ‖∂L/∂h_t‖",
+        "x": typed(np.arange(steps, dtype=np.float32)),
+        "y": typed(10.0 ** np.maximum(rnn.log_ratio, low - 0.2)),
+        "text": [power_of_text(v) for v in rnn.log_ratio],
+        "customdata": typed((steps - 1 - np.arange(steps)).astype(np.float32)),
+        "mode": "lines",
+        "line": {"color": RNN_COLOR, "dash": "dashdot", "width": 2.5},
+        "hovertemplate": f"{name}, ‖∂L/∂h_t‖" + HOVER_TAIL,
+    }
+
+
+def with_rnn(fig: go.Figure, rnn: HiddenFlow) -> go.Figure:
+    """A line chart of :func:`flow_lines` drawn without ``rnn`` (the live slider's, ui.live_flow) with
+    the plain RNN's line added last (the slider's curves stay the first three, as the browser
+    expects), its note if it falls below the floor, and the axis raised if it grows above the top."""
+    low = float(fig.layout.yaxis.range[0]) + 0.2
+    top = float(fig.layout.yaxis.range[1])
+    data = [*fig.data, go.Scatter(rnn_line(rnn, low))]
+    notes = [a for a in fig.layout.annotations if not str(a.text).startswith("1%")]
+    note = below_floor_note(rnn_name(rnn), RNN_COLOR, float(rnn.log_ratio.min()), low, len(notes))
+    out = go.Figure(data=data, layout=fig.layout, skip_invalid=True)
+    if note is not None:
+        out.add_annotation(note)
+    out.update_layout(
+        yaxis_range=[low - 0.2, max(top, math.ceil(float(rnn.log_ratio.max())) + 0.2)],
+        yaxis_title_text="share of the last step's gradient",
+    )
+    return out
 
 
 def lowest_drawn(flow: Flow) -> float:
@@ -457,14 +566,19 @@ def below_floor_note(name: str, colour: str, lowest: float, low: float, position
     }
 
 
-def below_floor_notes(flows: list[Flow], current: float, low: float, slider: Flow | None = None) -> list[dict]:
-    """A note at the bottom of the chart for each forget_bias whose curves fall below its floor."""
-    drawn = [(label(f.forget_bias, current), color(f.forget_bias), f) for f in flows]
+def below_floor_notes(
+    flows: list[Flow], current: float, low: float, slider: Flow | None = None, rnn: HiddenFlow | None = None
+) -> list[dict]:
+    """A note at the bottom of the chart for each forget_bias (and the plain RNN) whose curves fall
+    below its floor."""
+    drawn = [(label(f.forget_bias, current), color(f.forget_bias), lowest_drawn(f)) for f in flows]
+    if rnn is not None:
+        drawn.append((rnn_name(rnn), RNN_COLOR, float(rnn.log_ratio.min())))
     if slider is not None:
-        drawn.append((slider_name(slider.forget_bias), OTHER_COLOR, slider))
+        drawn.append((slider_name(slider.forget_bias), OTHER_COLOR, lowest_drawn(slider)))
     notes = []
-    for name, colour, flow in drawn:
-        if (note := below_floor_note(name, colour, lowest_drawn(flow), low, len(notes))) is not None:
+    for name, colour, lowest in drawn:
+        if (note := below_floor_note(name, colour, lowest, low, len(notes))) is not None:
             notes.append(note)
     return notes
 
@@ -483,8 +597,14 @@ def _after(steps: int | None, total_back: int) -> str:
     return f"after {steps} step{'s' if steps != 1 else ''}"
 
 
-def heatmaps_alt(flows: list[Flow], current: float) -> str:
+def heatmaps_alt(flows: list[Flow], current: float, rnn: HiddenFlow | None = None) -> str:
     parts = []
+    if rnn is not None:
+        first, last = rnn.log_dh[0], rnn.log_dh[-1]
+        parts.append(
+            f"{rnn_name(rnn)} (|dL/dh|): at the last step 10^{last.max():.1f}, at the first step from "
+            f"10^{first.min():.1f} to 10^{first.max():.1f}"
+        )
     for flow in flows:
         first, last = flow.log_dc[0], flow.log_dc[-1]
         parts.append(
@@ -497,8 +617,13 @@ def heatmaps_alt(flows: list[Flow], current: float) -> str:
     )
 
 
-def lines_alt(flows: list[Flow], current: float) -> str:
+def lines_alt(flows: list[Flow], current: float, rnn: HiddenFlow | None = None) -> str:
     parts = []
+    if rnn is not None:
+        parts.append(
+            f"{rnn_name(rnn)}: below 1% {_after(steps_until_below(rnn.log_ratio), rnn.steps - 1)} back, "
+            f"10^{rnn.log_ratio[0]:.1f} at the first step"
+        )
     for flow in flows:
         actual = steps_until_below(flow.log_ratio)
         parts.append(

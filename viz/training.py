@@ -13,9 +13,34 @@ from lstm_core.tasks import Batch, Task, format_metric
 from lstm_core.training import Record, Trainer
 
 from .figure import figure, step_ticks, typed
+from .gradflow import RNN_COLOR
+from .gradflow import color as forget_bias_color
 from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, ink, rgb_values
 
 RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+#: The GRU's colour wherever runs are coloured by forget_bias (it has none): Okabe-Ito's reddish purple.
+GRU_COLOR = "#CC79A7"
+#: Line styles that tell apart runs of one colour (runs at one forget_bias that differ otherwise).
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def run_styles(runs: dict[str, Trainer]) -> dict[str, tuple[str, str]]:
+    """(colour, dash) of each run. When the runs differ by forget_bias, each LSTM run takes its
+    forget_bias's colour, as on the Gradient flow page (0 vermillion, 1 blue, others green), the
+    plain RNN black and the GRU purple (they have no forget_bias); runs of one colour are told
+    apart by their dashes. Otherwise each run has a colour of its own."""
+    lstm = {label: t for label, t in runs.items() if t.settings.variant not in ("rnn", "gru")}
+    by_forget_bias = len({t.settings.forget_bias for t in lstm.values()}) > 1
+    styles, used = {}, {}
+    for n, (label, trainer) in enumerate(runs.items()):
+        if not by_forget_bias:
+            styles[label] = (RUN_COLORS[n % len(RUN_COLORS)], DASHES[(n // len(RUN_COLORS)) % len(DASHES)])
+            continue
+        variant = trainer.settings.variant
+        colour = {"rnn": RNN_COLOR, "gru": GRU_COLOR}.get(variant) or forget_bias_color(trainer.settings.forget_bias)
+        styles[label] = (colour, DASHES[used.get(colour, 0) % len(DASHES)])
+        used[colour] = used.get(colour, 0) + 1
+    return styles
 
 
 def progress_figure(
@@ -25,11 +50,12 @@ def progress_figure(
     the current settings' run drawn thick, the others thin, the 'solved' level dashed."""
     names = names or {}
     data = []
-    for n, (label, trainer) in enumerate(runs.items()):
+    styles = run_styles(runs)
+    for label, trainer in runs.items():
         history = trainer.history
         if not history:
             continue
-        color = RUN_COLORS[n % len(RUN_COLORS)]
+        color, dash = styles[label]
         width = 2.5 if label == current else 1.2
         steps = np.array([r.step for r in history], dtype=np.float32)
         losses = np.array([r.loss for r in history], dtype=np.float32)
@@ -41,7 +67,7 @@ def progress_figure(
                 "y": typed(losses),
                 "name": names.get(label, label),
                 "legendgroup": label,
-                "line": {"color": color, "width": width},
+                "line": {"color": color, "width": width, "dash": dash},
                 "hovertemplate": "step %{x}<br>loss %{y:.4g}<extra>" + html.escape(label) + "</extra>",
             }
         )
@@ -61,7 +87,7 @@ def progress_figure(
                     "legendgroup": label,
                     "showlegend": False,
                     "marker": {"size": 4},
-                    "line": {"color": color, "width": width},
+                    "line": {"color": color, "width": width, "dash": dash},
                     "hovertemplate": f"step %{{x}}<br>{task.metric_name} %{{y:.4g}}<extra>{html.escape(names.get(label, label))}</extra>",
                 }
             )
@@ -70,13 +96,23 @@ def progress_figure(
     if percent:
         metric_axis.update(range=[0, 1.02], tickformat=".0%")
     else:
-        metric_axis.update(type="log", exponentformat="power")
+        metric_axis.update(
+            type="log",
+            exponentformat="power",
+            minor={"ticks": "outside", "ticklen": 3, "showgrid": True, "gridcolor": "#f2f2f2"},
+        )
     layout = {
         "height": 330,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
         "font": {"family": FONT_FAMILY, "size": 13},
         "xaxis": {"domain": [0, 0.46], "title": {"text": "training step"}},
-        "yaxis": {"type": "log", "title": {"text": "loss (log scale)"}, "exponentformat": "power"},
+        "yaxis": {
+            "type": "log",
+            "title": {"text": "loss (log scale)"},
+            "exponentformat": "power",
+            # Minor ticks (2 to 9 times each power of ten): a log axis read without them looks linear.
+            "minor": {"ticks": "outside", "ticklen": 3, "showgrid": True, "gridcolor": "#f2f2f2"},
+        },
         "xaxis2": {"domain": [0.56, 1], "title": {"text": "training step"}, "anchor": "y2"},
         "yaxis2": metric_axis,
         "legend": {"orientation": "h", "y": -0.25},

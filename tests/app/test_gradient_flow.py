@@ -50,7 +50,7 @@ def shown(at: AppTest) -> str:
 def test_the_plotted_gradient_is_the_cores_at_forget_bias_zero_and_one() -> None:
     at = page()
     panels = heatmaps(at)
-    assert list(panels) == ["forget_bias 0", "forget_bias 1 (slider)"]
+    assert list(panels) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]  # the RNN: its own test
     for title, fb in (("forget_bias 0", 0.0), ("forget_bias 1 (slider)", 1.0)):
         dc = expected_dc(replace(ModelSpec(), forget_bias=fb))
         assert panels[title].shape == (4, 60)
@@ -84,7 +84,7 @@ def test_the_closed_form_is_sigmoid_forget_bias_to_the_steps_back_for_every_bias
         sigmoid = 1 / (1 + np.exp(-fb))
         name = next(n for n in y if n.startswith(f"forget_bias {fb:g}") and "closed form" in n)
         np.testing.assert_allclose(y[name], sigmoid**steps_back, rtol=1e-12, err_msg=name)
-    assert list(heatmaps(at)) == ["forget_bias 0", "forget_bias 1", "forget_bias 2.5 (slider)"]
+    assert list(heatmaps(at)) == ["forget_bias 0", "forget_bias 1", "forget_bias 2.5 (slider)", "plain RNN (tanh)"]
 
 
 def test_a_stacked_batch_shows_the_chosen_layer_and_sequence_with_either_loss() -> None:
@@ -108,7 +108,7 @@ def test_a_bad_link_gets_a_message_and_the_default() -> None:
     text = shown(at)
     assert "flow_loss" in text and "one of c, h" in text
     assert at.radio(key="flow_loss").value == "c"
-    assert len(heatmaps(at)) == 2
+    assert len(heatmaps(at)) == 3  # forget_bias 0 and 1, and the plain RNN
 
 
 def test_a_one_step_input_says_there_is_nothing_to_go_back_through() -> None:
@@ -144,6 +144,6 @@ def test_a_far_lower_slider_value_does_not_rescale_the_lessons_heatmaps() -> Non
     for fb in ("1", "-3"):
         fig = chart_by_key(page({"forget_bias": fb}), "gradient_flow_heatmaps")
         scales[fb] = (fig["layout"]["coloraxis"]["cmin"], fig["layout"]["coloraxis"]["cmax"])
-        titles = [a["text"] for a in fig["layout"]["annotations"]]
+        titles = [a["text"].replace("<br>", " ") for a in fig["layout"]["annotations"]]  # 4 panels: 2 lines
     assert scales["1"] == scales["-3"]  # forget_bias 0's panel looks the same whatever the slider says
     assert any(t.startswith("<b>forget_bias -3 (slider) (below 10") and t.endswith(": darkest)</b>") for t in titles)

@@ -124,7 +124,7 @@ def test_bad_links_get_a_message_and_the_page_still_works():
 def test_published_findings_tab_shows_the_shipped_results():
     at = train_page()
     tables = at.dataframe
-    assert len(tables) == 2
+    assert len(tables) == 3  # forget_bias, variants, and the cells (tests/app/test_other_cells.py)
     fb = tables[0].value
     assert set(fb["setting"]) == {"forget_bias=0", "forget_bias=1"}
     assert set(tables[1].value["setting"]) >= {

@@ -139,3 +139,38 @@ def test_trained_model_round_trips_and_hostile_files_are_refused():
     for data in (b"not an npz", model_to_bytes(bad)):
         with pytest.raises(ValueError):
             model_from_file(io.BytesIO(data))
+
+
+@pytest.mark.parametrize(("variant", "config_type"), [("rnn", "BasicRNNConfig"), ("gru", "GRUConfig")])
+def test_the_plain_rnn_and_the_gru_train_with_exact_gradients(variant, config_type):
+    """TrainSettings' other cells are TensorFlow's BasicRNNCell and GRUCell; their model gradient
+    (two layers and the read-out, sequence lengths included) matches central differences."""
+    task = make_task("reber", 14)
+    settings = TrainSettings(units=3, layers=2, variant=variant, seed=4)
+    model = init_model(task, settings)
+    assert [type(cfg).__name__ for cfg in model.configs] == [config_type] * 2
+    batch = task.batch(np.random.default_rng(2), 3)
+    _, grads, _ = model_gradient(model, batch)
+    arrays = model.arrays()
+    names = [name for name in arrays if name.startswith("layer0.")] + ["layer1." + next(iter(model.params[1].arrays()))]
+    for name in names:
+
+        def loss(a, name=name):
+            return model_gradient(model.with_arrays({**arrays, name: a}), batch)[0]
+
+        # 1e-5, not the LSTM test's 1e-6: the second GRU layer's gradients are about 1e-5 in size, where
+        # central differences' rounding is relatively larger; a wrong term would be off by order 1.
+        assert relative_error(grads[name], numeric_gradient(loss, arrays[name])) <= 1e-5, name
+    with pytest.raises(ValueError, match="Unknown variant"):
+        TrainSettings(variant="lstm2")
+
+
+def test_the_cells_experiment_trains_each_cell_on_the_same_task_and_seeds():
+    from lstm_core.experiments import CELL_RUNS, cell_runs
+
+    runs = list(cell_runs([3], seeds=2, steps=25))
+    assert [(delay, cell, seed) for delay, cell, seed, _ in runs] == [
+        (3, cell, seed) for cell in CELL_RUNS for seed in range(2)
+    ]
+    result = runs[0][3]()  # the plain RNN, seed 0, on a 3-step delay: a row of results/cells.csv
+    assert result.setting == "RNN" and result.task == "Delayed recall (3 steps)" and result.steps <= 25

@@ -21,12 +21,20 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     assert layout == "log"
     lines = plotly_traces(page, 0)
     # The live slider's value (1 at first, drawn under the others), then forget_bias 0 and 1: gradient,
-    # closed form, through c alone.
+    # closed form, through c alone; the plain RNN's line last.
     assert [name.split(" · ")[0] for name in lines] == ["forget_bias 1 (slider)"] * 3 + ["forget_bias 0"] * 3 + [
         "forget_bias 1"
-    ] * 3
+    ] * 3 + ["plain RNN (tanh)"]
+    # The plain RNN's line is drawn, and below the LSTM's at forget_bias 1 thirty steps back.
+    rnn, lstm = lines["plain RNN (tanh) · ‖∂L/∂h_t‖"]["y"], lines["forget_bias 1 (slider) · gradient"]["y"]
+    assert rnn[-31] < lstm[-31] / 10
+    drawn = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')[0].querySelectorAll('.scatterlayer .trace')]
+            .filter((g) => g.querySelector('path.js-line')).length"""
+    )
+    assert drawn == 10
     heatmaps = plotly_traces(page, 1)
-    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)"]
+    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]
     expect(page.get_by_text("What to notice")).to_be_visible()
     # Drawn as sent: magma's "#000004" once became Plotly.js's pale pink default, the smallest gradients bright.
     assert [rgb(colour) for _, colour in MAGNITUDE_SCALE] in drawn_colour_scales(page)[1]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_core import GREFF_FLAGS, param_count
-from lstm_core.variants import VARIANTS
+from lstm_core.variants import CHOICES, VARIANTS
 
 from ..compare import Column, half_life_text
 from ..format import fmt
@@ -136,6 +136,37 @@ def what_to_notice(column: Column, reference: Column | None, batch: int = 0) -> 
     return f"Against {name}: c spans {_range(c)} instead of {_range(rc)}; h spans {_range(h)} instead of {_range(rh)}."
 
 
+def other_cell_notice(column: Column, lstm: Column | None, batch: int = 0) -> str:
+    """What a plain RNN's or a GRU's run shows, from its numbers (and the first LSTM's parameters)."""
+    t, cfg = column.trace, column.trace.config
+    h = t.new_h[batch]
+    ours = param_count(cfg)["total"]
+    if lstm is not None:
+        theirs = param_count(lstm.trace.config)["total"]
+        size = f"{ours:,} parameters, {ours / theirs:.2f} of {lstm.label}'s {theirs:,}"
+    else:
+        size = f"{ours:,} parameters"
+    if column.kind == "rnn":
+        slope = ""
+        if cfg.activation == "tanh":
+            slope = (
+                f" Going back one step, the error is multiplied by the weights and by tanh's slope, 1 − h², which "
+                f"averages {fmt(float((1 - h.astype(np.float64) ** 2).mean()), 2)} here: Gradient flow shows what "
+                "that does over many steps."
+            )
+        return (
+            f"No gates and no cell state: h = {cfg.activation}(W [x; h(t−1)] + b) is all it has, and h spans "
+            f"{_range(h)}. {size} (one block of weights where the LSTM has four).{slope}"
+        )
+    u, r = t.u[batch], t.r[batch]
+    return (
+        f"Two gates and no cell state: its memory is h itself. The update gate u averages {fmt(u.mean(), 2)}, so h "
+        f"keeps that much of itself each step and halves every {half_life_text(t, batch)} (u plays f's part; TensorFlow "
+        f"starts its bias at 1). The reset gate r averages {fmt(r.mean(), 2)}. h spans {_range(h)}. {size} "
+        "(three blocks where the LSTM has four)."
+    )
+
+
 @dataclass(frozen=True)
 class Card:
     """One "What to notice" card: the run's title, its variant's summary and source, and the notes."""
@@ -152,10 +183,14 @@ def cards(
     """A card per run of ``columns``; with ``fb01``, one per variant (its run at forget_bias 1 against 0).
     With ``peepholes_everywhere`` every variant has peepholes, so basic's card describes the peephole
     cell it has become, and the other changes' cards say they have them too."""
-    shown = [c for c in columns if c.ref is not None] if fb01 else columns
+    shown = [c for c in columns if c.ref is not None or c.kind != "lstm"] if fb01 else columns
+    lstm = next((c for c in columns if c.kind == "lstm"), None)
     out = []
     for column in shown:
-        variant = VARIANTS[column.key]
+        variant = CHOICES[column.key]
+        if column.kind != "lstm":
+            out.append(Card(variant.label, variant.summary, variant.source, other_cell_notice(column, lstm, batch)))
+            continue
         summary, source = variant.summary, variant.source
         if peepholes_everywhere and column.key == "basic":
             summary = "BasicLSTMCell given peepholes, as every variant is here: the peephole cell."
