@@ -105,6 +105,10 @@ _TORCH_KEY = re.compile(
 TORCH_EXPORT = 'from safetensors.torch import save_file; save_file(model.state_dict(), "model.safetensors")'
 
 
+class ConfigNeeded(ValueError):
+    """A weights-only Keras file was given without the model's config: give it with ``config=``."""
+
+
 @dataclass(frozen=True)
 class SkippedLayer:
     """A layer of the model that is listed, not run."""
@@ -438,7 +442,7 @@ def _open_keras_hdf5(data: bytes, given_config: dict | None, zip_version: str | 
         elif given_config is not None:
             config = given_config
         else:
-            raise ValueError(
+            raise ConfigNeeded(
                 "This is a Keras weights file without the model's architecture: give the model's config "
                 "beside it (model.to_json(), or config.json from a .keras file)."
             )

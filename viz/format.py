@@ -6,6 +6,7 @@ superscripts, colour-bar ticks, "37 times", "a, b and c".
 
 from __future__ import annotations
 
+import html
 import math
 
 #: Digits and minus as Unicode superscripts, for powers of ten in plain text.
@@ -88,3 +89,16 @@ def and_list(items: list[str]) -> str:
     if len(items) < 2:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+#: The longest name a chart writes as a label (a feature named in a learner's CSV header).
+LABEL_CHARS = 24
+
+
+def chart_text(text: str, limit: int = LABEL_CHARS) -> str:
+    """A name from a learner's file as a chart label: cut to ``limit`` characters and HTML-escaped,
+    so that Plotly shows it as text (Plotly reads tags such as ``<a href>`` and ``<b>`` in labels)."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=False)
