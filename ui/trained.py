@@ -346,7 +346,13 @@ def _inputs_said(weights: Weights) -> str:
     data = weights.data
     batch, steps, _ = data.values.shape
     shown = f"{batch} sequences of up to {steps} steps" if batch > 1 else f"{steps} steps"
-    return f"your data {quote(weights.data_name or 'data')} ({shown})"
+    said = f"your data {quote(weights.data_name or 'data')} ({shown})"
+    if (data.lengths < steps).any():
+        said += (
+            "; a shorter sequence is padded with zeros to the longest, and after its end its state is carried "
+            "unchanged (TensorFlow's sequence_length)"
+        )
+    return said
 
 
 def short_name(weights: Weights) -> str:
