@@ -320,9 +320,10 @@ def describe(weights: Weights) -> str:
         if "description" in weights.meta:  # a Keras or PyTorch file, or the app's converted copy
             gates = weights.configs[0].recurrent_activation
             parts = [f"**Read:** {escape(weights.meta['description'], 300)}."]
-            if gates != "sigmoid":
-                parts.append(f"Gates: {escape(HARD_SIGMOID_NAMES[gates])}, as the file says.")
-            parts.extend(escape(note, 300) for note in weights.meta.get("notes", ()))
+            notes = [note.rstrip(".") + "." for note in weights.meta.get("notes", ())]
+            if gates != "sigmoid" and not any("hard-sigmoid" in note for note in notes):
+                notes.insert(0, f"Gates: {HARD_SIGMOID_NAMES[gates]}.")
+            parts.extend(escape(note, 300) for note in notes)
             parts.append(
                 f"Its LSTM layers run as a stack of {len(weights.configs)} on {inputs}; the sidebar's cell settings are not used."
             )

@@ -8,11 +8,12 @@ from functools import partial
 
 import streamlit as st
 
+from lstm_core.model_files import TORCH_EXPORT
 from lstm_core.tasks import format_metric
 
 from . import controls, runs, trained, urlstate
 from .markup import escape, quote
-from .model import TASK_METRIC_SEQUENCES, ModelSpec, Run
+from .model import TASK_METRIC_SEQUENCES, ModelSpec, Run, input_sequence
 
 #: Where the Train page leaves the key of the model a learner trained (kept in the session's weights).
 MY_TRAINED = "_my_trained"
@@ -78,7 +79,17 @@ UPLOAD_HELP = (
     f"{trained.MODEL_LIMITS.max_layers} LSTM layers of at most {trained.MODEL_LIMITS.max_units} units reading at most "
     f"{trained.MAX_MODEL_INPUT_SIZE} values per step; every array's shape is checked before it is read."
 )
-_NEEDS_CONFIG = "_weights_need_config"  # the digest of a weights-only file waiting for its config
+_NEEDS_CONFIG = "_weights_need_config"  # the digest of a weights-only file, which needs its config
+_REFUSED = "_weights_refused"  # what the uploader holds, when it was refused
+
+
+def refusal(error: ValueError) -> str:
+    """A refusal as Markdown: escaped, the one-line safetensors export (for a pickle) as code."""
+    text = str(error)
+    if TORCH_EXPORT not in text:
+        return escape(text)
+    before, after = text.split(TORCH_EXPORT, 1)
+    return f"{escape(before)}`{TORCH_EXPORT}`{escape(after)}"
 
 
 def _upload(area) -> str | None:
@@ -103,6 +114,9 @@ def _upload(area) -> str | None:
             return st.session_state.get(MY_UPLOAD)
         attempt += trained.digest(config)
     if st.session_state.get(_LAST_UPLOAD) == attempt:
+        if st.session_state.get(_REFUSED) == attempt:  # still in the uploader: say it is not what is shown
+            shown = "the weights opened before are shown" if st.session_state.get(MY_UPLOAD) else "nothing was opened"
+            area.caption(f"{quote(file.name)} was not loaded (the message said why); {shown}.")
         return st.session_state.get(MY_UPLOAD)
     st.session_state[_LAST_UPLOAD] = attempt
     try:
@@ -113,21 +127,19 @@ def _upload(area) -> str | None:
             _config_upload(area, file.name)  # empty until the learner gives it
             return st.session_state.get(MY_UPLOAD)
         kept = " The weights shown before stay." if st.session_state.get(MY_UPLOAD) else ""
-        controls.notice(f"**{quote(file.name)} was not loaded:** {escape(error)}{kept}", "error")
+        controls.notice(f"**{quote(file.name)} was not loaded:** {refusal(error)}{kept}", "error")
+        st.session_state[_REFUSED] = attempt
     else:
-        st.session_state.pop(_NEEDS_CONFIG, None)
         keep_weights(weights)
         st.session_state[MY_UPLOAD] = weights.key
-        controls.notice(f"Opened {quote(file.name)}.", "success")
+        controls.notice_next_run(f"Opened {quote(file.name)}.", "success")
+        st.rerun()  # the sidebar (drawn before the page) then says what these weights use
     return st.session_state.get(MY_UPLOAD)
 
 
 def _config_upload(area, name: str) -> bytes | None:
     """The second uploader of a weights-only Keras file: its model's config; its bytes, if given."""
-    area.info(
-        f"{quote(name)} holds weights only, not the model's layers: give the model's config beside it, "
-        "the JSON of `model.to_json()` saved to a file, or the `config.json` inside the model's .keras file."
-    )
+    message = area.empty()
     config_file = area.file_uploader(
         "The model's config (.json)",
         type=["json"],
@@ -135,7 +147,13 @@ def _config_upload(area, name: str) -> bytes | None:
         max_upload_size=max(trained.MAX_MODEL_CONFIG_BYTES // 2**20, 1),
         help=f"At most {trained.MAX_MODEL_CONFIG_BYTES // 2**20} MB of JSON, read as data: no custom objects, no Lambda layers.",
     )
-    return None if config_file is None else config_file.getvalue()
+    if config_file is None:
+        message.info(
+            f"{quote(name)} holds weights only, not the model's layers: give the model's config beside it, "
+            "the JSON of `model.to_json()` saved to a file, or the `config.json` inside the model's .keras file."
+        )
+        return None
+    return config_file.getvalue()
 
 
 #: Where the learner's own input data is kept: (digest, file name, lstm_core.data_files.DataFile).
@@ -178,7 +196,12 @@ def _with_own_data(area, weights: trained.Weights) -> trained.Weights:
                 controls.notice(f"**{quote(file.name)} was not loaded:** {escape(error)}{kept}", "error")
             else:
                 st.session_state[MY_DATA] = (data_digest, file.name, opened)
+                controls.notice_next_run(f"Opened {quote(file.name)} as the input.", "success")
+                st.rerun()  # the sidebar (drawn before the page) then says its inputs are not used
     kept = st.session_state.get(MY_DATA)
+    if file is not None and (kept is None or kept[0] != trained.digest(file.getvalue())):
+        shown = f"the input is still {quote(kept[1])}" if kept else "the sidebar's inputs are used"
+        area.caption(f"{quote(file.name)} was not loaded (the message said why); {shown}.")
     if kept is None:
         return weights
     data_digest, name, opened = kept
@@ -191,6 +214,11 @@ def _with_own_data(area, weights: trained.Weights) -> trained.Weights:
         keep_weights(combined)
     area.button("Use the sidebar's inputs instead", key="data_forget", on_click=_forget_data, icon=":material/undo:")
     return combined
+
+
+def _wrong_width(weights: trained.Weights) -> bool:
+    """Whether the sidebar's inputs have another width than the uploaded weights read."""
+    return input_sequence(runs.current_spec()).values.shape[2] != weights.configs[0].input_size
 
 
 def _converted_download(area, weights: trained.Weights) -> None:
@@ -267,7 +295,11 @@ def model_with_chosen_weights(area, note_area, forget_bias_by_charts: bool = Fal
     try:
         model = runs.model_for(spec, weights)
     except ValueError as error:
-        controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
+        if choice == trained.UPLOAD and weights.task is None and weights.data is None and _wrong_width(weights):
+            # Not a fault: the model waits for an input of its width, asked for beside its uploader.
+            note_area.warning(f"**Not run yet:** {escape(error)} Until then the sidebar's random weights are shown.")
+        else:
+            controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
         return runs.current_model()
     if weights.task is not None:
         _metric_line(spec, weights)

@@ -110,6 +110,7 @@ def test_each_model_file_shows_its_layers_and_its_librarys_numbers(name):
         assert READ[name] in shown(at)
     upload(at, "inputs.npy", npy(inputs), key="data_file")
     assert "your data inputs.npy" in shown(at) and not errors(at)
+    assert "run on your own data" in page_text(at, "info")  # the sidebar says its inputs are not used
     batch = inputs.shape[0]
     for layer in (1, 2):
         select(at, "layer", layer)
@@ -157,6 +158,11 @@ def test_each_refused_feature_gets_its_message_and_the_weights_before_stay(name,
     assert f"{name} was not loaded" in errors(at) and message in errors(at)
     assert "The weights shown before stay" in errors(at)
     assert READ["torch_encoder.safetensors"] in shown(at)
+    np.testing.assert_array_equal(band(at, "f"), before)
+    if name.endswith(".pt"):  # the export is shown as code, to copy
+        assert f"`{TORCH_EXPORT}`" in " ".join(str(e.value) for e in at.error)
+    at.run()  # the refused file is still in the uploader: the page says it is not what is shown
+    assert f"{name} was not loaded (the message said why); the weights opened before are shown" in shown(at)
     np.testing.assert_array_equal(band(at, "f"), before)
 
 
@@ -222,8 +228,10 @@ def test_a_npy_input_and_a_wrong_width_input():
 
 def test_the_sidebar_inputs_say_which_width_the_model_needs():
     at = open_fixture(explore(), "keras3_sentiment.keras")  # reads 5 features; the sidebar has 2
-    assert "reads 5 feature(s) per step but the input has 2" in errors(at)
-    assert "give your own data with 5 column(s)" in errors(at)
+    warned = page_text(at, "warning", sep=" ")  # beside the data uploader: not a fault, a request
+    assert "Not run yet: the uploaded model reads 5 feature(s) per step but the input has 2" in warned
+    assert "give your own data with 5 column(s)" in warned and not errors(at)
+    assert band(at, "f").shape == (4, 60)  # the sidebar's own model meanwhile
 
 
 def test_the_converted_weights_download_opens_again_with_the_same_numbers():
