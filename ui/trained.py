@@ -39,7 +39,7 @@ from lstm_core.tasks import Task, format_metric, make_task
 from lstm_core.training import Model, model_from_file
 from lstm_core.weights_io import load_stack, stack_to_bytes
 
-from .markup import escape, quote
+from .markup import escape, quote, quote_list
 from .run_cache import nbytes
 from .schema import MAX_APP_UNITS, MAX_LAYERS
 
@@ -347,6 +347,9 @@ def _inputs_said(weights: Weights) -> str:
     data = weights.data
     batch, steps, _ = data.values.shape
     shown = f"{batch} sequences of up to {steps} steps" if batch > 1 else f"{steps} steps"
+    names = data.feature_names
+    if names != tuple(f"x{k}" for k in range(len(names))):  # named in the file's header
+        shown += f"; features {quote_list(names, limit=8, chars=30)}"
     said = f"your data {quote(weights.data_name or 'data')} ({shown})"
     if (data.lengths < steps).any():
         said += (

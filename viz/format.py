@@ -91,14 +91,18 @@ def and_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-#: The longest name a chart writes as a label (a feature named in a learner's CSV header).
-LABEL_CHARS = 24
+#: The longest name a chart writes as a tick label (a feature named in a learner's CSV header; the
+#: page lists the names in full, and the live view's hover shows them).
+LABEL_CHARS = 8
+
+
+def cut_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """A name from a learner's file on one line, cut to ``limit`` characters (as a chart shows it)."""
+    text = " ".join(str(text).split())
+    return text[: limit - 1] + "…" if len(text) > limit else text
 
 
 def chart_text(text: str, limit: int = LABEL_CHARS) -> str:
-    """A name from a learner's file as a chart label: cut to ``limit`` characters and HTML-escaped,
-    so that Plotly shows it as text (Plotly reads tags such as ``<a href>`` and ``<b>`` in labels)."""
-    text = " ".join(str(text).split())
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return html.escape(text, quote=False)
+    """A name from a learner's file as a chart label: cut (:func:`cut_label`) and HTML-escaped, so
+    that Plotly shows it as text (Plotly reads tags such as ``<a href>`` and ``<b>`` in labels)."""
+    return html.escape(cut_label(text, limit), quote=False)
