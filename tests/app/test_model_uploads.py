@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import DATA, chart_spec, chart_traces, open_page, page_text
+from helpers import DATA, KERAS_FILES, TORCH_FILES, chart_spec, chart_traces, open_page, page_text
 from lstm_core import run_stack
 from lstm_core.data_files import DataFile
 from lstm_core.model_files import TORCH_EXPORT
@@ -26,15 +26,6 @@ from ui import trained
 from ui.model import ModelSpec, run_model
 
 TOLERANCE = 1e-6
-KERAS_FILES = [
-    "keras3_sentiment.keras",
-    "keras3_hard_sigmoid.keras",
-    "keras3_sentiment.weights.h5",
-    "tfkeras_hard_sigmoid.h5",
-    "tfkeras_sigmoid.h5",
-    "tfkeras_hard_sigmoid.weights.h5",
-]
-TORCH_FILES = ["torch_encoder.safetensors", "torch_projection.safetensors"]
 #: What the page says was read, as the learner reads it (the file's own names).
 READ = {
     "keras3_sentiment.keras": "Keras 3 model 'sentiment': Embedding(skipped), LSTM(6) -> Dropout(skipped) -> LSTM(4), Dense(skipped)",
