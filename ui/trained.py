@@ -79,6 +79,8 @@ DATA_TYPES = ["csv", "txt", "tsv", "npy"]
 MAX_MODEL_CONFIG_BYTES = MAX_CONFIG_BYTES
 #: A data file (lstm_core.data_files caps its sequences, steps, features and values too).
 MAX_DATA_UPLOAD_BYTES = MAX_DATA_BYTES
+#: Sequences a data file may hold (the page offers one button per sequence).
+MAX_DATA_SEQUENCES_SHOWN = 16
 #: Sequences of the task shown (the page's sequence selector picks one).
 SHOWN_SEQUENCES = 4
 #: What one session keeps: its last few uploads and trained models.
@@ -217,6 +219,11 @@ def read_input_data(data: bytes, name: str) -> DataFile:
         raise ValueError(
             f"The data has {result.num_features:,} features per step; the app runs at most {MAX_MODEL_INPUT_SIZE:,}."
         )
+    if len(result.lengths) > MAX_DATA_SEQUENCES_SHOWN:
+        raise ValueError(
+            f"The data has {len(result.lengths)} sequences; the pages show at most {MAX_DATA_SEQUENCES_SHOWN} "
+            "(one at a time, chosen by a button each): split the file."
+        )
     return result
 
 
@@ -347,6 +354,8 @@ def _inputs_said(weights: Weights) -> str:
     data = weights.data
     batch, steps, _ = data.values.shape
     shown = f"{batch} sequences of up to {steps} steps" if batch > 1 else f"{steps} steps"
+    if data.sequence_names != tuple(str(b + 1) for b in range(batch)):  # a `sequence` column's names
+        shown += f", named {quote_list(data.sequence_names, limit=8, chars=30)} in the menu's order"
     names = data.feature_names
     if names != tuple(f"x{k}" for k in range(len(names))):  # named in the file's header
         shown += f"; features {quote_list(names, limit=8, chars=30)}"

@@ -190,7 +190,8 @@ def _with_own_data(area, weights: trained.Weights) -> trained.Weights:
             st.session_state[_LAST_DATA] = (data_digest, weights.key)
             try:
                 opened = trained.read_input_data(data, file.name)
-                trained.with_data(weights, opened, data_digest)  # refused here if it does not fit
+                combined = trained.with_data(weights, opened, data_digest)  # refused here if it does not fit
+                runs.check_budget([runs.current_spec()], combined)  # or is more than a page may compute
             except ValueError as error:
                 kept = " The input shown before stays." if st.session_state.get(MY_DATA) else ""
                 controls.notice(f"**{quote(file.name)} was not loaded:** {escape(error)}{kept}", "error")

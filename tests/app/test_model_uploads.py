@@ -22,7 +22,7 @@ from helpers import DATA, KERAS_FILES, TORCH_FILES, chart_spec, chart_traces, op
 from lstm_core import run_stack
 from lstm_core.data_files import DataFile
 from lstm_core.model_files import TORCH_EXPORT
-from ui import trained
+from ui import runs, trained
 from ui.model import ModelSpec, run_model
 
 TOLERANCE = 1e-6
@@ -290,3 +290,27 @@ def test_any_data_bytes_give_an_input_or_a_clear_value_error(data, name):
         assert str(error)
     else:
         run_model(ModelSpec(trained=combined.key), combined)
+
+
+def test_data_beyond_what_a_page_shows_is_refused_and_the_input_before_stays(monkeypatch):
+    monkeypatch.setattr(runs, "REQUEST_CELLS", 100_000)  # the page's budget, smaller to test it cheaply
+    at = open_fixture(explore(), "keras3_hard_sigmoid.keras")  # 3 features, layers of 5 and 3 units
+    upload(at, "good.csv", b"1,2,3\n4,5,6\n", key="data_file")
+    good = band(at, "x")
+    many = "\n\n".join("1,2,3\n4,5,6" for _ in range(trained.MAX_DATA_SEQUENCES_SHOWN + 1))
+    upload(at, "many.csv", many.encode(), key="data_file")
+    assert "many.csv was not loaded" in errors(at) and "the pages show at most 16" in errors(at)
+    long = npy(np.zeros((9, 2000, 3)))  # 9 x 2,000 steps x 8 units: more cells than a page computes
+    upload(at, "long.npy", long, key="data_file")
+    assert "long.npy was not loaded" in errors(at) and "one page may compute at most 100,000" in errors(at)
+    at.run()
+    assert "long.npy was not loaded (the message said why); the input is still good.csv" in shown(at)
+    np.testing.assert_array_equal(band(at, "x"), good)
+
+
+def test_the_sequence_columns_names_are_said_in_the_menus_order():
+    at = open_fixture(explore(), "keras3_hard_sigmoid.keras")
+    text = "a,b,c,sequence\n1,0,0,walk\n0,1,0,walk\n1,1,1,run\n"
+    upload(at, "moves.csv", text.encode(), key="data_file")
+    assert "named walk, run in the menu's order" in shown(at)
+    assert at.radio(key="seq").options == ["sequence 1", "sequence 2"]
