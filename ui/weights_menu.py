@@ -32,11 +32,12 @@ def session_weights() -> trained.SessionWeights:
     return st.session_state[SESSION_WEIGHTS]
 
 
-def keep_weights(weights: trained.Weights) -> None:
-    """Keep ``weights`` in this session, saying which older ones made room for them."""
+def keep_weights(weights: trained.Weights, next_run: bool = False) -> None:
+    """Keep ``weights`` in this session, saying which older ones made room for them (in the next
+    run's notices with ``next_run``, for a caller that reruns the page)."""
     dropped = session_weights().add(weights)
     if dropped:
-        controls.notice(
+        (controls.notice_next_run if next_run else controls.notice)(
             f"This page keeps your last {trained.SESSION_ENTRIES} models and uploads: the oldest "
             f"({len(dropped)}) made room for this one.",
             "info",
@@ -130,7 +131,7 @@ def _upload(area) -> str | None:
         controls.notice(f"**{quote(file.name)} was not loaded:** {refusal(error)}{kept}", "error")
         st.session_state[_REFUSED] = attempt
     else:
-        keep_weights(weights)
+        keep_weights(weights, next_run=True)
         st.session_state[MY_UPLOAD] = weights.key
         controls.notice_next_run(f"Opened {quote(file.name)}.", "success")
         st.rerun()  # the sidebar (drawn before the page) then says what these weights use
