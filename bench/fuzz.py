@@ -36,7 +36,7 @@ import numpy as np
 
 from lstm_core import LSTMConfig, init_params, params_to_bytes
 from lstm_core.data_files import DataFile, read_data
-from lstm_core.model_files import open_model
+from lstm_core.model_files import open_model_isolated
 from lstm_core.sequences import InputSpec, parse_sequence
 from lstm_core.tasks import make_task
 from lstm_core.training import TrainSettings, init_model, model_to_bytes
@@ -245,7 +245,9 @@ def random_model_file(rng: random.Random, files: dict[str, bytes]) -> tuple[byte
 
 
 def open_generated_model(data: bytes, config: str | None) -> None:
-    open_model(data, config=config)
+    """The core reader as the app calls it: in a child process (a damaged HDF5 file can make the
+    HDF5 library loop: seed 7 found one, which open_model_isolated refuses after its time)."""
+    open_model_isolated(data, config=config, seconds=5)
 
 
 def upload_and_show_model(rng: random.Random, files: dict[str, bytes]) -> None:

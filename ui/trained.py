@@ -32,7 +32,7 @@ import numpy as np
 from lstm_core import LSTMConfig, LSTMParams, load_params
 from lstm_core.config import HARD_SIGMOID_NAMES
 from lstm_core.data_files import MAX_DATA_BYTES, DataFile, check_features, read_data
-from lstm_core.model_files import MAX_CONFIG_BYTES, ConfigNeeded, open_model
+from lstm_core.model_files import MAX_CONFIG_BYTES, ConfigNeeded, open_model_isolated
 from lstm_core.safe_npz import Limits, SafeNpz
 from lstm_core.sequences import MAX_FEATURES, Sequence
 from lstm_core.tasks import Task, format_metric, make_task
@@ -168,7 +168,7 @@ def open_model_file(data: bytes, name: str = "", config: bytes | None = None) ->
         raise ValueError(f"The file is {len(data):,} bytes; the limit is {MAX_MODEL_UPLOAD_BYTES:,}.")
     if config is not None and len(config) > MAX_MODEL_CONFIG_BYTES:
         raise ValueError(f"The config is {len(config):,} bytes; the limit is {MAX_MODEL_CONFIG_BYTES:,}.")
-    opened = open_model(data, name, config=config)
+    opened = open_model_isolated(data, name, config=config)  # a child process: a damaged HDF5 cannot hang the server
     if len(opened.layers) > MODEL_LIMITS.max_layers:
         raise ValueError(
             f"{opened.description}: {len(opened.layers)} LSTM layers; the app shows at most {MODEL_LIMITS.max_layers}."

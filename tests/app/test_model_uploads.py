@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from helpers import DATA, KERAS_FILES, TORCH_FILES, chart_spec, chart_traces, open_page, page_text
 from lstm_core import run_stack
 from lstm_core.data_files import DataFile
-from lstm_core.model_files import TORCH_EXPORT
+from lstm_core.model_files import TORCH_EXPORT, open_model, open_model_isolated
 from ui import runs, trained
 from ui.model import ModelSpec, run_model
 
@@ -314,3 +314,12 @@ def test_the_sequence_columns_names_are_said_in_the_menus_order():
     upload(at, "moves.csv", text.encode(), key="data_file")
     assert "named walk, run in the menu's order" in shown(at)
     assert at.radio(key="seq").options == ["sequence 1", "sequence 2"]
+
+
+def test_a_file_the_reader_does_not_finish_in_time_is_refused_and_the_server_goes_on():
+    """A damaged HDF5 file can make the HDF5 library loop (bench.fuzz --seed 7 found one): the app
+    reads model files in a child process and gives up after its time, with a message."""
+    data = (DATA / "tfkeras_sigmoid.h5").read_bytes()
+    with pytest.raises(ValueError, match="could not be read in 0 s"):
+        open_model_isolated(data, "m.h5", seconds=0)
+    assert open_model_isolated(data, "m.h5").description == open_model(data, "m.h5").description
