@@ -12,7 +12,9 @@ model file reader (``lstm_core.model_files.open_model``: the Keras and PyTorch f
 cut, bit-flipped or overwritten, random bytes, and structurally valid files with wrong metadata --
 Keras configs with values swapped, safetensors headers with entries changed, zips of odd members)
 and the data file reader (``lstm_core.data_files.read_data``: CSV built from hostile pieces, .npy
-with changed headers). Each is allowed to accept or to raise ValueError with a message;
+with changed headers), and both as the app takes them (``ui.trained.accept_upload`` under any of a
+learner's file names with or without a config, then the run on data of the model's width and the
+caption; ``ui.trained.read_input_data`` and ``with_data`` beside an opened layer, then the run). Each is allowed to accept or to raise ValueError with a message;
 anything else is a failure. Prints the count per path and every failure (expected: none).
 """
 
@@ -33,8 +35,8 @@ import h5py
 import numpy as np
 
 from lstm_core import LSTMConfig, init_params, params_to_bytes
-from lstm_core.data_files import read_data
-from lstm_core.model_files import open_model
+from lstm_core.data_files import DataFile, read_data
+from lstm_core.model_files import open_model_isolated
 from lstm_core.sequences import InputSpec, parse_sequence
 from lstm_core.tasks import make_task
 from lstm_core.training import TrainSettings, init_model, model_to_bytes
@@ -243,7 +245,35 @@ def random_model_file(rng: random.Random, files: dict[str, bytes]) -> tuple[byte
 
 
 def open_generated_model(data: bytes, config: str | None) -> None:
-    open_model(data, config=config)
+    """The core reader as the app calls it: in a child process (a damaged HDF5 file can make the
+    HDF5 library loop: seed 7 found one, which open_model_isolated refuses after its time)."""
+    open_model_isolated(data, config=config, seconds=5)
+
+
+def upload_and_show_model(rng: random.Random, files: dict[str, bytes]) -> None:
+    """What a model-file upload goes through on Explore: ui.trained.accept_upload under a name a
+    learner's file may have, then a run on data of its width and the caption under the menu."""
+    data, config = random_model_file(rng, files)
+    name = rng.choice(["m.keras", "m.h5", "m.weights.h5", "m.safetensors", "m.pt", "m.npz", ""])
+    weights = trained.accept_upload(data, name, config.encode() if config and rng.random() < 0.9 else None)
+    show_with_data(weights, np.zeros((1, 3, weights.configs[0].input_size)))
+
+
+def show_with_data(weights: trained.Weights, values: np.ndarray) -> None:
+    batch, steps, features = values.shape
+    data = DataFile(values, np.full(batch, steps), tuple(f"x{k}" for k in range(features)), ("1",) * batch)
+    combined = trained.with_data(weights, data, "fuzz")
+    run_model(ModelSpec(trained=combined.key), combined)
+    trained.describe(combined)
+
+
+def upload_and_run_data(rng: random.Random, weights: trained.Weights) -> None:
+    """What a data upload goes through beside an opened model: read, checked against its width, run."""
+    data, name = random_data_file(rng)
+    opened = trained.read_input_data(data, name)
+    combined = trained.with_data(weights, opened, "fuzz", name)
+    run_model(ModelSpec(trained=combined.key), combined)
+    trained.describe(combined)
 
 
 def random_data_file(rng: random.Random) -> tuple[bytes, str]:
@@ -290,6 +320,9 @@ def main() -> int:
     recall = init_model(make_task("recall", 10), TrainSettings(units=3))
     configs = config_files()
     models = model_files()
+    one_feature = trained.accept_upload(
+        params_to_bytes(LSTMConfig(input_size=1, num_units=3), init_params(LSTMConfig(input_size=1, num_units=3)))
+    )
     paths = {
         "custom sequence": lambda: parse_sequence(random_text(rng)),
         "URL parameters": lambda: parse_query(random_query(rng)),
@@ -298,6 +331,8 @@ def main() -> int:
         "config upload": lambda: read_config(random_config(rng, configs)),
         "model file": lambda: open_generated_model(*random_model_file(rng, models)),
         "data file": lambda: read_data(*random_data_file(rng)),
+        "app model upload": lambda: upload_and_show_model(rng, models),
+        "app data upload": lambda: upload_and_run_data(rng, one_feature),
     }
     counts = dict.fromkeys(paths, 0)
     accepted = dict.fromkeys(paths, 0)

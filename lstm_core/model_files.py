@@ -105,6 +105,10 @@ _TORCH_KEY = re.compile(
 TORCH_EXPORT = 'from safetensors.torch import save_file; save_file(model.state_dict(), "model.safetensors")'
 
 
+class ConfigNeeded(ValueError):
+    """A weights-only Keras file was given without the model's config: give it with ``config=``."""
+
+
 @dataclass(frozen=True)
 class SkippedLayer:
     """A layer of the model that is listed, not run."""
@@ -438,7 +442,7 @@ def _open_keras_hdf5(data: bytes, given_config: dict | None, zip_version: str | 
         elif given_config is not None:
             config = given_config
         else:
-            raise ValueError(
+            raise ConfigNeeded(
                 "This is a Keras weights file without the model's architecture: give the model's config "
                 "beside it (model.to_json(), or config.json from a .keras file)."
             )
@@ -899,3 +903,102 @@ def _check_torch_shapes(module: str, k: int, shapes: dict[str, tuple], below: li
         )
     if not 1 <= ih[1] <= MAX_INPUT_SIZE:
         raise ValueError(f"Layer {k} of {module!r} reads {ih[1]} values per step; 1 to {MAX_INPUT_SIZE} are accepted.")
+
+
+# --- Reading in a child process -------------------------------------------------------------------
+
+#: The first bytes of the files open_model reads with h5py: HDF5, and a zip (a .keras file holds HDF5).
+H5PY_READS = (_HDF5_MAGIC, b"PK\x03\x04", b"PK\x05\x06")
+#: Seconds a model file may take to read in :func:`open_model_isolated`: a damaged HDF5 file can make
+#: the HDF5 library loop (bench.fuzz found one whose attribute read never returns) or crash.
+READ_SECONDS = 20.0
+#: The address space a reading child may use (it holds at most a 64 MB file and its arrays).
+CHILD_BYTES = 2 * 2**30
+
+
+def _limit_child() -> None:  # pragma: no cover (runs in the child, before Python starts there)
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (CHILD_BYTES, CHILD_BYTES))
+
+
+def _child_main() -> None:
+    """``python -m lstm_core.model_files``: read one model file from stdin (a JSON line of name,
+    config and module, then the file's bytes) and write back ``ok``, ``config`` or ``refused`` and a
+    line, then the app's own stack file (ok) or the message."""
+    import sys
+
+    header = json.loads(sys.stdin.buffer.readline())
+    data = sys.stdin.buffer.read()
+    out = sys.stdout.buffer
+    try:
+        opened = open_model(data, header["name"], config=header["config"], module=header["module"])
+        out.write(b"ok\n" + opened.to_npz_bytes())
+    except ConfigNeeded as error:
+        out.write(b"config\n" + str(error).encode())
+    except ValueError as error:
+        out.write(b"refused\n" + str(error).encode())
+    except Exception as error:  # a damaged file: said, never raised past here
+        out.write(b"refused\n" + f"This file is damaged ({_short(error)}).".encode())
+    out.flush()
+
+
+def open_model_isolated(
+    data: bytes,
+    name: str = "",
+    *,
+    config: bytes | str | None = None,
+    module: str | None = None,
+    seconds: float = READ_SECONDS,
+) -> OpenedModel:
+    """:func:`open_model`, for the files it reads with h5py (HDF5, and the .keras zip that holds
+    one), in a separate Python process with a time and a memory limit, so that a file that makes the
+    HDF5 library loop or crash costs at most ``seconds`` and a message, never the server. Only bytes
+    cross: the file in, the app's own stack file (:meth:`OpenedModel.to_npz_bytes`, read back by
+    :func:`load_stack`, which checks it as any upload) out. Other files are read here, as ever."""
+    import subprocess
+    import sys
+
+    from .weights_io import load_stack
+
+    data = bytes(data)
+    if not data[:8].startswith(H5PY_READS):
+        return open_model(data, name, config=config, module=module)
+    text = config.decode("utf-8", "replace") if isinstance(config, bytes) else config
+    header = json.dumps({"name": name, "config": text, "module": module}).encode() + b"\n"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lstm_core.model_files"],
+            input=header + data,
+            capture_output=True,
+            timeout=seconds,
+            preexec_fn=_limit_child if os.name == "posix" else None,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ValueError(
+            f"This file could not be read in {seconds:g} s (a damaged HDF5 file can make the reader loop); refused."
+        ) from None
+    kind, _, rest = done.stdout.partition(b"\n")
+    if kind == b"config":
+        raise ConfigNeeded(rest.decode("utf-8", "replace"))
+    if kind == b"refused":
+        raise ValueError(rest.decode("utf-8", "replace"))
+    if kind != b"ok":
+        raise ValueError("The reader stopped on this file (it is damaged); refused.")
+    configs, params, meta = load_stack(rest)
+    return OpenedModel(
+        description=meta["description"],
+        layers=tuple(zip(configs, params, strict=True)),
+        layer_names=tuple(meta["layer_names"]),
+        skipped=tuple(SkippedLayer(layer_name, kind) for layer_name, kind in meta["skipped"]),
+        library=meta["library"],
+        version=meta["version"],
+        recurrent_activation=configs[0].recurrent_activation,
+        notes=tuple(meta["notes"]),
+    )
+
+
+if __name__ == "__main__":
+    _child_main()

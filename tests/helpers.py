@@ -20,6 +20,17 @@ from viz.live import unpack
 
 DATA = Path(__file__).resolve().parent / "data"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+#: The model files written by real Keras and PyTorch (scripts/make_keras_files.py,
+#: scripts/make_torch_files.py), whose outputs are in keras_golden.npz / torch_files_golden.npz.
+KERAS_FILES = [
+    "keras3_sentiment.keras",
+    "keras3_hard_sigmoid.keras",
+    "keras3_sentiment.weights.h5",
+    "tfkeras_hard_sigmoid.h5",
+    "tfkeras_sigmoid.h5",
+    "tfkeras_hard_sigmoid.weights.h5",
+]
+TORCH_FILES = ["torch_encoder.safetensors", "torch_projection.safetensors"]
 
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)

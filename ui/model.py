@@ -15,7 +15,7 @@ import numpy as np
 from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, Trace, init_params, run_stack
 from lstm_core.config import GREFF_FLAGS
 from lstm_core.params import PEEPHOLE_FIELDS
-from lstm_core.sequences import InputSpec, Sequence, make_inputs
+from lstm_core.sequences import MAX_FEATURES, InputSpec, Sequence, make_inputs
 from lstm_core.training import metric
 from lstm_core.variants import VARIANTS
 
@@ -143,7 +143,10 @@ def trained_spec(spec: ModelSpec, weights: trained.Weights) -> ModelSpec:
     such a run ignores) do not make new runs: the weights' key, the changes made to them
     (``trained_forget_bias``, a gate fixed at 1 in ``greff``), and the inputs (the sidebar's for one
     layer; for a trained model only the seed of its task's sequences)."""
-    inputs = spec.inputs if weights.task is None else InputSpec(seed=spec.inputs.seed)
+    if weights.task is not None:
+        inputs = InputSpec(seed=spec.inputs.seed)
+    else:  # the learner's own data, if given (named by the weights' key), or the sidebar's inputs
+        inputs = InputSpec() if weights.data is not None else spec.inputs
     return ModelSpec(trained=weights.key, inputs=inputs, trained_forget_bias=spec.trained_forget_bias, greff=spec.greff)
 
 
@@ -174,6 +177,8 @@ def input_sequence(spec: ModelSpec, weights: trained.Weights | None = None) -> S
     """The inputs a run of ``spec`` reads: its task's sequences for a trained model, else the sidebar's."""
     if weights is not None and weights.task is not None:
         return trained.task_sequence(weights.task, spec.inputs.seed)
+    if weights is not None and weights.data is not None:
+        return trained.data_sequence(weights)
     return make_inputs(spec.inputs)
 
 
@@ -190,9 +195,18 @@ def _run_trained(spec: ModelSpec, weights: trained.Weights) -> Run:
     sequence = input_sequence(spec, weights)
     features = sequence.values.shape[2]
     if weights.task is None and features != configs[0].input_size:
+        what = "model" if len(configs) > 1 or "description" in weights.meta else "layer"
         raise ValueError(
-            f"the uploaded layer reads {configs[0].input_size} feature(s) per step but the input has "
-            f"{features}: choose an input with {configs[0].input_size} feature(s) in the sidebar."
+            f"the uploaded {what} reads {configs[0].input_size} feature(s) per step but the input has "
+            f"{features}: choose an input with {configs[0].input_size} feature(s) in the sidebar"
+            + (
+                f", or give your own data with {configs[0].input_size} column(s)."
+                if configs[0].input_size <= MAX_FEATURES
+                else f" (it allows at most {MAX_FEATURES}), so give your own data with {configs[0].input_size} column(s)."
+            )
         )
-    traces = run_stack(configs, params, sequence.values)
+    lengths = weights.data.lengths if weights.data is not None else None
+    if lengths is not None and (lengths == sequence.values.shape[1]).all():
+        lengths = None  # every sequence runs to the end
+    traces = run_stack(configs, params, sequence.values, sequence_length=lengths)
     return Run(spec, sequence, configs, params, traces, weights)

@@ -7,6 +7,12 @@ trained on the Train page or a file uploaded in *this session*, named by the dig
 (so a second file with the same name is recognised as different, and the same file twice as the
 same).
 
+An upload is the app's own .npz (a Train page model, one layer, or a stack of layers) or a Keras or
+PyTorch model file (``.keras``, ``.h5``, ``.weights.h5`` with its config, ``.safetensors``; read by
+:func:`lstm_core.model_files.open_model`, never by the libraries, never unpickled). A learner's own
+input data (CSV or .npy, :func:`lstm_core.data_files.read_data`) joins uploaded weights as
+:func:`with_data`, under a key of both digests.
+
 A file is parsed and checked once, when it arrives (:func:`accept_upload`, :func:`register`); the
 result, a :class:`Weights`, is kept in the session's own :class:`SessionWeights` (a few entries,
 the oldest going first), never in a registry shared by the whole class, so one student's uploads
@@ -17,19 +23,23 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from lstm_core import LSTMConfig, LSTMParams, load_params
+from lstm_core.config import HARD_SIGMOID_NAMES
+from lstm_core.data_files import MAX_DATA_BYTES, DataFile, check_features, read_data
+from lstm_core.model_files import MAX_CONFIG_BYTES, ConfigNeeded, open_model_isolated
 from lstm_core.safe_npz import Limits, SafeNpz
 from lstm_core.sequences import MAX_FEATURES, Sequence
 from lstm_core.tasks import Task, format_metric, make_task
 from lstm_core.training import Model, model_from_file
+from lstm_core.weights_io import load_stack, stack_to_bytes
 
-from .markup import escape
+from .markup import escape, quote, quote_list
 from .run_cache import nbytes
 from .schema import MAX_APP_UNITS, MAX_LAYERS
 
@@ -53,6 +63,24 @@ UPLOAD_LIMITS = Limits(
     max_input_size=MAX_FEATURES,
     max_layers=MAX_LAYERS,
 )
+#: A Keras or PyTorch model file may be larger than the app's own files: an Embedding's table rides
+#: along, listed but never read. What it may hold is capped by lstm_core.model_files (MAX_*), and the
+#: LSTM layers it runs by the app's sizes (MODEL_LIMITS).
+MAX_MODEL_UPLOAD_BYTES = 16 * 1024 * 1024
+#: Features per step an uploaded model (or layer) may read: wider than the sidebar's inputs
+#: (an Embedding's output is often 100 to 300 wide); such a model runs on the learner's own data.
+MAX_MODEL_INPUT_SIZE = 1024
+#: The checks for an uploaded layer or stack of layers: UPLOAD_LIMITS with MAX_MODEL_INPUT_SIZE.
+MODEL_LIMITS = replace(UPLOAD_LIMITS, max_input_size=MAX_MODEL_INPUT_SIZE)
+#: The weights uploader's file types, and the data uploader's.
+UPLOAD_TYPES = ["npz", "keras", "h5", "hdf5", "safetensors", "pt", "pth"]
+DATA_TYPES = ["csv", "txt", "tsv", "npy"]
+#: A weights-only file's config (model.to_json() or a .keras file's config.json).
+MAX_MODEL_CONFIG_BYTES = MAX_CONFIG_BYTES
+#: A data file (lstm_core.data_files caps its sequences, steps, features and values too).
+MAX_DATA_UPLOAD_BYTES = MAX_DATA_BYTES
+#: Sequences a data file may hold (the page offers one button per sequence).
+MAX_DATA_SEQUENCES_SHOWN = 16
 #: Sequences of the task shown (the page's sequence selector picks one).
 SHOWN_SEQUENCES = 4
 #: What one session keeps: its last few uploads and trained models.
@@ -75,6 +103,8 @@ class Weights:
     meta: dict
     task: Task | None
     model: Model | None = None  # the whole trained network (read-out included), if it is one
+    data: DataFile | None = None  # the learner's own input data, run instead of the sidebar's inputs
+    data_name: str = ""  # the data file's name, as uploaded
 
 
 def digest(data: bytes) -> str:
@@ -93,10 +123,13 @@ def parse(data: bytes, kind: str) -> Weights:
         raise ValueError(f"The file is {len(data):,} bytes; the limit is {MAX_UPLOAD_BYTES:,}.")
     what = "an .npz file saved by the app (Explore's weights or the Train page's model)"
     with SafeNpz(data, what, UPLOAD_LIMITS) as archive:
-        is_model = "header" in archive
+        is_model, is_stack = "header" in archive, "configs" in archive
     key = f"{kind}:{digest(data)}"
+    if is_stack:  # layers converted from a Keras or PyTorch file (OpenedModel.to_npz_bytes)
+        configs, params, meta = load_stack(data, MODEL_LIMITS)
+        return Weights(key, tuple(configs), tuple(params), _stack_meta(meta), None)
     if not is_model:
-        cfg, params = load_params(data, cell="lstm", limits=UPLOAD_LIMITS)  # the pages show LSTM cells
+        cfg, params = load_params(data, cell="lstm", limits=MODEL_LIMITS)  # the pages show LSTM cells
         return Weights(key, (cfg,), (params,), {}, None)
     model, meta = model_from_file(data, UPLOAD_LIMITS)
     if "task" not in meta:
@@ -107,9 +140,111 @@ def parse(data: bytes, kind: str) -> Weights:
     return Weights(key, model.configs, model.params, meta, make_task(meta["task"], meta.get("size")), model)
 
 
-def accept_upload(data: bytes) -> Weights:
-    """An uploaded file's weights (see :func:`parse`); keep them in the session with SessionWeights.add."""
+def is_model_file(data: bytes, name: str = "") -> bool:
+    """Whether an upload is a Keras or PyTorch file (for :func:`open_model_file`) rather than the
+    app's own .npz: by its content (HDF5, safetensors, a pickle, a zip with a Keras config) or its name."""
+    if name.lower().endswith((".keras", ".h5", ".hdf5", ".safetensors", ".pt", ".pth")):
+        return True
+    if data.startswith(b"\x89HDF\r\n\x1a\n") or data[:1] == b"\x80":
+        return True
+    if len(data) >= 10 and data[8:9] == b"{":  # a safetensors header
+        return True
+    return data.startswith(b"PK") and b"config.json" in data[-4096:] and b"model.weights.h5" in data[-4096:]
+
+
+def accept_upload(data: bytes, name: str = "", config: bytes | None = None) -> Weights:
+    """An uploaded file's weights: the app's own .npz (see :func:`parse`) or a Keras or PyTorch
+    model file (:func:`open_model_file`). Keep them in the session with SessionWeights.add.
+    Raises ValueError (:class:`lstm_core.model_files.ConfigNeeded` for weights that need their config)."""
+    if is_model_file(data, name):
+        return open_model_file(data, name, config)
     return parse(data, UPLOAD)
+
+
+def open_model_file(data: bytes, name: str = "", config: bytes | None = None) -> Weights:
+    """A Keras or PyTorch model file's LSTM layers as uploaded weights (keyed by the digest of the
+    file and of its config), within the app's sizes (:data:`MODEL_LIMITS`)."""
+    if len(data) > MAX_MODEL_UPLOAD_BYTES:
+        raise ValueError(f"The file is {len(data):,} bytes; the limit is {MAX_MODEL_UPLOAD_BYTES:,}.")
+    if config is not None and len(config) > MAX_MODEL_CONFIG_BYTES:
+        raise ValueError(f"The config is {len(config):,} bytes; the limit is {MAX_MODEL_CONFIG_BYTES:,}.")
+    opened = open_model_isolated(data, name, config=config)  # a child process: a damaged HDF5 cannot hang the server
+    if len(opened.layers) > MODEL_LIMITS.max_layers:
+        raise ValueError(
+            f"{opened.description}: {len(opened.layers)} LSTM layers; the app shows at most {MODEL_LIMITS.max_layers}."
+        )
+    for number, cfg in enumerate(opened.configs, start=1):
+        for what, value, high in (
+            ("units", cfg.num_units, MODEL_LIMITS.max_units),
+            ("inputs per step", cfg.input_size, MODEL_LIMITS.max_input_size),
+        ):
+            if value > high:
+                raise ValueError(
+                    f"LSTM layer {number} of this model has {value:,} {what}; the app shows at most {high:,}."
+                )
+    key = f"{UPLOAD}:{digest(data + (config or b''))}"
+    return Weights(key, tuple(opened.configs), tuple(opened.params), opened.meta(), None)
+
+
+def _stack_meta(meta: dict) -> dict:
+    """What the page may quote of a stack file's meta: its description and notes, as short texts."""
+    out: dict = {}
+    if isinstance(meta.get("description"), str):
+        out["description"] = meta["description"][:300]
+    if isinstance(meta.get("notes"), list):
+        out["notes"] = [str(note)[:300] for note in meta["notes"][:8]]
+    if isinstance(meta.get("library"), str):
+        out["library"] = meta["library"][:40]
+    return out
+
+
+def stack_bytes(weights: Weights) -> bytes:
+    """``weights``' layers as the app's layer-stack .npz (what :func:`parse` opens again)."""
+    meta = {key: value for key, value in weights.meta.items() if key in ("description", "notes", "library")}
+    return stack_to_bytes(list(weights.configs), list(weights.params), meta)
+
+
+def needs_config(error: ValueError) -> bool:
+    """Whether ``error`` says a weights-only Keras file needs its model's config."""
+    return isinstance(error, ConfigNeeded)
+
+
+def read_input_data(data: bytes, name: str) -> DataFile:
+    """A learner's own input (CSV or .npy; :func:`lstm_core.data_files.read_data`), its size
+    checked before it is read, within the app's sizes of a run (:data:`MODEL_LIMITS`)."""
+    if len(data) > MAX_DATA_UPLOAD_BYTES:
+        raise ValueError(f"The data file is {len(data):,} bytes; the limit is {MAX_DATA_UPLOAD_BYTES:,}.")
+    result = read_data(data, name)
+    if result.num_features > MAX_MODEL_INPUT_SIZE:
+        raise ValueError(
+            f"The data has {result.num_features:,} features per step; the app runs at most {MAX_MODEL_INPUT_SIZE:,}."
+        )
+    if len(result.lengths) > MAX_DATA_SEQUENCES_SHOWN:
+        raise ValueError(
+            f"The data has {len(result.lengths)} sequences; the pages show at most {MAX_DATA_SEQUENCES_SHOWN} "
+            "(one at a time, chosen by a button each): split the file."
+        )
+    return result
+
+
+def with_data(weights: Weights, data: DataFile, data_digest: str, name: str = "") -> Weights:
+    """``weights`` (uploaded, without a task) run on the learner's ``data``: a ValueError naming the
+    input size the model needs if the data has another."""
+    if weights.task is not None:
+        raise ValueError("A trained model runs on its own task's inputs.")
+    check_features(data, weights.configs[0].input_size)
+    base = weights.key.split("~", 1)[0]
+    return replace(weights, key=f"{base}~{data_digest}", data=data, data_name=name)
+
+
+def data_sequence(weights: Weights) -> Sequence:
+    """The learner's data of ``weights`` as the pages' input (steps numbered, the file's feature names)."""
+    values = weights.data.values
+    return Sequence(
+        values=values,
+        step_labels=tuple(str(t) for t in range(values.shape[1])),
+        feature_names=weights.data.feature_names,
+    )
 
 
 def register(data: bytes) -> Weights:
@@ -188,7 +323,20 @@ def load(key: str, session: SessionWeights | None = None) -> tuple[Model, dict]:
 def describe(weights: Weights) -> str:
     """What the page says about ``weights`` under its menu (Markdown; the file's own text escaped)."""
     if weights.task is None:
-        return f"**Uploaded weights**: {weights.configs[0].variant} cell; the sidebar's inputs, its cell settings not used."
+        inputs = _inputs_said(weights)
+        if "description" in weights.meta:  # a Keras or PyTorch file, or the app's converted copy
+            gates = weights.configs[0].recurrent_activation
+            parts = [f"**Read:** {escape(weights.meta['description'], 300)}."]
+            notes = [note.rstrip(".") + "." for note in weights.meta.get("notes", ())]
+            if gates != "sigmoid" and not any("hard-sigmoid" in note for note in notes):
+                notes.insert(0, f"Gates: {HARD_SIGMOID_NAMES[gates]}.")
+            parts.extend(escape(note, 300) for note in notes)
+            parts.append(
+                f"Its LSTM layers run as a stack of {len(weights.configs)} on {inputs}; the sidebar's cell settings are not used."
+            )
+            return " ".join(parts)
+        layers = f"{len(weights.configs)} layers" if len(weights.configs) > 1 else f"{weights.configs[0].variant} cell"
+        return f"**Uploaded weights**: {layers}; {inputs}, its cell settings not used."
     meta = weights.meta
     steps = f"{meta['steps']} training steps" if "steps" in meta else "trained"
     result = ""
@@ -198,6 +346,26 @@ def describe(weights: Weights) -> str:
         f"**{escape(meta.get('title', weights.task.title))}**: {steps}{result}. "
         "Its own cell and inputs; the sidebar's are not used."
     )
+
+
+def _inputs_said(weights: Weights) -> str:
+    if weights.data is None:
+        return "the sidebar's inputs"
+    data = weights.data
+    batch, steps, _ = data.values.shape
+    shown = f"{batch} sequences of up to {steps} steps" if batch > 1 else f"{steps} steps"
+    if data.sequence_names != tuple(str(b + 1) for b in range(batch)):  # a `sequence` column's names
+        shown += f", named {quote_list(data.sequence_names, limit=8, chars=30)} in the menu's order"
+    names = data.feature_names
+    if names != tuple(f"x{k}" for k in range(len(names))):  # named in the file's header
+        shown += f"; features {quote_list(names, limit=8, chars=30)}"
+    said = f"your data {quote(weights.data_name or 'data')} ({shown})"
+    if (data.lengths < steps).any():
+        said += (
+            "; a shorter sequence is padded with zeros to the longest, and after its end its state is carried "
+            "unchanged (TensorFlow's sequence_length)"
+        )
+    return said
 
 
 def short_name(weights: Weights) -> str:

@@ -4,14 +4,16 @@ model trained on the Train page, or an uploaded file, kept for this session only
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import streamlit as st
 
+from lstm_core.model_files import TORCH_EXPORT
 from lstm_core.tasks import format_metric
 
 from . import controls, runs, trained, urlstate
 from .markup import escape, quote
-from .model import TASK_METRIC_SEQUENCES, ModelSpec, Run
+from .model import TASK_METRIC_SEQUENCES, ModelSpec, Run, input_sequence
 
 #: Where the Train page leaves the key of the model a learner trained (kept in the session's weights).
 MY_TRAINED = "_my_trained"
@@ -30,11 +32,12 @@ def session_weights() -> trained.SessionWeights:
     return st.session_state[SESSION_WEIGHTS]
 
 
-def keep_weights(weights: trained.Weights) -> None:
-    """Keep ``weights`` in this session, saying which older ones made room for them."""
+def keep_weights(weights: trained.Weights, next_run: bool = False) -> None:
+    """Keep ``weights`` in this session, saying which older ones made room for them (in the next
+    run's notices with ``next_run``, for a caller that reruns the page)."""
     dropped = session_weights().add(weights)
     if dropped:
-        controls.notice(
+        (controls.notice_next_run if next_run else controls.notice)(
             f"This page keeps your last {trained.SESSION_ENTRIES} models and uploads: the oldest "
             f"({len(dropped)}) made room for this one.",
             "info",
@@ -67,30 +70,174 @@ def _choose_mine() -> None:
     st.session_state[MY_TRAINED] = st.session_state[_MINE_MENU]
 
 
+#: What the weights uploader says it takes (its caps included).
+UPLOAD_HELP = (
+    "The app's own .npz (a model saved by the Train page, one layer or all layers saved by Explore), "
+    "or a trained LSTM from Keras or PyTorch: a Keras 3 model (.keras), a tf.keras / Keras 2 model (.h5), "
+    "Keras weights (.weights.h5) with the model's config, or PyTorch weights (.safetensors). Read as data, "
+    "never run: no Keras, no PyTorch, no pickle (a .pt/.pth file is refused with the one-line export to "
+    f"safetensors). At most {trained.MAX_MODEL_UPLOAD_BYTES // 2**20} MB ({trained.MAX_UPLOAD_BYTES // 2**20} MB for an .npz), "
+    f"{trained.MODEL_LIMITS.max_layers} LSTM layers of at most {trained.MODEL_LIMITS.max_units} units reading at most "
+    f"{trained.MAX_MODEL_INPUT_SIZE} values per step; every array's shape is checked before it is read."
+)
+_NEEDS_CONFIG = "_weights_need_config"  # the digest of a weights-only file, which needs its config
+_REFUSED = "_weights_refused"  # what the uploader holds, when it was refused
+
+
+def refusal(error: ValueError) -> str:
+    """A refusal as Markdown: escaped, the one-line safetensors export (for a pickle) as code."""
+    text = str(error)
+    if TORCH_EXPORT not in text:
+        return escape(text)
+    before, after = text.split(TORCH_EXPORT, 1)
+    return f"{escape(before)}`{TORCH_EXPORT}`{escape(after)}"
+
+
 def _upload(area) -> str | None:
-    """A file uploader for weights; the key of the last file that passed every check."""
+    """A file uploader for weights (the app's .npz or a Keras or PyTorch file; a weights-only Keras
+    file gets a second uploader for its config); the key of the last file that passed every check.
+    A refused file changes nothing: the weights shown before stay."""
     file = area.file_uploader(
-        "Weights file (.npz)",
-        type=["npz"],
+        "Weights file (.npz, .keras, .h5, .safetensors)",
+        type=trained.UPLOAD_TYPES,
         key="weights_file",
-        max_upload_size=trained.MAX_UPLOAD_BYTES // (1024 * 1024),
-        help="A model saved by the Train page, or one layer saved by Explore's download (or by "
-        "lstm_core.save_params after from_keras / from_torch). Checked completely; never unpickled.",
+        max_upload_size=trained.MAX_MODEL_UPLOAD_BYTES // (1024 * 1024),
+        help=UPLOAD_HELP,
+    )
+    if file is None:
+        return st.session_state.get(MY_UPLOAD)
+    data = file.getvalue()
+    attempt = trained.digest(data)  # by content: a new file with an old name is a new file
+    config = None
+    if st.session_state.get(_NEEDS_CONFIG) == attempt:
+        config = _config_upload(area, file.name)
+        if config is None:
+            return st.session_state.get(MY_UPLOAD)
+        attempt += trained.digest(config)
+    if st.session_state.get(_LAST_UPLOAD) == attempt:
+        if st.session_state.get(_REFUSED) == attempt:  # still in the uploader: say it is not what is shown
+            shown = "the weights opened before are shown" if st.session_state.get(MY_UPLOAD) else "nothing was opened"
+            area.caption(f"{quote(file.name)} was not loaded (the message said why); {shown}.")
+        return st.session_state.get(MY_UPLOAD)
+    st.session_state[_LAST_UPLOAD] = attempt
+    try:
+        weights = trained.accept_upload(data, file.name, config)
+    except ValueError as error:
+        if trained.needs_config(error) and config is None:
+            st.session_state[_NEEDS_CONFIG] = attempt
+            _config_upload(area, file.name)  # empty until the learner gives it
+            return st.session_state.get(MY_UPLOAD)
+        kept = " The weights shown before stay." if st.session_state.get(MY_UPLOAD) else ""
+        controls.notice(f"**{quote(file.name)} was not loaded:** {refusal(error)}{kept}", "error")
+        st.session_state[_REFUSED] = attempt
+    else:
+        keep_weights(weights, next_run=True)
+        st.session_state[MY_UPLOAD] = weights.key
+        controls.notice_next_run(f"Opened {quote(file.name)}.", "success")
+        st.rerun()  # the sidebar (drawn before the page) then says what these weights use
+    return st.session_state.get(MY_UPLOAD)
+
+
+def _config_upload(area, name: str) -> bytes | None:
+    """The second uploader of a weights-only Keras file: its model's config; its bytes, if given."""
+    message = area.empty()
+    config_file = area.file_uploader(
+        "The model's config (.json)",
+        type=["json"],
+        key="weights_config_file",
+        max_upload_size=max(trained.MAX_MODEL_CONFIG_BYTES // 2**20, 1),
+        help=f"At most {trained.MAX_MODEL_CONFIG_BYTES // 2**20} MB of JSON, read as data: no custom objects, no Lambda layers.",
+    )
+    if config_file is None:
+        message.info(
+            f"{quote(name)} holds weights only, not the model's layers: give the model's config beside it, "
+            "the JSON of `model.to_json()` saved to a file, or the `config.json` inside the model's .keras file."
+        )
+        return None
+    return config_file.getvalue()
+
+
+#: Where the learner's own input data is kept: (digest, file name, lstm_core.data_files.DataFile).
+MY_DATA = "_my_data"
+_LAST_DATA = "_last_data_digest"
+DATA_HELP = (
+    "A CSV: one row per step, one column per feature, a first row of feature names if you like; several "
+    "sequences separated by a blank line or named in a column headed `sequence` (they may differ in length). "
+    "Or a NumPy .npy array of shape (time,), (time, features) or (batch, time, features), read without pickle. "
+    f"At most {trained.MAX_DATA_UPLOAD_BYTES // 2**20} MB. The model's first LSTM layer says how many features it needs."
+)
+
+
+def _forget_data() -> None:
+    st.session_state.pop(MY_DATA, None)
+    st.session_state.pop(_LAST_DATA, None)
+
+
+def _with_own_data(area, weights: trained.Weights) -> trained.Weights:
+    """An uploader for the learner's own input (CSV or .npy) beside uploaded weights; ``weights``
+    run on it when it fits (a new file that does not fit is refused, and the data before stays)."""
+    needed = weights.configs[0].input_size
+    file = area.file_uploader(
+        f"Your own input data (.csv or .npy, {needed} feature{'s' * (needed > 1)} per step)",
+        type=trained.DATA_TYPES,
+        key="data_file",
+        max_upload_size=max(trained.MAX_DATA_UPLOAD_BYTES // (1024 * 1024), 1),
+        help=DATA_HELP,
     )
     if file is not None:
         data = file.getvalue()
-        digest = trained.digest(data)  # by content: a new file with an old name is a new file
-        if st.session_state.get(_LAST_UPLOAD) != digest:
-            st.session_state[_LAST_UPLOAD] = digest
+        data_digest = trained.digest(data)
+        if st.session_state.get(_LAST_DATA) != (data_digest, weights.key):
+            st.session_state[_LAST_DATA] = (data_digest, weights.key)
             try:
-                weights = trained.accept_upload(data)
+                opened = trained.read_input_data(data, file.name)
+                combined = trained.with_data(weights, opened, data_digest)  # refused here if it does not fit
+                runs.check_budget([runs.current_spec()], combined)  # or is more than a page may compute
             except ValueError as error:
-                kept = " The weights shown before stay." if st.session_state.get(MY_UPLOAD) else ""
+                kept = " The input shown before stays." if st.session_state.get(MY_DATA) else ""
                 controls.notice(f"**{quote(file.name)} was not loaded:** {escape(error)}{kept}", "error")
             else:
-                keep_weights(weights)
-                st.session_state[MY_UPLOAD] = weights.key
-    return st.session_state.get(MY_UPLOAD)
+                st.session_state[MY_DATA] = (data_digest, file.name, opened)
+                controls.notice_next_run(f"Opened {quote(file.name)} as the input.", "success")
+                st.rerun()  # the sidebar (drawn before the page) then says its inputs are not used
+    kept = st.session_state.get(MY_DATA)
+    if file is not None and (kept is None or kept[0] != trained.digest(file.getvalue())):
+        shown = f"the input is still {quote(kept[1])}" if kept else "the sidebar's inputs are used"
+        area.caption(f"{quote(file.name)} was not loaded (the message said why); {shown}.")
+    if kept is None:
+        return weights
+    data_digest, name, opened = kept
+    try:
+        combined = trained.with_data(weights, opened, data_digest, name)
+    except ValueError as error:
+        area.warning(f"Your data {quote(name)} is not used with these weights: {escape(error)}")
+        return weights
+    if combined.key not in session_weights():
+        keep_weights(combined)
+    area.button("Use the sidebar's inputs instead", key="data_forget", on_click=_forget_data, icon=":material/undo:")
+    return combined
+
+
+def _wrong_width(weights: trained.Weights) -> bool:
+    """Whether the sidebar's inputs have another width than the uploaded weights read."""
+    return input_sequence(runs.current_spec()).values.shape[2] != weights.configs[0].input_size
+
+
+def _converted_download(area, weights: trained.Weights) -> None:
+    """The layers read from a Keras or PyTorch file, as the app's .npz (opened here again, or with
+    lstm_core.load_stack)."""
+    if "description" not in weights.meta:
+        return
+    count = len(weights.configs)
+    area.download_button(
+        f"Download the converted weights (.npz, {count} layer{'s' * (count > 1)})",
+        partial(trained.stack_bytes, weights),
+        file_name="converted_lstm.npz",
+        mime="application/octet-stream",
+        on_click="ignore",
+        icon=":material/download:",
+        help="All LSTM layers in the app's own format: open it here again, or in Python with lstm_core.load_stack.",
+    )
 
 
 WEIGHT_TITLES = {
@@ -141,12 +288,20 @@ def model_with_chosen_weights(area, note_area, forget_bias_by_charts: bool = Fal
     except ValueError as error:
         controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
         return runs.current_model()
+    if choice == trained.UPLOAD and weights.task is None:
+        weights = _with_own_data(note_area, weights)
     note_area.caption(trained.describe(weights))
+    if choice == trained.UPLOAD:
+        _converted_download(note_area, weights)
     spec = _changes(weights, forget_bias_by_charts)
     try:
         model = runs.model_for(spec, weights)
     except ValueError as error:
-        controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
+        if choice == trained.UPLOAD and weights.task is None and weights.data is None and _wrong_width(weights):
+            # Not a fault: the model waits for an input of its width, asked for beside its uploader.
+            note_area.warning(f"**Not run yet:** {escape(error)} Until then the sidebar's random weights are shown.")
+        else:
+            controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
         return runs.current_model()
     if weights.task is not None:
         _metric_line(spec, weights)
@@ -174,7 +329,10 @@ def sidebar_use(page_title: str) -> tuple[str | None, bool]:
         if weights is None:
             return None, False
         if weights.task is None:
-            return "The uploaded layer brings its own cell: only the inputs below are used here.", False
+            kept = st.session_state.get(MY_DATA)
+            if kept is not None and kept[2].num_features == weights.configs[0].input_size:
+                return "The uploaded weights run on your own data: these settings are not used here.", True
+            return "The uploaded weights bring their own cell: only the inputs below are used here.", False
     elif urlstate.value("weights") == trained.MINE and not st.session_state.get(MY_TRAINED):
         return None, False
     return (

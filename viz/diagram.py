@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstm_core.config import HARD_SIGMOID_NAMES
+
 from .figure import figure
 from .format import fmt
 from .stepview import StepValues
@@ -115,6 +117,7 @@ def cell_canvas(cfg, v: StepValues, *, c_bound: float = 1.0, x_name: str | None 
     gate = lambda value: Fill(value, GATE_SCALE, 0.0, 1.0)  # noqa: E731
     signed = lambda value, bound=1.0: Fill(value, SIGNED_SCALE, -bound, bound)  # noqa: E731
     act = "tanh" if cfg.activation == "tanh" else cfg.activation
+    sig = "σ" if getattr(cfg, "recurrent_activation", "sigmoid") == "sigmoid" else "σ<sub>hard</sub>"
     top, gates_y, bus_y = 6.0, 2.2, 0.9
     x_f, x_i, x_j, x_o = 2.0, 3.9, 5.3, 7.6
     mul_f, mul_ij, plus = (3.0, top), (4.6, 4.0), (6.0, top)
@@ -152,19 +155,19 @@ def cell_canvas(cfg, v: StepValues, *, c_bound: float = 1.0, x_name: str | None 
         cv.arrow(x, bus_y, x, gates_y - 0.45)
 
     # The gates.
-    cv.box("f", x_f, gates_y, 1.1, 0.9, gate(v.f), f"<b>f</b> σ<br>{v.f:.3f}")
+    cv.box("f", x_f, gates_y, 1.1, 0.9, gate(v.f), f"<b>f</b> {sig}<br>{v.f:.3f}")
     cv.arrow(x_f, gates_y + 0.45, mul_f[0], top - 0.3)
     if cfg.coupled:
         cv.box("i", x_i, gates_y, 1.1, 0.9, gate(v.i), f"<b>1 - f</b><br>{v.i:.3f}")
         cv.arrow(x_f + 0.55, gates_y, x_i - 0.55, gates_y)
     else:
-        cv.box("i", x_i, gates_y, 1.1, 0.9, gate(v.i), f"<b>i</b> σ<br>{v.i:.3f}")
+        cv.box("i", x_i, gates_y, 1.1, 0.9, gate(v.i), f"<b>i</b> {sig}<br>{v.i:.3f}")
     cv.box("j", x_j, gates_y, 1.1, 0.9, signed(v.j), f"<b>j</b> {act}<br>{v.j:.3f}")
     cv.arrow(x_i, gates_y + 0.45, mul_ij[0] - 0.2, mul_ij[1] - 0.25)
     cv.arrow(x_j, gates_y + 0.45, mul_ij[0] + 0.2, mul_ij[1] - 0.25)
     cv.node("ij", *mul_ij, "×", f"{v.i * v.j:.3f}")
     cv.arrow(mul_ij[0] + 0.2, mul_ij[1] + 0.25, plus[0] - 0.2, top - 0.25)
-    cv.box("o", x_o, gates_y, 1.1, 0.9, gate(v.o), f"<b>o</b> σ<br>{v.o:.3f}")
+    cv.box("o", x_o, gates_y, 1.1, 0.9, gate(v.o), f"<b>o</b> {sig}<br>{v.o:.3f}")
 
     # The output path: act(c_t), times o, (projected), out.
     cv.arrow(act_c[0], top, act_c[0], act_c[1] + 0.35)
@@ -297,9 +300,12 @@ def cell_diagram(
 
 def colour_note(cfg, c_bound: float) -> str:
     """What the drawing's colours mean (its caption)."""
+    gates = getattr(cfg, "recurrent_activation", "sigmoid")
     return (
         f"Colours as on Explore: gates {GATE_COLOURS}; j and h from -1 to 1 ({SIGNED_COLOURS}); c from "
-        f"-{c_bound:g} to {c_bound:g}." + (" Dotted: peephole connections." if cfg.use_peepholes else "")
+        f"-{c_bound:g} to {c_bound:g}."
+        + (" Dotted: peephole connections." if cfg.use_peepholes else "")
+        + (f" σ_hard: the gates use {HARD_SIGMOID_NAMES[gates]}, as the model file says." if gates != "sigmoid" else "")
     )
 
 

@@ -21,6 +21,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from .format import chart_text
+
 _DTYPES = {np.dtype(np.float32): "f4", np.dtype(np.float64): "f8", np.dtype(np.int32): "i4", np.dtype(np.int8): "i1"}
 
 
@@ -82,7 +84,7 @@ def unit_axis(units: int, names: tuple[str, ...] | None = None, **options) -> di
     further axis properties (domain, tickfont, ...)."""
     axis = {"autorange": "reversed", "showgrid": False, "zeroline": False, **options}
     if names is not None and len(names) <= 16:
-        axis.update(tickmode="array", tickvals=list(range(len(names))), ticktext=list(names))
+        axis.update(tickmode="array", tickvals=list(range(len(names))), ticktext=[chart_text(n) for n in names])
     elif units <= 12:
         axis.update(tickmode="array", tickvals=list(range(units)))
     return axis

@@ -6,6 +6,7 @@ superscripts, colour-bar ticks, "37 times", "a, b and c".
 
 from __future__ import annotations
 
+import html
 import math
 
 #: Digits and minus as Unicode superscripts, for powers of ten in plain text.
@@ -88,3 +89,20 @@ def and_list(items: list[str]) -> str:
     if len(items) < 2:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+#: The longest name a chart writes as a tick label (a feature named in a learner's CSV header; the
+#: page lists the names in full, and the live view's hover shows them).
+LABEL_CHARS = 8
+
+
+def cut_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """A name from a learner's file on one line, cut to ``limit`` characters (as a chart shows it)."""
+    text = " ".join(str(text).split())
+    return text[: limit - 1] + "…" if len(text) > limit else text
+
+
+def chart_text(text: str, limit: int = LABEL_CHARS) -> str:
+    """A name from a learner's file as a chart label: cut (:func:`cut_label`) and HTML-escaped, so
+    that Plotly shows it as text (Plotly reads tags such as ``<a href>`` and ``<b>`` in labels)."""
+    return html.escape(cut_label(text, limit), quote=False)

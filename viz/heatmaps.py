@@ -27,7 +27,7 @@ from .figure import (
     typed,
     unit_axis,
 )
-from .format import fmt, rounded_ticks
+from .format import cut_label, fmt, rounded_ticks
 from .style import FONT_FAMILY, PRE, SIGNED_SCALE, STYLES, beyond, color_range, fitted_range
 
 #: Cells per heatmap above which the time axis is averaged over bins, so that seven rows of them
@@ -121,6 +121,12 @@ def trace_heatmaps(
     rows.append(("new_c", trace.new_c[batch], None))
     rows.append(("new_h", trace.new_h[batch], None))
 
+    # A file's feature names label the input's rows: its band title moves left of them, and the
+    # margin grows to hold both (in paper units, as the live view places the titles: room for the
+    # names on the narrowest plot, about 540 px at 1280 px; the margin for the widest, 1300 px).
+    widest = max((len(cut_label(n)) for n in feature_names or ()), default=0) if below is None else 0
+    title_x = -(7 * widest + 20) / 540 if widest > 3 else -0.06
+    margin_left = min(max(190, round(-title_x * 1300 + 90)), 280)
     axis = TimeAxis.fit(steps, max(a.shape[1] for _, a, _ in rows), budget)
     x = axis.x()
     bands, total = stack_bands(row_heights([a.shape[1] for _, a, _ in rows]), gap=28.0)
@@ -175,7 +181,7 @@ def trace_heatmaps(
             traces.append(saturation_marks(outside, x, f"y{axis_suffix(n)}"))
         traces.insert(len(traces) - (1 if count else 0), heatmap)
         text = band_text(name, symbol, label, (zmin, zmax), count, peak, compact=compact)
-        annotations.append(band_label(text, (top + bottom) / 2, x=-0.06))
+        annotations.append(band_label(text, (top + bottom) / 2, x=title_x if name == "x" else -0.06))
         layout[f"yaxis{axis_suffix(n)}"] = unit_axis(
             values.shape[1], names, domain=[max(bottom, 0.0), top], tickfont={"size": 11}
         )
@@ -204,7 +210,7 @@ def trace_heatmaps(
         shapes=shapes,
         annotations=annotations,
         height=int(total + 110),
-        margin={"l": 190, "r": 70, "t": 50 if title or note else 20, "b": 50},
+        margin={"l": margin_left, "r": 70, "t": 50 if title or note else 20, "b": 50},
         font={"family": FONT_FAMILY, "size": 13},
         title=title_with_note(title, note),
         plot_bgcolor="white",

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_core import GREFF_FLAGS, LSTMStateTuple, Trace
+from lstm_core.config import HARD_SIGMOID_NAMES
 
 
 def step_table(trace: Trace, batch: int, step: int) -> pd.DataFrame:
@@ -88,4 +89,7 @@ def cell_signature(cfg) -> str:
     greff = [short for flag, short in GREFF_FLAGS.items() if getattr(cfg, flag)]
     if greff:  # not a TensorFlow cell: say which of Greff et al.'s changes it carries
         call += f" with Greff et al.'s {' + '.join(greff)}"
+    gates = getattr(cfg, "recurrent_activation", "sigmoid")
+    if gates != "sigmoid":  # Keras's hard sigmoid (a model file's recurrent_activation)
+        call += f" with {HARD_SIGMOID_NAMES[gates]}"
     return call

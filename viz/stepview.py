@@ -27,6 +27,16 @@ ACT_LATEX = {
 }
 
 
+#: The gates' function as the equations write it (LSTMConfig.recurrent_activation): Keras's hard
+#: sigmoids are written apart, and the drawing's note says which one (viz.diagram.colour_note).
+GATE_LATEX = {"sigmoid": r"\sigma", "hard_sigmoid": r"\sigma_{hard}", "hard_sigmoid_keras3": r"\sigma_{hard}"}
+
+
+def gate_latex(cfg) -> str:
+    """The symbol of ``cfg``'s gate function in the equations: σ, or σ_hard for a hard sigmoid."""
+    return GATE_LATEX[getattr(cfg, "recurrent_activation", "sigmoid")]
+
+
 @dataclass(frozen=True)
 class StepValues:
     """The scalars of one unit at one step (and the vectors it reads)."""
@@ -128,11 +138,10 @@ def _act(name: str, inner: str) -> str:
 
 
 def _sigmoid_gate(
-    name: str, pre: float, w: float | None, state: float, state_symbol: str, value: float, peep: bool
+    name: str, pre: float, w: float | None, state: float, state_symbol: str, value: float, peep: bool, s: str
 ) -> Equation:
-    """``name_t = sigmoid(name_pre [+ w_name * state])``: the input or output gate."""
-    s = r"\sigma"
-    symbolic = rf"{name}_t = \sigma\left({name}_{{pre}}" + (rf" + w_{name} \odot {state_symbol}" if peep else "")
+    """``name_t = s(name_pre [+ w_name * state])``: the input or output gate (``s`` the gate function's LaTeX)."""
+    symbolic = rf"{name}_t = {s}\left({name}_{{pre}}" + (rf" + w_{name} \odot {state_symbol}" if peep else "")
     inner = (term(pre) + f" + {term(w)} \\times {term(state)}") if peep else num(pre)
     total = pre + (w * state if peep else 0.0)
     numeric = f"{name}_t = {s}\\left({inner}\\right)" + (f" = {s}\\left({num(total)}\\right)" if peep else "")
@@ -142,7 +151,7 @@ def _sigmoid_gate(
 def equations(cfg, v: StepValues) -> list[Equation]:
     """The cell's equations for ``cfg``'s variant, unit ``v.unit`` at step ``v.t``, in TensorFlow's order."""
     out: list[Equation] = []
-    s = r"\sigma"
+    s = gate_latex(cfg)
     peep = cfg.use_peepholes
     fb = cfg.forget_bias
     act_j, act_c = cfg.input_activation, cfg.output_activation
@@ -151,7 +160,7 @@ def equations(cfg, v: StepValues) -> list[Equation]:
     if cfg.no_forget_gate:
         out.append(Equation("f", "f_t = 1", "f_t = 1", v.f))
     else:
-        f_sym = r"f_t = \sigma\left(f_{pre} + b_{forget}" + (r" + w_f \odot c_{t-1}" if peep else "") + r"\right)"
+        f_sym = rf"f_t = {s}\left(f_{{pre}} + b_{{forget}}" + (r" + w_f \odot c_{t-1}" if peep else "") + r"\right)"
         f_inner = f"{term(v.f_pre)} + {term(fb)}" + (f" + {term(v.w_f)} \\times {term(v.c_prev)}" if peep else "")
         f_sum = v.f_pre + fb + (v.w_f * v.c_prev if peep else 0.0)
         f_num = f"f_t = {s}\\left({f_inner}\\right) = {s}\\left({num(f_sum)}\\right) = {num(v.f)}"
@@ -162,7 +171,7 @@ def equations(cfg, v: StepValues) -> list[Equation]:
     elif cfg.no_input_gate:
         out.append(Equation("i", "i_t = 1", "i_t = 1", v.i))
     else:
-        out.append(_sigmoid_gate("i", v.i_pre, v.w_i, v.c_prev, "c_{t-1}", v.i, peep))
+        out.append(_sigmoid_gate("i", v.i_pre, v.w_i, v.c_prev, "c_{t-1}", v.i, peep, s))
 
     j_num = f"j_t = {_act(act_j, num(v.j_pre))} = {num(v.j)}" if ACT_LATEX[act_j] else f"j_t = {num(v.j)}"
     out.append(Equation("j", "j_t = " + _act(act_j, "j_{pre}"), j_num, v.j))
@@ -182,7 +191,7 @@ def equations(cfg, v: StepValues) -> list[Equation]:
     if cfg.no_output_gate:
         out.append(Equation("o", "o_t = 1", "o_t = 1", v.o))
     else:  # the output peephole reads the new cell state
-        out.append(_sigmoid_gate("o", v.o_pre, v.w_o, v.new_c, "c_t", v.o, peep))
+        out.append(_sigmoid_gate("o", v.o_pre, v.w_o, v.new_c, "c_t", v.o, peep, s))
 
     out_name, out_symbol = ("new_h", "h") if cfg.num_proj is None else ("m", "m")
     m_sym = f"{out_symbol}_t = o_t \\odot " + _act(act_c, "c_t")

@@ -71,7 +71,7 @@ def test_a_layer_for_other_inputs_says_what_to_change():
     at = upload(
         open_page("app_pages/explore.py", {"weights": "upload"}), "wide.npz", params_to_bytes(wide, init_params(wide))
     )
-    assert "reads 6 feature(s) per step but the input has 2" in errors(at)
+    assert "reads 6 feature(s) per step but the input has 2" in page_text(at, "warning", sep=" ")
     assert chart_traces(at)["f"]["z"].shape == (4, 60)  # the sidebar's own model is shown instead
 
 

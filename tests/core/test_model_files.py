@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 import pytest
 
-from helpers import DATA, assert_close
+from helpers import DATA, KERAS_FILES, TORCH_FILES, assert_close
 from lstm_core import grad_stack, load_params
 from lstm_core.activations import GATE_DERIVATIVES, GATE_FUNCTIONS_OF_NEGATED
 from lstm_core.model_files import MAX_HDF5_DEPTH, TORCH_EXPORT, OpenedModel, open_model
@@ -24,15 +24,6 @@ from lstm_core.weights_io import load_stack
 
 #: The issue's bar for float32 weights.
 TOLERANCE = 1e-6
-KERAS_FILES = [
-    "keras3_sentiment.keras",
-    "keras3_hard_sigmoid.keras",
-    "keras3_sentiment.weights.h5",
-    "tfkeras_hard_sigmoid.h5",
-    "tfkeras_sigmoid.h5",
-    "tfkeras_hard_sigmoid.weights.h5",
-]
-TORCH_FILES = ["torch_encoder.safetensors", "torch_projection.safetensors"]
 CONFIG = DATA / "keras3_sentiment.config.json"
 
 

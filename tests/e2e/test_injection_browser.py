@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from urllib.parse import quote, urlsplit
 
 import numpy as np
 import pytest
 from playwright.sync_api import Page
 
+from helpers import DATA
 from lstm_core import LSTMConfig, init_params
 from lstm_core.tasks import make_task
 from lstm_core.training import TrainSettings, init_model, model_to_bytes
@@ -198,3 +200,39 @@ def test_every_page_at_its_defaults_asks_nothing_of_another_host(guarded, app_ur
         if path not in ("train", ""):  # Learn: its first chart follows an answer
             charts.first.wait_for(state="attached", timeout=30_000)  # a live view draws once Plotly.js has loaded
         assert not requests, requests
+
+
+def _keras_file_named(model_name: str, layer_name: str) -> bytes:
+    """The Keras 3 fixture with its model and its (skipped) Embedding renamed: names a page quotes."""
+    source = (DATA / "keras3_sentiment.keras").read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(buffer, "w") as out:
+        for item in original.infolist():
+            content = original.read(item)
+            if item.filename == "config.json":
+                config = json.loads(content)
+                config["config"]["name"] = model_name
+                embedding = next(layer for layer in config["config"]["layers"] if layer["class_name"] == "Embedding")
+                embedding["config"]["name"] = layer_name
+                content = json.dumps(config).encode()
+            out.writestr(item.filename, content)
+    return buffer.getvalue()
+
+
+def test_a_model_files_names_and_a_data_files_header_stay_text(guarded, app_url: str) -> None:
+    """Issue 21: what a Keras file names (its model, its layers) and a CSV's feature names reach the
+    page's text and the input band's labels as text."""
+    page, origin, requests = guarded
+    open_and_check(page, f"{app_url}/explore?weights=upload", origin, requests, expect_visible=False)
+    _upload(page, 0, "named.keras", _keras_file_named(f"www.{EVIL} {PAYLOAD[:60]}", f"www.{EVIL} {PAYLOADS[0]}"))
+    assert not offences(page, origin), offences(page, origin)
+    assert VISIBLE in main_text(page) and "Keras 3 model" in main_text(page)
+    header = [PAYLOADS[0], PAYLOADS[1], f"www.{EVIL}", "<b>x</b>", "$x^2$"]  # the model reads 5 features
+    rows = "\n".join(",".join(str(k + t) for k in range(5)) for t in range(6))
+    _upload(page, 1, f"www.{EVIL}.csv", (",".join(header) + "\n" + rows).encode())
+    assert not offences(page, origin), offences(page, origin)
+    assert not requests, requests
+    assert page.locator("[data-testid='stException']").count() == 0
+    ticks = page.locator(".js-plotly-plot .ytick text").evaluate_all("(texts) => texts.map((t) => t.textContent)")
+    assert "<b>x</b>" in ticks, ticks  # Plotly drew the name, not bold text
+    assert page.locator(".js-plotly-plot .ytick text b, .js-plotly-plot .ytick a").count() == 0
