@@ -66,7 +66,12 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
 
 
 def test_without_plotly_the_servers_slider_takes_over(page: Page, app_url: str) -> None:
+    # As if Plotly.js could not load: the component finds no usable Plotly (Streamlit's own charts
+    # keep theirs, bundled apart), whichever script loads first.
     page.route("**/plotly.min.js", lambda route: route.abort())
+    page.add_init_script(
+        "Object.defineProperty(window, 'Plotly', { get() { throw new Error('no Plotly.js'); }, set() {} });"
+    )
     page.set_viewport_size(VIEWPORT)
     page.goto(f"{app_url}/gradient_flow?forget_bias=2")
     wait_idle(page)
