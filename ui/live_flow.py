@@ -31,6 +31,7 @@ from viz.gradflow import (
     flow_lines,
     gradient_flow,
     line_range,
+    lowest_of,
     power_of_text,
     slider_name,
 )
@@ -39,7 +40,7 @@ from . import controls, plotly_live, runs, urlstate
 from .markup import quote
 from .model import Run
 from .schema import SCHEMA
-from .sweeps import Live, live_sweep
+from .sweeps import LIVE_BYTES, Live, live_sweep
 
 HERE = Path(__file__).resolve().parent
 NAME = "live_flow"
@@ -76,7 +77,7 @@ def prepare(model: Run, layer: int, seq: int, loss: str) -> Live | str:
     )
     if live.biases is None:
         return live.reason
-    if steps * len(CURVES) * len(live.biases) * BYTES_PER_VALUE > 2 * 8 * 2**20:  # JSON, not float32
+    if steps * len(CURVES) * len(live.biases) * BYTES_PER_VALUE > 2 * LIVE_BYTES:  # JSON, not float32
         return "Too large to send every forget_bias's curves: the slider works through the server instead."
     return live
 
@@ -96,7 +97,7 @@ def _curves(live: Live, low: float, notes_below: int) -> list[dict]:
     frames = []
     for k, fb in enumerate(live.biases):
         values = [live.arrays[attribute][k] for _, attribute, _, _ in CURVES]
-        lowest = min(float(values[0].min()), float(values[1].min()))
+        lowest = lowest_of(values[0], values[1])
         frames.append(
             {
                 "names": curve_names(float(fb), slider_name(float(fb))),

@@ -542,9 +542,13 @@ def with_rnn(fig: go.Figure, rnn: HiddenFlow) -> go.Figure:
     return out
 
 
+def lowest_of(log_ratio: np.ndarray, log_closed_form: np.ndarray) -> float:
+    """The lowest log10 of a gradient and its closed form (what may fall below the chart's floor)."""
+    return min(float(log_ratio.min()), float(log_closed_form.min()))
+
+
 def lowest_drawn(flow: Flow) -> float:
-    """The lowest log10 of a forget_bias's gradient and closed form (what may fall below the floor)."""
-    return min(float(flow.log_ratio.min()), float(flow.log_closed_form.min()))
+    return lowest_of(flow.log_ratio, flow.log_closed_form)
 
 
 def below_floor_note(name: str, colour: str, lowest: float, low: float, position: int) -> dict | None:

@@ -119,8 +119,12 @@ def _at(t: int, labels: tuple[str, ...] | None) -> str:
     return f"t = {t}" + (f" ('{label}')" if label != str(t) else "")
 
 
-def memory_sentence(memory: Memory | None, labels: tuple[str, ...] | None = None, who: str = "") -> str:
-    """What the longest memory's forget gates keep, in the lesson's terms (half gone after N steps)."""
+def memory_sentence(
+    memory: Memory | None, labels: tuple[str, ...] | None = None, who: str = "", headline: str | None = None
+) -> str:
+    """What the longest memory's forget gates keep, in the lesson's terms (half gone after N steps).
+    ``who`` follows the headlines that speak of every unit; ``headline`` replaces the one that names
+    the unit found (Step through's, of its one unit)."""
     if memory is None:
         return (
             f"**No memory to follow{who}**: c never reaches ±{MEMORY_FLOOR:g} early enough to watch what happens "
@@ -141,7 +145,7 @@ def memory_sentence(memory: Memory | None, labels: tuple[str, ...] | None = None
         else f"**half of it is gone after {gone} steps**"
     )
     return (
-        f"**Unit {memory.unit} keeps a memory longest{who}**: {written}; its forget gates keep "
+        f"**{headline or f'Unit {memory.unit} keeps a memory longest{who}'}**: {written}; its forget gates keep "
         f"{memory.mean_f:.1%} of it per step (f = {fmt(memory.mean_f)}), so {kept}. What c actually holds also "
         f"depends on what i ⊙ j writes on top: it ends at {fmt(memory.c_end)}."
     )
@@ -189,8 +193,9 @@ def explore_notes(trace: Trace, batch: int = 0, labels: tuple[str, ...] | None =
 def step_notes(trace: Trace, batch: int, unit: int, labels: tuple[str, ...] | None = None) -> list[str]:
     """Step through's "What to notice" for one unit: what its forget gates keep of its first memory,
     where its gates swing (steps worth stepping to)."""
-    memory = memory_sentence(longest_memory(trace, batch, [unit]), labels, who=" here")
-    memory = memory.replace(f"Unit {unit} keeps a memory longest here", f"Unit {unit}'s memory")
+    memory = memory_sentence(
+        longest_memory(trace, batch, [unit]), labels, who=" here", headline=f"Unit {unit}'s memory"
+    )
     swing = swing_sentence(biggest_swing(trace, batch, [unit]), labels)
     return [memory] + ([swing] if swing else [])
 
