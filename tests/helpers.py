@@ -289,3 +289,13 @@ def explore_line(at) -> str:
     store = views["store"][0]
     index = min(range(len(store["biases"])), key=lambda k: abs(store["biases"][k] - controls["forget_bias"]))
     return f"{store['signatures'][index]} {controls['sentence']} Selected step t = {controls['step']}."
+
+
+def finish_training(at, timeout: float = 120.0):
+    """Wait for the session's training jobs (the server's worker pool) to finish, then run the page
+    again, as its progress fragment does in a browser; returns ``at``."""
+    jobs = at.session_state["_train_jobs"] if "_train_jobs" in at.session_state else {}
+    for pending in list(jobs.values()):
+        assert pending.job.wait(timeout), f"training did not finish within {timeout} s"
+    at.run()
+    return at
