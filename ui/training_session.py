@@ -313,7 +313,8 @@ def restore(listed: str) -> tuple[int, list[str]]:
 
 def listed() -> str:
     """This session's runs as the link lists them (``runs=``)."""
-    return ".".join(tokens()[label] for label in trainers() if label in tokens())[:200]
+    labels = [*trainers(), *(label for label in jobs() if label not in trainers())]
+    return ".".join(tokens()[label] for label in labels if label in tokens())[:200]
 
 
 def latest_metric(trainer: Trainer) -> float:

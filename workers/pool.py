@@ -246,7 +246,10 @@ class Pool:
         while True:
             message = wire.receive(process.stdout)
             if message is None:
-                code = process.poll()
+                try:
+                    code = process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    code = "none: it was killed"
                 self._kill(slot)
                 self._finish(
                     job,

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import as_read, chart_traces, explore_value, open_page, page_text, finish_training
+from helpers import as_read, chart_traces, explore_value, finish_training, open_page, page_text
 from lstm_core import LSTMConfig, grad, init_params, run
 from lstm_core.rnn import BasicRNNConfig, grad_basic_rnn, init_basic_rnn_params, run_basic_rnn
 from lstm_core.sequences import InputSpec, make_inputs
