@@ -50,5 +50,6 @@ with contextlib.suppress(PageHalt):  # the page said why it stopped; notices and
     page.run()
 
 controls.show_notices(notices)
+keep.reconnect_watch()
 keep.link()
 urlstate.save(controls.rendered())

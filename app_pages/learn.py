@@ -130,10 +130,13 @@ def train_both_block(finished: list[tuple[str, str, str]]) -> None:
     )
     if pressed and not session.active():
         try:
+            started = []
             for fb in (0.0, 1.0):
                 settings = lesson.train_settings(fb)
                 session.forget(task, settings)  # a fresh start from the same seed
-                session.train(task, settings, lesson.TRAIN_STEPS)
+                started.append(session.train(task, settings, lesson.TRAIN_STEPS))
+            for pending in started:  # two workers train them in about half a second: answer at once
+                pending.job.wait(0.8)
             st.rerun()  # the button above was drawn before the runs started
         except Busy:
             st.warning("This session is already training a run on the Train page: wait for it or stop it there.")

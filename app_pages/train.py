@@ -28,6 +28,9 @@ from viz.training import (
 from workers.pool import Busy
 
 _LAST_TASK = "_train_last_task"
+#: How long pressing Train waits for its run before the page follows it live: a default run of
+#: delayed recall (about 0.3 s in a worker) shows its model at once.
+QUICK_SECONDS = 0.6
 
 st.title("Train: watch a small LSTM learn to remember")
 st.markdown(
@@ -133,7 +136,8 @@ def show_training() -> None:
     status = st.empty()
     if go and not training:
         try:
-            session.train(task, settings, steps)
+            pending = session.train(task, settings, steps)
+            pending.job.wait(QUICK_SECONDS)  # a short run is done before the page would first redraw it
         except Busy:
             _say(
                 "warning", "This session is already training two runs (the Learn page's?): wait for them or stop them."

@@ -1,11 +1,24 @@
 """Thirty students at once: concurrent headless-browser sessions changing Explore's controls.
 
     .venv/bin/python -m bench.load [--sessions 30] [--seconds 60] [--think 0.5 2.0] [--compression] [--draw]
+    .venv/bin/python -m bench.load --scenario train [--sessions 30] [--light 5]
+    .venv/bin/python -m bench.load --scenario heavy [--sessions 25] [--heavy 4]
+
+Scenarios (issue 22): **explore** (the default) is the class changing Explore's controls.
+**train**: first one student alone presses Train on the Train page at its default task (the single
+run's time); then ``--sessions`` students press Train within one second while ``--light`` others
+change Explore's controls. Printed: each trainer's time from the press to the trained model on the
+page, the last one's against (students x single run / cores) + 20%, whether every page shows its
+model, and the light students' server round trips. **heavy**: ``--heavy`` students open the
+costliest Compare link (4 variants at forget_bias 0 and 1, 2000 steps x 96 units: new runs on
+every load, each with its own weight seed) again and again while ``--sessions`` light students
+change Explore's controls. Target in both: light p95 under 2 s, nothing refused without a message.
 
 Starts `streamlit run app.py` on loopback, then one headless Chromium with one browser context (its
 own cookies, cache and Streamlit session) per student. All open the same link at once; when every
-page has loaded, each student changes a control (forget_bias, num_units, the selected step, the
-weight scale, the weight seed, the pre-activation toggle), waits for the page to finish, thinks for
+page has loaded, each student changes a control (num_units, the weight scale, the weight seed,
+the pre-activation toggle: forget_bias and the step scrub in the browser and send nothing), waits
+for the page to finish, thinks for
 a random 0.5 to 2 s and does it again, for 60 s.
 
 The round trip of each change is the server's: from receiving the browser's request for a rerun to
@@ -32,6 +45,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -44,10 +58,10 @@ from bench.common import machine, table
 from tools.browser import IDLE, WEBSOCKET_RECORDER, launch_args, rss_mib, server_pid, streamlit_server
 
 #: Sliders a student moves with the arrow keys: (label, lowest and highest offset from the start, in steps).
+#: Explore's forget_bias and step scrub in the browser with no server message (bench.scrub measures
+#: them), so the changes that reach the server are these.
 SLIDERS = {
-    "forget_bias": (-20, 20),
     "num_units": (0, 28),
-    "Selected step t": (0, 59),
     "Weight scale": (-5, 10),
 }
 ACTIONS = [*SLIDERS, "Weight seed", "Show pre-activations"]
@@ -147,7 +161,18 @@ async def open_page(browser, url: str, student: Student, draw: bool):
     return context, page
 
 
-async def run_student(browser, url: str, student: Student, loaded, go: asyncio.Event, seconds, think, draw) -> None:
+async def run_student(
+    browser,
+    url: str,
+    student: Student,
+    loaded,
+    go: asyncio.Event,
+    seconds,
+    think,
+    draw,
+    until: asyncio.Event | None = None,
+) -> None:
+    """A light student: change a control, think, again, for ``seconds`` (and, with ``until``, until it is set)."""
     context = None
     try:
         context, page = await open_page(browser, url, student, draw)
@@ -159,7 +184,7 @@ async def run_student(browser, url: str, student: Student, loaded, go: asyncio.E
         loaded()
         await go.wait()
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
+        while time.monotonic() < end or (until is not None and not until.is_set()):
             await timed(page, student, student.rng.choice(ACTIONS))
             await asyncio.sleep(student.rng.uniform(*think))
     except Exception as error:  # a failed page is counted, not raised: the others keep going
@@ -169,6 +194,181 @@ async def run_student(browser, url: str, student: Student, loaded, go: asyncio.E
     finally:
         if context is not None:
             await context.close()
+
+
+#: The Train page's verdict once a model is on the page, and its note on a finished job.
+VERDICT = re.compile(r"after (\d+) steps")
+TRAINED = re.compile(r"Trained (\d+) steps in ([\d.]+) s(?:, after waiting (\d+) s)?")
+#: What the Train page says when it refuses or fails a run.
+REFUSED = re.compile(r"already training|failed|stopped unexpectedly|shutting down", re.I)
+
+
+@dataclass
+class Trainer:
+    number: int
+    pressed: float = 0.0
+    finished: float = 0.0
+    worker_s: float = 0.0
+    waited_s: float = 0.0
+    steps: int = 0
+    refused: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+async def train_once(page, trainer: Trainer, timeout: float = 900) -> None:
+    """Press Train and wait for the trained model's verdict on the page."""
+    trainer.pressed = time.monotonic()
+    await page.get_by_role("button", name=re.compile(r"^Train \d+ steps$")).click()
+    verdict = page.get_by_text(VERDICT).first
+    refusal = page.locator("[data-testid='stAlert']").filter(has_text=REFUSED)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await verdict.count():
+            break
+        if await refusal.count():
+            trainer.refused = (await refusal.first.inner_text())[:200]
+            return
+        await asyncio.sleep(0.2)
+    else:
+        trainer.errors.append(f"trainer {trainer.number}: no model after {timeout:.0f} s")
+        return
+    trainer.finished = time.monotonic()
+    trainer.steps = int(VERDICT.search(await verdict.inner_text()).group(1))
+    note = page.get_by_text(TRAINED).first
+    if await note.count():
+        found = TRAINED.search(await note.inner_text())
+        trainer.worker_s, trainer.waited_s = float(found.group(2)), float(found.group(3) or 0)
+
+
+async def run_trainer(browser, url: str, trainer: Trainer, loaded, go: asyncio.Event, draw: bool) -> None:
+    student = Student(trainer.number, random.Random(trainer.number))
+    context = None
+    try:
+        context, page = await open_page(browser, url, student, draw)
+        await page.goto(url, timeout=600_000)
+        await page.wait_for_selector(IDLE, timeout=600_000)
+        await page.get_by_role("button", name=re.compile(r"^Train \d+ steps$")).wait_for(timeout=600_000)
+        loaded()
+        await go.wait()
+        await asyncio.sleep(student.rng.uniform(0, 1))  # the class presses Train within one second
+        await train_once(page, trainer)
+    except Exception as error:
+        trainer.errors.append(f"trainer {trainer.number}: {type(error).__name__}: {str(error)[:300]}")
+        loaded()
+    finally:
+        trainer.errors += student.errors
+        if context is not None:
+            await context.close()
+
+
+async def run_heavy(
+    browser, url: str, number: int, loads: list[float], errors: list[str], until: asyncio.Event
+) -> None:
+    """A student on the costliest Compare link, loading it again with a new weight seed until ``until``."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    await stub_plotly(context)
+    page = await context.new_page()
+    round_ = 0
+    try:
+        while not until.is_set():
+            began = time.monotonic()
+            await page.goto(f"{url}&seed={1000 + 37 * number + round_}", timeout=600_000)
+            await page.wait_for_selector(IDLE, timeout=600_000)
+            if await page.locator("[data-testid='stException']").count():
+                errors.append(f"heavy student {number}: an exception box")
+            loads.append(time.monotonic() - began)
+            round_ += 1
+    except Exception as error:
+        errors.append(f"heavy student {number}: {type(error).__name__}: {str(error)[:300]}")
+    finally:
+        await context.close()
+
+
+async def class_load(base: str, args) -> dict:
+    """The train or heavy scenario (see the module docstring); what main prints."""
+    report: dict = {"errors": []}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**launch_args())
+        warm = await browser.new_page()
+        await warm.goto(f"{base}/explore?weights=random")
+        await warm.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+        await warm.close()
+        until, go = asyncio.Event(), asyncio.Event()
+        if args.scenario == "train":
+            alone = Trainer(-1)
+            await run_trainer(browser, f"{base}/train?train_seed=999", alone, lambda: None, _set(go), args.draw)
+            report["single"] = alone
+            go = asyncio.Event()
+        light_count = args.light if args.scenario == "train" else args.sessions
+        waiting = [light_count + (args.sessions if args.scenario == "train" else 0)]
+
+        def loaded() -> None:
+            waiting[0] -= 1
+            if waiting[0] <= 0:
+                go.set()
+
+        students = [Student(k, random.Random(args.seed * 1000 + k)) for k in range(light_count)]
+        light = [
+            asyncio.create_task(
+                run_student(
+                    browser,
+                    f"{base}/explore?weights=random",
+                    s,
+                    loaded,
+                    go,
+                    args.seconds,
+                    tuple(args.think),
+                    args.draw,
+                    until,
+                )
+            )
+            for s in students
+        ]
+        heavy_loads: list[float] = []
+        trainers: list[Trainer] = []
+        if args.scenario == "train":
+            trainers = [Trainer(k) for k in range(args.sessions)]
+            work = [
+                asyncio.create_task(run_trainer(browser, f"{base}/train?train_seed={k}", t, loaded, go, args.draw))
+                for k, t in enumerate(trainers)
+            ]
+        if not waiting[0]:
+            go.set()
+        await go.wait()
+        report["go"] = time.monotonic()
+        if args.scenario == "heavy":
+            compare = f"{base}/compare?" + "&".join(f"{k}={v}" for k, v in HEAVY_LINK.items())
+            work = [
+                asyncio.create_task(run_heavy(browser, compare, k, heavy_loads, report["errors"], until))
+                for k in range(args.heavy)
+            ]
+            await asyncio.sleep(args.seconds)
+            until.set()
+            await asyncio.gather(*work)
+        else:
+            await asyncio.gather(*work)
+            until.set()
+        await asyncio.gather(*light)
+        report["end"] = time.monotonic()
+        await browser.close()
+    report["students"], report["trainers"], report["heavy_loads"] = students, trainers, heavy_loads
+    return report
+
+
+def _set(event: asyncio.Event) -> asyncio.Event:
+    event.set()
+    return event
+
+
+#: The costliest Compare link that fits the page limit (bench.memory's): 4 variants at forget_bias
+#: 0 and 1, 2000 steps x 96 units, 1,536,000 cells; each load gets a new weight seed.
+HEAVY_LINK = {
+    "preset": "random",
+    "steps": "2000",
+    "num_units": "96",
+    "variants": "basic,peephole,coupled,NIG",
+    "fb01": "true",
+}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -226,20 +426,28 @@ async def load(url: str, args) -> tuple[list[Student], dict]:
     return students, report
 
 
-def server_round_trips(log: Path, since: float) -> list[float]:
+def server_round_trips(log: Path, since: float, page: str | None = None) -> list[float]:
     """Milliseconds from each rerun request (after ``since``, time.monotonic) to the next finished run
-    of the same session, from bench.load_server's log."""
+    of the same session, from bench.load_server's log; with ``page``, only the sessions that asked
+    for reruns of that page (e.g. "explore": the light students). A fragment's own rerun (the Train
+    page's progress) is not a student's change and is left out."""
     pending: dict[str, float] = {}
-    times = []
+    pages: dict[str, set[str]] = {}
+    times: dict[str, list[float]] = {}
     for line in log.read_text().splitlines():
-        stamp, session, what = line.split()
-        if what == "request" and session not in pending:
+        stamp, session, what, *rest = line.split()
+        if what in ("request", "fragment"):
+            pages.setdefault(session, set()).add(rest[0] if rest else "-")
+        if what == "fragment":
+            pending.pop(session, None)
+            pending[session] = -1.0  # its finish is not a student's round trip
+        elif what == "request" and pending.get(session, -1.0) < 0:
             pending[session] = float(stamp)
         elif what == "finished" and session in pending:
             requested = pending.pop(session)
             if requested >= since:
-                times.append((float(stamp) - requested) * 1000)
-    return times
+                times.setdefault(session, []).append((float(stamp) - requested) * 1000)
+    return [t for session, values in times.items() if page is None or page in pages[session] for t in values]
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -254,7 +462,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compression", action="store_true", help="server.enableWebsocketCompression on")
     parser.add_argument("--draw", action="store_true", help="the browsers draw the charts with the real Plotly.js")
+    parser.add_argument("--scenario", choices=("explore", "train", "heavy"), default="explore")
+    parser.add_argument("--light", type=int, default=5, help="train: light students beside the trainers")
+    parser.add_argument("--heavy", type=int, default=4, help="heavy: students on the costliest link")
     args = parser.parse_args()
+    if args.scenario != "explore":
+        return class_main(args)
     options = ("--server.enableWebsocketCompression", "true" if args.compression else "false")
     folder = Path(tempfile.mkdtemp())
     log, reruns = folder / "server.log", folder / "reruns.txt"
@@ -309,6 +522,124 @@ def main() -> int:
     verdict = "met" if not errors and not timeouts and p95 < 2000 else "NOT met"
     print(f"target (no exceptions, p95 server round trip < 2000 ms): {verdict}")
     return 0 if verdict == "met" else 1
+
+
+def class_main(args) -> int:
+    """The train and heavy scenarios: run, print, and say whether the targets are met."""
+    folder = Path(tempfile.mkdtemp())
+    log, reruns = folder / "server.log", folder / "reruns.txt"
+    options = ("--server.enableWebsocketCompression", "false")
+    with streamlit_server(
+        "app.py", log=log, options=options, module="bench.load_server", env={"BENCH_RERUN_LOG": str(reruns)}
+    ) as url:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        pid = server_pid(url)
+        cpu0 = cpu_seconds(pid)
+        report = asyncio.run(class_load(url, args))
+        server_cpu = cpu_seconds(pid) - cpu0
+    server_errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line]
+    errors = report["errors"] + [e for s in report["students"] for e in s.errors]
+    errors += [e for t in report["trainers"] for e in t.errors] + [f"server log: {line}" for line in server_errors]
+    light = server_round_trips(reruns, report["go"], page="explore")
+    timeouts = sum(s.timeouts for s in report["students"])
+    cores = os.cpu_count() or 1
+    print(machine())
+    met = True
+    if args.scenario == "train":
+        single, trainers = report["single"], report["trainers"]
+        single_s = single.finished - single.pressed if single.finished else float("nan")
+        print(
+            f"train: {len(trainers)} students press Train (default task) within one second; {args.light} light students "
+            f"change Explore's controls meanwhile; {cores} cores"
+        )
+        print(
+            f"one student alone: the model on the page {single_s:.1f} s after the press (worker {single.worker_s:.1f} s)"
+        )
+        done = [t for t in trainers if t.finished]
+        took = sorted(t.finished - t.pressed for t in done)
+        first_press = min(t.pressed for t in trainers)
+        last = max((t.finished for t in done), default=float("nan")) - first_press
+        bound = len(trainers) * single_s / cores * 1.2
+        refused = [t for t in trainers if t.refused]
+        kept = sum(1 for t in done if t.steps == (single.steps or t.steps))
+        print()
+        rows = (
+            [
+                [
+                    "press to model on the page",
+                    str(len(took)),
+                    f"{statistics.median(took):.1f}",
+                    f"{percentile(took, 95):.1f}",
+                    f"{max(took):.1f}",
+                ],
+                [
+                    "waiting for a worker",
+                    str(len(done)),
+                    f"{statistics.median([t.waited_s for t in done]):.1f}",
+                    f"{percentile([t.waited_s for t in done], 95):.1f}",
+                    f"{max(t.waited_s for t in done):.1f}",
+                ],
+                [
+                    "training in the worker",
+                    str(len(done)),
+                    f"{statistics.median([t.worker_s for t in done]):.1f}",
+                    f"{percentile([t.worker_s for t in done], 95):.1f}",
+                    f"{max(t.worker_s for t in done):.1f}",
+                ],
+            ]
+            if done
+            else []
+        )
+        if rows:
+            print(table(["trainers, s", "runs", "median", "p95", "max"], rows))
+        print()
+        print(
+            f"the class's last model {last:.1f} s after the first press; bound ({len(trainers)} x {single_s:.1f} s / "
+            f"{cores} cores) + 20% = {bound:.1f} s: {'met' if last <= bound else 'NOT met'}"
+        )
+        print(f"models on their pages: {kept} of {len(trainers)} (each {single.steps} steps); refused: {len(refused)}")
+        for t in refused[:5]:
+            print(f"  trainer {t.number}: {t.refused}")
+        met = last <= bound and kept == len(trainers) and not refused
+    else:
+        loads = report["heavy_loads"]
+        print(
+            f"heavy: {args.heavy} students load the costliest Compare link (new runs each load) for {args.seconds:g} s while "
+            f"{args.sessions} light students change Explore's controls; {cores} cores"
+        )
+        if loads:
+            print(
+                f"heavy loads: {len(loads)}, median {statistics.median(loads):.1f} s, max {max(loads):.1f} s (load to idle, "
+                "this machine's browser included)"
+            )
+    print()
+    if light:
+        print(
+            table(
+                ["light students, ms", "changes", "median", "p95", "max"],
+                [
+                    [
+                        "server round trip",
+                        str(len(light)),
+                        f"{percentile(light, 50):.0f}",
+                        f"{percentile(light, 95):.0f}",
+                        f"{max(light):.0f}",
+                    ]
+                ],
+            )
+        )
+    print(
+        f"server CPU: {server_cpu:.0f} s over {report['end'] - report['go']:.0f} s; changes with no answer within 60 s: {timeouts}"
+    )
+    print(f"exceptions: {len(errors)}")
+    for error in errors[:20]:
+        print("  " + error)
+    p95 = percentile(light, 95) if light else float("inf")
+    met = met and not errors and not timeouts and p95 < 2000
+    print(
+        f"targets (light p95 < 2000 ms, no exceptions{', the bound, every model kept' if args.scenario == 'train' else ''}): {'met' if met else 'NOT met'}"
+    )
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

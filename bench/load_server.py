@@ -4,7 +4,8 @@
 
 Logs, per session, when the server receives a rerun request from a browser and when it queues the
 run's last message (script_finished) for that browser: the server's round trip, whatever the
-browsers on the same machine are doing. Lines: ``<monotonic seconds> <session id> request|finished``.
+browsers on the same machine are doing. Lines: ``<monotonic seconds> <session id> request|fragment|finished
+<page name or ->`` (a fragment's own rerun, as the Train page's progress makes, is logged as such).
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ _handle_backmsg = AppSession.handle_backmsg
 _enqueue_forward_msg = AppSession._enqueue_forward_msg
 
 
-def _log(session: AppSession, what: str) -> None:
+def _log(session: AppSession, what: str, page: str = "") -> None:
     with _lock:
-        _out.write(f"{time.monotonic():.6f} {session.id} {what}\n")
+        _out.write(f"{time.monotonic():.6f} {session.id} {what} {page or '-'}\n")
 
 
 def handle_backmsg(self, msg) -> None:
     if msg.WhichOneof("type") == "rerun_script":
-        _log(self, "request")
+        rerun = msg.rerun_script
+        _log(self, "fragment" if rerun.fragment_id else "request", rerun.page_name)
     _handle_backmsg(self, msg)
 
 

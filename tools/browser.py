@@ -92,12 +92,14 @@ def streamlit_server(
     options: tuple[str, ...] = (),
     module: str = "streamlit",
     env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Run `streamlit run script` headless on a free port from ``cwd`` (this checkout by default),
     with extra command-line ``options`` (e.g. ``("--server.enableWebsocketCompression", "true")``),
     through ``python -m module`` (a wrapper of Streamlit's command line, e.g. bench.load_server) and
-    with extra environment variables ``env``; yields its base URL and stops it afterwards."""
-    port = free_port()
+    with extra environment variables ``env``, on ``port`` if given (to start it again where a page
+    left it); yields its base URL and stops it afterwards."""
+    port = port or free_port()
     command = [
         sys.executable, "-m", module, "run", str(script),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -54,8 +54,7 @@ def restore_once() -> None:
             st.session_state.setdefault(_MINE_TOKENS, {})[weights.key] = token
         else:
             controls.notice(
-                "**The trained model this link opens is gone** (the page was reloaded, and "
-                f"{shelf.why_missing(token)}). {again}",
+                f"**The trained model this link opens is gone:** {shelf.why_missing(token)}. {again}",
                 "warning",
             )
             urlstate.set_value("mine", "")
@@ -78,6 +77,26 @@ def restore_once() -> None:
                 "warning",
             )
         urlstate.set_value("custom_ref", "")
+
+
+#: How often the reconnect watch's fragment runs on its own (it draws nothing): rarely, see below.
+_WATCH_SECONDS = 3600
+
+
+def _nothing() -> None:
+    pass
+
+
+def reconnect_watch() -> None:
+    """Make Streamlit's browser code run the page again when it reconnects to the server.
+
+    After a lost connection (the server restarted, a laptop slept), Streamlit's frontend requests a
+    run on reconnecting only if a fragment with ``run_every`` is on the page; otherwise the page keeps
+    showing what it showed, a trained model the new server no longer has included, until the next
+    click. This empty fragment (it runs by itself once an hour, drawing nothing) makes every page
+    rerun on reconnect, so that :func:`restore_once` says at once what the restart took away.
+    """
+    st.fragment(_nothing, run_every=_WATCH_SECONDS)()
 
 
 def _digest(text: str) -> str:

@@ -2,7 +2,9 @@
 
 It reads jobs and stop requests from its standard input and writes progress and results to its
 standard output (:mod:`workers.wire`). It lowers its own priority first, so that on a busy machine
-the server's interpreter, which answers every student's page, gets the CPU before training does.
+the server's interpreter, which answers every student's page, gets the CPU before training does
+(LSTM_WORKER_SCHED=idle puts it under Linux's idle scheduler instead: bench.load runs the class's
+browsers on the same machine that way, and the workers must not starve them).
 
 Messages in: ``{"kind": "train", "id", "task", "size", "settings", "steps", "report_seconds"}``
 with the run's state as the blob (empty for a new run), and ``{"kind": "stop", "id"}``.
@@ -91,6 +93,8 @@ JOBS = {"train": train}
 def main() -> int:
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
+        if os.environ.get("LSTM_WORKER_SCHED") == "idle":  # bench.load: beside the students' browsers
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     stdin, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the messages
     pending: queue.Queue = queue.Queue()

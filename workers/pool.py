@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: its two runs together; the Train page one at a time).
 PER_OWNER = 2
 _ACTIVE = ("queued", "running")
+#: One BLAS thread a worker: the pool already has a worker per core, and a second thread of each
+#: would only wait for the other (the app's matrices are small).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def default_size() -> int:
@@ -227,7 +230,13 @@ class Pool:
     def _start(self, slot: _Slot) -> subprocess.Popen:
         if slot.process is None or slot.process.poll() is not None:
             slot.process = subprocess.Popen(
-                self.command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, bufsize=0
+                self.command,
+                cwd=ROOT,
+                env={**os.environ, **ONE_THREAD},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None,
+                bufsize=0,
             )
         return slot.process
 

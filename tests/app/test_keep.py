@@ -85,7 +85,7 @@ def test_a_reload_after_the_model_was_dropped_says_so():
     lost = shelf.new_token()
     at = open_page(EXPLORE, {"weights": "mine", "mine": lost}, timeout=120)
     said = notices(at)
-    assert "The trained model this link opens is gone" in said and "the page was reloaded" in said
+    assert "The trained model this link opens is gone" in said and "keeps such work 2 hours" in said
     assert "mine" not in link(at)
 
 
