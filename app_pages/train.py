@@ -110,8 +110,11 @@ def show_training() -> None:
     label = session.run_label(task, settings)
     buttons = st.columns([1, 1, 1, 3])
     steps = max(int(steps), 1)
-    for done_label, kind, message in session.collect():  # jobs that finished since the last run
-        _say(kind, message if done_label == label else f"{done_label}: {message}")
+    for done_label, kind, message in session.collect():  # other runs' jobs that finished since the last run
+        if done_label != label:
+            _say(kind, f"{done_label}: {message}")
+    if (said := session.note(label)) is not None:  # this run's last job: how it went, the reminder to download
+        _say(*said)
     trainer = session.trainers().get(label)
     training = session.active()
     go = buttons[0].button(

@@ -35,6 +35,7 @@ from . import runs, shelf
 _TRAINERS = "_trainers"
 _TOKENS = "_run_tokens"
 _JOBS = "_train_jobs"
+_NOTES = "_train_notes"
 #: The most runs a session keeps (the oldest goes first): each a few small weight sets.
 MAX_RUNS = 6
 #: How often the page redraws a job's progress, in seconds.
@@ -155,6 +156,7 @@ def train(task: Task, settings: TrainSettings, steps: int) -> Pending:
         on_finish=lambda job: job.result and _shelve(token, task, settings, label, job.result),
     )
     pending = Pending(job, task, settings, token)
+    st.session_state.setdefault(_NOTES, {}).pop(label, None)
     if trainer is not None:
         pending.base, pending.base_start = list(trainer.history), trainer.start_metric
     jobs()[label] = pending
@@ -171,9 +173,15 @@ def stop_all(wait: float = 1.0) -> None:
         pending.job.wait(max(0.0, deadline - time.monotonic()))
 
 
+def note(label: str) -> tuple[str, str] | None:
+    """What the last job of the run ``label`` said when it finished, (kind, message), kept until its
+    next job: the page shows it beside the run (the reminder to download included)."""
+    return st.session_state.setdefault(_NOTES, {}).get(label)
+
+
 def collect() -> list[tuple[str, str, str]]:
     """Take this session's finished jobs back into its runs; for each, (label, kind, message) to show
-    (kind "success", "info" or "error")."""
+    (kind "success", "info" or "error"), also kept as the run's :func:`note`."""
     said = []
     for label, pending in list(jobs().items()):
         job = pending.job
@@ -209,6 +217,9 @@ def collect() -> list[tuple[str, str, str]]:
             )
         else:
             said.append((label, "error", job.error or "Training failed."))
+    notes = st.session_state.setdefault(_NOTES, {})
+    for label, kind, message in said:
+        notes[label] = (kind, message)
     return said
 
 
