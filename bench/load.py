@@ -218,7 +218,9 @@ class Trainer:
 async def train_once(page, trainer: Trainer, timeout: float = 900) -> None:
     """Press Train and wait for the trained model's verdict on the page."""
     trainer.pressed = time.monotonic()
-    await page.get_by_role("button", name=re.compile(r"^Train \d+ steps$")).click()
+    # A click event sent straight to the button: Playwright's checks that it is stable need the
+    # page's renderer, which this machine's thirty starved browsers give it only slowly.
+    await page.get_by_role("button", name=re.compile(r"^Train \d+ steps$")).dispatch_event("click", timeout=600_000)
     verdict = page.get_by_text(VERDICT).first
     refusal = page.locator("[data-testid='stAlert']").filter(has_text=REFUSED)
     deadline = time.monotonic() + timeout
@@ -436,6 +438,8 @@ def server_round_trips(log: Path, since: float, page: str | None = None) -> list
     times: dict[str, list[float]] = {}
     for line in log.read_text().splitlines():
         stamp, session, what, *rest = line.split()
+        if what == "job":
+            continue
         if what in ("request", "fragment"):
             pages.setdefault(session, set()).add(rest[0] if rest else "-")
         if what == "fragment":
@@ -448,6 +452,33 @@ def server_round_trips(log: Path, since: float, page: str | None = None) -> list
             if requested >= since:
                 times.setdefault(session, []).append((float(stamp) - requested) * 1000)
     return [t for session, values in times.items() if page is None or page in pages[session] for t in values]
+
+
+@dataclass
+class JobRecord:
+    owner: str
+    state: str
+    submitted: float
+    started: float
+    finished: float
+    steps: int
+    seconds: float
+
+
+def jobs_of(log: Path, since: float) -> list[JobRecord]:
+    """The training jobs bench.load_server logged, submitted after ``since``."""
+    found = []
+    for line in log.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 8 and parts[2] == "job":
+            finished, owner, _, state, submitted, started, steps, seconds = parts
+            if float(submitted) >= since:
+                found.append(
+                    JobRecord(
+                        owner, state, float(submitted), float(started), float(finished), int(steps), float(seconds)
+                    )
+                )
+    return found
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -547,60 +578,65 @@ def class_main(args) -> int:
     met = True
     if args.scenario == "train":
         single, trainers = report["single"], report["trainers"]
-        single_s = single.finished - single.pressed if single.finished else float("nan")
+        jobs = jobs_of(reruns, 0.0)
+        alone = [j for j in jobs if j.submitted < report["go"]]
+        class_jobs = [j for j in jobs if j.submitted >= report["go"]]
+        single_s = alone[-1].finished - alone[-1].submitted if alone else float("nan")
         print(
             f"train: {len(trainers)} students press Train (default task) within one second; {args.light} light students "
             f"change Explore's controls meanwhile; {cores} cores"
         )
         print(
-            f"one student alone: the model on the page {single_s:.1f} s after the press (worker {single.worker_s:.1f} s)"
+            f"one student alone: trained {single_s:.2f} s after the press reached the server (worker "
+            f"{single.worker_s:.2f} s); the model on the page {single.finished - single.pressed:.1f} s after the click"
         )
-        done = [t for t in trainers if t.finished]
-        took = sorted(t.finished - t.pressed for t in done)
-        first_press = min(t.pressed for t in trainers)
-        last = max((t.finished for t in done), default=float("nan")) - first_press
-        bound = len(trainers) * single_s / cores * 1.2
-        refused = [t for t in trainers if t.refused]
-        kept = sum(1 for t in done if t.steps == (single.steps or t.steps))
         print()
-        rows = (
-            [
+        rows = []
+        if class_jobs:
+            for name, values in (
+                ("press to trained (server)", [j.finished - j.submitted for j in class_jobs]),
+                ("waiting for a worker", [j.started - j.submitted for j in class_jobs]),
+                ("training in the worker", [j.seconds for j in class_jobs]),
+            ):
+                rows.append(
+                    [
+                        name,
+                        str(len(values)),
+                        *(f"{v:.2f}" for v in (statistics.median(values), percentile(values, 95), max(values))),
+                    ]
+                )
+        shown = sorted(t.finished - t.pressed for t in trainers if t.finished)
+        if shown:
+            rows.append(
                 [
-                    "press to model on the page",
-                    str(len(took)),
-                    f"{statistics.median(took):.1f}",
-                    f"{percentile(took, 95):.1f}",
-                    f"{max(took):.1f}",
-                ],
-                [
-                    "waiting for a worker",
-                    str(len(done)),
-                    f"{statistics.median([t.waited_s for t in done]):.1f}",
-                    f"{percentile([t.waited_s for t in done], 95):.1f}",
-                    f"{max(t.waited_s for t in done):.1f}",
-                ],
-                [
-                    "training in the worker",
-                    str(len(done)),
-                    f"{statistics.median([t.worker_s for t in done]):.1f}",
-                    f"{percentile([t.worker_s for t in done], 95):.1f}",
-                    f"{max(t.worker_s for t in done):.1f}",
-                ],
-            ]
-            if done
-            else []
-        )
+                    "click to model on the page (this machine's browsers)",
+                    str(len(shown)),
+                    f"{statistics.median(shown):.1f}",
+                    f"{percentile(shown, 95):.1f}",
+                    f"{max(shown):.1f}",
+                ]
+            )
         if rows:
             print(table(["trainers, s", "runs", "median", "p95", "max"], rows))
         print()
-        print(
-            f"the class's last model {last:.1f} s after the first press; bound ({len(trainers)} x {single_s:.1f} s / "
-            f"{cores} cores) + 20% = {bound:.1f} s: {'met' if last <= bound else 'NOT met'}"
+        last = (
+            max(j.finished for j in class_jobs) - min(j.submitted for j in class_jobs) if class_jobs else float("inf")
         )
-        print(f"models on their pages: {kept} of {len(trainers)} (each {single.steps} steps); refused: {len(refused)}")
+        bound = len(trainers) * single_s / cores * 1.2
+        print(
+            f"the class's last model {last:.1f} s after the first press reached the server; bound ({len(trainers)} x "
+            f"{single_s:.2f} s / {cores} cores) + 20% = {bound:.1f} s: {'met' if last <= bound else 'NOT met'}"
+        )
+        kept = sum(1 for j in class_jobs if j.state == "done" and j.steps == single.steps)
+        on_pages = sum(1 for t in trainers if t.finished and t.steps == single.steps)
+        refused = [t for t in trainers if t.refused]
+        print(
+            f"models kept: {kept} of {len(trainers)} jobs done with {single.steps} steps; on their pages: {on_pages}; "
+            f"refused: {len(refused)}"
+        )
         for t in refused[:5]:
             print(f"  trainer {t.number}: {t.refused}")
-        met = last <= bound and kept == len(trainers) and not refused
+        met = last <= bound and kept == on_pages == len(trainers) and not refused
     else:
         loads = report["heavy_loads"]
         print(
