@@ -155,6 +155,8 @@ def show_training() -> None:
                 if running_label != label:
                     text = f"{running_label}: {text}"
                 st.progress(done, text=text)
+            if not session.running():
+                return  # waiting in the queue: the chart of the runs so far is drawn below, once
             shown = dict(session.runs_of(task))
             for running_label, pending in found.items():
                 if pending.task.title == task.title:
@@ -169,6 +171,8 @@ def show_training() -> None:
         with chart.container():
             session.watch(draw)
         if label in training:
+            if not session.running() and session.runs_of(task):  # waiting: the runs so far, drawn once
+                progress_chart(status, task, label, key="train_progress")
             return  # the model's details follow when it has finished (the page runs again then)
 
     runs = session.runs_of(task)
@@ -177,7 +181,7 @@ def show_training() -> None:
             f"Nothing trained yet with these settings. Press **Train {steps} steps** to start: it takes "
             f"{'a few seconds' if task.key in ('recall', 'sine') else 'ten to thirty seconds'} on a laptop."
         )
-        if runs and not training:  # the runs of this task so far stay on screen to compare the next one with
+        if runs and not session.running():  # the runs of this task so far stay on screen to compare the next one with
             progress_chart(
                 chart,
                 task,
@@ -188,7 +192,7 @@ def show_training() -> None:
             compare_runs(task, runs)
         return
 
-    if not training:
+    if not session.running():
         progress_chart(
             chart,
             task,

@@ -496,6 +496,7 @@ def main() -> int:
     parser.add_argument("--scenario", choices=("explore", "train", "heavy"), default="explore")
     parser.add_argument("--light", type=int, default=5, help="train: light students beside the trainers")
     parser.add_argument("--heavy", type=int, default=4, help="heavy: students on the costliest link")
+    parser.add_argument("--idle-workers", action="store_true", help="the workers under the idle scheduler too")
     args = parser.parse_args()
     if args.scenario != "explore":
         return class_main(args)
@@ -584,7 +585,8 @@ def class_main(args) -> int:
         single_s = alone[-1].finished - alone[-1].submitted if alone else float("nan")
         print(
             f"train: {len(trainers)} students press Train (default task) within one second; {args.light} light students "
-            f"change Explore's controls meanwhile; {cores} cores"
+            f"change Explore's controls meanwhile; {cores} cores; workers "
+            + ("under the idle scheduler, as the browsers" if args.idle_workers else "at niceness 10")
         )
         print(
             f"one student alone: trained {single_s:.2f} s after the press reached the server (worker "

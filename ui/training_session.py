@@ -38,8 +38,9 @@ _JOBS = "_train_jobs"
 _NOTES = "_train_notes"
 #: The most runs a session keeps (the oldest goes first): each a few small weight sets.
 MAX_RUNS = 6
-#: How often the page redraws a job's progress, in seconds.
+#: How often the page redraws a job's progress while it trains, and its place while it waits, in seconds.
 UPDATE_SECONDS = 0.5
+WAIT_SECONDS = 2.0
 #: How long a job may run with no browser tab of its session connected before it is stopped
 #: (what it learned is kept on the shelf): a reload reconnects well within it.
 ORPHAN_SECONDS = 60.0
@@ -265,24 +266,31 @@ def status_text(pending: Pending) -> tuple[float, str]:
     return done, f"Step {job.steps_done} of {job.target} ({seconds:.0f} s)" if job.target else "Starting..."
 
 
+def running() -> bool:
+    """Whether one of this session's jobs is training now (not only waiting in the queue)."""
+    return any(pending.job.state == "running" for pending in jobs().values())
+
+
 def watch(draw: Callable[[dict[str, Pending]], None]) -> None:
-    """While this session has jobs, redraw ``draw(active jobs)`` every UPDATE_SECONDS (a fragment);
-    when they have all finished, run the whole page again to show the models. Streamlit's own Stop
-    stops them too."""
+    """While this session has jobs, redraw ``draw(active jobs)`` in a fragment: every UPDATE_SECONDS
+    while one trains, every WAIT_SECONDS while they only wait in the queue (thirty waiting pages
+    must not keep the server busy saying so). When a job starts, or they have all finished, the
+    whole page runs again. Streamlit's own Stop stops them too."""
     if not active():
         return
+    waiting = not running()
 
     def tick() -> None:
         try:
             found = active()
-            if not found:
+            if not found or (waiting and running()):
                 st.rerun(scope="app")
             draw(found)
         except StopException:  # Streamlit's Stop, top right: the learner means training
             stop_all(wait=0)
             raise
 
-    st.fragment(tick, run_every=UPDATE_SECONDS)()
+    st.fragment(tick, run_every=WAIT_SECONDS if waiting else UPDATE_SECONDS)()
 
 
 def restore(listed: str) -> tuple[int, list[str]]:

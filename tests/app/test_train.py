@@ -139,3 +139,26 @@ def test_the_small_experiment_runs_live():
     (table,) = [t.value for t in at.dataframe if "forget_bias" in t.value.columns]
     assert sorted(table["forget_bias"]) == [0.0, 1.0]
     assert table["solved"].all() and (table["steps"] <= 600).all()  # a 5-step delay is learned either way
+
+
+def test_a_run_waiting_for_a_worker_says_how_many_are_ahead(monkeypatch):
+    from dataclasses import asdict
+
+    from lstm_core.training import TrainSettings
+    from workers import pool as workers
+
+    busy = workers.Pool(1)
+    monkeypatch.setattr(workers, "_SHARED", busy)
+    slow = {"task": "chars", "size": 40, "settings": asdict(TrainSettings(units=32)), "steps": 5000}
+    others = [busy.submit("another student", "slow", slow), busy.submit("a third", "slow", slow)]
+    try:
+        at = train_page({"train_steps": "30"})
+        next(b for b in at.button if b.label.startswith("Train")).click().run()
+        (bar,) = at.get("progress")
+        assert "Waiting for a free worker: 1 run ahead of you (the server trains 1 at a time" in bar.proto.text
+        assert "Stop" in [b.label for b in at.button if not b.disabled]
+        press(at, "Stop")  # a queued run leaves the queue: nothing was trained
+        assert not trainers(at) and "Stopped before it started" in text(at)
+    finally:
+        busy.close()
+    assert all(job.state != "done" for job in others)
