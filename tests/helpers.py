@@ -60,7 +60,12 @@ def page_text(at, *kinds: str, sep: str = "\n") -> str:
 #: that a first visit shows memory at work). Most tests of these pages are about the controls of
 #: random weights, so :func:`open_page` asks for random weights there unless the query names the
 #: weights or ``app_defaults`` is set (tests/app/test_defaults.py tests the default itself).
-WEIGHTS_MENU_PAGES = ("app_pages/explore.py", "app_pages/step_through.py")
+WEIGHTS_MENU_PAGES = (
+    "app_pages/explore.py",
+    "app_pages/step_through.py",
+    "app_pages/compare.py",
+    "app_pages/gradient_flow.py",
+)
 
 
 def open_page(page: str, query: dict | None = None, timeout: float = 60, app_defaults: bool = False):
