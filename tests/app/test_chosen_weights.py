@@ -393,3 +393,26 @@ def test_the_weights_chosen_on_compare_carry_to_gradient_flow_and_the_link():
     assert_flow_is_the_cores(at, weights.configs, weights.params, inputs, 1.0, "forget_bias 1 (slider)")
     at.switch_page("app_pages/step_through.py").run()
     assert at.selectbox(key="weights").value == "adding"
+
+
+def test_the_live_slider_runs_own_data_of_several_lengths_as_the_page_does():
+    """Two sequences of 9 and 5 steps: the shorter is padded and run with its length; the slider's
+    curves at every value are that run's (the sweep passes the lengths too)."""
+    layer = LSTMConfig(input_size=2, num_units=3)
+    params = init_params(layer, seed=4)
+    rows = [f"{np.sin(t):.3f},{np.cos(t / 2):.3f}" for t in range(9)]
+    csv = "\n".join(rows) + "\n\n" + "\n".join(rows[:5]) + "\n"
+    at = upload(page(FLOW, {"weights": "upload"}), "layer.npz", params_to_bytes(layer, params))
+    upload(at, "two.csv", csv.encode(), key="data_file")
+    at.radio(key="seq").set_value(1).run()
+    values = np.zeros((2, 9, 2))
+    values[0] = [[float(v) for v in row.split(",")] for row in rows]
+    values[1, :5] = values[0, :5]
+    payload = live_payload(at)
+    low = payload["figure"]["layout"]["yaxis"]["range"][0]
+    for fb in (-2.0, 1.0, 3.5):
+        trace = run(replace(layer, forget_bias=fb), params, values, None, np.array([9, 5]))
+        dc = dc_of(trace, 1)
+        norms = np.linalg.norm(dc, axis=1)
+        expected = 10.0 ** np.maximum(np.log10(norms / norms[-1]), low)
+        np.testing.assert_allclose(payload["curves"][payload["biases"].index(fb)]["y"][0], expected, rtol=1e-9)
