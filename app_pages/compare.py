@@ -59,13 +59,14 @@ def trained_notes(base: Run, layer: int, chosen: list[str], *, fb01: bool, peep_
             f"Layer {layer} of {layers}: each variant replaces this layer alone"
             + (f" and reads what layer {layer - 1} output in the model's own run." if layer > 1 else ".")
         )
-    trained = weights_menu.trained_with(base.weights, layer)
+    trained_fb = base.weights.configs[layer - 1].forget_bias
     if fb01:
-        said.append(f"Each variant at forget_bias 0 and 1 ({trained}).")
-    elif cfg.forget_bias != base.weights.configs[layer - 1].forget_bias:
-        said.append(f"At forget_bias {cfg.forget_bias:g}, as you set it ({trained}).")
+        said.append(f"Each variant at forget_bias 0 and 1 (the model was trained with {trained_fb:g}).")
+    elif cfg.forget_bias != trained_fb:
+        said.append(f"At forget_bias {cfg.forget_bias:g}, as you set it (the model was trained with {trained_fb:g}).")
     else:
-        said.append(f"At forget_bias {cfg.forget_bias:g} ({trained}).")
+        said.append(f"At forget_bias {cfg.forget_bias:g}, as trained.")
+    said[-1] += weights_menu.folded_forget_bias(base.weights)
     if urlstate.value("fix_gate") != "none":
         said.append(
             "The gate you held at 1 beside Explore's Weights menu is not held here: the variants make such changes."

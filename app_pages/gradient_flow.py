@@ -119,8 +119,14 @@ st.caption(
         else ""
     )
     + (
-        f" The model's weights at forget_bias 0 and 1 and at the slider's {current:g} (it was "
-        f"{weights_menu.trained_with(weights)}), in every layer."
+        f" The trained model at forget_bias 0 and 1 and at the slider's value, now {current:g}"
+        + (
+            ", as trained"
+            if current == weights.configs[0].forget_bias
+            else f" (trained with {weights.configs[0].forget_bias:g})"
+        )
+        + (", in every layer." if layers > 1 else ".")
+        + weights_menu.folded_forget_bias(weights)
         if weights is not None
         else ""
     )

@@ -334,17 +334,15 @@ def trained_forget_bias() -> float | None:
     return float(value) if changed else None
 
 
-def trained_with(weights: trained.Weights, layer: int = 1) -> str:
-    """ "trained with forget_bias 1" of ``weights``' layer ``layer`` (1-based), and for a Keras or PyTorch
-    model why that is 0: its forget gate's bias is inside the model's bias."""
-    said = f"trained with forget_bias {weights.configs[layer - 1].forget_bias:g}"
+def folded_forget_bias(weights: trained.Weights) -> str:
+    """For a Keras or PyTorch model, why its forget_bias is 0 (a sentence, leading space), else ""."""
     library = str(weights.meta.get("library", ""))
-    if library == "PyTorch" or library.startswith("Keras"):
-        said += (
-            f": {escape(library)} adds no forget_bias at run time, its forget gate's bias is in the model's "
-            "bias, so 0 is the model as trained and 1 adds one to every forget gate"
-        )
-    return said
+    if library != "PyTorch" and not library.startswith("Keras"):
+        return ""
+    return (
+        f" {escape(library)} adds no forget_bias at run time: the forget gate's bias is inside the model's "
+        "bias, so forget_bias 0 is the model as trained, and 1 adds one to every forget gate."
+    )
 
 
 def model_as_trained(area, note_area) -> Run | None:

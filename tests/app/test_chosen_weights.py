@@ -128,7 +128,7 @@ def test_compare_with_the_demo_at_forget_bias_zero_and_one_changes_the_models_fo
         z = values[f"f · basic, forget_bias {fb:g}"]  # with peepholes everywhere, basic is not the model's cell
         np.testing.assert_array_equal(z, expected.f[0].T.astype(np.float32))
     assert np.all(values["f · no forget gate (NFG), forget_bias 0"] == 1)
-    assert "Each variant at forget_bias 0 and 1 (trained with forget_bias 1)" in shown(at)
+    assert "Each variant at forget_bias 0 and 1 (the model was trained with 1)." in shown(at)
     assert "With peepholes in every variant, none is the model's own cell (basic)" in shown(at)
 
 
@@ -139,7 +139,7 @@ def test_gradient_flow_runs_the_demo_weights_at_forget_bias_zero_one_and_the_sli
     assert list(flow_heatmaps(at)) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]
     for fb, title in ((0.0, "forget_bias 0"), (1.0, "forget_bias 1 (slider)")):
         assert_flow_is_the_cores(at, weights.configs, weights.params, inputs, fb, title)
-    assert "(it was trained with forget_bias 1)" in shown(at)
+    assert "at the slider's value, now 1, as trained." in shown(at)
     # The plain RNN in place of the layer: seeded weights of its own (seed 0), on the same input.
     from lstm_core import BasicRNNConfig
 
@@ -176,7 +176,7 @@ def test_a_released_slider_changes_the_trained_forget_bias_here_and_on_explore(m
     at.switch_page(COMPARE).run()  # Compare starts from the model as the learner left it
     own = run(replace(weights.configs[0], forget_bias=2.5), weights.params[0], inputs)
     np.testing.assert_array_equal(panels(at)["f · basic (trained)"], own.f[0].T.astype(np.float32))
-    assert "At forget_bias 2.5, as you set it (trained with forget_bias 1)" in shown(at)
+    assert "At forget_bias 2.5, as you set it (the model was trained with 1)." in shown(at)
 
     state = {live_flow.KEY: {"release": {"forget_bias": 1.0}}}
     monkeypatch.setattr(live_flow.st, "session_state", state)
@@ -245,7 +245,10 @@ def test_compare_runs_an_uploaded_pytorch_model_on_its_chosen_layer():
     np.testing.assert_allclose(values["new_h · coupled (CIFG)"], coupled.new_h[1].T, rtol=1e-6, atol=1e-7)
     text = shown(at)
     assert "Layer 2 of 2: each variant replaces this layer alone and reads what layer 1 output" in text
-    assert "PyTorch adds no forget_bias at run time" in text and "At forget_bias 0 (trained with forget_bias 0" in text
+    assert (
+        "PyTorch adds no forget_bias at run time" in text
+        and "At forget_bias 0, as trained. PyTorch adds no forget_bias" in text
+    )
 
 
 def test_gradient_flow_runs_an_uploaded_keras_model_at_zero_and_one():
