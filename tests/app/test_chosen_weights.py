@@ -8,14 +8,13 @@ or missing weights get a message, and the sidebar's random cell is shown."""
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from helpers import DATA, chart_by_key, open_page, page_text
+from helpers import DATA, chart_by_key, library_outputs, npy, open_page, page_text, upload
 from lstm_core import LSTMConfig, grad, init_params, params_to_bytes, run, run_stack
 from lstm_core.model_files import open_model
 from lstm_core.params import PEEPHOLE_FIELDS
@@ -202,26 +201,9 @@ def test_without_live_charts_the_trained_forget_bias_has_the_servers_slider(monk
 # ----------------------------------------------------------------------------- an uploaded file
 
 
-def npy(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array)
-    return buffer.getvalue()
-
-
-def upload(at, name: str, data: bytes, key: str = "weights_file"):
-    at.file_uploader(key=key).set_value((name, data, "application/octet-stream")).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def fixture_golden(source: str, name: str) -> dict[str, np.ndarray]:
-    with np.load(DATA / source, allow_pickle=False) as data:
-        return {k.split("::", 1)[1]: data[k] for k in data.files if k.startswith(f"{name}::")}
-
-
 def test_compare_runs_an_uploaded_pytorch_model_on_its_chosen_layer():
     name = "torch_encoder.safetensors"
-    golden = fixture_golden("torch_files_golden.npz", name)
+    golden = library_outputs(name)
     opened = open_model((DATA / name).read_bytes(), name)
     at = page("app_pages/explore.py", {"weights": "upload"})  # opened on Explore, then Compare
     upload(at, name, (DATA / name).read_bytes())
@@ -253,7 +235,7 @@ def test_compare_runs_an_uploaded_pytorch_model_on_its_chosen_layer():
 
 def test_gradient_flow_runs_an_uploaded_keras_model_at_zero_and_one():
     name = "keras3_sentiment.keras"
-    golden = fixture_golden("keras_golden.npz", name)
+    golden = library_outputs(name)
     opened = open_model((DATA / name).read_bytes(), name)
     at = page(FLOW, {"weights": "upload"})  # uploaded on Gradient flow itself
     upload(at, name, (DATA / name).read_bytes())
