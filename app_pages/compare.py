@@ -6,7 +6,7 @@ from dataclasses import replace
 import streamlit as st
 
 from lstm_core.variants import CELLS, CHOICES, VARIANTS, is_lstm, variant_label
-from ui import controls, page, runs, urlstate, weights_menu
+from ui import controls, page, runs, weights_menu
 from ui.markup import escape
 from ui.model import Run, variant_config
 from viz.compare import (
@@ -67,10 +67,8 @@ def trained_notes(base: Run, layer: int, chosen: list[str], *, fb01: bool, peep_
     else:
         said.append(f"At forget_bias {cfg.forget_bias:g}, as trained.")
     said[-1] += weights_menu.folded_forget_bias(base.weights)
-    if urlstate.value("fix_gate") != "none":
-        said.append(
-            "The gate you held at 1 beside Explore's Weights menu is not held here: the variants make such changes."
-        )
+    if weights_menu.held_gate_note():
+        said.append(weights_menu.held_gate_note().strip()[:-1] + ": the variants make such changes.")
     return said
 
 

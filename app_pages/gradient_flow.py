@@ -127,6 +127,7 @@ st.caption(
         )
         + (", in every layer." if layers > 1 else ".")
         + weights_menu.folded_forget_bias(weights)
+        + weights_menu.held_gate_note()
         if weights is not None
         else ""
     )

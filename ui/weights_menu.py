@@ -345,6 +345,14 @@ def folded_forget_bias(weights: trained.Weights) -> str:
     )
 
 
+def held_gate_note() -> str:
+    """For Compare and Gradient flow, which start from trained weights as trained: that a gate held at
+    1 beside Explore's Weights menu is not held there (a sentence, leading space), or ""."""
+    if urlstate.value("fix_gate") == "none":
+        return ""
+    return " The gate you held at 1 beside Explore's Weights menu is not held here."
+
+
 def model_as_trained(area, note_area) -> Run | None:
     """The Weights menu of the pages that change the model themselves (Compare's variants, Gradient
     flow's forget biases), and the run they start from: the chosen weights as trained, at the

@@ -14,8 +14,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from helpers import DATA, chart_by_key, library_outputs, npy, open_page, page_text, upload
-from lstm_core import LSTMConfig, grad, init_params, params_to_bytes, run, run_stack
+from helpers import DATA, chart_by_key, chart_traces, library_outputs, npy, open_page, page_text, upload
+from lstm_core import BasicRNNConfig, LSTMConfig, grad, init_params, params_to_bytes, run, run_stack
 from lstm_core.model_files import open_model
 from lstm_core.params import PEEPHOLE_FIELDS
 from lstm_core.tasks import make_task
@@ -140,8 +140,6 @@ def test_gradient_flow_runs_the_demo_weights_at_forget_bias_zero_one_and_the_sli
         assert_flow_is_the_cores(at, weights.configs, weights.params, inputs, fb, title)
     assert "at the slider's value, now 1, as trained." in shown(at)
     # The plain RNN in place of the layer: seeded weights of its own (seed 0), on the same input.
-    from lstm_core import BasicRNNConfig
-
     rnn_cfg = BasicRNNConfig(input_size=5, num_units=8)
     rnn_trace = run(rnn_cfg, init_params(rnn_cfg, seed=0), inputs)
     dh = grad(rnn_trace, None, np.ones((4, 8))).dh[0]
@@ -401,3 +399,18 @@ def test_the_live_slider_runs_own_data_of_several_lengths_as_the_page_does():
         norms = np.linalg.norm(dc, axis=1)
         expected = 10.0 ** np.maximum(np.log10(norms / norms[-1]), low)
         np.testing.assert_allclose(payload["curves"][payload["biases"].index(fb)]["y"][0], expected, rtol=1e-9)
+
+
+def test_a_gate_held_at_1_on_explore_is_not_held_on_compare_or_gradient_flow_and_they_say_so():
+    weights, inputs = recall()
+    at = page("app_pages/explore.py", {"weights": "recall", "fix_gate": "f"})
+    assert np.all(chart_traces(at)["f"]["z"] == 1)  # Explore holds f at 1
+    at.switch_page(COMPARE).run()
+    own = run(weights.configs[0], weights.params[0], inputs)
+    np.testing.assert_array_equal(panels(at)["f · basic (trained)"], own.f[0].T.astype(np.float32))
+    assert "The gate you held at 1 beside Explore's Weights menu is not held here: the variants make" in shown(at)
+    at.switch_page(FLOW).run()
+    assert_flow_is_the_cores(at, weights.configs, weights.params, inputs, 1.0, "forget_bias 1 (slider)")
+    assert "The gate you held at 1 beside Explore's Weights menu is not held here." in shown(at)
+    at.switch_page("app_pages/explore.py").run()
+    assert np.all(chart_traces(at)["f"]["z"] == 1)  # and Explore still holds it
