@@ -19,12 +19,13 @@ st.set_page_config(
     menu_items={"About": "An interactive explainer of TensorFlow's LSTM cell, gate by gate, step by step."},
 )
 
-from ui import controls, runs, urlstate, weights_menu  # noqa: E402
+from ui import controls, keep, runs, urlstate, weights_menu  # noqa: E402
 from ui.page import PageHalt, presenter_switch  # noqa: E402  (after set_page_config)
 
 controls.begin_run()
 runs.begin_run()
 urlstate.load_once()
+keep.restore_once()  # what the link names that a reload or a restart took away
 notices = st.container()
 
 page = st.navigation(
@@ -51,4 +52,5 @@ with contextlib.suppress(PageHalt):  # the page said why it stopped; notices and
     page.run()
 
 controls.show_notices(notices)
+keep.link()
 urlstate.save(controls.rendered())

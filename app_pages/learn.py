@@ -10,6 +10,7 @@ from ui import training_session as session
 from viz.lesson import LETTERS, SHORT_TITLES, Chapter, Shown, right
 from viz.plan import plan_markdown
 from viz.training import progress_figure
+from workers.pool import Busy
 
 GO = "_learn_go"  # the page an "Explore this yourself" button opens, set by its callback
 
@@ -84,40 +85,70 @@ def question(chapter: Chapter) -> bool:
     return True
 
 
-def train_both() -> dict[float, object]:
-    """Chapter 7's two runs of this session (trained on the button), by forget_bias."""
+def train_both(as_they_train: bool = False) -> dict[float, object]:
+    """Chapter 7's two runs of this session (trained on the button), by forget_bias; with
+    ``as_they_train``, a run still training as far as it has got."""
     task = lesson.train_task()
-    found = session.trainers()
-    return {
-        fb: found[label] for fb in (0.0, 1.0) if (label := session.run_label(task, lesson.train_settings(fb))) in found
-    }
+    found, training = session.trainers(), session.active()
+    both = {}
+    for fb in (0.0, 1.0):
+        label = session.run_label(task, lesson.train_settings(fb))
+        if label in training:
+            if as_they_train:
+                both[fb] = session.progress(training[label])
+        elif label in found:
+            both[fb] = found[label]
+    return both
 
 
-def training_figure(area) -> None:
+def training_figure() -> None:
     task = lesson.train_task()
-    runs = {session.run_label(task, lesson.train_settings(fb)): t for fb, t in train_both().items()}
+    runs = {session.run_label(task, lesson.train_settings(fb)): t for fb, t in train_both(True).items()}
     if runs:
-        with area:
-            page.chart(
-                progress_figure(runs, task, next(iter(runs)), session.legend_names(list(runs))),
-                key=None,
-                alt=f"Loss and accuracy of delayed recall at forget_bias 0 and 1 over {lesson.TRAIN_STEPS} training steps.",
-                presenter_height=460,
-            )
+        page.chart(
+            progress_figure(runs, task, next(iter(runs)), session.legend_names(list(runs))),
+            key=None,
+            alt=f"Loss and accuracy of delayed recall at forget_bias 0 and 1 over {lesson.TRAIN_STEPS} training steps.",
+            presenter_height=460,
+        )
 
 
-def train_both_block() -> None:
-    """Chapter 7's chart and its Train both button: trains both runs live, then shows the answer."""
-    area = st.empty()
-    training_figure(area)
-    if st.button("Train both", type="primary", icon=":material/model_training:", key="learn_train"):
-        task = lesson.train_task()
-        for fb in (0.0, 1.0):
-            settings = lesson.train_settings(fb)
-            session.forget(task, settings)  # a fresh start from the same seed
-            trainer = session.start(task, settings)
-            session.train_live(trainer, lesson.TRAIN_STEPS, lambda done, text: training_figure(area))
-        st.rerun()  # the question above now has its answer
+def train_both_block(finished: list[tuple[str, str, str]]) -> None:
+    """Chapter 7's chart and its Train both button: trains both runs in the server's workers, the
+    chart following them, then shows the answer. ``finished``: what session.collect said."""
+    task = lesson.train_task()
+    for label, kind, message in finished:
+        if kind == "error":
+            st.error(f"{label}: {message}")
+    area = st.container()
+    pressed = st.button(
+        "Train both",
+        type="primary",
+        icon=":material/model_training:",
+        key="learn_train",
+        disabled=bool(session.active()),
+    )
+    if pressed and not session.active():
+        try:
+            for fb in (0.0, 1.0):
+                settings = lesson.train_settings(fb)
+                session.forget(task, settings)  # a fresh start from the same seed
+                session.train(task, settings, lesson.TRAIN_STEPS)
+            st.rerun()  # the button above was drawn before the runs started
+        except Busy:
+            st.warning("This session is already training a run on the Train page: wait for it or stop it there.")
+    with area:
+        if session.active():
+
+            def draw(found: dict) -> None:
+                for pending in found.values():
+                    done, text = session.status_text(pending)
+                    st.progress(done, text=text)
+                training_figure()
+
+            session.watch(draw)
+        else:
+            training_figure()
 
 
 def chapter_label(n: int) -> str:
@@ -139,6 +170,7 @@ if not page.presenting():  # a projector's first screen is for the chapter itsel
         text=f"Chapter {number} of {lesson.CHAPTERS} · answers chosen in {given} of {lesson.CHAPTERS} chapters",
     )
 
+finished = session.collect()  # chapter 7's runs, if they finished since the last run
 chapter = lesson.chapter(number, page.presenting()) if number < lesson.CHAPTERS else lesson.train_chapter(train_both())
 st.header(f"{number}. {chapter.title}")
 # The text and the question, then what the chapter shows; on a projector side by side, so that a
@@ -168,7 +200,7 @@ with after_area:
         show(item)
 if number == lesson.CHAPTERS:
     with wide_area if presenting else after_area:  # two charts side by side: the page's width
-        train_both_block()
+        train_both_block(finished)
 
 nav = st.columns([1, 1, 3])
 nav[0].button("Back", key="learn_back", on_click=move, args=(-1,), disabled=number == 1, icon=":material/arrow_back:")

@@ -7,10 +7,10 @@ import streamlit as st
 
 from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
 from lstm_core.sequences import one_hot, show_char
-from lstm_core.tasks import TASKS, Task, format_metric, shipped_text, task_title
+from lstm_core.tasks import TASKS, Task, format_metric, make_task, shipped_text, task_title
 from lstm_core.training import TrainSettings, model_to_bytes, trained_meta
 from lstm_core.variants import CHOICES, VARIANTS, is_lstm, variant_label
-from ui import controls, page, trained, urlstate, weights_menu
+from ui import controls, keep, page, trained, urlstate, weights_menu
 from ui import training_session as session
 from viz.compare import Column, heatmaps_alt, value_heatmaps
 from viz.gradflow import FB_COLORS, RNN_COLOR
@@ -25,6 +25,7 @@ from viz.training import (
     findings_figure,
     progress_figure,
 )
+from workers.pool import Busy
 
 _LAST_TASK = "_train_last_task"
 
@@ -93,7 +94,7 @@ def show_training() -> None:
     steps = controls.number("train_steps", container=row[2], low=1, help="Steps of Adam, 32 sequences each.")
     seed = controls.number("train_seed", container=row[3], help="The same seed gives the same weights and batches.")
 
-    task: Task = kind.make(size)
+    task: Task = make_task(task_key, size)
     settings = TrainSettings(
         units=int(units),
         variant=variant,
@@ -106,30 +107,62 @@ def show_training() -> None:
     label = session.run_label(task, settings)
     buttons = st.columns([1, 1, 1, 3])
     steps = max(int(steps), 1)
+    for done_label, kind, message in session.collect():  # jobs that finished since the last run
+        _say(kind, message if done_label == label else f"{done_label}: {message}")
     trainer = session.trainers().get(label)
+    training = session.active()
     go = buttons[0].button(
         f"Train {steps} steps" if trainer is None else f"Train {steps} more",
         type="primary",
-        help="Trains with Adam on fresh batches; the chart updates as it goes.",
+        disabled=bool(training),
+        help="Trains with Adam on fresh batches, in one of the server's worker processes; the chart updates as it goes."
+        + (" One run at a time: stop the one training first." if training else ""),
     )
-    # A click on Stop interrupts the training below (any click reruns the page): see ui.training_session.
-    buttons[1].button("Stop", help="Stops training; the model keeps what it learned so far.")
-    if buttons[2].button("Start over", disabled=trainer is None, help="Forget this run and start from new weights."):
+    if buttons[1].button("Stop", disabled=not training, help="Stops training; the model keeps what it learned so far."):
+        session.stop_all()
+        st.rerun()  # the buttons above were drawn for a run that trains; the stopped model follows
+    if buttons[2].button(
+        "Start over",
+        disabled=trainer is None or label in training,
+        help="Forget this run and start from new weights.",
+    ):
         session.forget(task, settings)
         trainer = None
 
     chart = st.empty()
     status = st.empty()
-    if go:
-        trainer = trainer or session.start(task, settings)
-        progress = st.progress(0.0, text="Training...")
+    if go and not training:
+        try:
+            session.train(task, settings, steps)
+        except Busy:
+            _say(
+                "warning", "This session is already training two runs (the Learn page's?): wait for them or stop them."
+            )
+        else:
+            st.rerun()  # draw the buttons for a run that trains (Stop on, Train off)
+    if training:
 
-        def redraw(done: float, text: str) -> None:
-            progress.progress(done, text=text)
-            progress_chart(chart, task, label, key=None)
+        def draw(found: dict) -> None:
+            for running_label, pending in found.items():
+                done, text = session.status_text(pending)
+                if running_label != label:
+                    text = f"{running_label}: {text}"
+                st.progress(done, text=text)
+            shown = dict(session.runs_of(task))
+            for running_label, pending in found.items():
+                if pending.task.title == task.title:
+                    shown[running_label] = session.progress(pending)
+            if shown:
+                page.chart(
+                    progress_figure(shown, task, label, session.legend_names(list(shown))),
+                    key=None,
+                    alt=f"Loss and {task.metric_name} of this session's runs of {task.title}, as they train.",
+                )
 
-        st.session_state["_train_seconds"] = session.train_live(trainer, steps, redraw)
-        st.rerun()  # draw the page again for the trained model ("Train more", its charts)
+        with chart.container():
+            session.watch(draw)
+        if label in training:
+            return  # the model's details follow when it has finished (the page runs again then)
 
     runs = session.runs_of(task)
     if trainer is None:
@@ -137,7 +170,7 @@ def show_training() -> None:
             f"Nothing trained yet with these settings. Press **Train {steps} steps** to start: it takes "
             f"{'a few seconds' if task.key in ('recall', 'sine') else 'ten to thirty seconds'} on a laptop."
         )
-        if runs:  # the runs of this task so far stay on screen to compare the next one with
+        if runs and not training:  # the runs of this task so far stay on screen to compare the next one with
             progress_chart(
                 chart,
                 task,
@@ -148,13 +181,14 @@ def show_training() -> None:
             compare_runs(task, runs)
         return
 
-    progress_chart(
-        chart,
-        task,
-        label,
-        key="train_progress",
-        alt=f"Loss and {task.metric_name} over the training steps of {len(runs)} run(s) of {task.title} in this session.",
-    )
+    if not training:
+        progress_chart(
+            chart,
+            task,
+            label,
+            key="train_progress",
+            alt=f"Loss and {task.metric_name} over the training steps of {len(runs)} run(s) of {task.title} in this session.",
+        )
     compare_runs(task, runs)
     value = session.latest_metric(trainer)
     verdict = f"**Solved** at step {trainer.solved_at}" if trainer.solved_at is not None else "**Not solved yet**"
@@ -238,6 +272,7 @@ def show_training() -> None:
         weights = trained.register(data)
         weights_menu.keep_weights(weights)
         st.session_state[weights_menu.MY_TRAINED] = weights.key
+        keep.remember_mine(weights, data)
         urlstate.set_value("weights", trained.MINE)
         st.switch_page("app_pages/explore.py")
     use[1].download_button(
@@ -246,6 +281,10 @@ def show_training() -> None:
         file_name=f"lstm_{task.key}_{settings.units}units.npz",
         mime="application/octet-stream",
     )
+
+
+def _say(kind: str, message: str) -> None:
+    {"success": st.success, "info": st.info, "warning": st.warning}.get(kind, st.error)(message)
 
 
 def compare_runs(task: Task, runs: dict) -> None:

@@ -18,7 +18,7 @@ followed by the task's output function: ``softmax`` (one class per step, cross-e
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -58,6 +58,7 @@ class Task:
     higher_is_better: bool = True
     input_names: tuple[str, ...] = ()
     output_names: tuple[str, ...] = ()
+    size: int | None = None  # the size option it was made with (make_task)
 
     def batch(self, rng: np.random.Generator, size: int) -> Batch:
         return self.make(rng, size)
@@ -382,7 +383,8 @@ def make_task(key: str, size: int | None = None) -> Task:
     if key not in TASKS:
         raise ValueError(f"Unknown task {shown(key)}; accepted: {', '.join(TASKS)}.")
     kind = TASKS[key]
-    return kind.make(kind.size_default if size is None else int(size))
+    size = kind.size_default if size is None else int(size)
+    return replace(kind.make(size), size=size)
 
 
 def format_metric(metric_name: str, value: float) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -257,6 +259,83 @@ class Trainer:
                 self.evaluate()
                 if stop_when_solved and self.solved_at is not None:
                     return
+
+    # --- moving a run between processes (the server and its training workers) ---------------
+
+    def state_to_bytes(self) -> bytes:
+        """Everything a run needs to go on where it stopped, as an .npz (no pickle): the model's arrays,
+        Adam's moments and step count, the batch generator's state, the history and the verdicts.
+        :meth:`from_state` on the same task and settings rebuilds a run that continues exactly as
+        this one would (the test batch is rebuilt from the seed)."""
+        arrays = {f"model/{name}": a for name, a in self.model.arrays().items()}
+        arrays |= {f"first/{name}": a for name, a in self.optimizer.first.items()}
+        arrays |= {f"second/{name}": a for name, a in self.optimizer.second.items()}
+        history = np.array(
+            [[r.step, r.loss, r.grad_norm, np.nan if r.metric is None else r.metric] for r in self.history]
+        )
+        header = {
+            "adam_steps": self.optimizer.steps,
+            "rng": self.rng.bit_generator.state,
+            "solved_at": self.solved_at,
+            "start_metric": self.start_metric,
+        }
+        buffer = io.BytesIO()
+        np.savez(buffer, header=np.array(json.dumps(header)), history=history.reshape(-1, 4), **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_state(cls, task: Task, settings: TrainSettings, data: bytes, test_size: int = 256) -> Trainer:
+        """The run :meth:`state_to_bytes` saved, on ``task`` with ``settings`` (the ones it was made with)."""
+        trainer = cls(task, settings, test_size)
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            header = json.loads(str(archive["header"]))
+            parts: dict[str, dict[str, np.ndarray]] = {"model": {}, "first": {}, "second": {}}
+            for name in archive.files:
+                if "/" in name:
+                    part, array = name.split("/", 1)
+                    parts[part][array] = archive[name]
+            history = archive["history"]
+        trainer.model = trainer.model.with_arrays(parts["model"])
+        trainer.optimizer.first, trainer.optimizer.second = parts["first"], parts["second"]
+        trainer.optimizer.steps = int(header["adam_steps"])
+        trainer.rng.bit_generator.state = header["rng"]
+        trainer.history = [
+            Record(int(step), float(loss), float(norm), None if np.isnan(value) else float(value))
+            for step, loss, norm, value in history
+        ]
+        trainer.solved_at, trainer.start_metric = header["solved_at"], header["start_metric"]
+        return trainer
+
+
+def train_steps(
+    trainer: Trainer,
+    steps: int,
+    report: Callable[[], None] | None = None,
+    report_seconds: float = 0.4,
+    stop: Callable[[], bool] | None = None,
+) -> bool:
+    """Train ``trainer`` ``steps`` more steps, evaluating every 5 to 25 steps (a twentieth of the run)
+    and at the end, calling ``report()`` at most every ``report_seconds`` and at the end. ``stop()`` is
+    asked before every step and during nothing else (one step is at most about 0.2 s at the app's
+    largest settings); returns whether it stopped the run early, which keeps every step done."""
+    last = time.perf_counter()
+    target = trainer.steps_done + steps
+    evaluate_every = max(5, min(25, steps // 20))
+    while trainer.steps_done < target:
+        if stop is not None and stop():
+            if trainer.history and trainer.history[-1].metric is None:
+                trainer.evaluate()
+            if report is not None:
+                report()
+            return True
+        trainer.step()
+        if trainer.steps_done % evaluate_every == 0 or trainer.steps_done == target:
+            trainer.evaluate()
+        now = time.perf_counter()
+        if report is not None and (now - last > report_seconds or trainer.steps_done == target):
+            last = now
+            report()
+    return False
 
 
 # --- saving a trained model ---------------------------------------------------------------------

@@ -323,3 +323,24 @@ def explore_line(at) -> str:
     store = views["store"][0]
     index = min(range(len(store["biases"])), key=lambda k: abs(store["biases"][k] - controls["forget_bias"]))
     return f"{store['signatures'][index]} {controls['sentence']} Selected step t = {controls['step']}."
+
+
+def finish_training(at, timeout: float = 120.0):
+    """Wait for the session's training jobs (the server's worker pool) to finish, then run the page
+    again, as its progress fragment does in a browser; returns ``at``."""
+    jobs = list(at.session_state["_train_jobs"].values()) if "_train_jobs" in at.session_state else []
+    for pending in jobs:
+        assert pending.job.wait(timeout), f"training did not finish within {timeout} s"
+    at.run()
+    return at
+
+
+def press(at, label_start: str):
+    """Click the first button whose label starts with ``label_start``; when it started training,
+    wait for the worker to finish (:func:`finish_training`). Fails on any exception shown."""
+    next(b for b in at.button if b.label.startswith(label_start)).click().run()
+    assert not at.exception, at.exception
+    if at.session_state.get("_train_jobs"):
+        finish_training(at)
+        assert not at.exception, at.exception
+    return at

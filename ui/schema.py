@@ -10,6 +10,7 @@ what the URL held through :func:`ui.markup.quote`, so a link cannot put Markdown
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ MAX_LAYERS = 3
 LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1")
 #: A custom sequence longer than this stays out of the URL (a link would get unwieldy).
 MAX_URL_CUSTOM_CHARS = 8000
+#: What a link's keys of work kept on the server look like (ui.shelf tokens, dot-separated).
+_TOKENS = re.compile(r"[A-Za-z0-9_.-]*")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -35,7 +38,7 @@ class Param:
     """One control: its URL key (also its widget key), kind, default and bounds."""
 
     name: str
-    kind: str  # "int", "float", "choice", "bool", "text"
+    kind: str  # "int", "float", "choice", "bool", "text", "tokens"
     default: Any
     label: str
     low: float | None = None
@@ -56,6 +59,8 @@ class Param:
             return "one of " + ", ".join(self.choices)
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "tokens":
+            return f"keys of work kept on the server (letters, digits, - and _, separated by dots; at most {self.max_chars} characters)"
         return f"text of at most {self.max_chars:,} characters"
 
     def parse(self, raw: Any) -> tuple[Any, str | None]:
@@ -109,6 +114,8 @@ class Param:
             raise ValueError("")
         if len(text) > self.max_chars:
             raise ValueError("too long")
+        if self.kind == "tokens" and not _TOKENS.fullmatch(text):
+            raise ValueError("not a list of keys")
         return text
 
     def format(self, value: Any) -> str:
@@ -202,6 +209,10 @@ SCHEMA: dict[str, Param] = {
         # The Learn page: the chapter shown and the answers given (one letter per chapter, - for none).
         _int("chapter", 1, 1, 7, "Chapter", shared=False),
         Param("answers", "text", "", "Answers given", max_chars=7, shared=False),
+        # Work kept on the server (ui.shelf), by key: so that a reload finds it again.
+        Param("runs", "tokens", "", "This session's trained runs", max_chars=200, shared=False),
+        Param("mine", "tokens", "", "The trained model opened on Explore", max_chars=40, shared=False),
+        Param("custom_ref", "tokens", "", "A custom sequence too long for the link", max_chars=40, shared=False),
     ]
 }
 

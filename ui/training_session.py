@@ -1,31 +1,47 @@
-"""The Train page's runs: this session's trainers, and training one live with its chart redrawn as it goes.
+"""The Train page's runs: this session's trainers, trained by the server's worker processes.
 
-How Stop works: Streamlit runs a page's script from the top on every click, interrupting the run in
-progress. A click on **Stop** (or on anything else) during :func:`train_live` interrupts its loop
-between two steps; the trainer keeps every step it finished (it is in the session's runs already),
-and the page, run again, shows the model as it stands.
+Training runs in :mod:`workers.pool` (one queue for the whole class, a few worker processes), never
+in the page's own script: pressing **Train** queues a job and returns at once, and :func:`watch`
+redraws the job's progress every :data:`UPDATE_SECONDS` in a fragment until it has finished; the
+page then runs again and shows the model. **Stop** (the page's, or Streamlit's own Stop in the
+top-right corner) reaches a queued job at once and a running one before its next step, and the
+run keeps every step it finished.
+
+Every run has a token (ui.shelf): its state goes on the server's shelf whenever a job of it
+finishes (even if the browser tab has gone), and the link lists the session's tokens (``runs=``),
+so that a reload brings the runs back, or says why it cannot.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from lstm_core.tasks import Task, make_task
-from lstm_core.training import Trainer, TrainSettings, init_model
+from lstm_core.training import Record, Trainer, TrainSettings, init_model
 from lstm_core.variants import CHOICES, is_lstm
 from viz.gradflow import gradient_flow, hidden_flow
+from workers import pool as workers
 
-from . import runs
+from . import runs, shelf
 
 _TRAINERS = "_trainers"
+_TOKENS = "_run_tokens"
+_JOBS = "_train_jobs"
 #: The most runs a session keeps (the oldest goes first): each a few small weight sets.
 MAX_RUNS = 6
-#: How often the live chart redraws while training, in seconds.
-UPDATE_SECONDS = 0.4
+#: How often the page redraws a job's progress, in seconds.
+UPDATE_SECONDS = 0.5
+#: How long a job may run with no browser tab of its session connected before it is stopped
+#: (what it learned is kept on the shelf): a reload reconnects well within it.
+ORPHAN_SECONDS = 60.0
 
 
 def run_label(task: Task, settings: TrainSettings) -> str:
@@ -43,44 +59,262 @@ def trainers() -> dict[str, Trainer]:
     return st.session_state.setdefault(_TRAINERS, {})
 
 
+def tokens() -> dict[str, str]:
+    """The shelf token of each of this session's runs, by label."""
+    return st.session_state.setdefault(_TOKENS, {})
+
+
 def runs_of(task: Task) -> dict[str, Trainer]:
     """This session's runs of ``task`` (what its progress chart overlays)."""
     return {name: run for name, run in trainers().items() if run.task.title == task.title}
 
 
-def start(task: Task, settings: TrainSettings) -> Trainer:
-    """A new run, evaluated once before training (the chart's first point), kept in the session."""
-    trainer = Trainer(task, settings)
-    trainer.evaluate()
-    runs = trainers()
-    runs[run_label(task, settings)] = trainer
-    while len(runs) > MAX_RUNS:
-        runs.pop(next(iter(runs)))
-    return trainer
-
-
 def forget(task: Task, settings: TrainSettings) -> None:
     """Drop the run of these settings ("Start over")."""
-    trainers().pop(run_label(task, settings), None)
+    label = run_label(task, settings)
+    trainers().pop(label, None)
+    tokens().pop(label, None)
 
 
-def train_live(trainer: Trainer, steps: int, redraw: Callable[[float, str], None]) -> float:
-    """Train ``trainer`` ``steps`` more steps, evaluating now and then, and call ``redraw(done, text)``
-    (done from 0 to 1) at most every UPDATE_SECONDS and at the end; returns the seconds it took.
-    A click anywhere interrupts it between two steps (see the module docstring)."""
-    started = last_draw = time.perf_counter()
-    target = trainer.steps_done + steps
-    evaluate_every = max(5, min(25, steps // 20))
-    while trainer.steps_done < target:
-        trainer.step()
-        if trainer.steps_done % evaluate_every == 0 or trainer.steps_done == target:
-            trainer.evaluate()
-        now = time.perf_counter()
-        if now - last_draw > UPDATE_SECONDS or trainer.steps_done == target:
-            last_draw = now
-            done = 1 - (target - trainer.steps_done) / steps
-            redraw(done, f"Step {trainer.steps_done} of {target} ({now - started:.0f} s)")
-    return time.perf_counter() - started
+def _keep(label: str, trainer: Trainer) -> None:
+    kept = trainers()
+    kept[label] = trainer
+    while len(kept) > MAX_RUNS:
+        tokens().pop(next(iter(kept)), None)
+        kept.pop(next(iter(kept)))
+
+
+# --- the worker pool ------------------------------------------------------------------------------
+
+
+def _owner() -> str:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def _connected(owner: str) -> bool:
+    try:
+        return Runtime.instance().is_active_session(owner)
+    except RuntimeError:  # no Streamlit server (AppTest): the session is the test's
+        return True
+
+
+def pool() -> workers.Pool:
+    """The server's worker pool (:func:`workers.pool.shared`), which stops a job whose session has gone."""
+    found = workers.shared()
+    found.orphan_check = _connected, ORPHAN_SECONDS
+    return found
+
+
+@dataclass(eq=False)
+class Pending:
+    """A job of this session: the run it trains and where its result goes."""
+
+    job: workers.Job
+    task: Task
+    settings: TrainSettings
+    token: str
+    base: list[Record] = field(default_factory=list)  # the run's history before this job
+    base_start: float | None = None
+
+
+def jobs() -> dict[str, Pending]:
+    """This session's jobs not yet taken back into its runs (:func:`collect`), by label."""
+    return st.session_state.setdefault(_JOBS, {})
+
+
+def active() -> dict[str, Pending]:
+    return {label: pending for label, pending in jobs().items() if pending.job.active}
+
+
+def _shelve(token: str, task: Task, settings: TrainSettings, label: str, state: bytes) -> None:
+    shelf.SHELF.put(
+        token, {"task": task.key, "size": task.size, "settings": asdict(settings), "label": label, "state": state}
+    )
+
+
+def train(task: Task, settings: TrainSettings, steps: int) -> Pending:
+    """Queue ``steps`` more steps of the run of ``settings`` (a new one if there is none); raises
+    :class:`workers.pool.Busy` if this session already has as many jobs as it may."""
+    label = run_label(task, settings)
+    trainer = trainers().get(label)
+    token = tokens().setdefault(label, shelf.new_token())
+    request = {
+        "task": task.key,
+        "size": task.size,
+        "settings": asdict(settings),
+        "steps": int(steps),
+        "report_seconds": UPDATE_SECONDS * 0.8,
+    }
+    job = pool().submit(
+        _owner(),
+        label,
+        request,
+        trainer.state_to_bytes() if trainer is not None else b"",
+        tag=token,
+        on_finish=lambda job: job.result and _shelve(token, task, settings, label, job.result),
+    )
+    pending = Pending(job, task, settings, token)
+    if trainer is not None:
+        pending.base, pending.base_start = list(trainer.history), trainer.start_metric
+    jobs()[label] = pending
+    return pending
+
+
+def stop_all(wait: float = 1.0) -> None:
+    """Stop this session's jobs and wait up to ``wait`` seconds for them to send back what they learned."""
+    found = active()
+    for pending in found.values():
+        pool().stop(pending.job)
+    deadline = time.monotonic() + wait
+    for pending in found.values():
+        pending.job.wait(max(0.0, deadline - time.monotonic()))
+
+
+def collect() -> list[tuple[str, str, str]]:
+    """Take this session's finished jobs back into its runs; for each, (label, kind, message) to show
+    (kind "success", "info" or "error")."""
+    said = []
+    for label, pending in list(jobs().items()):
+        job = pending.job
+        if job.active:
+            continue
+        del jobs()[label]
+        if job.result:
+            trainer = Trainer.from_state(pending.task, pending.settings, job.result)
+            _keep(label, trainer)
+            tokens()[label] = pending.token
+        waited = (job.started or job.finished) - job.submitted
+        queue_note = f", after waiting {waited:.0f} s for a free worker" if waited >= 1 else ""
+        if job.state == "done":
+            said.append(
+                (
+                    label,
+                    "success",
+                    f"Trained {job.target - (pending.base[-1].step if pending.base else 0)} steps in "
+                    f"{job.seconds:.1f} s{queue_note}. The server keeps this session's runs for "
+                    f"{shelf.KEEP_HOURS} hours (a reload brings them back); **download** the model below to keep it for good.",
+                )
+            )
+        elif job.state == "stopped":
+            steps = trainers()[label].steps_done if label in trainers() else 0
+            said.append(
+                (
+                    label,
+                    "info",
+                    f"Stopped at step {steps}: the model keeps what it learned."
+                    if job.result
+                    else "Stopped before it started: the run is as it was.",
+                )
+            )
+        else:
+            said.append((label, "error", job.error or "Training failed."))
+    return said
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A run as far as its job has got: what the progress chart reads of a Trainer."""
+
+    task: Task
+    settings: TrainSettings
+    history: list[Record]
+    start_metric: float | None
+    solved_at: int | None
+    steps_done: int
+
+
+def progress(pending: Pending) -> Progress:
+    """The run of ``pending`` so far: its history before the job, then the job's records."""
+    job = pending.job
+    records = sorted(
+        (Record(int(step), loss, norm, metric) for step, loss, norm, metric in job.history.values()),
+        key=lambda r: r.step,
+    )
+    start = pending.base_start if pending.base_start is not None else job.start_metric
+    return Progress(pending.task, pending.settings, [*pending.base, *records], start, job.solved_at, job.steps_done)
+
+
+def status_text(pending: Pending) -> tuple[float, str]:
+    """(share done, what the progress bar says) of a job."""
+    job = pending.job
+    if job.state == "queued":
+        ahead = job.ahead()
+        busy = pool().size
+        return 0.0, (
+            f"Waiting for a free worker: {ahead} run{'s' * (ahead != 1)} ahead of you "
+            f"(the server trains {busy} at a time, one per core)."
+        )
+    start = pending.base[-1].step if pending.base else 0
+    total = max(job.target - start, 1)
+    done = min(max(job.steps_done - start, 0) / total, 1.0) if job.target else 0.0
+    seconds = time.monotonic() - (job.started or time.monotonic())
+    if job.stop_asked is not None:
+        return done, f"Stopping at step {job.steps_done}..."
+    return done, f"Step {job.steps_done} of {job.target} ({seconds:.0f} s)" if job.target else "Starting..."
+
+
+def watch(draw: Callable[[dict[str, Pending]], None]) -> None:
+    """While this session has jobs, redraw ``draw(active jobs)`` every UPDATE_SECONDS (a fragment);
+    when they have all finished, run the whole page again to show the models. Streamlit's own Stop
+    stops them too."""
+    if not active():
+        return
+
+    def tick() -> None:
+        try:
+            found = active()
+            if not found:
+                st.rerun(scope="app")
+            draw(found)
+        except StopException:  # Streamlit's Stop, top right: the learner means training
+            stop_all(wait=0)
+            raise
+
+    st.fragment(tick, run_every=UPDATE_SECONDS)()
+
+
+def restore(listed: str) -> tuple[int, list[str]]:
+    """Bring back the runs a link lists (``runs=``, tokens separated by dots) into a new session:
+    (how many came back, why each of the others did not)."""
+    back, lost = 0, []
+    for token in [t for t in listed.split(".") if t][:MAX_RUNS]:
+        if not shelf.is_token(token) or token in tokens().values():
+            continue
+        running = next((job for job in pool().jobs() if job.tag == token), None) if workers.started() else None
+        entry = shelf.SHELF.get(token)
+        if running is not None and not _connected(running.owner):
+            running.owner = _owner()  # a reload while it trained: this session takes it over
+            request = running.request
+            entry = entry or {
+                "task": request["task"],
+                "size": request["size"],
+                "settings": request["settings"],
+                "label": running.label,
+                "state": b"",
+            }
+        if entry is None:
+            lost.append(shelf.why_missing(token))
+            continue
+        task = make_task(entry["task"], entry["size"])
+        settings = TrainSettings(**entry["settings"])
+        label = entry["label"]
+        if entry["state"]:
+            _keep(label, Trainer.from_state(task, settings, entry["state"]))
+        tokens()[label] = token
+        if running is not None and running.owner == _owner():
+            pending = Pending(running, task, settings, token)
+            if label in trainers():
+                pending.base, pending.base_start = list(trainers()[label].history), trainers()[label].start_metric
+            jobs()[label] = pending
+        back += 1
+    return back, lost
+
+
+def listed() -> str:
+    """This session's runs as the link lists them (``runs=``)."""
+    labels = [*trainers(), *(label for label in jobs() if label not in trainers())]
+    return ".".join(tokens()[label] for label in labels if label in tokens())[:200]
 
 
 def latest_metric(trainer: Trainer) -> float:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import as_read, chart_traces, explore_value, open_page, page_text
+from helpers import as_read, chart_traces, explore_value, finish_training, open_page, page_text
 from lstm_core import LSTMConfig, grad, init_params, run
 from lstm_core.rnn import BasicRNNConfig, grad_basic_rnn, init_basic_rnn_params, run_basic_rnn
 from lstm_core.sequences import InputSpec, make_inputs
@@ -211,6 +211,7 @@ def test_chapter_seven_trains_both_and_answers_from_the_runs():
     at = chapter_page(7, answered(7, "b"))
     assert "Train both to see the answer" in page_text(at, "info")
     at.button(key="learn_train").click().run(timeout=180)
+    finish_training(at)
     assert not at.exception
     task = lessons.train_task()
     runs = {fb: at.session_state["_trainers"][run_label(task, lessons.train_settings(fb))] for fb in (0.0, 1.0)}

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from helpers import chart_by_key, open_page, page_text
+from helpers import chart_by_key, open_page, page_text, press
 from lstm_core import BasicRNNConfig, GRUConfig, LSTMConfig, grad, init_params, run
 from lstm_core.experiments import RESULTS, read_csv
 from lstm_core.sequences import InputSpec, make_inputs
@@ -147,12 +147,6 @@ def test_gradient_flow_draws_the_plain_rnn_beside_the_lstm_with_the_numbers_in_t
 
 
 # ----------------------------------------------------------------------------- Train
-
-
-def press(at, label_start: str):
-    next(b for b in at.button if b.label.startswith(label_start)).click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_train_runs_a_plain_rnn_and_a_gru_and_draws_their_own_quantities() -> None:

@@ -8,7 +8,7 @@ import re
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_by_key, explore_line, open_page, page_text
+from helpers import chart_by_key, explore_line, open_page, page_text, press
 from tools.browser import decode_traces
 from ui.weights_menu import MY_TRAINED
 
@@ -17,13 +17,6 @@ PAGE = "app_pages/train.py"
 
 def train_page(query: dict | None = None) -> AppTest:
     return open_page(PAGE, query, timeout=120)
-
-
-def press(at: AppTest, label_start: str) -> AppTest:
-    button = next(b for b in at.button if b.label.startswith(label_start))
-    button.click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def trainers(at: AppTest) -> dict:

@@ -32,7 +32,14 @@ def walk(page: Page, url: str, artifacts, name: str) -> list[str]:
         answer_first_option(page)
         if number == CHAPTERS:
             page.get_by_role("button", name="Train both").click()
-            wait_idle(page, timeout=180)
+            # The server's workers train both runs; the page follows them, then shows the answer.
+            expect(
+                page.locator("[data-testid='stAlert']")
+                .filter(has_text="Right.")
+                .or_(page.locator("[data-testid='stAlert']").filter(has_text="Not quite"))
+                .first
+            ).to_be_visible(timeout=180_000)
+            wait_idle(page)
         page.wait_for_function(
             "() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=60_000
         )

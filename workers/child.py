@@ -1,0 +1,131 @@
+"""A worker process: ``python -m workers.child`` trains the runs the server sends it, one at a time.
+
+It reads jobs and stop requests from its standard input and writes progress and results to its
+standard output (:mod:`workers.wire`). It lowers its own priority first, so that on a busy machine
+the server's interpreter, which answers every student's page, gets the CPU before training does.
+
+Messages in: ``{"kind": "train", "id", "task", "size", "settings", "steps", "report_seconds"}``
+with the run's state as the blob (empty for a new run), and ``{"kind": "stop", "id"}``.
+Messages out, for each job: ``{"event": "started"}``, ``{"event": "progress", "steps_done",
+"target", "history", "solved_at", "start_metric"}`` (history: the records since the last progress,
+as ``[step, loss, grad_norm, metric or null]``), ``{"event": "stopping"}`` once a stop has reached
+the run, and finally ``{"event": "done", "stopped", "seconds"}`` with the state as the blob, or
+``{"event": "error", "message"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import sys
+import threading
+import time
+from dataclasses import fields
+
+from lstm_core.tasks import make_task
+from lstm_core.training import Trainer, TrainSettings, train_steps
+
+from . import wire
+
+#: How much lower than the server a worker runs (os.nice).
+NICENESS = 10
+
+
+def _settings(values: dict) -> TrainSettings:
+    known = {f.name for f in fields(TrainSettings)}
+    return TrainSettings(**{name: value for name, value in values.items() if name in known})
+
+
+def train(header: dict, blob: bytes, out, stopped: threading.Event) -> None:
+    """One "train" job: progress on ``out`` as it goes, the state at the end."""
+    job = header["id"]
+    started = time.perf_counter()
+    task = make_task(header["task"], header["size"])
+    settings = _settings(header["settings"])
+    if blob:
+        trainer = Trainer.from_state(task, settings, blob)
+    else:
+        trainer = Trainer(task, settings)
+        trainer.evaluate()
+    wire.send(out, {"id": job, "event": "started"})
+    target = trainer.steps_done + int(header["steps"])
+    sent = len(trainer.history)
+
+    def report() -> None:
+        nonlocal sent
+        # The last record sent again: its metric may have come since (a stop evaluates it).
+        records = [[r.step, r.loss, r.grad_norm, r.metric] for r in trainer.history[max(sent - 1, 0) :]]
+        sent = len(trainer.history)
+        wire.send(
+            out,
+            {
+                "id": job,
+                "event": "progress",
+                "steps_done": trainer.steps_done,
+                "target": target,
+                "history": records,
+                "solved_at": trainer.solved_at,
+                "start_metric": trainer.start_metric,
+            },
+        )
+
+    def stop() -> bool:
+        if stopped.is_set():
+            wire.send(out, {"id": job, "event": "stopping", "steps_done": trainer.steps_done})
+            return True
+        return False
+
+    report()
+    was_stopped = train_steps(trainer, int(header["steps"]), report, float(header.get("report_seconds", 0.4)), stop)
+    wire.send(
+        out,
+        {"id": job, "event": "done", "stopped": was_stopped, "seconds": time.perf_counter() - started},
+        trainer.state_to_bytes(),
+    )
+
+
+JOBS = {"train": train}
+
+
+def main() -> int:
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+    stdin, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the messages
+    pending: queue.Queue = queue.Queue()
+    stops: dict[str, threading.Event] = {}
+    lock = threading.Lock()
+
+    def flag(job: str) -> threading.Event:
+        with lock:
+            return stops.setdefault(job, threading.Event())
+
+    def read() -> None:
+        while (message := wire.receive(stdin)) is not None:
+            header, blob = message
+            if header.get("kind") == "stop":
+                flag(str(header.get("id"))).set()
+            else:
+                pending.put((header, blob))
+        with lock:  # the server has gone: stop what runs, and then the process
+            for event in stops.values():
+                event.set()
+        pending.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    while (item := pending.get()) is not None:
+        header, blob = item
+        job = str(header.get("id"))
+        stopped = flag(job)
+        try:
+            JOBS[header["kind"]](header, blob, out, stopped)
+        except Exception as error:  # a bad job costs its own message, not the worker
+            wire.send(out, {"id": job, "event": "error", "message": f"{type(error).__name__}: {error}"})
+        with lock:
+            stops.pop(job, None)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
