@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from helpers import DATA, chart_by_key, chart_traces, library_outputs, npy, open_page, page_text, upload
+from helpers import DATA, chart_by_key, chart_traces, library_outputs, npy, open_page, page_text, press, upload
 from lstm_core import BasicRNNConfig, LSTMConfig, grad, init_params, params_to_bytes, run, run_stack
 from lstm_core.model_files import open_model
 from lstm_core.params import PEEPHOLE_FIELDS
@@ -414,3 +414,21 @@ def test_a_gate_held_at_1_on_explore_is_not_held_on_compare_or_gradient_flow_and
     assert "The gate you held at 1 beside Explore's Weights menu is not held here." in shown(at)
     at.switch_page("app_pages/explore.py").run()
     assert np.all(chart_traces(at)["f"]["z"] == 1)  # and Explore still holds it
+
+
+def test_the_model_trained_on_the_train_page_runs_on_compare_and_after_a_reload_on_gradient_flow():
+    at = press(open_page("app_pages/train.py", {"train_steps": "40", "train_units": "5"}, timeout=120), "Train")
+    press(at, "Open on Explore")
+    weights = at.session_state[weights_menu.SESSION_WEIGHTS].get(at.session_state[weights_menu.MY_TRAINED])
+    inputs = trained.task_sequence(weights.task, 0).values
+    at.switch_page(COMPARE).run()
+    assert at.selectbox(key="weights").value == "mine" and "40 training steps" in shown(at)
+    own = run(weights.configs[0], weights.params[0], inputs)
+    np.testing.assert_array_equal(panels(at)["new_h · basic (trained)"], own.new_h[0].T.astype(np.float32))
+    # A reload of Gradient flow's link (a new session): the same model, back from the server's shelf.
+    at.switch_page(FLOW).run()
+    link = {key: at.query_params[key] for key in at.query_params}
+    assert link["weights"] == "mine" and link["mine"]
+    again = open_page(FLOW, {key: value[-1] if isinstance(value, list) else value for key, value in link.items()})
+    assert "40 training steps" in shown(again)
+    assert_flow_is_the_cores(again, weights.configs, weights.params, inputs, 1.0, "forget_bias 1 (slider)")
