@@ -206,9 +206,11 @@ if weights is None:
     )
 else:
     notes.extend(trained_notes(base, layer, chosen, fb01=fb01, peep_all=peep_all))
-if shown_cfg.cell_clip or shown_cfg.num_proj:
+kept = [name for name, on in (("cell_clip", shown_cfg.cell_clip), ("num_proj", shown_cfg.num_proj)) if on]
+if kept:
     notes.append(
-        f"{'The sidebar' if weights is None else 'The model'}'s cell_clip and num_proj apply to every LSTM variant."
+        f"{'The sidebar' if weights is None else 'The model'}'s {' and '.join(kept)} "
+        f"appl{'y' if len(kept) > 1 else 'ies'} to every LSTM variant."
     )
 if others:
     notes.append(

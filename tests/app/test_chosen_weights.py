@@ -432,3 +432,18 @@ def test_the_model_trained_on_the_train_page_runs_on_compare_and_after_a_reload_
     again = open_page(FLOW, {key: value[-1] if isinstance(value, list) else value for key, value in link.items()})
     assert "40 training steps" in shown(again)
     assert_flow_is_the_cores(again, weights.configs, weights.params, inputs, 1.0, "forget_bias 1 (slider)")
+
+
+def test_a_pytorch_model_with_a_projection_keeps_it_in_every_variant():
+    name = "torch_projection.safetensors"  # proj_size: TensorFlow's num_proj, h has 2 values of 6 units
+    golden = library_outputs(name)
+    opened = open_model((DATA / name).read_bytes(), name)
+    at = upload(page(COMPARE, {"weights": "upload", "variants": "basic,NOAF"}), name, (DATA / name).read_bytes())
+    upload(at, "inputs.npy", npy(golden["inputs"]), key="data_file")
+    at.radio(key="layer").set_value(2).run()
+    values = panels(at)
+    np.testing.assert_allclose(values["new_h · basic (trained)"], golden["outputs"][0].T, atol=TOLERANCE, rtol=0)
+    below = run(opened.configs[0], opened.params[0], golden["inputs"])
+    noaf = run(replace(opened.configs[1], no_output_activation=True), opened.params[1], below.outputs)
+    np.testing.assert_allclose(values["new_h · no output activation (NOAF)"], noaf.new_h[0].T, rtol=1e-6, atol=1e-7)
+    assert "The model's num_proj applies to every LSTM variant." in shown(at)
