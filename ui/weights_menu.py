@@ -276,7 +276,11 @@ def chosen_weights(area, note_area) -> trained.Weights | None:
     elif choice == trained.MINE:
         key = _pick_mine(note_area) or mine
         if not key:
-            controls.notice("You have not trained a model in this session yet: train one on the Train page.", "info")
+            controls.notice(
+                "You have not trained a model in this session yet: train one on the Train page. Until then the "
+                "sidebar's random weights are shown.",
+                "info",
+            )
             return None
     else:
         key = choice
