@@ -40,10 +40,12 @@ page = st.navigation(
 )
 urlstate.carry_over(page.title)  # the step, unit, sequence, layer and weights a page had
 # The sidebar says when the page does not use it (trained weights, the Train page's own cell).
-unused, inputs_unused = weights_menu.sidebar_use(page.title)
+unused, inputs_unused, seeds_used = weights_menu.sidebar_use(page.title)
 fb_on_page = page.title in controls.FORGET_BIAS_ON_PAGE
 runs.set_spec(
-    controls.model_controls(unused, inputs_unused, forget_bias_on_page=fb_on_page, hidden=page.title == "Learn")
+    controls.model_controls(
+        unused, inputs_unused, forget_bias_on_page=fb_on_page, hidden=page.title == "Learn", seeds_used=seeds_used
+    )
 )
 presenter_switch()
 with contextlib.suppress(PageHalt):  # the page said why it stopped; notices and link follow

@@ -6,8 +6,9 @@ from dataclasses import replace
 import streamlit as st
 
 from lstm_core.variants import CELLS, CHOICES, VARIANTS, is_lstm, variant_label
-from ui import controls, page, runs
+from ui import controls, page, runs, weights_menu
 from ui.markup import escape
+from ui.model import Run, variant_config
 from viz.compare import (
     DEFAULT_VARIANTS,
     MAX_VARIANTS,
@@ -23,6 +24,54 @@ from viz.equation_diff import equation_columns, in_groups
 from viz.notes.compare import cards
 from viz.style import GATE_COLOURS, SIGNED_COLOURS
 
+
+def trained_notes(base: Run, layer: int, chosen: list[str], *, fb01: bool, peep_all: bool) -> list[str]:
+    """What the page says it did with trained weights: which column is the model as it ran, what the
+    other variants take from it and what is seeded, the layer, the forget_bias."""
+    cfg, layers = base.configs[layer - 1], len(base.configs)
+    lstm = [key for key in chosen if is_lstm(key)]
+    own = next((key for key in VARIANTS if variant_config(cfg, key, peep_all) == cfg), None)
+    named = next((key for key in VARIANTS if variant_config(cfg, key) == cfg), None)  # without peep_all
+    built = "built from the model's kernel and bias, not trained as that variant (a gate a variant fixes or couples ignores its block)"
+    if own in lstm:
+        said = [
+            f"**{CHOICES[own].label} (trained)** is the model's own cell, as it ran; every other variant is {built}."
+        ]
+    elif peep_all and named:
+        said = [
+            f"With peepholes in every variant, none is the model's own cell ({CHOICES[named].label}): each is {built}."
+        ]
+    else:
+        said = [
+            f"The model's own cell is {escape(cfg.variant)}"
+            + (f": choose **{CHOICES[own].label}** to see it as trained." if own else ", none of these variants.")
+            + f" Each variant here is {built}."
+        ]
+    if any(variant_config(cfg, key, peep_all).use_peepholes for key in lstm):
+        said.append(
+            "Its own peepholes are kept, as trained."
+            if cfg.use_peepholes
+            else "The peephole weights are seeded (the sidebar's weight seed and scale, times the peephole "
+            "strength); the kernel is the model's."
+        )
+    if layers > 1:
+        said.append(
+            f"Layer {layer} of {layers}: each variant replaces this layer alone"
+            + (f" and reads what layer {layer - 1} output in the model's own run." if layer > 1 else ".")
+        )
+    trained_fb = base.weights.configs[layer - 1].forget_bias
+    if fb01:
+        said.append(f"Each variant at forget_bias 0 and 1 (the model was trained with {trained_fb:g}).")
+    elif cfg.forget_bias != trained_fb:
+        said.append(f"At forget_bias {cfg.forget_bias:g}, as you set it (the model was trained with {trained_fb:g}).")
+    else:
+        said.append(f"At forget_bias {cfg.forget_bias:g}, as trained.")
+    said[-1] += weights_menu.folded_forget_bias(base.weights)
+    if weights_menu.held_gate_note():
+        said.append(weights_menu.held_gate_note().strip()[:-1] + ": the variants make such changes.")
+    return said
+
+
 st.title("Compare: what does each connection change?")
 main_chart = st.container() if page.presenting() else None  # presenter mode: every gate of every variant first
 st.markdown(
@@ -32,10 +81,12 @@ st.markdown(
     "The **plain RNN** and the **GRU** can join them: the same input, through cells of their own."
 )
 
-base = runs.current_model()
+weights_row = st.columns([1, 2], vertical_alignment="bottom")
+base = weights_menu.model_as_trained(*weights_row)  # the chosen weights as trained, or the sidebar's cell
 if base is None:
     page.halt("Nothing to show yet: fix the settings on the left.")
 spec = runs.current_spec()
+weights = base.weights  # None: the sidebar's seeded cell
 
 pick = st.columns([3, 1.3, 1.3])
 chosen = controls.multiselect_list(
@@ -70,7 +121,8 @@ if any_peepholes:
     peep_scale = controls.slider(
         "peep_scale",
         container=pick[2],
-        help="Multiplies the peephole weights (seeded Glorot-uniform, from the weight seed). 0 turns them off.",
+        help="Multiplies the peephole weights (seeded Glorot-uniform, from the weight seed). 0 turns them off. "
+        "A trained model's own peepholes stay as trained.",
     )
 else:
     pick[2].caption("Peephole strength: no chosen variant has peepholes.")
@@ -78,48 +130,88 @@ else:
 if len(chosen) < (1 if fb01 else 2):
     page.halt("Choose at least two variants to compare (or one, with forget_bias 0 vs 1).")
 
-# The runs: every variant on the sidebar's inputs, weights and state; at forget_bias 0 and 1 if asked.
-# A plain RNN or a GRU runs once: it has no forget_bias.
-forget_biases = [0.0, 1.0] if fb01 else [spec.forget_bias]
-wanted = [
-    (key, fb, replace(spec, forget_bias=fb, peephole_scale=peep_scale).with_variant(key, peep_all))
-    if is_lstm(key)
-    else (key, None, spec)
-    for key in chosen
-    for fb in (forget_biases if is_lstm(key) else [None])
-]
-try:
-    runs.check_budget([variant_spec for *_, variant_spec in wanted], what="variant run")
-except ValueError as error:
-    page.halt(f"**This comparison is too large:** {escape(error)}")
-ran = []  # (variant key, column title, Model)
-for key, fb, variant_spec in wanted:
-    try:
-        model = runs.model_for(variant_spec) if is_lstm(key) else runs.cell_model_for(variant_spec, key)
-    except ValueError as error:
-        controls.notice(f"**{CHOICES[key].label}** cannot run with these settings: {escape(error)}", "error")
-        continue
-    label = CHOICES[key].label + (f", forget_bias {fb:g}" if fb01 and fb is not None else "")
-    ran.append((key, label, model))
-if len(ran) < 2:
-    page.halt("Fewer than two variants could run; change the settings on the left.")
-others = [CHOICES[key].label for key in dict.fromkeys(key for key, *_ in ran) if key in CELLS]
-
 view = st.columns([1, 1, 1.2])
 seq, layer = page.choose_sequence_and_layer(base, view[0], view[1])
-columns = make_columns([(key, label, model.traces[layer - 1]) for key, label, model in ran], fb01)
+shown_cfg = base.configs[layer - 1]  # the layer shown (the sidebar's cell's, or the trained one)
+ran = []  # (variant key, column title, trace of the layer shown)
+if weights is None:
+    # Every variant on the sidebar's inputs, weights and state; at forget_bias 0 and 1 if asked.
+    # A plain RNN or a GRU runs once: it has no forget_bias.
+    forget_biases = [0.0, 1.0] if fb01 else [spec.forget_bias]
+    wanted = [
+        (key, fb, replace(spec, forget_bias=fb, peephole_scale=peep_scale).with_variant(key, peep_all))
+        if is_lstm(key)
+        else (key, None, spec)
+        for key in chosen
+        for fb in (forget_biases if is_lstm(key) else [None])
+    ]
+    try:
+        runs.check_budget([variant_spec for *_, variant_spec in wanted], what="variant run")
+    except ValueError as error:
+        page.halt(f"**This comparison is too large:** {escape(error)}")
+    for key, fb, variant_spec in wanted:
+        try:
+            model = runs.model_for(variant_spec) if is_lstm(key) else runs.cell_model_for(variant_spec, key)
+        except ValueError as error:
+            controls.notice(f"**{CHOICES[key].label}** cannot run with these settings: {escape(error)}", "error")
+            continue
+        label = CHOICES[key].label + (f", forget_bias {fb:g}" if fb01 and fb is not None else "")
+        ran.append((key, label, model.traces[layer - 1]))
+else:
+    # The trained layer shown, as each variant: its kernel in another cell, on the input it read in
+    # the model's own run (ui.model.trained_variant); the model's own cell is that run itself.
+    forget_biases = [0.0, 1.0] if fb01 else [shown_cfg.forget_bias]
+    for key in chosen:
+        own = is_lstm(key) and variant_config(shown_cfg, key, peep_all) == shown_cfg
+        for fb in forget_biases if is_lstm(key) else [None]:
+            try:
+                trace = (
+                    runs.trained_variant(
+                        base,
+                        layer,
+                        key,
+                        fb,
+                        peepholes_everywhere=peep_all,
+                        peephole_scale=peep_scale,
+                        seed=spec.seed,
+                        weight_scale=spec.weight_scale,
+                    )
+                    if is_lstm(key)
+                    else runs.trained_cell(base, layer, key, spec.seed, spec.weight_scale)
+                )
+            except ValueError as error:
+                controls.notice(f"**{CHOICES[key].label}** cannot be made from these weights: {escape(error)}", "error")
+                break
+            label = (
+                CHOICES[key].label
+                + (" (trained)" if own else "")
+                + (f", forget_bias {fb:g}" if fb01 and fb is not None else "")
+            )
+            ran.append((key, label, trace))
+if len(ran) < 2:
+    page.halt("Fewer than two variants could run: choose others, or change the settings on the left.")
+others = [CHOICES[key].label for key in dict.fromkeys(key for key, *_ in ran) if key in CELLS]
+
+columns = make_columns(ran, fb01)
 step_labels = base.sequence.step_labels
 steps = base.sequence.values.shape[1]
 
 notes = []
-if fb01:
-    notes.append("Each variant at forget_bias 0 and 1; the sidebar's forget_bias is not used here.")
-notes.append(
-    "Each variant sets its own peepholes and coupling, so the sidebar's two switches are not used here"
-    + (", and every variant has peepholes (basic and peephole are then the same cell)." if peep_all else ".")
-)
-if spec.cell_clip or spec.num_proj:
-    notes.append("The sidebar's cell_clip and num_proj apply to every LSTM variant.")
+if weights is None:
+    if fb01:
+        notes.append("Each variant at forget_bias 0 and 1; the sidebar's forget_bias is not used here.")
+    notes.append(
+        "Each variant sets its own peepholes and coupling, so the sidebar's two switches are not used here"
+        + (", and every variant has peepholes (basic and peephole are then the same cell)." if peep_all else ".")
+    )
+else:
+    notes.extend(trained_notes(base, layer, chosen, fb01=fb01, peep_all=peep_all))
+kept = [name for name, on in (("cell_clip", shown_cfg.cell_clip), ("num_proj", shown_cfg.num_proj)) if on]
+if kept:
+    notes.append(
+        f"{'The sidebar' if weights is None else 'The model'}'s {' and '.join(kept)} "
+        f"appl{'y' if len(kept) > 1 else 'ies'} to every LSTM variant."
+    )
 if others:
     notes.append(
         f"The {' and the '.join(others)} cannot share the LSTM's kernel: {'they have' if len(others) > 1 else 'it has'} "
@@ -200,7 +292,7 @@ st.caption(
     "units). c₀ kept: the product of f over all steps, i.e. how much of the initial cell state is still "
     "in c at the end (with a zero initial state there is nothing to keep, but the number still says how "
     "fast the cell forgets)."
-    + (" cell_clip is on, so both are only approximate." if spec.cell_clip else "")
+    + (" cell_clip is on, so both are only approximate." if shown_cfg.cell_clip else "")
     + (
         " For the GRU, its update gate u plays f's part for h: the half-life and h₀ kept are u's. "
         "—: the cell has no such quantity (no forget gate to add forget_bias to, no gates in a plain RNN)."

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ui import controls, live_flow, page, runs
+from ui import controls, live_flow, page, runs, weights_menu
 from ui.markup import escape
 from ui.sweeps import Live
 from viz.gradflow import (
@@ -35,10 +35,14 @@ st.markdown(
     "BasicRNNCell), which has no cell state: its error goes back through h alone."
 )
 
-base = runs.current_model()
+weights_row = st.columns([1, 2], vertical_alignment="bottom")
+base = weights_menu.model_as_trained(*weights_row)  # the chosen weights (at their forget_bias), or the sidebar's cell
 if base is None:
     page.halt("Nothing to show yet: fix the settings on the left.")
-spec = base.spec  # the sidebar's, or the last one that ran (a notice says so)
+weights = base.weights  # None: the sidebar's seeded cell
+spec = base.spec  # the sidebar's (or the last one that ran: a notice says so), or the trained weights'
+sidebar = runs.current_spec()  # with trained weights, its weight seed and scale make the plain RNN's
+current = float(base.configs[0].forget_bias)  # the slider's: the sidebar's, or the trained weights' own
 
 view = st.columns([1.6, 1, 1])
 loss = controls.select(
@@ -54,29 +58,41 @@ seq, layer = page.choose_sequence_and_layer(base, view[1], view[2])
 live = live_flow.prepare(base, layer, seq, loss)  # the slider's curves at every forget_bias, or why not
 row = st.columns([1, 1, 1])
 if not isinstance(live, Live):  # through the server: each value released reruns the page
-    controls.forget_bias_slider(row[0])
+    if weights is None:
+        controls.forget_bias_slider(row[0])
+    else:
+        weights_menu.trained_forget_bias_controls(weights, row[0], row[0])
     row[0].caption(live)
 with row[0] if isinstance(live, Live) else row[1]:
     show_rnn = controls.toggle(
         "flow_rnn",
-        help="A plain RNN (BasicRNNCell, the sidebar's activation and layers) on the same input, with seeded "
-        "weights of its own from the same weight seed and scale: its ‖∂L/∂h_t‖ for L = sum(h_T), on the same axes.",
+        help="A plain RNN (BasicRNNCell, the sidebar's activation and layers; with trained weights, one layer of "
+        "the shown layer's size and activation, on its input) on the same input, with seeded weights of its own "
+        "from the sidebar's weight seed and scale: its ‖∂L/∂h_t‖ for L = sum(h_T), on the same axes.",
     )
 
 # The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
 # the output of the layers below, which forget_bias changes too).
-specs = [replace(spec, forget_bias=fb) for fb in forget_biases(spec.forget_bias)]
+# With trained weights, trained_forget_bias sets the forget_bias of every layer (ui.model.changed_configs).
+specs = [
+    replace(spec, forget_bias=fb) if weights is None else replace(spec, trained_forget_bias=fb)
+    for fb in forget_biases(current)
+]
 try:
-    runs.check_budget(specs + [spec] * show_rnn, what="run")
+    runs.check_budget(specs + specs[:1] * show_rnn, weights, what="run")
 except ValueError as error:
     page.halt(f"**This gradient flow is too large:** {escape(error)}")
-flows, errors = runs.gradient_flows(specs, layer, seq, loss)
+flows, errors = runs.gradient_flows(specs, layer, seq, loss, weights)
 for error in errors:
     controls.notice(error, "error")
 rnn = None
 if show_rnn:
     try:
-        rnn = runs.rnn_flow(spec, layer, seq)
+        rnn = (
+            runs.rnn_flow(spec, layer, seq)
+            if weights is None
+            else runs.trained_rnn_flow(base, layer, seq, sidebar.seed, sidebar.weight_scale)
+        )
     except ValueError as error:
         controls.notice(f"**The plain RNN** cannot run with these settings: {escape(error)}", "error")
 if not flows:
@@ -86,7 +102,6 @@ if flows[0].steps == 1:
         "This input has a single step, so there is nothing to go back through: ∂L/∂c at the only step is the "
         "loss's own gradient. Choose an input with more steps (e.g. the sine wave) to see the gradient fade."
     )
-current = spec.forget_bias
 steps, layers = flows[0].log_dc.shape[0], len(base.traces)
 step_labels = base.sequence.step_labels
 
@@ -103,6 +118,19 @@ st.caption(
         if layer > 1
         else ""
     )
+    + (
+        f" The trained model at forget_bias 0 and 1 and at the slider's value, now {current:g}"
+        + (
+            ", as trained"
+            if current == weights.configs[0].forget_bias
+            else f" (trained with {weights.configs[0].forget_bias:g})"
+        )
+        + (", in every layer." if layers > 1 else ".")
+        + weights_menu.folded_forget_bias(weights)
+        + weights_menu.held_gate_note()
+        if weights is not None
+        else ""
+    )
 )
 
 st.subheader("How much of the error reaches each step")
@@ -115,8 +143,14 @@ st.caption(
     "it or cancel it. Click a legend entry to hide a line."
     + (
         f" Black dash-dot: the {rnn_name(rnn)}'s ‖∂L/∂h_t‖ for L = sum(h_T), as a fraction of the last step's: "
-        "it has no cell state, so h is the only way back. The same input, the same weight seed and scale, "
-        "weights of its own (it cannot share the LSTM's kernel)."
+        "it has no cell state, so h is the only way back. "
+        + (
+            "The same input, the same weight seed and scale, weights of its own (it cannot share the LSTM's kernel)."
+            if weights is None
+            else f"In place of layer {layer}, on the input it read"
+            + (" at the slider's forget_bias" if layer > 1 else "")
+            + ", with seeded weights of its own (the sidebar's weight seed and scale: it cannot share the LSTM's kernel)."
+        )
         if rnn is not None
         else ""
     )
@@ -132,6 +166,7 @@ with main_chart or st.container():
             alt=lines_alt(flows, current, rnn),
             presenting=page.presenting(),
             shown=lambda fig: page.as_shown(fig if rnn is None else with_rnn(fig, rnn), presenter_height=520),
+            trained_fb=None if weights is None else weights.configs[0].forget_bias,
         )
     else:
         page.chart(
@@ -154,7 +189,11 @@ st.caption(
     "(powers of ten), so the same colour is the same size of gradient. Bright: the error arrives; dark: it "
     "has vanished; exact zeros (a gate shut at exactly 0, or less than float64 can hold) take the darkest "
     "colour. Hover a cell for its value."
-    + (" The cell state is clipped (cell_clip): where it was, no gradient passes." if spec.cell_clip else "")
+    + (
+        " The cell state is clipped (cell_clip): where it was, no gradient passes."
+        if base.configs[layer - 1].cell_clip
+        else ""
+    )
 )
 page.chart(
     flow_heatmaps(flows, current, step_labels, rnn=rnn),

@@ -41,9 +41,10 @@ from playwright.async_api import async_playwright
 from bench.common import machine, table
 from tools.browser import IDLE, launch_args, rss_mib, server_pid, streamlit_server
 
-LARGE = {"preset": "sine", "steps": "2000", "features": "2", "num_units": "96"}
+LARGE = {"weights": "random", "preset": "sine", "steps": "2000", "features": "2", "num_units": "96"}
 COMPARE = {**LARGE, "variants": "basic,peephole,coupled,NIG", "fb01": "true"}
 PRANK = {
+    "weights": "random",
     "preset": "random",
     "steps": "2000",
     "features": "64",
@@ -193,7 +194,7 @@ async def scenarios(url: str, sampler: Sampler, args) -> list[list[str]]:
         custom = " | ".join([";".join(["1"] * 499)] * 8)  # just within a link's 8,000 characters
         for name, address in (
             (f"link: 8 custom sequences of 499 steps on Compare ({len(custom) / 1024:.0f} KB)",
-             link(url, "compare", {"preset": "custom", "custom": custom, "num_units": "256", "fb01": "true",
+             link(url, "compare", {"weights": "random", "preset": "custom", "custom": custom, "num_units": "256", "fb01": "true",
                                    "variants": "basic,peephole,coupled,NIG"})),
             ("link: Compare, 2000 steps, 64 features, 3 x 256 units, 4 variants, fb 0/1", link(url, "compare", PRANK)),
         ):  # fmt: skip

@@ -153,7 +153,10 @@ def gradient_flow(browser, url: str, seconds: float) -> list[tuple[str, dict]]:
 PAGES = {"Explore": ("explore", explore), "Gradient flow": ("gradient_flow", gradient_flow)}
 CONFIGURATIONS = {
     "Explore": {"random weights (60 steps x 4 units)": "weights=random", "60 steps x 32 units": BIG},
-    "Gradient flow": {"defaults (60 steps x 4 units)": "", "60 steps x 32 units": "num_units=32"},
+    "Gradient flow": {
+        "random weights (60 steps x 4 units)": "weights=random",
+        "60 steps x 32 units": "weights=random&num_units=32",
+    },
 }
 
 

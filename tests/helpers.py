@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -60,7 +61,12 @@ def page_text(at, *kinds: str, sep: str = "\n") -> str:
 #: that a first visit shows memory at work). Most tests of these pages are about the controls of
 #: random weights, so :func:`open_page` asks for random weights there unless the query names the
 #: weights or ``app_defaults`` is set (tests/app/test_defaults.py tests the default itself).
-WEIGHTS_MENU_PAGES = ("app_pages/explore.py", "app_pages/step_through.py")
+WEIGHTS_MENU_PAGES = (
+    "app_pages/explore.py",
+    "app_pages/step_through.py",
+    "app_pages/compare.py",
+    "app_pages/gradient_flow.py",
+)
 
 
 def open_page(page: str, query: dict | None = None, timeout: float = 60, app_defaults: bool = False):
@@ -78,6 +84,34 @@ def open_page(page: str, query: dict | None = None, timeout: float = 60, app_def
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def upload(at, name: str, data: bytes, key: str = "weights_file"):
+    """Give the uploader ``key`` of an AppTest run the file ``name`` holding ``data``; run the page."""
+    at.file_uploader(key=key).set_value((name, data, "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def npy(array: np.ndarray) -> bytes:
+    """``array`` as the bytes of a .npy file (a learner's own data)."""
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+@cache
+def _golden_file(name: str) -> dict[str, np.ndarray]:
+    with np.load(DATA / name, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def library_outputs(model_file: str) -> dict[str, np.ndarray]:
+    """What the library that wrote ``model_file`` (one of KERAS_FILES, TORCH_FILES) computed on a fixed
+    input: its arrays in keras_golden.npz or torch_files_golden.npz, by name."""
+    source = "torch_files_golden.npz" if model_file.endswith(".safetensors") else "keras_golden.npz"
+    prefix = f"{model_file}::"
+    return {k[len(prefix) :]: v for k, v in _golden_file(source).items() if k.startswith(prefix)}
 
 
 @st.composite

@@ -272,7 +272,11 @@ def forget_bias_slider(container=st, **kwargs) -> float:
 
 
 def model_controls(
-    unused: str | None = None, inputs_unused: bool = False, forget_bias_on_page: bool = False, hidden: bool = False
+    unused: str | None = None,
+    inputs_unused: bool = False,
+    forget_bias_on_page: bool = False,
+    hidden: bool = False,
+    seeds_used: bool = False,
 ) -> ModelSpec:
     """Draw the shared controls in the sidebar and return the spec they describe (the last valid
     one, with a notice, if the current input cannot be used).
@@ -282,7 +286,8 @@ def model_controls(
     the inputs too with ``inputs_unused``. Their values stay, for the other pages and the link.
     With ``forget_bias_on_page`` the page draws the forget_bias slider (by its charts): the sidebar
     says its value and where it is. ``hidden``: only ``unused`` is said (the Learn page, whose
-    chapters choose their own cells); the values stay as they are."""
+    chapters choose their own cells); the values stay as they are. ``seeds_used``: the weight seed
+    and scale stay enabled with ``unused`` (the page seeds weights it adds to trained ones)."""
     sidebar = st.sidebar
     if unused:
         sidebar.info(unused, icon=":material/info:")
@@ -290,6 +295,7 @@ def model_controls(
         return _valid(current_spec())
     off = {"disabled": True} if unused else {}
     off_inputs = off if inputs_unused else {}
+    off_seeds = {} if seeds_used else off
     sidebar.header("Input")
     preset = select(
         "preset",
@@ -369,13 +375,13 @@ def model_controls(
         "seed",
         container=sidebar,
         help="The same seed gives the same Glorot-uniform weights (TensorFlow's default initialiser), layer k uses seed + k.",
-        **off,
+        **off_seeds,
     )
     slider(
         "weight_scale",
         container=sidebar,
         help="Multiplies every initial weight: larger weights saturate the gates sooner.",
-        **off,
+        **off_seeds,
     )
     select(
         "init_state",

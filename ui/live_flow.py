@@ -12,6 +12,7 @@ and the y axis is fixed over every value the slider can take, so the picture doe
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,11 @@ def prepare(model: Run, layer: int, seq: int, loss: str) -> Live | str:
         return {attribute: getattr(flow, attribute) for _, attribute, _, _ in CURVES}
 
     live = live_sweep(
-        model, f"flow:{layer}:{seq}:{loss}", extract, steps * len(CURVES) * 8, include=model.spec.forget_bias
+        model,
+        f"flow:{layer}:{seq}:{loss}",
+        extract,
+        steps * len(CURVES) * 8,
+        include=float(model.configs[0].forget_bias),
     )
     if live.biases is None:
         return live.reason
@@ -118,12 +123,17 @@ def draw(
     alt: str,
     presenting: bool,
     shown,
+    trained_fb: float | None = None,
 ) -> None:
     """The slider and the line chart (``shown`` makes a figure as the page shows it: presenter mode).
 
-    ``fixed``: the flows at forget_bias 0 and 1; ``slider``: the flow at the page's forget_bias."""
+    ``fixed``: the flows at forget_bias 0 and 1; ``slider``: the flow at the page's forget_bias (the
+    sidebar's, or with trained weights their own, which the slider then sets: ``trained_fb`` is the
+    forget_bias they were trained with)."""
     plotly_live.serve_plotly_js()
-    controls.in_link("forget_bias")  # the page's control, drawn in the browser
+    trained = trained_fb is not None
+    if not trained:
+        controls.in_link("forget_bias")  # the page's control, drawn in the browser (trained_fb: the page's)
     low, high = y_range(fixed, live)
     fig = shown(flow_lines(fixed, math.nan, step_labels, slider=slider, y_range=(low, high), compact=presenting))
     spec = fig.to_plotly_json()
@@ -138,11 +148,11 @@ def draw(
         "config": {"displaylogo": False},
         "alt": alt,
         "biases": [float(b) for b in live.biases],
-        "value": float(urlstate.value("forget_bias")),
+        "value": float(slider.forget_bias),
         "first": 0,  # the slider's three curves come first (viz.gradflow.flow_lines)
         "curves": curves,
         "tail": HOVER_TAIL,
-        "label": "forget_bias",
+        "label": "forget_bias instead of the trained one" if trained else "forget_bias",
         "help": controls.FORGET_BIAS_HELP,
         "low": LOW,
         "high": HIGH,
@@ -152,7 +162,7 @@ def draw(
     _component(
         key=KEY,
         data=orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY),
-        on_release_change=_released,
+        on_release_change=partial(_released, trained_fb),
         on_failed_change=_failed,
     )
 
@@ -163,12 +173,17 @@ def _failed() -> None:
     st.session_state[FAILED] = str(event)[:200] if event else "the live chart did not start"
 
 
-def _released() -> None:
-    """The slider was released at a value: it becomes the page's forget_bias (session and link)."""
+def _released(trained_fb: float | None = None) -> None:
+    """The slider was released at a value: it becomes the page's forget_bias (session and link), or
+    with trained weights (trained with ``trained_fb``) theirs, as Step through's slider sets it."""
     event = (st.session_state.get(KEY) or {}).get("release")
     value = event.get("forget_bias") if isinstance(event, dict) else None
     if not isinstance(value, int | float) or not math.isfinite(value):
         return
-    parsed, problem = SCHEMA["forget_bias"].parse(str(value))
-    if not problem:
-        urlstate.set_value("forget_bias", parsed)
+    name = "forget_bias" if trained_fb is None else "trained_fb"
+    parsed, problem = SCHEMA[name].parse(str(value))
+    if problem:
+        return
+    if trained_fb is not None:
+        urlstate.set_value("trained_fb_on", abs(parsed - trained_fb) > 1e-9)
+    urlstate.set_value(name, parsed)

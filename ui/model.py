@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, Trace, init_params, run_stack
+from lstm_core import LSTMConfig, LSTMParams, LSTMStateTuple, Trace, init_params, run, run_stack
 from lstm_core.config import GREFF_FLAGS
 from lstm_core.params import PEEPHOLE_FIELDS
 from lstm_core.sequences import MAX_FEATURES, InputSpec, Sequence, make_inputs
 from lstm_core.training import metric
-from lstm_core.variants import VARIANTS
+from lstm_core.variants import VARIANTS, cell_config
 
 from . import trained
 
@@ -210,3 +210,86 @@ def _run_trained(spec: ModelSpec, weights: trained.Weights) -> Run:
         lengths = None  # every sequence runs to the end
     traces = run_stack(configs, params, sequence.values, sequence_length=lengths)
     return Run(spec, sequence, configs, params, traces, weights)
+
+
+# ----------------------------------------------------------------------------- one layer of a trained model
+# Compare runs its variants on one layer of trained weights: the layer's kernel, bias and projection
+# in another cell, on the input that layer read in the model's own run (the layers below as the model
+# ran them), so that every column reads the same input and only the connection differs.
+
+#: The gates of the kernel's blocks a variant can leave out (j is always read).
+_GATE_NAMES = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}
+
+
+def gates_read(cfg: LSTMConfig) -> set[str]:
+    """The gates whose kernel blocks ``cfg``'s cell reads: a coupled cell or one without an input gate
+    ignores i's block (i is 1 - f or 1), and so on. A block a cell does not read is never trained."""
+    unread = {"i": cfg.coupled or cfg.no_input_gate, "f": cfg.no_forget_gate, "o": cfg.no_output_gate}
+    return {gate for gate, off in unread.items() if not off}
+
+
+def variant_config(cfg: LSTMConfig, key: str, peepholes_everywhere: bool = False) -> LSTMConfig:
+    """``cfg`` (a trained layer's: its sizes, activations, clipping, projection and forget_bias) as the
+    cell of variant ``key`` (lstm_core.variants.VARIANTS: its peepholes, coupling and Greff switches)."""
+    options = VARIANTS[key].options
+    return replace(
+        cfg,
+        use_peepholes=bool(options.get("use_peepholes")) or peepholes_everywhere,
+        coupled=bool(options.get("coupled")),
+        **{flag: bool(options.get(flag)) for flag in GREFF_FLAGS},
+    )
+
+
+def trained_variant(
+    cfg: LSTMConfig,
+    params: LSTMParams,
+    key: str,
+    *,
+    forget_bias: float,
+    peepholes_everywhere: bool = False,
+    seed: int = 0,
+    weight_scale: float = 1.0,
+    peephole_scale: float = 1.0,
+) -> tuple[LSTMConfig, LSTMParams]:
+    """Variant ``key`` of a trained layer (``cfg``, ``params``) at ``forget_bias``: the layer's kernel,
+    bias and projection; its own peepholes if it has them, else (when the variant has peepholes)
+    seeded ones, as the sidebar's random cell gets them (init_params with ``seed``, times
+    ``weight_scale`` and ``peephole_scale``). A ValueError when the variant reads a gate's block of
+    the kernel that the layer's cell ignores: those weights were never trained."""
+    variant = replace(variant_config(cfg, key, peepholes_everywhere), forget_bias=forget_bias)
+    untrained = sorted(gates_read(variant) - gates_read(cfg))
+    if untrained:
+        gates = " and ".join(_GATE_NAMES[gate] for gate in untrained)
+        raise ValueError(
+            f"it needs the weights of the {gates}, which this model's cell ({cfg.variant}) does not use, "
+            "so they were never trained."
+        )
+    if not variant.use_peepholes:
+        peepholes = dict.fromkeys(PEEPHOLE_FIELDS)
+    elif cfg.use_peepholes:
+        peepholes = {name: getattr(params, name) for name in PEEPHOLE_FIELDS}
+    else:
+        seeded = init_params(variant, seed=seed).scaled(weight_scale)
+        peepholes = {name: getattr(seeded, name) * peephole_scale for name in PEEPHOLE_FIELDS}
+    return variant, replace(params, **peepholes)
+
+
+def layer_input(model: Run, layer: int) -> np.ndarray:
+    """What layer ``layer`` (1-based) of ``model`` read: the input, or the outputs of the layer below."""
+    return model.sequence.values if layer == 1 else model.traces[layer - 2].outputs
+
+
+def run_layer(model: Run, layer: int, cfg, params) -> Trace:
+    """The cell ``cfg`` with ``params`` (any cell: an LSTM variant, a plain RNN, a GRU) in place of
+    layer ``layer`` of ``model``: on the input that layer read, with the run's sequence lengths and
+    the trained runs' zero initial state."""
+    return run(cfg, params, layer_input(model, layer), None, model.traces[0].sequence_length)
+
+
+def seeded_cell(model: Run, layer: int, cell: str, seed: int, weight_scale: float) -> tuple:
+    """(config, params) of the cell ``cell`` (lstm_core.variants.CELLS: "rnn", "gru") the size of
+    layer ``layer`` of ``model``, with its activation and TensorFlow's seeded initial weights
+    (layer k uses seed + k - 1, as the sidebar's cells do), times ``weight_scale``."""
+    own = model.configs[layer - 1]
+    cfg = cell_config(cell, own.input_size, own.num_units, activation=own.activation)
+    return cfg, init_params(cfg, seed=seed + layer - 1).scaled(weight_scale)

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from lstm_core import init_params, run_stack
+from lstm_core import BasicRNNTrace, GRUTrace, Trace, init_params, run_stack
 from lstm_core.sequences import make_inputs
 from lstm_core.variants import CELLS, cell_config
 from viz.gradflow import Flow, HiddenFlow, gradient_flow, hidden_flow
@@ -147,10 +147,10 @@ def model_for(spec: ModelSpec, weights: trained.Weights | None = None) -> Run:
 def _counted(
     key: str,
     count: int,
-    compute: Callable[[], Run],
+    compute: Callable[[], Any],
     spec: ModelSpec | None = None,
     weights: trained.Weights | None = None,
-) -> Run:
+) -> Any:
     """The cached run under ``key`` (``compute`` makes it), its ``count`` cells counted against the
     page's budget; ValueError if they would exceed it."""
     used = st.session_state.get(_CELLS_THIS_RUN, 0)
@@ -179,21 +179,81 @@ def download(kind: str, spec: ModelSpec, weights: trained.Weights | None, layer:
     return cached(key, lambda: exports.BUILDERS[kind](run(), layer), heavy=True)
 
 
-def gradient_flows(specs: list[ModelSpec], layer: int, seq: int, loss: str) -> tuple[list[Flow], list[str]]:
+def gradient_flows(
+    specs: list[ModelSpec], layer: int, seq: int, loss: str, weights: trained.Weights | None = None
+) -> tuple[list[Flow], list[str]]:
     """(the gradient flow of each spec that runs, a message for each that cannot): layer ``layer``
-    (1-based), sequence ``seq``, the loss on c or h (viz.gradflow); each flow kept in the shared cache."""
+    (1-based), sequence ``seq``, the loss on c or h (viz.gradflow), of the sidebar's seeded weights or
+    of the trained ``weights`` (each spec's ``trained_forget_bias`` then sets their forget_bias);
+    each flow kept in the shared cache."""
     flows, errors = [], []
-    for spec in specs:
+    for given in specs:
+        spec = trained_spec(given, weights) if weights is not None else given
         key = f"flow:{layer}:{seq}:{loss}:{cache_key(spec)}"
-        heavy = cells(spec) > LARGE_CELLS
+        heavy = cells(spec, weights) > LARGE_CELLS
         try:
             run = lambda spec=spec, heavy=heavy: cached(  # noqa: E731
-                f"run:{cache_key(spec)}", lambda: _compute(spec, None), heavy=heavy
+                f"run:{cache_key(spec)}", lambda: _compute(spec, weights), heavy=heavy
             )
             flows.append(cached(key, lambda run=run: gradient_flow(run().traces[layer - 1], seq, loss), heavy=heavy))
         except ValueError as error:
-            errors.append(f"**forget_bias {spec.forget_bias:g}** cannot run with these settings: {escape(error)}")
+            forget_bias = spec.forget_bias if weights is None else spec.trained_forget_bias
+            errors.append(f"**forget_bias {forget_bias:g}** cannot run with these settings: {escape(error)}")
     return flows, errors
+
+
+def trained_variant(
+    model: Run,
+    layer: int,
+    key: str,
+    forget_bias: float,
+    *,
+    peepholes_everywhere: bool,
+    peephole_scale: float,
+    seed: int,
+    weight_scale: float,
+) -> Trace:
+    """Variant ``key`` of layer ``layer`` (1-based) of the trained ``model`` at ``forget_bias``, on the
+    input that layer read (ui.model.trained_variant, run_layer): cached and counted against the page's
+    budget. The model's own cell at its own forget_bias is its own run, not run again. ValueError if
+    the variant needs weights the model never trained, cannot run, or would exceed the budget."""
+    index = layer - 1
+    cfg, params = models.trained_variant(
+        model.configs[index],
+        model.params[index],
+        key,
+        forget_bias=forget_bias,
+        peepholes_everywhere=peepholes_everywhere,
+        seed=seed + index,
+        weight_scale=weight_scale,
+        peephole_scale=peephole_scale,
+    )
+    if cfg == model.configs[index]:
+        return model.traces[index]
+    seeded = f"{seed}:{weight_scale!r}:{peephole_scale!r}" if cfg.use_peepholes else ""
+    name = f"layer:{layer}:{key}:{peepholes_everywhere}:{forget_bias!r}:{seeded}:{cache_key(model.spec)}"
+    return _counted(name, _layer_cells(model, layer), lambda: models.run_layer(model, layer, cfg, params))
+
+
+def trained_cell(model: Run, layer: int, cell: str, seed: int, weight_scale: float) -> BasicRNNTrace | GRUTrace:
+    """The cell ``cell`` (a plain RNN, a GRU: seeded weights of its own, ui.model.seeded_cell) in place
+    of layer ``layer`` of the trained ``model``, on the input that layer read: cached and counted."""
+    cfg, params = models.seeded_cell(model, layer, cell, seed, weight_scale)
+    name = f"layer:{layer}:{cell}:{seed}:{weight_scale!r}:{cache_key(model.spec)}"
+    return _counted(name, _layer_cells(model, layer), lambda: models.run_layer(model, layer, cfg, params))
+
+
+def trained_rnn_flow(model: Run, layer: int, seq: int, seed: int, weight_scale: float) -> HiddenFlow:
+    """The gradient flow (viz.gradflow.hidden_flow) of a plain RNN in place of layer ``layer`` of the
+    trained ``model`` (:func:`trained_cell`), sequence ``seq``; kept in the shared cache."""
+    trace = trained_cell(model, layer, "rnn", seed, weight_scale)
+    key = f"rnnflow:{layer}:{seq}:{seed}:{weight_scale!r}:{cache_key(model.spec)}"
+    return cached(key, lambda: hidden_flow(trace, seq))
+
+
+def _layer_cells(model: Run, layer: int) -> int:
+    batch, steps, _ = model.sequence.values.shape
+    return batch * steps * model.configs[layer - 1].num_units
 
 
 def task_metric(spec: ModelSpec, weights: trained.Weights) -> float:

@@ -110,7 +110,8 @@ def live_sweep(
 
     def compute() -> Live:
         states = None if model.weights is not None else initial_states(spec, model.configs, batch)
-        stacks = iter_sweep(model.configs, model.params, model.sequence.values, biases, states)
+        lengths = model.traces[0].sequence_length  # the learner's own data: sequences of several lengths
+        stacks = iter_sweep(model.configs, model.params, model.sequence.values, biases, states, lengths)
         parts = []
         for fb in biases:
             try:

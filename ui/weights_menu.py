@@ -248,14 +248,11 @@ WEIGHT_TITLES = {
 }
 
 
-def model_with_chosen_weights(area, note_area, forget_bias_by_charts: bool = False) -> Run | None:
-    """The run the page shows: the sidebar's model, or the same page with other weights.
-
-    A "Weights" menu in ``area`` (what the weights are goes in ``note_area``): random (the
-    sidebar's seeded Glorot weights), a shipped demo (``demos/``), the model trained on the Train
-    page in this session, or an uploaded file. ``forget_bias_by_charts``: the page's live slider
-    changes a trained model's forget_bias (see :func:`_changes`).
-    """
+def chosen_weights(area, note_area) -> trained.Weights | None:
+    """The Weights menu in ``area``, and in ``note_area`` what the choice needs and what it is (the
+    uploader and the data uploader, which of your trained models, what the weights are): the chosen
+    weights, or None for the sidebar's random ones, also when the chosen ones cannot be used (a
+    message says why)."""
     options = ["random", *trained.DEMO_TITLES]
     mine = st.session_state.get(MY_TRAINED)
     if mine or urlstate.value("weights") == trained.MINE:
@@ -270,75 +267,161 @@ def model_with_chosen_weights(area, note_area, forget_bias_by_charts: bool = Fal
         "model brings its own cell and inputs; one uploaded layer brings its cell and runs on the sidebar's inputs.",
     )
     if choice == "random":
-        return runs.current_model()
+        return None
     if choice == trained.UPLOAD:
         key = _upload(note_area)
         if key is None:
             note_area.caption("Upload a weight file to see it here; until then the sidebar's random weights are shown.")
-            return runs.current_model()
+            return None
     elif choice == trained.MINE:
         key = _pick_mine(note_area) or mine
         if not key:
-            controls.notice("You have not trained a model in this session yet: train one on the Train page.", "info")
-            return runs.current_model()
+            controls.notice(
+                "You have not trained a model in this session yet: train one on the Train page. Until then the "
+                "sidebar's random weights are shown.",
+                "info",
+            )
+            return None
     else:
         key = choice
     try:
         weights = trained.resolve(key, session_weights())
     except ValueError as error:
         controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
-        return runs.current_model()
+        return None
     if choice == trained.UPLOAD and weights.task is None:
         weights = _with_own_data(note_area, weights)
     note_area.caption(trained.describe(weights))
     if choice == trained.UPLOAD:
         _converted_download(note_area, weights)
-    spec = _changes(weights, forget_bias_by_charts)
+    return weights
+
+
+def run_chosen(spec: ModelSpec, weights: trained.Weights, note_area) -> Run | None:
+    """The run of ``weights`` with ``spec``'s changes on top; when it cannot run, a message and the
+    sidebar's random weights' run instead (an uploaded layer waiting for an input of its width is
+    not a fault: ``note_area`` says what it needs)."""
     try:
-        model = runs.model_for(spec, weights)
+        return runs.model_for(spec, weights)
     except ValueError as error:
-        if choice == trained.UPLOAD and weights.task is None and weights.data is None and _wrong_width(weights):
+        waiting = weights.key.startswith(f"{trained.UPLOAD}:") and weights.task is None and weights.data is None
+        if waiting and _wrong_width(weights):
             # Not a fault: the model waits for an input of its width, asked for beside its uploader.
             note_area.warning(f"**Not run yet:** {escape(error)} Until then the sidebar's random weights are shown.")
         else:
             controls.notice(f"**These weights cannot be shown:** {escape(error)}", "error")
         return runs.current_model()
-    if weights.task is not None:
+
+
+def model_with_chosen_weights(area, note_area, forget_bias_by_charts: bool = False) -> Run | None:
+    """The run the page shows: the sidebar's model, or the same page with other weights.
+
+    A "Weights" menu in ``area`` (what the weights are goes in ``note_area``): random (the
+    sidebar's seeded Glorot weights), a shipped demo (``demos/``), the model trained on the Train
+    page in this session, or an uploaded file (:func:`chosen_weights`). ``forget_bias_by_charts``:
+    the page's live slider changes a trained model's forget_bias (see :func:`_changes`).
+    """
+    weights = chosen_weights(area, note_area)
+    if weights is None:
+        return runs.current_model()
+    spec = _changes(weights, forget_bias_by_charts)
+    model = run_chosen(spec, weights, note_area)
+    if model is not None and model.weights is not None and weights.task is not None:
         _metric_line(spec, weights)
     return model
 
 
-def sidebar_use(page_title: str) -> tuple[str | None, bool]:
+def trained_forget_bias() -> float | None:
+    """The forget_bias the learner gave the trained weights (beside Explore's and Step through's
+    Weights menu, or with Gradient flow's slider), or None: as trained. Kept in the link."""
+    changed, value = controls.in_link("trained_fb_on"), controls.in_link("trained_fb")
+    return float(value) if changed else None
+
+
+def folded_forget_bias(weights: trained.Weights) -> str:
+    """For a Keras or PyTorch model, why its forget_bias is 0 (a sentence, leading space), else ""."""
+    library = str(weights.meta.get("library", ""))
+    if library != "PyTorch" and not library.startswith("Keras"):
+        return ""
+    return (
+        f" {escape(library)} adds no forget_bias at run time: the forget gate's bias is inside the model's "
+        "bias, so forget_bias 0 is the model as trained, and 1 adds one to every forget gate."
+    )
+
+
+def held_gate_note() -> str:
+    """For Compare and Gradient flow, which start from trained weights as trained: that a gate held at
+    1 beside Explore's Weights menu is not held there (a sentence, leading space), or ""."""
+    if urlstate.value("fix_gate") == "none":
+        return ""
+    return " The gate you held at 1 beside Explore's Weights menu is not held here."
+
+
+def model_as_trained(area, note_area) -> Run | None:
+    """The Weights menu of the pages that change the model themselves (Compare's variants, Gradient
+    flow's forget biases), and the run they start from: the chosen weights as trained, at the
+    forget_bias the learner gave them (:func:`trained_forget_bias`) but with no gate held at 1
+    (those pages make such changes themselves); else the sidebar's random weights' run."""
+    weights = chosen_weights(area, note_area)
+    if weights is None:
+        return runs.current_model()
+    return run_chosen(replace(runs.current_spec(), trained_forget_bias=trained_forget_bias()), weights, note_area)
+
+
+#: The pages that run the Weights menu's choice; of them, those that add seeded weights of their own
+#: to trained ones (a variant's peepholes, the plain RNN and the GRU), with what they seed.
+WEIGHTS_PAGES = ("Explore", "Step through", "Compare", "Gradient flow")
+SEEDED_EXTRAS = {
+    "Compare": "the peepholes a variant adds, the plain RNN's and the GRU's",
+    "Gradient flow": "the plain RNN's",
+}
+
+
+def sidebar_use(page_title: str) -> tuple[str | None, bool, bool]:
     """(why the page ``page_title`` does not use the sidebar's cell, or None; whether it ignores its
-    inputs too), from the Weights menu's choice: what app.py passes to controls.model_controls."""
+    inputs too; whether it still uses the weight seed and scale, for seeded weights it adds to
+    trained ones), from the Weights menu's choice: what app.py passes to controls.model_controls."""
     if page_title == "Learn":
         return (
             "Each chapter of the lesson chooses its own cell and inputs: these settings are for the other pages.",
             True,
+            False,
         )
     if page_title == "Train":
         return (
             "The Train page trains its own cell on its task's inputs, set on the page: these settings are for the other pages.",
             True,
+            False,
         )
-    if page_title not in ("Explore", "Step through") or urlstate.value("weights") == "random":
-        return None, False
+    if page_title not in WEIGHTS_PAGES or urlstate.value("weights") == "random":
+        return None, False, False
+    extras = SEEDED_EXTRAS.get(page_title)
+    seeds = f" The weight seed and scale still make this page's seeded weights ({extras})." if extras else ""
     if urlstate.value("weights") == trained.UPLOAD:
         key = st.session_state.get(MY_UPLOAD)
         weights = session_weights().get(key) if key else None
         if weights is None:
-            return None, False
+            return None, False, False
         if weights.task is None:
             kept = st.session_state.get(MY_DATA)
             if kept is not None and kept[2].num_features == weights.configs[0].input_size:
-                return "The uploaded weights run on your own data: these settings are not used here.", True
-            return "The uploaded weights bring their own cell: only the inputs below are used here.", False
+                return (
+                    "The uploaded weights run on your own data: these settings are not used here." + seeds,
+                    True,
+                    bool(extras),
+                )
+            return (
+                "The uploaded weights bring their own cell: only the inputs below are used here." + seeds,
+                False,
+                bool(extras),
+            )
     elif urlstate.value("weights") == trained.MINE and not st.session_state.get(MY_TRAINED):
-        return None, False
+        return None, False, False
+    change = " Change the trained model beside its Weights menu." if page_title in ("Explore", "Step through") else ""
     return (
-        "The trained weights bring their own cell and inputs: these settings are for random weights "
-        "(and for Compare and Gradient flow). Change the trained model beside its Weights menu.",
+        "The trained weights bring their own cell and inputs: these settings are for random weights." + seeds + change,
         True,
+        bool(extras),
     )
 
 
@@ -360,6 +443,26 @@ def _reset_forget_bias() -> None:
     urlstate.set_value("trained_fb_on", False)
 
 
+def trained_forget_bias_controls(weights: trained.Weights, switch_area, slider_area) -> float | None:
+    """The switch (in ``switch_area``) and the slider (``slider_area``), through the server, that give
+    the trained ``weights`` another forget_bias: its value, or None (as trained)."""
+    trained_fb = weights.configs[0].forget_bias
+    changed = controls.toggle(
+        "trained_fb_on",
+        container=switch_area,
+        on_change=controls.start_at,
+        args=("trained_fb_on", "trained_fb", trained_fb),
+        help="Use a different forget_bias, instead of the trained one, at every step.",
+    )
+    forget_bias = controls.slider(
+        "trained_fb",
+        container=slider_area,
+        disabled=not changed,
+        help=f"Replaces the trained value, {trained_fb:g}. Lower it and the memory fades faster.",
+    )
+    return float(forget_bias) if changed else None
+
+
 def _changes(weights: trained.Weights, by_charts: bool = False) -> ModelSpec:
     """The "Change the trained model" controls (a classroom's favourite: break it and watch it fail):
     its forget_bias and a gate held at 1, on top of the trained weights; the spec they make. With
@@ -374,28 +477,17 @@ def _changes(weights: trained.Weights, by_charts: bool = False) -> ModelSpec:
     )
     cols = box.columns([1.2, 1.4, 1.6])
     if by_charts:  # the page's live forget_bias slider sets trained_fb (and trained_fb_on)
-        changed = bool(controls.in_link("trained_fb_on"))
-        forget_bias = float(controls.in_link("trained_fb"))
+        forget_bias = trained_forget_bias()
         cols[0].caption(
-            f"forget_bias: **{forget_bias:g}** (changed)" if changed else f"forget_bias: **{trained_fb:g}**, as trained"
+            f"forget_bias: **{forget_bias:g}** (changed)"
+            if forget_bias is not None
+            else f"forget_bias: **{trained_fb:g}**, as trained"
         )
         cols[1].caption("Drag the forget_bias slider by the charts to change it.")
-        if changed:
+        if forget_bias is not None:
             cols[1].button("Back to the trained forget_bias", key="trained_fb_reset", on_click=_reset_forget_bias)
     else:
-        changed = controls.toggle(
-            "trained_fb_on",
-            container=cols[0],
-            on_change=controls.start_at,
-            args=("trained_fb_on", "trained_fb", trained_fb),
-            help="Use a different forget_bias, instead of the trained one, at every step.",
-        )
-        forget_bias = controls.slider(
-            "trained_fb",
-            container=cols[1],
-            disabled=not changed,
-            help=f"Replaces the trained value, {trained_fb:g}. Lower it and the memory fades faster.",
-        )
+        forget_bias = trained_forget_bias_controls(weights, cols[0], cols[1])
     gates = ["none", "f", "o"] if coupled else ["none", *_GATE_FLAGS]
     gate = controls.select(
         "fix_gate",
@@ -407,7 +499,7 @@ def _changes(weights: trained.Weights, by_charts: bool = False) -> ModelSpec:
     )
     return replace(
         runs.current_spec(),
-        trained_forget_bias=float(forget_bias) if changed else None,
+        trained_forget_bias=forget_bias,
         greff=(_GATE_FLAGS[gate],) if gate != "none" else (),
     )
 

@@ -15,7 +15,7 @@ import types
 
 import numpy as np
 
-from helpers import chart_traces, open_page, page_text
+from helpers import chart_traces, open_page, page_text, upload
 from lstm_core import LSTMConfig, init_params, params_to_bytes
 from lstm_core.sequences import InputSpec
 from lstm_core.tasks import make_task
@@ -32,12 +32,6 @@ PAGES = [
     "app_pages/train.py",
 ]
 LAYER = LSTMConfig(input_size=2, num_units=3)
-
-
-def upload(at, name: str, data: bytes, key: str = "weights_file"):
-    at.file_uploader(key=key).set_value((name, data, "application/octet-stream")).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def layer_file(seed: int) -> bytes:

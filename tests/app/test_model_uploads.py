@@ -10,15 +10,23 @@ says which the model needs. Hypothesis throws any bytes at the app's two new rea
 
 from __future__ import annotations
 
-import io
-from functools import cache
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import DATA, KERAS_FILES, TORCH_FILES, chart_spec, chart_traces, open_page, page_text
+from helpers import (
+    DATA,
+    KERAS_FILES,
+    TORCH_FILES,
+    chart_spec,
+    chart_traces,
+    library_outputs,
+    npy,
+    open_page,
+    page_text,
+    upload,
+)
 from lstm_core import run_stack
 from lstm_core.data_files import DataFile
 from lstm_core.model_files import TORCH_EXPORT, open_model, open_model_isolated
@@ -31,30 +39,6 @@ READ = {
     "keras3_sentiment.keras": "Keras 3 model 'sentiment': Embedding(skipped), LSTM(6) -> Dropout(skipped) -> LSTM(4), Dense(skipped)",
     "torch_encoder.safetensors": "PyTorch state dict: embedding(skipped), encoder.lstm: LSTM(4) -> LSTM(4), head(skipped)",
 }
-
-
-@cache
-def golden(name: str) -> dict[str, np.ndarray]:
-    with np.load(DATA / name, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
-
-
-def expected(model_file: str) -> dict[str, np.ndarray]:
-    source = "torch_files_golden.npz" if model_file.endswith(".safetensors") else "keras_golden.npz"
-    prefix = f"{model_file}::"
-    return {k[len(prefix) :]: v for k, v in golden(source).items() if k.startswith(prefix)}
-
-
-def npy(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array)
-    return buffer.getvalue()
-
-
-def upload(at, name: str, data: bytes, key: str = "weights_file"):
-    at.file_uploader(key=key).set_value((name, data, "application/octet-stream")).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def open_fixture(at, name: str):
@@ -92,7 +76,7 @@ def select(at, key: str, value: int):
 
 @pytest.mark.parametrize("name", KERAS_FILES + TORCH_FILES)
 def test_each_model_file_shows_its_layers_and_its_librarys_numbers(name):
-    arrays = expected(name)
+    arrays = library_outputs(name)
     inputs = arrays["lstm_inputs"] if "lstm_inputs" in arrays else arrays["inputs"]
     at = open_fixture(explore(), name)
     assert f"Opened {name}" in page_text(at, "success")
@@ -231,7 +215,7 @@ def test_the_sidebar_inputs_say_which_width_the_model_needs():
 
 def test_the_converted_weights_download_opens_again_with_the_same_numbers():
     at = open_fixture(explore(), "torch_projection.safetensors")
-    inputs = expected("torch_projection.safetensors")["inputs"]
+    inputs = library_outputs("torch_projection.safetensors")["inputs"]
     upload(at, "inputs.npy", npy(inputs), key="data_file")
     before = band(at, "new_h")
     button = next(b for b in at.get("download_button") if "converted weights" in b.proto.label)
@@ -246,7 +230,7 @@ def test_the_converted_weights_download_opens_again_with_the_same_numbers():
 def test_step_through_opens_a_model_and_runs_it_on_your_data():
     at = open_page("app_pages/step_through.py", {"weights": "upload"})
     open_fixture(at, "tfkeras_sigmoid.h5")
-    inputs = expected("tfkeras_sigmoid.h5")["lstm_inputs"]
+    inputs = library_outputs("tfkeras_sigmoid.h5")["lstm_inputs"]
     upload(at, "inputs.npy", npy(inputs), key="data_file")
     assert "your data inputs.npy" in shown(at) and not errors(at)
 

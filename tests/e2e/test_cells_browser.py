@@ -17,7 +17,7 @@ EMPTY_LABELS = """() => [...document.querySelectorAll('.js-plotly-plot')[0].quer
 
 def test_a_compare_link_with_basic_gru_and_rnn_draws_all_three(page: Page, app_url: str, artifacts) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{app_url}/compare?variants=basic,gru,rnn")
+    page.goto(f"{app_url}/compare?weights=random&variants=basic,gru,rnn")
     wait_idle(page)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     # 6 LSTM panels, 4 GRU panels, 1 RNN panel: drawn by Plotly.js, not only sent.

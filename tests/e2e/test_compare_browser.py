@@ -26,7 +26,7 @@ def drawn_heatmaps(page: Page) -> int:
 
 def test_compare_draws_every_variant_and_forget_bias_zero_against_one(page: Page, app_url: str, artifacts) -> None:
     page.set_viewport_size({"width": 1500, "height": 1000})
-    page.goto(f"{app_url}/compare")
+    page.goto(f"{app_url}/compare?weights=random")
     wait_idle(page)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     wait_until(lambda: page.evaluate(PANELS) == 18, what="18 panels (3 variants x 6 quantities)")

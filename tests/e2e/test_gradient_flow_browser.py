@@ -13,7 +13,7 @@ CHARTS = "() => [...document.querySelectorAll('.js-plotly-plot')].filter((g) => 
 
 def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page, app_url: str, artifacts) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.goto(f"{app_url}/gradient_flow")
+    page.goto(f"{app_url}/gradient_flow?weights=random")
     wait_idle(page)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     wait_until(lambda: page.evaluate(CHARTS) == 2, what="the line chart and the heatmaps")

@@ -9,7 +9,9 @@ from dataclasses import replace
 import numpy as np
 from playwright.sync_api import Page, expect
 
+from lstm_core import run_stack
 from tools.browser import wait_idle
+from ui import trained
 from ui.model import ModelSpec, run_model
 from viz.gradflow import gradient_flow
 
@@ -32,11 +34,12 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     sent: list[int] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(1)))
     page.set_viewport_size(VIEWPORT)
-    page.goto(f"{app_url}/gradient_flow")
+    page.goto(f"{app_url}/gradient_flow?weights=random")
     wait_idle(page)
     page.wait_for_function(READY, timeout=60_000)
     before = page.evaluate(SLIDER_CURVE)
     assert before["name"] == "forget_bias 1 (slider) · gradient"
+    page.locator(".lf-controls .lx-range").scroll_into_view_if_needed()
     track = page.locator(".lf-controls .lx-range").bounding_box()
     y = track["y"] + track["height"] / 2
     page.mouse.move(track["x"] + 0.6 * track["width"], y)  # the thumb, at 1 of -5 to 5
@@ -65,6 +68,38 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     assert not errors
 
 
+def test_with_trained_weights_the_slider_changes_their_forget_bias(page: Page, app_url: str, artifacts):
+    """The default weights, the recall demo: the slider opens at its trained forget_bias (1), and its
+    release sets trained_fb (as on Explore): the curve drawn is the demo's gradient at that value."""
+    page.set_viewport_size(VIEWPORT)
+    page.goto(f"{app_url}/gradient_flow")
+    wait_idle(page)
+    page.wait_for_function(READY, timeout=60_000)
+    expect(page.get_by_text("forget_bias instead of the trained one")).to_be_visible()
+    assert page.evaluate(SLIDER_CURVE)["name"] == "forget_bias 1 (slider) · gradient"
+    page.locator(".lf-controls .lx-range").scroll_into_view_if_needed()
+    track = page.locator(".lf-controls .lx-range").bounding_box()
+    y = track["y"] + track["height"] / 2
+    page.mouse.move(track["x"] + 0.6 * track["width"], y)  # the thumb, at 1 of -5 to 5
+    page.mouse.down()
+    for k in range(1, 21):
+        page.mouse.move(track["x"] + (0.6 + 0.2 * k / 20) * track["width"], y)  # up to about 3
+    page.mouse.up()
+    page.wait_for_url("**trained_fb_on=true**")
+    wait_idle(page)
+    shown = float(page.locator(".lf-controls .lx-value").inner_text())
+    assert 2.4 <= shown <= 3.6 and f"trained_fb={shown:g}" in page.url
+    weights = trained.demo("recall")
+    inputs = trained.task_sequence(weights.task, 0).values
+    configs = [replace(cfg, forget_bias=shown) for cfg in weights.configs]
+    flow = gradient_flow(run_stack(configs, weights.params, inputs)[0], 0, "c")
+    after = page.evaluate(SLIDER_CURVE)
+    assert after["name"] == f"forget_bias {shown:g} (slider) · gradient"
+    low = page.evaluate("() => document.querySelector('.lf-chart .js-plotly-plot').layout.yaxis.range[0]")
+    np.testing.assert_allclose(np.log10(np.array(after["y"])), np.maximum(flow.log_ratio, low), atol=1e-9)
+    page.screenshot(path=str(artifacts / "gradient_flow_live_trained.png"))
+
+
 def test_without_plotly_the_servers_slider_takes_over(page: Page, app_url: str) -> None:
     # As if Plotly.js could not load: the component finds no usable Plotly (Streamlit's own charts
     # keep theirs, bundled apart), whichever script loads first.
@@ -73,7 +108,7 @@ def test_without_plotly_the_servers_slider_takes_over(page: Page, app_url: str) 
         "Object.defineProperty(window, 'Plotly', { get() { throw new Error('no Plotly.js'); }, set() {} });"
     )
     page.set_viewport_size(VIEWPORT)
-    page.goto(f"{app_url}/gradient_flow?forget_bias=2")
+    page.goto(f"{app_url}/gradient_flow?weights=random&forget_bias=2")
     wait_idle(page)
     expect(page.get_by_text("The live chart did not start in this browser")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("slider", name="forget_bias")).to_be_visible()
