@@ -18,6 +18,7 @@ from lstm_core.params import PEEPHOLE_FIELDS
 from lstm_core.sequences import MAX_FEATURES, InputSpec, Sequence, make_inputs
 from lstm_core.training import metric
 from lstm_core.variants import VARIANTS, cell_config
+from workers import remote
 
 from . import trained
 
@@ -121,6 +122,20 @@ class Run:
     weights: trained.Weights | None = None  # the trained weights it ran, if not the seeded ones
 
 
+#: A run of more cells than this (sequences x steps x units of every layer) is "large": computed in
+#: a worker process (workers.remote), and at most two at a time (ui.run_cache).
+LARGE_CELLS = 100_000
+
+
+def _run_stack(configs, params, values, initial=None, sequence_length=None) -> list[Trace]:
+    """lstm_core.run_stack, in a worker process for a large run of LSTM layers (the server's
+    interpreter stays free for the other pages meanwhile); the same traces either way."""
+    cells = values.shape[0] * values.shape[1] * sum(cfg.num_units for cfg in configs)
+    if cells > LARGE_CELLS and all(isinstance(cfg, LSTMConfig) for cfg in configs):
+        return remote.run_stack(configs, params, values, initial, sequence_length)
+    return run_stack(configs, params, values, initial, sequence_length)
+
+
 def run_model(spec: ModelSpec, weights: trained.Weights | None = None, sequence: Sequence | None = None) -> Run:
     """Build and run ``spec`` in float64 (exact, as the TensorFlow parity tests check).
 
@@ -134,7 +149,7 @@ def run_model(spec: ModelSpec, weights: trained.Weights | None = None, sequence:
         sequence = make_inputs(spec.inputs)
     configs = spec.configs(sequence.values.shape[2])
     params = layer_params(spec, configs)
-    traces = run_stack(configs, params, sequence.values, initial_states(spec, configs, sequence.values.shape[0]))
+    traces = _run_stack(configs, params, sequence.values, initial_states(spec, configs, sequence.values.shape[0]))
     return Run(spec, sequence, configs, params, traces)
 
 
@@ -208,7 +223,7 @@ def _run_trained(spec: ModelSpec, weights: trained.Weights) -> Run:
     lengths = weights.data.lengths if weights.data is not None else None
     if lengths is not None and (lengths == sequence.values.shape[1]).all():
         lengths = None  # every sequence runs to the end
-    traces = run_stack(configs, params, sequence.values, sequence_length=lengths)
+    traces = _run_stack(configs, params, sequence.values, sequence_length=lengths)
     return Run(spec, sequence, configs, params, traces, weights)
 
 

@@ -37,8 +37,8 @@ _KEY_TEXT_MAX = 2000
 #: fits; 8 such sequences, or 4 variants of it, do not. About 110 bytes a cell in float64, so a
 #: page holds at most about 220 MB of runs.
 REQUEST_CELLS = 2_000_000
-#: A run of more cells than this is "large": computed at most two at a time (ui.run_cache).
-LARGE_CELLS = 100_000
+#: A run of more cells than this is "large": computed in a worker process, at most two at a time (ui.run_cache).
+LARGE_CELLS = models.LARGE_CELLS
 #: The cache every session shares.
 CACHE = SharedCache()
 

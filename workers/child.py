@@ -7,7 +7,8 @@ the server's interpreter, which answers every student's page, gets the CPU befor
 browsers on the same machine that way, and the workers must not starve them).
 
 Messages in: ``{"kind": "train", "id", "task", "size", "settings", "steps", "report_seconds"}``
-with the run's state as the blob (empty for a new run), and ``{"kind": "stop", "id"}``.
+with the run's state as the blob (empty for a new run), ``{"kind": "run", "id", "configs"}`` with a
+stack's weights and input (:mod:`workers.remote`), and ``{"kind": "stop", "id"}``.
 Messages out, for each job: ``{"event": "started"}``, ``{"event": "progress", "steps_done",
 "target", "history", "solved_at", "start_metric"}`` (history: the records since the last progress,
 as ``[step, loss, grad_norm, metric or null]``), ``{"event": "stopping"}`` once a stop has reached
@@ -28,7 +29,7 @@ from dataclasses import fields
 from lstm_core.tasks import make_task
 from lstm_core.training import Trainer, TrainSettings, train_steps
 
-from . import wire
+from . import remote, wire
 
 #: How much lower than the server a worker runs (os.nice).
 NICENESS = 10
@@ -87,7 +88,19 @@ def train(header: dict, blob: bytes, out, stopped: threading.Event) -> None:
     )
 
 
-JOBS = {"train": train}
+def run_layers(header: dict, blob: bytes, out, stopped: threading.Event) -> None:
+    """One "run" job: a stack of LSTM layers over an input (:mod:`workers.remote` packs and unpacks it)."""
+    job = header["id"]
+    started = time.perf_counter()
+    traces = remote.run_packed(header, blob)
+    wire.send(
+        out,
+        {"id": job, "event": "done", "stopped": False, "seconds": time.perf_counter() - started},
+        remote.pack_traces(traces),
+    )
+
+
+JOBS = {"train": train, "run": run_layers}
 
 
 def main() -> int:

@@ -249,7 +249,7 @@ class Pool:
     def _run(self, slot: _Slot, job: Job) -> None:
         process = self._start(slot)
         with slot.write_lock:
-            wire.send(process.stdin, {"kind": "train", "id": job.id, **job.request}, job.blob)
+            wire.send(process.stdin, {"kind": "train", **job.request, "id": job.id}, job.blob)
         if job.stop_asked is not None:  # asked while it was being handed over
             self.stop(job)
         while True:
@@ -312,6 +312,7 @@ class Pool:
 
 
 _SHARED: Pool | None = None
+_COMPUTE: Pool | None = None
 _SHARED_LOCK = threading.Lock()
 
 
@@ -321,9 +322,20 @@ def started() -> bool:
 
 
 def shared() -> Pool:
-    """The server's pool, made on first use."""
+    """The server's pool for training, made on first use."""
     global _SHARED
     with _SHARED_LOCK:
         if _SHARED is None:
             _SHARED = Pool()
         return _SHARED
+
+
+def compute() -> Pool:
+    """The server's pool for the largest runs a page asks for (workers.remote), made on first use:
+    beside the training pool, so that a page never waits behind a class's training; as many workers
+    as cores, each job a few seconds at most (ui.runs.REQUEST_CELLS)."""
+    global _COMPUTE
+    with _SHARED_LOCK:
+        if _COMPUTE is None:
+            _COMPUTE = Pool(per_owner=1_000_000)
+        return _COMPUTE
