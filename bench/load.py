@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.load [--sessions 30] [--seconds 60] [--think 0.5 2.0] [--compression] [--draw]
     .venv/bin/python -m bench.load --scenario train [--sessions 30] [--light 5]
     .venv/bin/python -m bench.load --scenario heavy [--sessions 25] [--heavy 4]
+    .venv/bin/python -m bench.load --scenario pool [--sessions 30]
 
 Scenarios (issue 22): **explore** (the default) is the class changing Explore's controls.
 **train**: first one student alone presses Train on the Train page at its default task (the single
@@ -13,6 +14,8 @@ model, and the light students' server round trips. **heavy**: ``--heavy`` studen
 costliest Compare link (4 variants at forget_bias 0 and 1, 2000 steps x 96 units: new runs on
 every load, each with its own weight seed) again and again while ``--sessions`` light students
 change Explore's controls. Target in both: light p95 under 2 s, nothing refused without a message.
+**pool**: the worker pool alone, no server and no browsers: the class's thirty runs against the
+same bound, and the same runs in threads of one interpreter as the Train page trained before.
 
 Starts `streamlit run app.py` on loopback, then one headless Chromium with one browser context (its
 own cookies, cache and Streamlit session) per student. All open the same link at once; when every
@@ -493,11 +496,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--compression", action="store_true", help="server.enableWebsocketCompression on")
     parser.add_argument("--draw", action="store_true", help="the browsers draw the charts with the real Plotly.js")
-    parser.add_argument("--scenario", choices=("explore", "train", "heavy"), default="explore")
+    parser.add_argument("--scenario", choices=("explore", "train", "heavy", "pool"), default="explore")
     parser.add_argument("--light", type=int, default=5, help="train: light students beside the trainers")
     parser.add_argument("--heavy", type=int, default=4, help="heavy: students on the costliest link")
     parser.add_argument("--idle-workers", action="store_true", help="the workers under the idle scheduler too")
     args = parser.parse_args()
+    if args.scenario == "pool":
+        return pool_main(args)
     if args.scenario != "explore":
         return class_main(args)
     options = ("--server.enableWebsocketCompression", "true" if args.compression else "false")
@@ -554,6 +559,78 @@ def main() -> int:
     verdict = "met" if not errors and not timeouts and p95 < 2000 else "NOT met"
     print(f"target (no exceptions, p95 server round trip < 2000 ms): {verdict}")
     return 0 if verdict == "met" else 1
+
+
+def pool_main(args) -> int:
+    """The pool alone (no server, no browsers): one default run, then ``--sessions`` runs submitted
+    within one second, as the class's presses reach it; and, for contrast, the same runs in threads of
+    one interpreter, as the Train page trained before the pool."""
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import asdict
+
+    from lstm_core.tasks import TASKS, make_task
+    from lstm_core.training import Trainer, TrainSettings, train_steps
+    from workers.pool import Pool
+
+    kind = TASKS["recall"]
+    request = lambda seed: {
+        "task": "recall",
+        "size": kind.size_default,
+        "settings": asdict(TrainSettings(seed=seed)),
+        "steps": kind.default_steps,
+    }  # noqa: E731
+    cores = os.cpu_count() or 1
+    pool = Pool()
+    try:
+        pool.submit("warm", "warm", request(998)).wait()
+        alone = pool.submit("alone", "alone", request(999))
+        alone.wait()
+        single = alone.finished - alone.submitted
+        rng = random.Random(args.seed)
+        jobs = []
+        first = time.monotonic()
+        for k in range(args.sessions):
+            time.sleep(max(0.0, first + rng.uniform(0, 1) * k / args.sessions - time.monotonic()))
+            jobs.append(pool.submit(f"student{k}", "run", request(k)))
+        for job in jobs:
+            job.wait()
+    finally:
+        pool.close()
+    last = max(j.finished for j in jobs) - min(j.submitted for j in jobs)
+    bound = args.sessions * single / cores * 1.2
+
+    def in_process(seed: int) -> float:
+        began = time.perf_counter()
+        trainer = Trainer(make_task("recall"), TrainSettings(seed=seed))
+        trainer.evaluate()
+        train_steps(trainer, kind.default_steps)
+        return time.perf_counter() - began
+
+    threads = min(args.sessions, 10)
+    began = time.perf_counter()
+    with ThreadPoolExecutor(threads) as executor:
+        each = list(executor.map(in_process, range(threads)))
+    before = time.perf_counter() - began
+    print(machine())
+    print(
+        f"pool: {pool.size} workers; {args.sessions} default runs of delayed recall ({kind.default_steps} steps) submitted within one second"
+    )
+    print()
+    rows = [
+        ["one run alone (submitted to finished)", f"{single:.2f}"],
+        [f"the last of {args.sessions} finished, after the first was submitted", f"{last:.2f}"],
+        [f"bound: ({args.sessions} x one run / {cores} cores) + 20%", f"{bound:.2f}"],
+        [
+            f"before the pool: {threads} runs in threads of one interpreter, all done",
+            f"{before:.2f} (each {min(each):.1f}-{max(each):.1f})",
+        ],
+    ]
+    print(table(["seconds", ""], rows))
+    kept = sum(1 for j in jobs if j.state == "done" and j.steps_done == kind.default_steps)
+    print(
+        f"\nruns kept: {kept} of {args.sessions}; target (last within the bound, every run kept): {'met' if last <= bound and kept == args.sessions else 'NOT met'}"
+    )
+    return 0 if last <= bound and kept == args.sessions else 1
 
 
 def class_main(args) -> int:
