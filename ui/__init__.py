@@ -8,7 +8,8 @@ Plain Python, tested without Streamlit:
 - ``config_io``: reading a configuration file through the schema;
 - ``exports``: what the download buttons hand out;
 - ``markup``: user text made inert before Streamlit's Markdown;
-- ``run_cache``: the memory-budgeted cache every session shares.
+- ``run_cache``: the memory-budgeted cache every session shares;
+- ``shelf``: what a learner made, kept on the server for a while under a key that only the link carries.
 
 Streamlit glue, used by the pages:
 
@@ -19,5 +20,6 @@ Streamlit glue, used by the pages:
   updated in place; ``sweeps``: a run at every forget bias of a grid, within limits;
   ``live_explore``: Explore's views that scrub forget_bias and the step in the browser;
   ``live_step``: Step through's live view (played and scrubbed in the browser); ``lesson``: the
-  Learn page's runs and chapters.
+  Learn page's runs and chapters; ``keep``: what a reload or a restart brings back from the shelf,
+  and the messages for what it cannot.
 """
