@@ -573,12 +573,11 @@ def pool_main(args) -> int:
     from workers.pool import Pool
 
     kind = TASKS["recall"]
-    request = lambda seed: {
-        "task": "recall",
-        "size": kind.size_default,
-        "settings": asdict(TrainSettings(seed=seed)),
-        "steps": kind.default_steps,
-    }  # noqa: E731
+
+    def request(seed: int) -> dict:
+        settings = asdict(TrainSettings(seed=seed))
+        return {"task": "recall", "size": kind.size_default, "settings": settings, "steps": kind.default_steps}
+
     cores = os.cpu_count() or 1
     pool = Pool()
     try:
