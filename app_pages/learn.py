@@ -146,8 +146,9 @@ def train_both_block(finished: list[tuple[str, str, str]]) -> None:
             def draw(found: dict) -> None:
                 for pending in found.values():
                     done, text = session.status_text(pending)
-                    st.progress(done, text=text)
-                training_figure()
+                    st.progress(done, text=f"forget_bias {pending.settings.forget_bias:g}: {text}")
+                if session.running():  # nothing to draw while both only wait for a trainer
+                    training_figure()
 
             session.watch(draw)
         else:

@@ -39,11 +39,6 @@ st.markdown(
     "the cell (an LSTM variant, a plain RNN or a GRU) and train again: every run of this session stays on "
     "the chart, so you can compare."
 )
-st.info(
-    "This page trains its own cell, set below, on the task's own inputs: the sidebar's settings (its forget_bias, "
-    "num_units, inputs) are for the other pages.",
-    icon=":material/info:",
-)
 
 
 def progress_chart(area, task: Task, label: str, **kwargs) -> None:

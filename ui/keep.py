@@ -31,11 +31,17 @@ def restore_once() -> None:
     again = "The same settings and seed train the same model again on the Train page."
     listed = str(st.session_state.get("runs", ""))
     if listed:
-        back, lost = session.restore(listed)
+        back, going, lost = session.restore(listed)
         if back:
             controls.notice(
-                f"This page was reloaded (or opened from a link): {back} trained run{'s' * (back > 1)} of it came "
-                "back from the server.",
+                f"This page was reloaded (or opened from a link): {back} trained run{'s' * (back > 1)} came back "
+                "from the server.",
+                "info",
+            )
+        if going:
+            controls.notice(
+                f"This page was reloaded: {'your run goes' if going == 1 else f'your {going} runs go'} on training "
+                "on the server; the Train page shows the progress.",
                 "info",
             )
         if lost:

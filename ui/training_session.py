@@ -211,9 +211,10 @@ def collect() -> list[tuple[str, str, str]]:
                 (
                     label,
                     "info",
-                    f"Stopped at step {steps}: the model keeps what it learned."
+                    f"Stopped at step {steps}: the model keeps what it learned. The server keeps it for "
+                    f"{shelf.KEEP_HOURS} hours; **download** it below to keep it for good."
                     if job.result
-                    else "Stopped before it started: the run is as it was.",
+                    else "Cancelled while it waited: nothing was trained.",
                 )
             )
         else:
@@ -251,11 +252,18 @@ def status_text(pending: Pending) -> tuple[float, str]:
     """(share done, what the progress bar says) of a job."""
     job = pending.job
     if job.state == "queued":
-        ahead = job.ahead()
-        busy = pool().size
+        queue = [j for j in pool().jobs() if j.state == "queued"]
+        ahead = sum(1 for j in queue[: queue.index(job)] if j.owner != job.owner) if job in queue else 0
+        size = pool().size
+        workers_busy = f"its {size} trainers are busy" if size > 1 else "its trainer is busy"
+        if not ahead:
+            return (
+                0.0,
+                f"Waiting: you are next. The server trains {size} run{'s' * (size > 1)} at a time and {workers_busy} with other runs.",
+            )
         return 0.0, (
-            f"Waiting for a free worker: {ahead} run{'s' * (ahead != 1)} ahead of you "
-            f"(the server trains {busy} at a time, one per core)."
+            f"Waiting: {ahead} other {'run is' if ahead == 1 else 'runs are'} ahead of yours. The server trains "
+            f"{size} run{'s' * (size > 1)} at a time."
         )
     start = pending.base[-1].step if pending.base else 0
     total = max(job.target - start, 1)
@@ -263,7 +271,11 @@ def status_text(pending: Pending) -> tuple[float, str]:
     seconds = time.monotonic() - (job.started or time.monotonic())
     if job.stop_asked is not None:
         return done, f"Stopping at step {job.steps_done}..."
-    return done, f"Step {job.steps_done} of {job.target} ({seconds:.0f} s)" if job.target else "Starting..."
+    if not job.target:
+        return done, "Starting..."
+    if start:
+        return done, f"Step {job.steps_done - start} of {total} more ({job.steps_done} in all, {seconds:.0f} s)"
+    return done, f"Step {job.steps_done} of {job.target} ({seconds:.0f} s)"
 
 
 def running() -> bool:
@@ -293,10 +305,11 @@ def watch(draw: Callable[[dict[str, Pending]], None]) -> None:
     st.fragment(tick, run_every=WAIT_SECONDS if waiting else UPDATE_SECONDS)()
 
 
-def restore(listed: str) -> tuple[int, list[str]]:
+def restore(listed: str) -> tuple[int, int, list[str]]:
     """Bring back the runs a link lists (``runs=``, tokens separated by dots) into a new session:
-    (how many came back, why each of the others did not)."""
-    back, lost = 0, []
+    (how many came back trained, how many are still training or waiting, why each of the others did
+    not come back)."""
+    back, going, lost = 0, 0, []
     for token in [t for t in listed.split(".") if t][:MAX_RUNS]:
         if not shelf.is_token(token) or token in tokens().values():
             continue
@@ -326,8 +339,10 @@ def restore(listed: str) -> tuple[int, list[str]]:
             if label in trainers():
                 pending.base, pending.base_start = list(trainers()[label].history), trainers()[label].start_metric
             jobs()[label] = pending
-        back += 1
-    return back, lost
+            going += 1
+        elif entry["state"]:
+            back += 1
+    return back, going, lost
 
 
 def listed() -> str:

@@ -49,7 +49,7 @@ def test_a_reload_brings_the_train_pages_runs_back():
     assert after.steps_done == 30 and after is not before
     for name, array in before.model.arrays().items():
         np.testing.assert_array_equal(array, after.model.arrays()[name])
-    assert "1 trained run of it came back from the server" in notices(again)
+    assert "1 trained run came back from the server" in notices(again)
     assert "Train 300 more" in [b.label for b in again.button] or any("more" in b.label for b in again.button)
 
 
@@ -123,6 +123,7 @@ def test_a_reload_while_a_run_trains_takes_the_job_over(monkeypatch):
     again = reload(at, TRAIN)
     (adopted,) = again.session_state["_train_jobs"].values()
     assert adopted.job is pending.job and pending.job.active
+    assert "your run goes on training on the server" in notices(again)
     assert any(p.proto.value >= 0 for p in again.get("progress"))  # its progress is on the page
     assert "Stop" in [b.label for b in again.button if not b.disabled]
     while pending.job.steps_done < 2:

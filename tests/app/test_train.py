@@ -155,10 +155,10 @@ def test_a_run_waiting_for_a_worker_says_how_many_are_ahead(monkeypatch):
         at = train_page({"train_steps": "30"})
         next(b for b in at.button if b.label.startswith("Train")).click().run()
         (bar,) = at.get("progress")
-        assert "Waiting for a free worker: 1 run ahead of you (the server trains 1 at a time" in bar.proto.text
+        assert "Waiting: 1 other run is ahead of yours. The server trains 1 run at a time." in bar.proto.text
         assert "Stop" in [b.label for b in at.button if not b.disabled]
         press(at, "Stop")  # a queued run leaves the queue: nothing was trained
-        assert not trainers(at) and "Stopped before it started" in text(at)
+        assert not trainers(at) and "Cancelled while it waited: nothing was trained" in text(at)
     finally:
         busy.close()
     assert all(job.state != "done" for job in others)
