@@ -207,7 +207,7 @@ REFUSED = re.compile(r"already training|failed|stopped unexpectedly|shutting dow
 
 
 @dataclass
-class Trainer:
+class TrainStudent:
     number: int
     pressed: float = 0.0
     finished: float = 0.0
@@ -218,7 +218,7 @@ class Trainer:
     errors: list[str] = field(default_factory=list)
 
 
-async def train_once(page, trainer: Trainer, timeout: float = 900) -> None:
+async def train_once(page, trainer: TrainStudent, timeout: float = 900) -> None:
     """Press Train and wait for the trained model's verdict on the page."""
     trainer.pressed = time.monotonic()
     # A click event sent straight to the button: Playwright's checks that it is stable need the
@@ -245,7 +245,7 @@ async def train_once(page, trainer: Trainer, timeout: float = 900) -> None:
         trainer.worker_s, trainer.waited_s = float(found.group(2)), float(found.group(3) or 0)
 
 
-async def run_trainer(browser, url: str, trainer: Trainer, loaded, go: asyncio.Event, draw: bool) -> None:
+async def run_trainer(browser, url: str, trainer: TrainStudent, loaded, go: asyncio.Event, draw: bool) -> None:
     student = Student(trainer.number, random.Random(trainer.number))
     context = None
     try:
@@ -300,7 +300,7 @@ async def class_load(base: str, args) -> dict:
         await warm.close()
         until, go = asyncio.Event(), asyncio.Event()
         if args.scenario == "train":
-            alone = Trainer(-1)
+            alone = TrainStudent(-1)
             await run_trainer(browser, f"{base}/train?train_seed=999", alone, lambda: None, _set(go), args.draw)
             report["single"] = alone
             go = asyncio.Event()
@@ -330,9 +330,9 @@ async def class_load(base: str, args) -> dict:
             for s in students
         ]
         heavy_loads: list[float] = []
-        trainers: list[Trainer] = []
+        trainers: list[TrainStudent] = []
         if args.scenario == "train":
-            trainers = [Trainer(k) for k in range(args.sessions)]
+            trainers = [TrainStudent(k) for k in range(args.sessions)]
             work = [
                 asyncio.create_task(run_trainer(browser, f"{base}/train?train_seed={k}", t, loaded, go, args.draw))
                 for k, t in enumerate(trainers)

@@ -10,8 +10,6 @@ work was kept its hours and dropped). :func:`link` puts those keys in the link o
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from . import controls, shelf, trained, urlstate, weights_menu
@@ -74,7 +72,7 @@ def restore_once() -> None:
         text = shelf.SHELF.get(token) if shelf.is_token(token) else None
         if isinstance(text, str):
             urlstate.set_value("custom", text)
-            st.session_state[_CUSTOM] = (_digest(text), token)
+            st.session_state[_CUSTOM] = (trained.digest(text.encode()), token)
         else:
             controls.notice(
                 f"**This link's custom sequence is gone:** it was longer than {MAX_URL_CUSTOM_CHARS:,} characters, "
@@ -105,10 +103,6 @@ def reconnect_watch() -> None:
     st.fragment(_nothing, run_every=_WATCH_SECONDS)()
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def remember_mine(weights: trained.Weights, data: bytes) -> None:
     """Keep a model opened on Explore from the Train page on the shelf, so that a reload finds it."""
     token = shelf.new_token()
@@ -125,7 +119,7 @@ def link() -> None:
     text = str(urlstate.value("custom"))
     reference = ""
     if len(text) > MAX_URL_CUSTOM_CHARS:
-        digest = _digest(text)
+        digest = trained.digest(text.encode())
         kept = st.session_state.get(_CUSTOM)
         if kept is None or kept[0] != digest or kept[1] not in shelf.SHELF:
             kept = (digest, shelf.new_token())

@@ -129,10 +129,18 @@ def active() -> dict[str, Pending]:
     return {label: pending for label, pending in jobs().items() if pending.job.active}
 
 
-def _shelve(token: str, task: Task, settings: TrainSettings, label: str, state: bytes) -> None:
-    shelf.SHELF.put(
-        token, {"task": task.key, "size": task.size, "settings": asdict(settings), "label": label, "state": state}
-    )
+def _entry(job: workers.Job, state: bytes) -> dict:
+    """What the shelf keeps of a run: its job's task, size and settings, its label and its state."""
+    return {name: job.request[name] for name in ("task", "size", "settings")} | {"label": job.label, "state": state}
+
+
+def _pending(job: workers.Job, task: Task, settings: TrainSettings, token: str) -> Pending:
+    """``job`` as this session follows it, after the run's history so far (if it has one)."""
+    pending = Pending(job, task, settings, token)
+    trainer = trainers().get(job.label)
+    if trainer is not None:
+        pending.base, pending.base_start = list(trainer.history), trainer.start_metric
+    return pending
 
 
 def train(task: Task, settings: TrainSettings, steps: int) -> Pending:
@@ -154,13 +162,10 @@ def train(task: Task, settings: TrainSettings, steps: int) -> Pending:
         request,
         trainer.state_to_bytes() if trainer is not None else b"",
         tag=token,
-        on_finish=lambda job: job.result and _shelve(token, task, settings, label, job.result),
+        on_finish=lambda job: job.result and shelf.SHELF.put(token, _entry(job, job.result)),
     )
-    pending = Pending(job, task, settings, token)
     st.session_state.setdefault(_NOTES, {}).pop(label, None)
-    if trainer is not None:
-        pending.base, pending.base_start = list(trainer.history), trainer.start_metric
-    jobs()[label] = pending
+    jobs()[label] = pending = _pending(job, task, settings, token)
     return pending
 
 
@@ -252,8 +257,7 @@ def status_text(pending: Pending) -> tuple[float, str]:
     """(share done, what the progress bar says) of a job."""
     job = pending.job
     if job.state == "queued":
-        queue = [j for j in pool().jobs() if j.state == "queued"]
-        ahead = sum(1 for j in queue[: queue.index(job)] if j.owner != job.owner) if job in queue else 0
+        ahead = job.ahead()
         size = pool().size
         workers_busy = f"its {size} trainers are busy" if size > 1 else "its trainer is busy"
         if not ahead:
@@ -317,14 +321,7 @@ def restore(listed: str) -> tuple[int, int, list[str]]:
         entry = shelf.SHELF.get(token)
         if running is not None and not _connected(running.owner):
             running.owner = _owner()  # a reload while it trained: this session takes it over
-            request = running.request
-            entry = entry or {
-                "task": request["task"],
-                "size": request["size"],
-                "settings": request["settings"],
-                "label": running.label,
-                "state": b"",
-            }
+            entry = entry or _entry(running, b"")
         if entry is None:
             lost.append(shelf.why_missing(token))
             continue
@@ -335,10 +332,7 @@ def restore(listed: str) -> tuple[int, int, list[str]]:
             _keep(label, Trainer.from_state(task, settings, entry["state"]))
         tokens()[label] = token
         if running is not None and running.owner == _owner():
-            pending = Pending(running, task, settings, token)
-            if label in trainers():
-                pending.base, pending.base_start = list(trainers()[label].history), trainers()[label].start_metric
-            jobs()[label] = pending
+            jobs()[label] = _pending(running, task, settings, token)
             going += 1
         elif entry["state"]:
             back += 1

@@ -3,8 +3,9 @@
 :func:`shared` is the server's pool: as many workers as the machine has cores (or the
 LSTM_WORKERS environment variable), started when first needed and restarted if one dies. A job
 waits in one first-come, first-served queue until a worker is free; :meth:`Job.ahead` says how
-many jobs are before it ("waiting: 2 ahead of you"). One session (an *owner*) may have at most
-:data:`PER_OWNER` jobs queued or running at once, so one student's clicks cannot fill the queue.
+many other owners' jobs are before it ("2 other runs are ahead of yours"). One session (an
+*owner*) may have at most :data:`PER_OWNER` jobs queued or running at once, so one student's clicks
+cannot fill the queue.
 
 :meth:`Pool.stop` removes a queued job (nothing of its run changes) or tells the running one's
 worker, which stops the run before its next training step (a step is at most about 0.2 s at the
@@ -88,7 +89,8 @@ class Job:
         return self.state in _ACTIVE
 
     def ahead(self) -> int:
-        """Jobs before this one in the queue (0 when it runs or has finished)."""
+        """Other owners' jobs before this one in the queue (0 when it runs or has finished): its
+        owner's own earlier job is not "ahead of you"."""
         return self._pool._ahead(self) if self._pool is not None else 0
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -176,10 +178,6 @@ class Pool:
         with self._cond:
             return [slot.job for slot in self._slots if slot.job is not None] + list(self._queue)
 
-    def busy_workers(self) -> int:
-        with self._cond:
-            return sum(1 for slot in self._slots if slot.job is not None)
-
     def close(self) -> None:
         """Stop every job and worker (the server is shutting down, or a test is over)."""
         with self._cond:
@@ -196,7 +194,10 @@ class Pool:
 
     def _ahead(self, job: Job) -> int:
         with self._cond:
-            return self._queue.index(job) if job in self._queue else 0
+            if job not in self._queue:
+                return 0
+            before = list(self._queue)[: self._queue.index(job)]
+            return sum(1 for other in before if other.owner != job.owner)
 
     def _wait(self, job: Job, timeout: float | None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
