@@ -8,9 +8,13 @@
 Scenarios (issue 22): **explore** (the default) is the class changing Explore's controls.
 **train**: first one student alone presses Train on the Train page at its default task (the single
 run's time); then ``--sessions`` students press Train within one second while ``--light`` others
-change Explore's controls. Printed: each trainer's time from the press to the trained model on the
-page, the last one's against (students x single run / cores) + 20%, whether every page shows its
-model, and the light students' server round trips. **heavy**: ``--heavy`` students open the
+change Explore's controls. The trainers are tabs that speak Streamlit's websocket protocol
+(bench.protocol): the same reruns, fragment polls and messages as the page's JavaScript, but no
+Chromium page on this machine, because in a class each student's browser runs on the student's own
+computer, not on the server's two cores (thirty starved Chromium pages, even under the idle
+scheduler, took two thirds of the workers' CPU). Printed: each trainer's time from the press to the
+trained model on the page, the last one's against (students x single run / cores) + 20%, whether
+every page shows its model, and the light students' server round trips. **heavy**: ``--heavy`` students open the
 costliest Compare link (4 variants at forget_bias 0 and 1, 2000 steps x 96 units: new runs on
 every load, each with its own weight seed) again and again while ``--sessions`` light students
 change Explore's controls. Target in both: light p95 under 2 s, nothing refused without a message.
@@ -58,6 +62,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from bench.common import machine, table
+from bench.protocol import Tab
 from tools.browser import IDLE, WEBSOCKET_RECORDER, launch_args, rss_mib, server_pid, streamlit_server
 
 #: Sliders a student moves with the arrow keys: (label, lowest and highest offset from the start, in steps).
@@ -218,52 +223,52 @@ class TrainStudent:
     errors: list[str] = field(default_factory=list)
 
 
-async def train_once(page, trainer: TrainStudent, timeout: float = 900) -> None:
-    """Press Train and wait for the trained model's verdict on the page."""
-    trainer.pressed = time.monotonic()
-    # A click event sent straight to the button: Playwright's checks that it is stable need the
-    # page's renderer, which this machine's thirty starved browsers give it only slowly.
-    await page.get_by_role("button", name=re.compile(r"^Train \d+ steps$")).dispatch_event("click", timeout=600_000)
-    verdict = page.get_by_text(VERDICT).first
-    refusal = page.locator("[data-testid='stAlert']").filter(has_text=REFUSED)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await verdict.count():
-            break
-        if await refusal.count():
-            trainer.refused = (await refusal.first.inner_text())[:200]
-            return
-        await asyncio.sleep(0.2)
-    else:
-        trainer.errors.append(f"trainer {trainer.number}: no model after {timeout:.0f} s")
-        return
-    trainer.finished = time.monotonic()
-    trainer.steps = int(VERDICT.search(await verdict.inner_text()).group(1))
-    note = page.get_by_text(TRAINED).first
-    if await note.count():
-        found = TRAINED.search(await note.inner_text())
-        trainer.worker_s, trainer.waited_s = float(found.group(2)), float(found.group(3) or 0)
+#: The Train page's button before a run has trained.
+TRAIN_BUTTON = re.compile(r"Train \d+ steps")
 
 
-async def run_trainer(browser, url: str, trainer: TrainStudent, loaded, go: asyncio.Event, draw: bool) -> None:
-    student = Student(trainer.number, random.Random(trainer.number))
-    context = None
+async def run_trainer(url: str, trainer: TrainStudent, loaded, go: asyncio.Event, timeout: float = 900) -> None:
+    """A student who presses Train within a second of ``go`` and waits for the trained model's
+    verdict on the page: a tab that speaks Streamlit's protocol (bench.protocol), as the page's
+    JavaScript would from the student's own computer."""
+    rng = random.Random(trainer.number)
+    opened = False
     try:
-        context, page = await open_page(browser, url, student, draw)
-        await page.goto(url, timeout=600_000)
-        await page.wait_for_selector(IDLE, timeout=600_000)
-        await page.get_by_role("button", name=re.compile(r"^Train \d+ steps$")).wait_for(timeout=600_000)
-        loaded()
-        await go.wait()
-        await asyncio.sleep(student.rng.uniform(0, 1))  # the class presses Train within one second
-        await train_once(page, trainer)
-    except Exception as error:
+        async with Tab(url) as tab:
+            await tab.open()
+            button = tab.button(TRAIN_BUTTON)
+            opened = True
+            loaded()
+            if button is None:
+                trainer.errors.append(f"trainer {trainer.number}: no Train button on the page")
+                return
+            await go.wait()
+            await asyncio.sleep(rng.uniform(0, 1))  # the class presses Train within one second
+            trainer.pressed = time.monotonic()
+            await tab.rerun(trigger=button[0])
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+                verdict = next((found for text in tab.texts(("markdown",)) if (found := VERDICT.search(text))), None)
+                if verdict is not None:
+                    break
+                refusal = next((text for text in tab.texts(("alert",)) if REFUSED.search(text)), None)
+                if refusal is not None:
+                    trainer.refused = refusal[:200]
+                    return
+            else:
+                trainer.errors.append(f"trainer {trainer.number}: no model after {timeout:.0f} s")
+                return
+            trainer.finished = time.monotonic()
+            trainer.steps = int(verdict.group(1))
+            note = next((found for text in tab.texts(("alert",)) if (found := TRAINED.search(text))), None)
+            if note is not None:
+                trainer.worker_s, trainer.waited_s = float(note.group(2)), float(note.group(3) or 0)
+            trainer.errors += [f"trainer {trainer.number}: an exception box: {text[:300]}" for text in tab.exceptions]
+    except Exception as error:  # a failed tab is counted, not raised: the others keep going
         trainer.errors.append(f"trainer {trainer.number}: {type(error).__name__}: {str(error)[:300]}")
-        loaded()
-    finally:
-        trainer.errors += student.errors
-        if context is not None:
-            await context.close()
+        if not opened:  # it never opened: don't keep the others waiting for it
+            loaded()
 
 
 async def run_heavy(
@@ -301,7 +306,7 @@ async def class_load(base: str, args) -> dict:
         until, go = asyncio.Event(), asyncio.Event()
         if args.scenario == "train":
             alone = TrainStudent(-1)
-            await run_trainer(browser, f"{base}/train?train_seed=999", alone, lambda: None, _set(go), args.draw)
+            await run_trainer(f"{base}/train?train_seed=999", alone, lambda: None, _set(go))
             report["single"] = alone
             go = asyncio.Event()
         light_count = args.light if args.scenario == "train" else args.sessions
@@ -334,7 +339,7 @@ async def class_load(base: str, args) -> dict:
         if args.scenario == "train":
             trainers = [TrainStudent(k) for k in range(args.sessions)]
             work = [
-                asyncio.create_task(run_trainer(browser, f"{base}/train?train_seed={k}", t, loaded, go, args.draw))
+                asyncio.create_task(run_trainer(f"{base}/train?train_seed={k}", t, loaded, go))
                 for k, t in enumerate(trainers)
             ]
         if not waiting[0]:
@@ -687,7 +692,7 @@ def class_main(args) -> int:
         if shown:
             rows.append(
                 [
-                    "click to model on the page (this machine's browsers)",
+                    "press to the model on the page (its tab's messages)",
                     str(len(shown)),
                     f"{statistics.median(shown):.1f}",
                     f"{percentile(shown, 95):.1f}",
