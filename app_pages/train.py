@@ -28,9 +28,7 @@ from viz.training import (
 from workers.pool import Busy
 
 _LAST_TASK = "_train_last_task"
-#: How long pressing Train waits for its run before the page follows it live: a default run of
-#: delayed recall (about 0.3 s in a worker) shows its model at once.
-QUICK_SECONDS = 0.6
+_PRESSED = "_train_pressed"  # set by the Train button's callback, taken by the run that follows
 
 st.title("Train: watch a small LSTM learn to remember")
 st.markdown(
@@ -105,6 +103,15 @@ def show_training() -> None:
     label = session.run_label(task, settings)
     buttons = st.columns([1, 1, 1, 3])
     steps = max(int(steps), 1)
+    if st.session_state.pop(_PRESSED, False) and not session.active():  # Train, pressed: this run's settings
+        try:
+            session.train(task, settings, steps).job.wait(
+                session.QUICK_SECONDS
+            )  # a short run is done before the page draws
+        except Busy:
+            _say(
+                "warning", "This session is already training two runs (the Learn page's?): wait for them or stop them."
+            )
     for done_label, kind, message in session.collect():  # other runs' jobs that finished since the last run
         if done_label != label:
             _say(kind, f"{done_label}: {message}")
@@ -112,16 +119,23 @@ def show_training() -> None:
         _say(*said)
     trainer = session.trainers().get(label)
     training = session.active()
-    go = buttons[0].button(
+    # Train and Stop act in their callbacks, before the page runs: the buttons below are then drawn
+    # for what is going on (Train off and Stop on while a run trains) in the same run.
+    buttons[0].button(
         f"Train {steps} steps" if trainer is None else f"Train {steps} more",
         type="primary",
         disabled=bool(training),
+        on_click=st.session_state.__setitem__,
+        args=(_PRESSED, True),
         help="Trains with Adam on fresh batches, in one of the server's worker processes; the chart updates as it goes."
         + (" One run at a time: stop the one training first." if training else ""),
     )
-    if buttons[1].button("Stop", disabled=not training, help="Stops training; the model keeps what it learned so far."):
-        session.stop_all()
-        st.rerun()  # the buttons above were drawn for a run that trains; the stopped model follows
+    buttons[1].button(
+        "Stop",
+        disabled=not training,
+        on_click=session.stop_all,
+        help="Stops training; the model keeps what it learned so far.",
+    )
     if buttons[2].button(
         "Start over",
         disabled=trainer is None or label in training,
@@ -132,16 +146,6 @@ def show_training() -> None:
 
     chart = st.empty()
     status = st.empty()
-    if go and not training:
-        try:
-            pending = session.train(task, settings, steps)
-            pending.job.wait(QUICK_SECONDS)  # a short run is done before the page would first redraw it
-        except Busy:
-            _say(
-                "warning", "This session is already training two runs (the Learn page's?): wait for them or stop them."
-            )
-        else:
-            st.rerun()  # draw the buttons for a run that trains (Stop on, Train off)
     if training:
 
         def draw(found: dict) -> None:

@@ -41,6 +41,9 @@ MAX_RUNS = 6
 #: How often the page redraws a job's progress while it trains, and its place while it waits, in seconds.
 UPDATE_SECONDS = 0.5
 WAIT_SECONDS = 2.0
+#: How long the page waits for a job that has just been queued or started before it draws it live: a
+#: default run of delayed recall (about 0.3 s in a worker) shows its model at once, with one rerun.
+QUICK_SECONDS = 0.6
 #: How long a job may run with no browser tab of its session connected before it is stopped
 #: (what it learned is kept on the shelf): a reload reconnects well within it.
 ORPHAN_SECONDS = 60.0
@@ -290,8 +293,9 @@ def running() -> bool:
 def watch(draw: Callable[[dict[str, Pending]], None]) -> None:
     """While this session has jobs, redraw ``draw(active jobs)`` in a fragment: every UPDATE_SECONDS
     while one trains, every WAIT_SECONDS while they only wait in the queue (thirty waiting pages
-    must not keep the server busy saying so). When a job starts, or they have all finished, the
-    whole page runs again. Streamlit's own Stop stops them too."""
+    must not keep the server busy saying so). When a job starts (after up to QUICK_SECONDS, in which a
+    short run finishes), or they have all finished, the whole page runs again. Streamlit's own Stop
+    stops them too."""
     if not active():
         return
     waiting = not running()
@@ -300,6 +304,11 @@ def watch(draw: Callable[[dict[str, Pending]], None]) -> None:
         try:
             found = active()
             if not found or (waiting and running()):
+                deadline = (
+                    time.monotonic() + QUICK_SECONDS
+                )  # one has just started: a short run is done before the page redraws
+                for pending in found.values():
+                    pending.job.wait(max(0.0, deadline - time.monotonic()))
                 st.rerun(scope="app")
             draw(found)
         except StopException:  # Streamlit's Stop, top right: the learner means training
