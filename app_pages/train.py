@@ -320,9 +320,13 @@ def compare_runs(task: Task, runs: dict) -> None:
     st.dataframe(rows, hide_index=True)
 
 
-tab_train, tab_results = st.tabs(["Train a model", "Published findings, checked"])
-with tab_train:
-    show_training()
+#: The page's two tabs; only the open one runs (a class training at once does not redraw the findings
+#: with every press), so switching tabs reruns the page.
+TABS = ["Train a model", "Published findings, checked"]
+tab_train, tab_results = st.tabs(TABS, key="train_tab", on_change="rerun")
+if tab_train.open:
+    with tab_train:
+        show_training()
 
 
 def findings_chart(name: str, metric: str, label: str, alt: str, **style) -> list[dict] | None:
@@ -336,7 +340,8 @@ def findings_chart(name: str, metric: str, label: str, alt: str, **style) -> lis
     return summary
 
 
-with tab_results:
+def show_findings() -> None:
+    """The "Published findings, checked" tab: the shipped experiments' results, and a small one to run."""
     st.markdown(
         "Three published findings, rerun on this project's own cells. The tables come from "
         "`python -m lstm_core.experiments forget-bias`, `... variants` (from minutes to an hour on 2 cores) and "
@@ -439,3 +444,8 @@ with tab_results:
         st.session_state["_live_results"] = rows
     if "_live_results" in st.session_state:
         st.dataframe(st.session_state["_live_results"], hide_index=True)
+
+
+if tab_results.open:
+    with tab_results:
+        show_findings()

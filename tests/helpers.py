@@ -335,6 +335,14 @@ def finish_training(at, timeout: float = 120.0):
     return at
 
 
+def open_tab(at, label: str, key: str = "train_tab"):
+    """Switch the tabs ``key`` (tabs that run only the open one) to ``label``, as a click on it does; run."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def press(at, label_start: str):
     """Click the first button whose label starts with ``label_start``; when it started training,
     wait for the worker to finish (:func:`finish_training`). Fails on any exception shown."""

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from helpers import chart_by_key, open_page, page_text, press
+from helpers import chart_by_key, open_page, open_tab, page_text, press
 from lstm_core import BasicRNNConfig, GRUConfig, LSTMConfig, grad, init_params, run
 from lstm_core.experiments import RESULTS, read_csv
 from lstm_core.sequences import InputSpec, make_inputs
@@ -195,7 +195,7 @@ def test_runs_that_differ_by_forget_bias_take_the_gradient_flow_pages_colours() 
 
 
 def test_the_findings_tab_shows_the_cells_results_beside_the_claims() -> None:
-    at = open_page("app_pages/train.py", timeout=120)
+    at = open_tab(open_page("app_pages/train.py", timeout=120), "Published findings, checked")
     summary = read_csv(RESULTS / "cells_summary.csv")
     assert {row["setting"] for row in summary} == {"RNN", "GRU", "LSTM"}
     assert {row["task"] for row in summary} == {f"Delayed recall ({d} steps)" for d in (10, 20, 40)}

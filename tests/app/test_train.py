@@ -8,7 +8,7 @@ import re
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_by_key, explore_line, open_page, page_text, press
+from helpers import chart_by_key, charts, explore_line, open_page, open_tab, page_text, press
 from tools.browser import decode_traces
 from ui.weights_menu import MY_TRAINED
 
@@ -114,8 +114,24 @@ def test_bad_links_get_a_message_and_the_page_still_works():
     assert at.selectbox(key="task").value == "recall" and at.number_input(key="train_units").value == 16
 
 
-def test_published_findings_tab_shows_the_shipped_results():
+def findings_tab() -> AppTest:
+    return open_tab(train_page(), "Published findings, checked")
+
+
+def test_only_the_open_tab_runs():
     at = train_page()
+    assert not at.dataframe and "Three published findings" not in text(at)  # the findings wait for their tab
+    assert not [c for c in charts(at) if "findings" in c.id]
+    at = open_tab(at, "Published findings, checked")
+    assert "Three published findings" in text(at) and len(at.dataframe) == 3
+    assert len([c for c in charts(at) if "findings" in c.id]) == 3
+    assert not [b for b in at.button if b.label.startswith("Train 300")]  # the Train tab's controls are not run
+    at = open_tab(at, "Train a model")
+    assert [b.label for b in at.button][:3] == ["Train 300 steps", "Stop", "Start over"]
+
+
+def test_published_findings_tab_shows_the_shipped_results():
+    at = findings_tab()
     tables = at.dataframe
     assert len(tables) == 3  # forget_bias, variants, and the cells (tests/app/test_other_cells.py)
     fb = tables[0].value
@@ -132,7 +148,7 @@ def test_published_findings_tab_shows_the_shipped_results():
 
 
 def test_the_small_experiment_runs_live():
-    at = train_page()
+    at = findings_tab()
     at.number_input(key="live_delay").set_value(5).run()
     at.number_input(key="live_seeds").set_value(1).run()
     press(at, "Train forget_bias 0 and 1")
