@@ -46,6 +46,35 @@ def step_ticks(steps: int, step_labels: tuple[str, ...] | None) -> dict:
     return {"tickmode": "array", "tickvals": ticks, "ticktext": [step_labels[t] for t in ticks]}
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def log_ticks(values) -> dict:
+    """Labels for a log axis over ``values``, written out in full at 1, 2 and 5 times each power of
+    ten (only the powers when the values span more than three decades; every digit when they span
+    less than 1-2-5 labels): on a short log axis Plotly labels its minor ticks with a bare digit, so
+    the 2 of 0.2 reads as 2. {} (Plotly's own) when fewer than two labels would fall among the values."""
+    found = np.asarray(values, dtype=float)
+    found = found[np.isfinite(found) & (found > 0)]
+    if found.size == 0:
+        return {}
+    low, high = float(found.min()), float(found.max())
+    powers = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+    for mantissas in [(1,)] if len(powers) > 4 else [(1, 2, 5), tuple(range(1, 10))]:
+        ticks = [float(f"{m}e{p}") for p in powers for m in mantissas if low <= m * 10.0**p <= high]
+        if len(ticks) >= 2:
+            return {"tickmode": "array", "tickvals": ticks, "ticktext": [_log_tick_text(t) for t in ticks]}
+    return {}
+
+
+def _log_tick_text(value: float) -> str:
+    if 1e-3 <= value < 1e4:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa == "1" else f"{mantissa}×{power}"
+
+
 def row_heights(rows: list[int]) -> list[float]:
     """The height in px of a band of heatmap rows for each of ``rows`` (a band's number of rows)."""
     # A band's height grows with its number of units, within limits, so 2 and 256 units both read.

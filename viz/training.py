@@ -12,7 +12,7 @@ from lstm_core.sequences import show_char
 from lstm_core.tasks import Batch, Task, format_metric
 from lstm_core.training import Record, Trainer
 
-from .figure import figure, step_ticks, typed
+from .figure import figure, log_ticks, step_ticks, typed
 from .gradflow import RNN_COLOR
 from .gradflow import color as forget_bias_color
 from .style import FONT_FAMILY, GATE_SCALE, SIGNED_SCALE, ink, rgb_values
@@ -51,6 +51,7 @@ def progress_figure(
     names = names or {}
     data = []
     styles = run_styles(runs)
+    all_losses, all_metrics = [], []
     for label, trainer in runs.items():
         history = trainer.history
         if not history:
@@ -59,6 +60,7 @@ def progress_figure(
         width = 2.5 if label == current else 1.2
         steps = np.array([r.step for r in history], dtype=np.float32)
         losses = np.array([r.loss for r in history], dtype=np.float32)
+        all_losses.append(losses)
         data.append(
             {
                 "type": "scatter",
@@ -75,6 +77,7 @@ def progress_figure(
         if trainer.start_metric is not None:
             evaluated.insert(0, Record(0, float("nan"), float("nan"), trainer.start_metric))
         if evaluated:
+            all_metrics += [r.metric for r in evaluated]
             data.append(
                 {
                     "type": "scatter",
@@ -100,6 +103,7 @@ def progress_figure(
             type="log",
             exponentformat="power",
             minor={"ticks": "outside", "ticklen": 3, "showgrid": True, "gridcolor": "#f2f2f2"},
+            **log_ticks(all_metrics),
         )
     layout = {
         "height": 330,
@@ -112,6 +116,7 @@ def progress_figure(
             "exponentformat": "power",
             # Minor ticks (2 to 9 times each power of ten): a log axis read without them looks linear.
             "minor": {"ticks": "outside", "ticklen": 3, "showgrid": True, "gridcolor": "#f2f2f2"},
+            **log_ticks(np.concatenate(all_losses) if all_losses else []),
         },
         "xaxis2": {"domain": [0.56, 1], "title": {"text": "training step"}, "anchor": "y2"},
         "yaxis2": metric_axis,

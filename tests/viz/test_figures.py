@@ -185,3 +185,26 @@ def test_line_charts_of_one_or_three_steps_tick_whole_steps_only() -> None:
         trace = run(cfg, init_params(cfg), np.zeros((1, steps, 2)))
         xaxis = validated(state_lines(trace, 0, [0, 1], step=0))["layout"]["xaxis"]
         assert xaxis["dtick"] == 1 and xaxis["tickformat"] == "d" and xaxis["range"] == [-0.5, steps - 0.5]
+
+
+def test_log_axes_write_their_labels_in_full() -> None:
+    """The Train page's loss axis: 0.2 reads 0.2, not a bare 2 beside 10^-1 (Plotly's own minor labels)."""
+    from lstm_core.tasks import make_task
+    from lstm_core.training import Record, TrainSettings
+    from ui.training_session import Progress
+    from viz.figure import log_ticks
+    from viz.training import progress_figure
+
+    assert log_ticks([0.15, 0.9, 2.0]) == {
+        "tickmode": "array",
+        "tickvals": [0.2, 0.5, 1.0, 2.0],
+        "ticktext": ["0.2", "0.5", "1", "2"],
+    }
+    assert log_ticks([2e-6, 3.0])["ticktext"] == ["10⁻⁵", "10⁻⁴", "0.001", "0.01", "0.1", "1"]  # powers only
+    assert log_ticks([0.31, 0.52])["ticktext"] == ["0.4", "0.5"]  # short: every digit, still in full
+    assert log_ticks([0.31, 0.38]) == {}  # one label at most: Plotly's own ticks
+    history = [Record(step, loss, 1.0, None) for step, loss in enumerate([1.4, 0.8, 0.35, 0.12, 0.04])]
+    task = make_task("recall")
+    run = Progress(task, TrainSettings(), history, None, None, len(history))
+    axis = progress_figure({"run": run}, task, "run").to_plotly_json()["layout"]["yaxis"]
+    assert axis["type"] == "log" and axis["ticktext"] == ["0.05", "0.1", "0.2", "0.5", "1"]
