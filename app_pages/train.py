@@ -3,9 +3,12 @@ at what it learned."""
 
 from __future__ import annotations
 
-import streamlit as st
+import json
 
-from lstm_core.experiments import RESULTS, forget_bias_runs, read_csv
+import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+from lstm_core.experiments import RESULTS, read_csv
 from lstm_core.sequences import one_hot, show_char
 from lstm_core.tasks import TASKS, Task, format_metric, make_task, shipped_text, task_title
 from lstm_core.training import TrainSettings, model_to_bytes, trained_meta
@@ -29,6 +32,7 @@ from workers.pool import Busy
 
 _LAST_TASK = "_train_last_task"
 _PRESSED = "_train_pressed"  # set by the Train button's callback, taken by the run that follows
+_EXPERIMENT_PRESSED = "_experiment_pressed"  # the same for the findings tab's small experiment
 
 st.title("Train: watch a small LSTM learn to remember")
 st.markdown(
@@ -176,10 +180,16 @@ def show_training() -> None:
 
     runs = session.runs_of(task)
     if trainer is None:
-        st.info(
-            f"Nothing trained yet with these settings. Press **Train {steps} steps** to start: it takes "
-            f"{'a few seconds' if task.key in ('recall', 'sine') else 'ten to thirty seconds'} on a laptop."
-        )
+        if training:  # another run of the session trains: the Train button waits for it
+            st.info(
+                "Nothing trained yet with these settings. One run trains at a time: when the run above has "
+                f"finished (or you stop it), press **Train {steps} steps** to train these."
+            )
+        else:
+            st.info(
+                f"Nothing trained yet with these settings. Press **Train {steps} steps** to start: it takes "
+                f"{'a few seconds' if task.key in ('recall', 'sine') else 'ten to thirty seconds'} on a laptop."
+            )
         if runs and not session.running():  # the runs of this task so far stay on screen to compare the next one with
             progress_chart(
                 chart,
@@ -302,7 +312,7 @@ def compare_runs(task: Task, runs: dict) -> None:
     names = session.legend_names(list(runs))
     starts = [(names[name], t.start_metric) for name, t in runs.items() if t.start_metric is not None]
     if task.metric_name == "accuracy" and starts:
-        st.caption(start_note(starts, task.output_size))
+        st.caption(start_note(starts, task.output_size, one_answer=task.key == "recall"))
     if len(runs) < 2:
         return
     rows = [
@@ -342,6 +352,11 @@ def findings_chart(name: str, metric: str, label: str, alt: str, **style) -> lis
 
 def show_findings() -> None:
     """The "Published findings, checked" tab: the shipped experiments' results, and a small one to run."""
+    if session.active():
+        st.info(
+            "A run of yours is training on the **Train a model** tab: it goes on while you read here, "
+            "and its model is there when you go back."
+        )
     st.markdown(
         "Three published findings, rerun on this project's own cells. The tables come from "
         "`python -m lstm_core.experiments forget-bias`, `... variants` (from minutes to an hour on 2 cores) and "
@@ -423,25 +438,40 @@ def show_findings() -> None:
     live = st.columns([1, 1, 2])
     delay = int(live[0].number_input("Delay (steps)", 5, 60, 20, key="live_delay"))
     live_seeds = int(live[1].number_input("Seeds", 1, 3, 2, key="live_seeds"))
-    if st.button(f"Train forget_bias 0 and 1 on delayed recall ({2 * live_seeds} runs of up to 600 steps)"):
-        runs = list(forget_bias_runs([delay], live_seeds, 600))
-        bar = st.progress(0.0)
-        rows = []
-        for k, (_, forget_bias, run_seed, fn) in enumerate(runs):
-            bar.progress(k / len(runs), text=f"forget_bias {forget_bias:g}, seed {run_seed}...")
-            result = fn()
-            rows.append(
-                {
-                    "forget_bias": forget_bias,
-                    "seed": run_seed,
-                    "solved": result.solved,
-                    "steps": result.steps,
-                    "accuracy": round(result.metric, 3),
-                    "seconds": round(result.seconds, 1),
-                }
-            )
-        bar.empty()
-        st.session_state["_live_results"] = rows
+    job = session.experiment()
+    if st.session_state.pop(_EXPERIMENT_PRESSED, False) and not (job is not None and job.active):
+        try:
+            job = session.start_experiment(delay, live_seeds)
+        except Busy:
+            st.warning("This session is already training two runs: wait for them or stop them, then try again.")
+    st.button(
+        f"Train forget_bias 0 and 1 on delayed recall ({2 * live_seeds} runs of up to 600 steps)",
+        disabled=job is not None and job.active,
+        on_click=st.session_state.__setitem__,
+        args=(_EXPERIMENT_PRESSED, True),
+        help="The runs train one after the other in one of the server's worker processes.",
+    )
+    if job is not None and job.active:
+
+        def follow() -> None:
+            try:
+                if not job.active:
+                    st.rerun(scope="app")
+                done, text = session.experiment_text(job)
+                st.progress(done, text=text)
+            except StopException:  # Streamlit's Stop, top right: the learner means these runs
+                session.pool().stop(job)
+                raise
+
+        st.fragment(follow, run_every=session.UPDATE_SECONDS)()
+    elif job is not None:  # finished since the last run: its rows (a stopped one's, so far)
+        st.session_state.pop(session.EXPERIMENT, None)
+        if rows := json.loads(job.result or b"[]"):
+            st.session_state["_live_results"] = rows
+        if job.state == "stopped":
+            st.info("Stopped: the table has the runs that finished.")
+        elif job.state != "done":
+            st.error(job.error or "The runs failed.")
     if "_live_results" in st.session_state:
         st.dataframe(st.session_state["_live_results"], hide_index=True)
 

@@ -206,7 +206,7 @@ async def run_student(
 
 #: The Train page's verdict once a model is on the page, and its note on a finished job.
 VERDICT = re.compile(r"after (\d+) steps")
-TRAINED = re.compile(r"Trained (\d+) steps in ([\d.]+) s(?:, after waiting (\d+) s)?")
+TRAINED = re.compile(r"Trained (\d+) (?:more )?steps (?:\(\d+ in all\) )?in ([\d.]+) s(?:, after waiting (\d+) s)?")
 #: What the Train page says when it refuses or fails a run.
 REFUSED = re.compile(r"already training|failed|stopped unexpectedly|shutting down", re.I)
 

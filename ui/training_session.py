@@ -182,6 +182,36 @@ def stop_all(wait: float = 1.0) -> None:
         pending.job.wait(max(0.0, deadline - time.monotonic()))
 
 
+EXPERIMENT = "_live_experiment"
+
+
+def start_experiment(delay: int, seeds: int) -> workers.Job:
+    """Queue the findings tab's small forget_bias experiment (workers.child's "forget_bias" job) for
+    this session; raises :class:`workers.pool.Busy` if the session already has as many jobs as it may."""
+    job = pool().submit(
+        _owner(), f"forget_bias experiment, delay {delay}", {"kind": "forget_bias", "delay": delay, "seeds": seeds}
+    )
+    st.session_state[EXPERIMENT] = job
+    return job
+
+
+def experiment() -> workers.Job | None:
+    """This session's last small experiment (queued, running or finished), if any."""
+    return st.session_state.get(EXPERIMENT)
+
+
+def experiment_text(job: workers.Job) -> tuple[float, str]:
+    """(share done, what the progress bar says) of the small experiment: which run it is on."""
+    if job.state == "queued":
+        ahead = job.ahead()
+        return 0.0, "Waiting: you are next." if not ahead else f"Waiting: {ahead} other runs are ahead of these."
+    if not job.target:
+        return 0.0, "Starting..."
+    seeds, done = int(job.request["seeds"]), min(job.steps_done, job.target - 1)
+    forget_bias, seed = (0, done) if done < seeds else (1, done - seeds)
+    return done / job.target, f"Run {done + 1} of {job.target}: forget_bias {forget_bias}, seed {seed}..."
+
+
 def note(label: str) -> tuple[str, str] | None:
     """What the last job of the run ``label`` said when it finished, (kind, message), kept until its
     next job: the page shows it beside the run (the reminder to download included)."""
@@ -204,12 +234,13 @@ def collect() -> list[tuple[str, str, str]]:
         waited = (job.started or job.finished) - job.submitted
         queue_note = f", after waiting {waited:.0f} s for a free worker" if waited >= 1 else ""
         if job.state == "done":
+            before = pending.base[-1].step if pending.base else 0
+            trained = f"{job.target - before} more steps ({job.target} in all)" if before else f"{job.target} steps"
             said.append(
                 (
                     label,
                     "success",
-                    f"Trained {job.target - (pending.base[-1].step if pending.base else 0)} steps in "
-                    f"{job.seconds:.1f} s{queue_note}. The server keeps this session's runs for "
+                    f"Trained {trained} in {job.seconds:.1f} s{queue_note}. The server keeps this session's runs for "
                     f"{shelf.KEEP_HOURS} hours (a reload brings them back); **download** the model below to keep it for good.",
                 )
             )

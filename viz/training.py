@@ -43,6 +43,11 @@ def run_styles(runs: dict[str, Trainer]) -> dict[str, tuple[str, str]]:
     return styles
 
 
+#: A log axis's minor ticks at 2 to 9 times each power of ten ("D1"), unlabelled: left to itself
+#: beside array-placed labels, Plotly packs them into a solid bar and a grey block of grid lines.
+LOG_MINOR = {"ticks": "outside", "ticklen": 3, "dtick": "D1", "showgrid": True, "gridcolor": "#f2f2f2"}
+
+
 def progress_figure(
     runs: dict[str, Trainer], task: Task, current: str, names: dict[str, str] | None = None
 ) -> go.Figure:
@@ -102,7 +107,7 @@ def progress_figure(
         metric_axis.update(
             type="log",
             exponentformat="power",
-            minor={"ticks": "outside", "ticklen": 3, "showgrid": True, "gridcolor": "#f2f2f2"},
+            minor=LOG_MINOR,
             **log_ticks(all_metrics),
         )
     layout = {
@@ -115,7 +120,7 @@ def progress_figure(
             "title": {"text": "loss (log scale)"},
             "exponentformat": "power",
             # Minor ticks (2 to 9 times each power of ten): a log axis read without them looks linear.
-            "minor": {"ticks": "outside", "ticklen": 3, "showgrid": True, "gridcolor": "#f2f2f2"},
+            "minor": LOG_MINOR,
             **log_ticks(np.concatenate(all_losses) if all_losses else []),
         },
         "xaxis2": {"domain": [0.56, 1], "title": {"text": "training step"}, "anchor": "y2"},

@@ -8,7 +8,9 @@ browsers on the same machine that way, and the workers must not starve them).
 
 Messages in: ``{"kind": "train", "id", "task", "size", "settings", "steps", "report_seconds"}``
 with the run's state as the blob (empty for a new run), ``{"kind": "run", "id", "configs"}`` with a
-stack's weights and input (:mod:`workers.remote`), and ``{"kind": "stop", "id"}``.
+stack's weights and input (:mod:`workers.remote`), ``{"kind": "forget_bias", "id", "delay", "seeds"}``
+(the Train page's small experiment: progress counts its runs, the result is its rows as JSON), and
+``{"kind": "stop", "id"}``.
 Messages out, for each job: ``{"event": "started"}``, ``{"event": "progress", "steps_done",
 "target", "history", "solved_at", "start_metric"}`` (history: the records since the last progress,
 as ``[step, loss, grad_norm, metric or null]``), ``{"event": "stopping"}`` once a stop has reached
@@ -19,6 +21,7 @@ the run, and finally ``{"event": "done", "stopped", "seconds"}`` with the state 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import sys
@@ -26,6 +29,7 @@ import threading
 import time
 from dataclasses import fields
 
+from lstm_core.experiments import forget_bias_runs
 from lstm_core.tasks import make_task
 from lstm_core.training import Trainer, TrainSettings, train_steps
 
@@ -100,7 +104,47 @@ def run_layers(header: dict, blob: bytes, out, stopped: threading.Event) -> None
     )
 
 
-JOBS = {"train": train, "run": run_layers}
+#: The Train page's small forget_bias experiment: its bounds (the page's inputs) and steps per run.
+EXPERIMENT_DELAYS, EXPERIMENT_SEEDS, EXPERIMENT_STEPS = (5, 60), (1, 3), 600
+
+
+def forget_bias_experiment(header: dict, blob: bytes, out, stopped: threading.Event) -> None:
+    """One "forget_bias" job: delayed recall at one delay, forget_bias 0 then 1, each for a few seeds,
+    each trained until solved or EXPERIMENT_STEPS (lstm_core.experiments.forget_bias_runs). Progress
+    counts runs; the result is the rows, as JSON. A stop takes effect between runs."""
+    job = header["id"]
+    started = time.perf_counter()
+    delay = min(max(int(header["delay"]), EXPERIMENT_DELAYS[0]), EXPERIMENT_DELAYS[1])
+    seeds = min(max(int(header["seeds"]), EXPERIMENT_SEEDS[0]), EXPERIMENT_SEEDS[1])
+    runs = list(forget_bias_runs([delay], seeds, EXPERIMENT_STEPS))
+    wire.send(out, {"id": job, "event": "started"})
+    rows = []
+    for done, (_, forget_bias, seed, run) in enumerate(runs):
+        if stopped.is_set():
+            wire.send(out, {"id": job, "event": "stopping", "steps_done": done})
+            break
+        progress = {"steps_done": done, "target": len(runs), "history": [], "solved_at": None, "start_metric": None}
+        wire.send(out, {"id": job, "event": "progress", **progress})
+        result = run()
+        rows.append(
+            {
+                "forget_bias": forget_bias,
+                "seed": seed,
+                "solved": result.solved,
+                "steps": result.steps,
+                "accuracy": round(result.metric, 3),
+                "seconds": round(result.seconds, 1),
+            }
+        )
+    stopped_early = len(rows) < len(runs)
+    wire.send(
+        out,
+        {"id": job, "event": "done", "stopped": stopped_early, "seconds": time.perf_counter() - started},
+        json.dumps(rows).encode(),
+    )
+
+
+JOBS = {"train": train, "run": run_layers, "forget_bias": forget_bias_experiment}
 
 
 def main() -> int:

@@ -147,14 +147,27 @@ def test_published_findings_tab_shows_the_shipped_results():
     assert bars["forget_bias=1"] == [float(v) for v in at_one["success_rate"]]
 
 
-def test_the_small_experiment_runs_live():
+def test_the_small_experiment_runs_live_in_a_worker():
+    from lstm_core.experiments import forget_bias_runs
+
     at = findings_tab()
     at.number_input(key="live_delay").set_value(5).run()
     at.number_input(key="live_seeds").set_value(1).run()
-    press(at, "Train forget_bias 0 and 1")
+    next(b for b in at.button if b.label.startswith("Train forget_bias 0 and 1")).click().run()
+    job = at.session_state["_live_experiment"]
+    assert job.request == {"kind": "forget_bias", "delay": 5, "seeds": 1}  # in a worker process, not the page
+    button = next(b for b in at.button if b.label.startswith("Train forget_bias 0 and 1"))
+    assert button.disabled or not job.active  # one experiment at a time
+    assert job.wait(120)
+    at.run()
     (table,) = [t.value for t in at.dataframe if "forget_bias" in t.value.columns]
     assert sorted(table["forget_bias"]) == [0.0, 1.0]
     assert table["solved"].all() and (table["steps"] <= 600).all()  # a 5-step delay is learned either way
+    # The rows are the experiment's own runs, as lstm_core.experiments trains them.
+    expected = {(fb, seed): fn() for _, fb, seed, fn in forget_bias_runs([5], 1, 600)}
+    for row in table.to_dict("records"):
+        result = expected[(row["forget_bias"], row["seed"])]
+        assert (row["solved"], row["steps"], row["accuracy"]) == (result.solved, result.steps, round(result.metric, 3))
 
 
 def test_a_run_waiting_for_a_worker_says_how_many_are_ahead(monkeypatch):

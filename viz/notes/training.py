@@ -41,18 +41,25 @@ def variants_verdict(summary: list[dict], labels: dict[str, str]) -> str:
     return " ".join(sentences)
 
 
-def start_note(start_metrics: list[tuple[str, float]], output_size: int) -> str:
+def start_note(start_metrics: list[tuple[str, float]], output_size: int, one_answer: bool = True) -> str:
     """Why an untrained classifier's accuracy at step 0 is not the chance of guessing, with this
-    session's numbers (``start_metrics``: each run's name and its accuracy before training)."""
+    session's numbers (``start_metrics``: each run's name and its accuracy before training);
+    ``one_answer``: the task has one answer per sequence (delayed recall), not one per step."""
     if len(start_metrics) == 1:
         shown = f"{start_metrics[0][1]:.0%}"
     else:
         shown = ", ".join(f"{value:.0%} ({name})" for name, value in start_metrics)
+    chance = f"guessing at random would score {1 / output_size:.0%} on average."
+    if not one_answer:
+        return (
+            f"Step 0 is the untrained model: here it scored {shown}. That is not the chance of guessing, and not "
+            "a bug: the random read-out favours a few answers whatever it reads, so its score is how often those "
+            f"happen to be right; {chance}"
+        )
     return (
         f"Step 0 is the untrained model: here it scored {shown}. Anywhere from 0 to about 50% is normal there, "
         "not a bug: the random read-out answers systematically (often the same symbol whatever was shown, or a "
-        f"wrong symbol for each), so it is right for all the sequences of one symbol or for none; guessing at "
-        f"random would score {1 / output_size:.0%} on average."
+        f"wrong symbol for each), so it is right for all the sequences of one symbol or for none; {chance}"
     )
 
 
