@@ -75,10 +75,10 @@ def test_the_image_files_started_by_the_dockerfile_cmd_serve_every_page(page, tm
         for path in (*pages, "?chapter=6&answers=-----c"):  # chapter 6 reads the shipped experiment's results
             page.goto(f"{url}/{path}")
             wait_idle(page)
-            # A Plotly chart, or Step through's live drawing (SVG of its own).
-            page.wait_for_selector(
-                ".js-plotly-plot .main-svg, [data-lstm-step='ready'] svg", state="attached", timeout=60_000
-            )
+            # A Plotly chart, or Step through's live drawing (SVG of its own); the Train page draws
+            # nothing before a run but its Train button (its findings tab runs when opened).
+            drawn = "button:has-text('Train 300 steps')" if path == "train" else ".js-plotly-plot .main-svg"
+            page.wait_for_selector(f"{drawn}, [data-lstm-step='ready'] svg", state="attached", timeout=60_000)
             assert page.locator("[data-testid='stException']").count() == 0, path
     finally:
         process.terminate()

@@ -59,7 +59,9 @@ def test_presenter_mode_fits_a_projector_and_reads_from_the_back(page: Page, app
 
 def test_the_presenter_switch_is_on_every_page_and_gives_the_controls_back(page: Page, app_url: str, artifacts):
     page.set_viewport_size(PROJECTOR)
-    open_settled(page, f"{app_url}/train?present=true")
+    page.goto(f"{app_url}/train?present=true")  # no chart before a run: its Train button
+    wait_idle(page)
+    page.get_by_role("button", name="Train 300 steps").wait_for(timeout=60_000)
     assert not page.locator("[data-testid='stSidebar']").is_visible()
     assert page.evaluate(SMALLEST_CHART_TEXT.replace(".js-plotly-plot svg text", "x-none")) == float("inf")
     page.screenshot(path=str(artifacts / "presenter_train_1280x720.png"))
