@@ -113,6 +113,7 @@ def prepare(model: Run, seq: int, layer: int, *, show_pre: bool, fit: bool, comp
         extract,
         explore_run_bytes(configs, steps, index),
         include=forget_bias,
+        seq=seq,
     )
     if sweep.reason:
         return sweep.reason

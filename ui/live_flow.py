@@ -29,8 +29,8 @@ from viz.gradflow import (
     below_floor_note,
     below_floor_notes,
     curve_names,
+    flow_curves,
     flow_lines,
-    gradient_flow,
     line_range,
     lowest_of,
     power_of_text,
@@ -69,16 +69,14 @@ def prepare(model: Run, layer: int, seq: int, loss: str) -> Live | str:
         )
     steps = model.sequence.values.shape[1]
 
-    def extract(traces) -> dict[str, np.ndarray]:
-        flow = gradient_flow(traces[layer - 1], seq, loss)
-        return {attribute: getattr(flow, attribute) for _, attribute, _, _ in CURVES}
-
     live = live_sweep(
         model,
         f"flow:{layer}:{seq}:{loss}",
-        extract,
+        partial(flow_curves, layer=layer, seq=seq, loss=loss),
         steps * len(CURVES) * 8,
         include=float(model.configs[0].forget_bias),
+        seq=seq,
+        named=("flow", {"layer": layer, "seq": seq, "loss": loss}),  # a large sweep's gradients, in the worker
     )
     if live.biases is None:
         return live.reason

@@ -169,7 +169,7 @@ def frames(model: Run, seq: int, layer: int, unit: int) -> tuple[bytes, Shown]:
     few = _build(model, seq, layer, unit, [own], [mine], sample)
     per_run = int(len(orjson.dumps(few["table"]["frames"])) * steps / sample * 1.15)
     live = sweeps.live_sweep(
-        model, f"step:seq={seq}:layer={layer}:unit={unit}", partial(_extract, layer, seq, unit), per_run
+        model, f"step:seq={seq}:layer={layer}:unit={unit}", partial(_extract, layer, seq, unit), per_run, seq=seq
     )
     if live.biases is None:
         return alone(live.reason)

@@ -26,8 +26,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from lstm_core import Trace
+from lstm_core import LSTMConfig, Trace
 from lstm_core.sweep import iter_sweep, sweep_grid
+from workers import remote
 
 from . import runs
 from .model import Run, initial_states
@@ -76,6 +77,9 @@ def live_sweep(
     extract: Callable[[list[Trace]], dict[str, np.ndarray]],
     bytes_per_run: int,
     include: float | None = None,
+    *,
+    seq: int,
+    named: tuple[str, dict] | None = None,
 ) -> Live:
     """The arrays ``extract`` takes from each run of ``model`` (every layer) at every forget bias of
     the finest grid that fits the limits, stacked along a new first axis, kept in the shared cache.
@@ -84,7 +88,10 @@ def live_sweep(
     with the model's spec at a canonical forget bias (the sweep does not depend on it).
     ``bytes_per_run`` is what ``extract`` returns for one run, to check the limits before any run.
     ``include``: a forget bias the grid must hold (the page's own, when it lies between the grid's
-    values, say 1.3 on a grid every 0.5), within the same limits.
+    values, say 1.3 on a grid every 0.5), within the same limits. ``seq``: the one sequence ``extract``
+    reads; a large sweep (over LARGE_CELLS cells in all) runs in a worker process
+    (workers.remote.iter_sweep_remote), which sends back that sequence only, or with ``named`` (the
+    same extract by its name in workers.remote.EXTRACTS, and its arguments) what it takes.
     A forget bias at which the cell overflows skips the sweep, saying so.
     """
     batch, steps, _ = model.sequence.values.shape
@@ -111,14 +118,24 @@ def live_sweep(
     def compute() -> Live:
         states = None if model.weights is not None else initial_states(spec, model.configs, batch)
         lengths = model.traces[0].sequence_length  # the learner's own data: sequences of several lengths
-        stacks = iter_sweep(model.configs, model.params, model.sequence.values, biases, states, lengths)
+        args = (model.configs, model.params, model.sequence.values, biases, states, lengths)
+        take = extract
+        if len(biases) * cells > runs.LARGE_CELLS and all(isinstance(cfg, LSTMConfig) for cfg in model.configs):
+            stacks = remote.iter_sweep_remote(*args, seq, named)  # the server's interpreter stays free meanwhile
+            take = extract if named is None else dict
+        else:
+            stacks = iter_sweep(*args)
         parts = []
         for fb in biases:
             try:
-                parts.append(extract(next(stacks)))
+                parts.append(take(next(stacks)))
             except ValueError as error:  # the run at fb overflowed: lstm_core says where
                 return _skipped(
                     f"At forget_bias {fb:g} the cell overflows: {error} The slider works through the server instead."
+                )
+            except RuntimeError as error:  # the worker that ran it failed
+                return _skipped(
+                    f"The values could not be computed ahead ({error}). The slider works through the server instead."
                 )
         return Live(biases, {name: np.stack([part[name] for part in parts]) for name in parts[0]}, key=key)
 

@@ -131,6 +131,13 @@ def closed_form(forget_bias: float, steps: int) -> np.ndarray:
     return np.maximum(steps_back * log_sigmoid, LOG_FLOOR) + 0.0  # + 0.0: no -0.0 at the last step
 
 
+def flow_curves(traces: list[Trace], layer: int, seq: int, loss: str) -> dict[str, np.ndarray]:
+    """What the live Gradient flow slider swaps in from one run: the CURVES of :func:`gradient_flow`
+    for ``layer`` (1-based) and sequence ``seq`` (also computed in a worker, workers.remote)."""
+    flow = gradient_flow(traces[layer - 1], seq, loss)
+    return {attribute: getattr(flow, attribute) for _, attribute, _, _ in CURVES}
+
+
 def gradient_flow(trace: Trace, batch: int = 0, loss: str = "c") -> Flow:
     """Backpropagate a loss on the last step of ``trace`` and measure what reaches each c_t.
 

@@ -8,7 +8,8 @@ browsers on the same machine that way, and the workers must not starve them).
 
 Messages in: ``{"kind": "train", "id", "task", "size", "settings", "steps", "report_seconds"}``
 with the run's state as the blob (empty for a new run), ``{"kind": "run", "id", "configs"}`` with a
-stack's weights and input (:mod:`workers.remote`), ``{"kind": "forget_bias", "id", "delay", "seeds"}``
+stack's weights and input (:mod:`workers.remote`), ``{"kind": "sweep", "id", "configs", "biases", "seq"}`` (the
+same, at every forget bias of a live slider's grid, one sequence kept), ``{"kind": "forget_bias", "id", "delay", "seeds"}``
 (the Train page's small experiment: progress counts its runs, the result is its rows as JSON), and
 ``{"kind": "stop", "id"}``.
 Messages out, for each job: ``{"event": "started"}``, ``{"event": "progress", "steps_done",
@@ -144,7 +145,16 @@ def forget_bias_experiment(header: dict, blob: bytes, out, stopped: threading.Ev
     )
 
 
-JOBS = {"train": train, "run": run_layers, "forget_bias": forget_bias_experiment}
+def sweep(header: dict, blob: bytes, out, stopped: threading.Event) -> None:
+    """One "sweep" job: a stack run at every forget bias of a grid, one sequence kept (:mod:`workers.remote`)."""
+    started = time.perf_counter()
+    result = remote.sweep_packed(header, blob)
+    wire.send(
+        out, {"id": header["id"], "event": "done", "stopped": False, "seconds": time.perf_counter() - started}, result
+    )
+
+
+JOBS = {"train": train, "run": run_layers, "forget_bias": forget_bias_experiment, "sweep": sweep}
 
 
 def main() -> int:

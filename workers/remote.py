@@ -10,12 +10,14 @@ server's thread only waits on the pipe meanwhile, so the other students' pages g
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from lstm_core import LSTMConfig, LSTMParams, Trace
 from lstm_core import run_stack as run_here
+from lstm_core.sweep import iter_sweep
 from lstm_core.trace import LSTMStateTuple
 
 #: What a worker computes of each layer's trace (the rest, weights and inputs, the server has).
@@ -44,8 +46,8 @@ def pack(configs, params, inputs, initial_states, sequence_length) -> tuple[dict
     return {"kind": "run", "configs": [cfg.to_dict() for cfg in configs]}, _npz(arrays)
 
 
-def run_packed(header: dict, blob: bytes) -> list[Trace]:
-    """In the worker: the run :func:`pack` describes."""
+def _unpacked(header: dict, blob: bytes) -> tuple:
+    """(configs, params, inputs, initial states, sequence lengths) of what :func:`pack` packed."""
     arrays = _unpack(blob)
     configs = [LSTMConfig.from_dict(c) for c in header["configs"]]
     params = [
@@ -56,7 +58,56 @@ def run_packed(header: dict, blob: bytes) -> list[Trace]:
         LSTMStateTuple(arrays[f"initial{n}.c"], arrays[f"initial{n}.h"]) if f"initial{n}.c" in arrays else None
         for n in range(len(configs))
     ]
-    return run_here(configs, params, arrays["inputs"], states, arrays.get("sequence_length"))
+    return configs, params, arrays["inputs"], states, arrays.get("sequence_length")
+
+
+def run_packed(header: dict, blob: bytes) -> list[Trace]:
+    """In the worker: the run :func:`pack` describes."""
+    return run_here(*_unpacked(header, blob))
+
+
+def _row(trace: Trace, seq: int) -> dict[str, np.ndarray]:
+    """What a worker sends of one layer's trace: the computed arrays of sequence ``seq`` only."""
+    arrays = {name: getattr(trace, name)[seq] for name in COMPUTED}
+    arrays["initial_c"], arrays["initial_h"] = (a[seq] for a in trace.initial_state)
+    arrays["final_c"], arrays["final_h"] = (a[seq] for a in trace.final_state)
+    return arrays
+
+
+def sweep_packed(header: dict, blob: bytes) -> bytes:
+    """In the worker: the stack :func:`pack` describes run at each forget bias of ``header["biases"]``
+    (lstm_core.sweep.iter_sweep, the whole batch, as the server would run it), keeping sequence
+    ``header["seq"]`` of each layer; a forget bias at which the cell overflows ends the sweep there,
+    with lstm_core's message. With ``header["extract"]`` ([name, arguments] of :data:`EXTRACTS`), what
+    that takes of each run instead."""
+    configs, params, inputs, states, lengths = _unpacked(header, blob)
+    seq, out = int(header["seq"]), {}
+    named = header.get("extract")
+    extract, extract_args = (EXTRACTS[named[0]], dict(named[1])) if named else (None, {})
+    stacks = iter_sweep(configs, params, inputs, header["biases"], states, lengths)
+    for k in range(len(header["biases"])):
+        try:
+            traces = next(stacks)  # the run at this forget bias
+        except ValueError as error:
+            out |= {"overflow_at": np.array(k), "overflow": np.array(str(error))}
+            break
+        if extract is not None:  # the page's arrays themselves, computed here (a gradient, say)
+            out |= {f"{k}.{name}": array for name, array in extract(traces, **extract_args).items()}
+            continue
+        for n, trace in enumerate(traces):
+            out |= {f"{k}.{n}.{name}": array for name, array in _row(trace, seq).items()}
+    return _npz(out)
+
+
+def _flow_curves(traces, **args):
+    from viz.gradflow import flow_curves
+
+    return flow_curves(traces, **args)
+
+
+#: What a worker can take of each run of a sweep itself, by name (``extract`` of :func:`iter_sweep_remote`),
+#: when taking it is work (a backward pass): the arguments come as JSON.
+EXTRACTS = {"flow": _flow_curves}
 
 
 def pack_traces(traces: list[Trace]) -> bytes:
@@ -100,3 +151,71 @@ def run_stack(
         traces.append(trace)
         layer_inputs = trace.outputs
     return traces
+
+
+def _traces(configs, params, inputs, lengths, rows: dict[str, np.ndarray], seq: int, prefix: str) -> list[Trace]:
+    """The traces of a stack whose sequence ``seq`` is ``rows`` (what a worker sent, by ``prefix`` +
+    layer + name) and whose other sequences are zeros: the same shapes as the whole run, so that what
+    is taken of sequence ``seq`` (or computed from it alone, as its gradient) is the run's own, bit for bit."""
+    batch = np.asarray(inputs).shape[0]
+
+    def full(name: str) -> np.ndarray:
+        row = rows[prefix + name]
+        array = np.zeros((batch, *row.shape), dtype=row.dtype)
+        array[seq] = row
+        return array
+
+    traces, layer_inputs = [], np.asarray(inputs)
+    for n, (cfg, layer) in enumerate(zip(configs, params, strict=True)):
+        trace = Trace(
+            config=cfg,
+            params=layer,
+            inputs=layer_inputs,
+            initial_state=LSTMStateTuple(full(f"{n}.initial_c"), full(f"{n}.initial_h")),
+            sequence_length=None if lengths is None else np.asarray(lengths),
+            **{name: full(f"{n}.{name}") for name in COMPUTED},
+            final_state=LSTMStateTuple(full(f"{n}.final_c"), full(f"{n}.final_h")),
+        )
+        traces.append(trace)
+        layer_inputs = trace.outputs
+    return traces
+
+
+def iter_sweep_remote(
+    configs: Sequence[LSTMConfig],
+    params: Sequence[LSTMParams],
+    inputs: np.ndarray,
+    forget_biases: Sequence[float],
+    initial_states: Sequence[LSTMStateTuple | None] | None,
+    sequence_length: np.ndarray | None,
+    seq: int,
+    extract: tuple[str, dict] | None = None,
+) -> Iterator[list[Trace] | dict[str, np.ndarray]]:
+    """:func:`lstm_core.sweep.iter_sweep` computed in a worker, for what is taken of sequence ``seq``
+    alone: each stack's arrays of sequence ``seq`` are the run's own, bit for bit; the other
+    sequences are zeros. With ``extract`` ([name, arguments] of :data:`EXTRACTS`), the worker takes
+    that of each run and this yields it instead. A forget bias at which the cell overflows raises
+    lstm_core's ValueError when its stack is asked for, as iter_sweep does."""
+    from .pool import compute
+
+    biases = [float(b) for b in forget_biases]
+    header, blob = pack(configs, params, inputs, initial_states, sequence_length)
+    request = header | {
+        "kind": "sweep",
+        "biases": biases,
+        "seq": int(seq),
+        "extract": list(extract) if extract else None,
+    }
+    job = compute().submit("", "sweep", request, blob)
+    job.wait()
+    if job.state != "done" or not job.result:
+        raise RuntimeError(job.error.removeprefix("Training failed: ").rstrip(".") or "its worker stopped")
+    rows = _unpack(job.result)
+    for k, fb in enumerate(biases):
+        if "overflow_at" in rows and int(rows["overflow_at"]) == k:
+            raise ValueError(str(rows["overflow"]))
+        if extract is not None:
+            yield {name.split(".", 1)[1]: array for name, array in rows.items() if name.startswith(f"{k}.")}
+            continue
+        stack = [replace(cfg, forget_bias=fb) for cfg in configs]
+        yield _traces(stack, params, inputs, sequence_length, rows, seq, f"{k}.")

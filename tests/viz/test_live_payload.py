@@ -26,7 +26,12 @@ def store_of(model, *, seq=0, layer=0, show_pre=False, fit=False, compact=False)
     configs, steps = model.configs, model.sequence.values.shape[1]
     per_run = explore_run_bytes(configs, steps, layer)
     live = sweeps.live_sweep(
-        model, f"test-live:{seq}:{layer}", explore_extract(seq, layer, configs), per_run, include=configs[0].forget_bias
+        model,
+        f"test-live:{seq}:{layer}",
+        explore_extract(seq, layer, configs),
+        per_run,
+        include=configs[0].forget_bias,
+        seq=seq,
     )
     data = explore_store(
         live,
