@@ -37,6 +37,12 @@ from .model import Run, initial_states
 LIVE_BYTES = 8 * 1024 * 1024
 #: The most cells (sequences x steps x units, all layers) all the runs of one sweep compute together.
 SWEEP_CELLS = 4_000_000
+#: A sweep of more cells than this runs in a worker process (workers.remote.iter_sweep_remote): a
+#: smaller one costs the server less here than sending it there and taking it back, about 30 ms of
+#: its CPU. Measured on this machine: Explore's sweep of 8 sequences x 120 steps x 32 units at 21
+#: values (645,120 cells) takes 40 ms here; Gradient flow's of the same at 101 values (3.1 million
+#: cells, a backward pass each) 0.8 CPU-seconds here, against 5 ms of the server's CPU in a worker.
+REMOTE_SWEEP_CELLS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ def live_sweep(
     ``bytes_per_run`` is what ``extract`` returns for one run, to check the limits before any run.
     ``include``: a forget bias the grid must hold (the page's own, when it lies between the grid's
     values, say 1.3 on a grid every 0.5), within the same limits. ``seq``: the one sequence ``extract``
-    reads; a large sweep (over LARGE_CELLS cells in all) runs in a worker process
+    reads; a large sweep (over REMOTE_SWEEP_CELLS cells in all) runs in a worker process
     (workers.remote.iter_sweep_remote), which sends back that sequence only, or with ``named`` (the
     same extract by its name in workers.remote.EXTRACTS, and its arguments) what it takes.
     A forget bias at which the cell overflows skips the sweep, saying so.
@@ -120,7 +126,7 @@ def live_sweep(
         lengths = model.traces[0].sequence_length  # the learner's own data: sequences of several lengths
         args = (model.configs, model.params, model.sequence.values, biases, states, lengths)
         take = extract
-        if len(biases) * cells > runs.LARGE_CELLS and all(isinstance(cfg, LSTMConfig) for cfg in model.configs):
+        if len(biases) * cells > REMOTE_SWEEP_CELLS and all(isinstance(cfg, LSTMConfig) for cfg in model.configs):
             stacks = remote.iter_sweep_remote(*args, seq, named)  # the server's interpreter stays free meanwhile
             take = extract if named is None else dict
         else:

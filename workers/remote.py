@@ -85,6 +85,7 @@ def sweep_packed(header: dict, blob: bytes) -> bytes:
     named = header.get("extract")
     extract, extract_args = (EXTRACTS[named[0]], dict(named[1])) if named else (None, {})
     stacks = iter_sweep(configs, params, inputs, header["biases"], states, lengths)
+    runs: list[dict[str, np.ndarray]] = []  # what is kept of each run, by name
     for k in range(len(header["biases"])):
         try:
             traces = next(stacks)  # the run at this forget bias
@@ -92,10 +93,12 @@ def sweep_packed(header: dict, blob: bytes) -> bytes:
             out |= {"overflow_at": np.array(k), "overflow": np.array(str(error))}
             break
         if extract is not None:  # the page's arrays themselves, computed here (a gradient, say)
-            out |= {f"{k}.{name}": array for name, array in extract(traces, **extract_args).items()}
-            continue
-        for n, trace in enumerate(traces):
-            out |= {f"{k}.{n}.{name}": array for name, array in _row(trace, seq).items()}
+            runs.append(extract(traces, **extract_args))
+        else:
+            runs.append({f"{n}.{name}": a for n, trace in enumerate(traces) for name, a in _row(trace, seq).items()})
+    # One array per name, the runs along its first axis: a few dozen arrays, not thousands (each costs
+    # np.load some 50 microseconds).
+    out |= {name: np.stack([run[name] for run in runs]) for name in (runs[0] if runs else {})}
     return _npz(out)
 
 
@@ -153,14 +156,14 @@ def run_stack(
     return traces
 
 
-def _traces(configs, params, inputs, lengths, rows: dict[str, np.ndarray], seq: int, prefix: str) -> list[Trace]:
-    """The traces of a stack whose sequence ``seq`` is ``rows`` (what a worker sent, by ``prefix`` +
-    layer + name) and whose other sequences are zeros: the same shapes as the whole run, so that what
+def _traces(configs, params, inputs, lengths, rows: dict[str, np.ndarray], seq: int) -> list[Trace]:
+    """The traces of a stack whose sequence ``seq`` is ``rows`` (what a worker sent of one run, by
+    layer and name) and whose other sequences are zeros: the same shapes as the whole run, so that what
     is taken of sequence ``seq`` (or computed from it alone, as its gradient) is the run's own, bit for bit."""
     batch = np.asarray(inputs).shape[0]
 
     def full(name: str) -> np.ndarray:
-        row = rows[prefix + name]
+        row = rows[name]
         array = np.zeros((batch, *row.shape), dtype=row.dtype)
         array[seq] = row
         return array
@@ -214,8 +217,9 @@ def iter_sweep_remote(
     for k, fb in enumerate(biases):
         if "overflow_at" in rows and int(rows["overflow_at"]) == k:
             raise ValueError(str(rows["overflow"]))
+        run = {name: array[k] for name, array in rows.items() if name not in ("overflow_at", "overflow")}
         if extract is not None:
-            yield {name.split(".", 1)[1]: array for name, array in rows.items() if name.startswith(f"{k}.")}
+            yield run
             continue
         stack = [replace(cfg, forget_bias=fb) for cfg in configs]
-        yield _traces(stack, params, inputs, sequence_length, rows, seq, f"{k}.")
+        yield _traces(stack, params, inputs, sequence_length, run, seq)

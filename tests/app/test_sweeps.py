@@ -49,7 +49,7 @@ def test_the_grid_coarsens_then_the_sweep_is_skipped_with_the_reason():
 
 
 def test_a_large_sweep_runs_in_a_worker_and_is_the_sweep_here(monkeypatch):
-    """Over LARGE_CELLS the sweep runs in a worker process (sequence seq kept): the same arrays, bit
+    """Over REMOTE_SWEEP_CELLS the sweep runs in a worker process (sequence seq kept): the same arrays, bit
     for bit, as the sweep here, for a forward quantity and a gradient taken from that sequence."""
     from viz.gradflow import CURVES, flow_curves, gradient_flow
     from workers import remote
@@ -69,9 +69,9 @@ def test_a_large_sweep_runs_in_a_worker_and_is_the_sweep_here(monkeypatch):
     sent = []
     there = remote.iter_sweep_remote
     monkeypatch.setattr(remote, "iter_sweep_remote", lambda *a: sent.append(a[6]) or there(*a))
-    monkeypatch.setattr(sweeps.runs, "LARGE_CELLS", 10)
+    monkeypatch.setattr(sweeps, "REMOTE_SWEEP_CELLS", 10)
     far = sweeps.live_sweep(model, "test:remote", extract, bytes_per_run=10_000, seq=2)
-    monkeypatch.setattr(sweeps.runs, "LARGE_CELLS", 10**12)
+    monkeypatch.setattr(sweeps, "REMOTE_SWEEP_CELLS", 10**12)
     here = sweeps.live_sweep(model, "test:here", extract, bytes_per_run=10_000, seq=2)
     assert sent == [2] and far.reason == here.reason == "" and len(far.biases) == 101
     for name in here.arrays:
@@ -79,9 +79,9 @@ def test_a_large_sweep_runs_in_a_worker_and_is_the_sweep_here(monkeypatch):
     # Gradient flow's curves, computed in the worker itself (its backward passes too).
     flow = partial(flow_curves, layer=1, seq=1, loss="h")
     named = ("flow", {"layer": 1, "seq": 1, "loss": "h"})
-    monkeypatch.setattr(sweeps.runs, "LARGE_CELLS", 10)
+    monkeypatch.setattr(sweeps, "REMOTE_SWEEP_CELLS", 10)
     far = sweeps.live_sweep(model, "test:remote-flow", flow, bytes_per_run=10_000, seq=1, named=named)
-    monkeypatch.setattr(sweeps.runs, "LARGE_CELLS", 10**12)
+    monkeypatch.setattr(sweeps, "REMOTE_SWEEP_CELLS", 10**12)
     here = sweeps.live_sweep(model, "test:here-flow", flow, bytes_per_run=10_000, seq=1, named=named)
     assert sent == [2, 1] and set(far.arrays) == set(here.arrays) == {c[1] for c in CURVES}
     for name in here.arrays:
@@ -92,9 +92,9 @@ def test_a_sweep_that_overflows_in_a_worker_says_where(monkeypatch):
     model = run_model(
         ModelSpec(activation="identity", weight_scale=5.0, inputs=InputSpec(steps=1000))
     )  # fine at 1, not at 5
-    monkeypatch.setattr(sweeps.runs, "LARGE_CELLS", 10)
+    monkeypatch.setattr(sweeps, "REMOTE_SWEEP_CELLS", 10)
     far = sweeps.live_sweep(model, "test:overflow-far", explore_arrays, bytes_per_run=100, seq=0)
-    monkeypatch.setattr(sweeps.runs, "LARGE_CELLS", 10**12)
+    monkeypatch.setattr(sweeps, "REMOTE_SWEEP_CELLS", 10**12)
     here = sweeps.live_sweep(model, "test:overflow-here", explore_arrays, bytes_per_run=100, seq=0)
     assert far.biases is None and far.reason == here.reason and "overflows" in here.reason
 
