@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -64,6 +65,7 @@ from playwright.async_api import async_playwright
 from bench.common import machine, table
 from bench.protocol import Tab
 from tools.browser import IDLE, WEBSOCKET_RECORDER, launch_args, rss_mib, server_pid, streamlit_server
+from workers.child import niceness
 
 #: Sliders a student moves with the arrow keys: (label, lowest and highest offset from the start, in steps).
 #: Explore's forget_bias and step scrub in the browser with no server message (bench.scrub measures
@@ -299,6 +301,10 @@ async def class_load(base: str, args) -> dict:
     report: dict = {"errors": []}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**launch_args())
+        # The browsers (and Playwright's driver) were started under the idle scheduler; the protocol
+        # tabs of this process stand for the students' own computers, so they get normal priority.
+        with contextlib.suppress(PermissionError):
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
         warm = await browser.new_page()
         await warm.goto(f"{base}/explore?weights=random")
         await warm.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
@@ -669,7 +675,7 @@ def class_main(args) -> int:
         print(
             f"train: {len(trainers)} students press Train (default task) within one second; {args.light} light students "
             f"change Explore's controls meanwhile; {cores} cores; workers "
-            + ("under the idle scheduler, as the browsers" if args.idle_workers else "at niceness 10")
+            + ("under the idle scheduler, as the browsers" if args.idle_workers else f"at niceness {niceness()}")
         )
         print(
             f"one student alone: trained {single_s:.2f} s after the press reached the server (worker "

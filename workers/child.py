@@ -36,8 +36,17 @@ from lstm_core.training import Trainer, TrainSettings, train_steps
 
 from . import remote, wire
 
-#: How much lower than the server a worker runs (os.nice).
+#: How much lower than the server a worker runs (os.nice; LSTM_WORKER_NICENESS, 0 to 19, to change it).
 NICENESS = 10
+
+
+def niceness() -> int:
+    """LSTM_WORKER_NICENESS if it is a whole number from 0 to 19, else :data:`NICENESS`."""
+    try:
+        value = int(os.environ["LSTM_WORKER_NICENESS"])
+    except (KeyError, ValueError):
+        return NICENESS
+    return value if 0 <= value <= 19 else NICENESS
 
 
 def _settings(values: dict) -> TrainSettings:
@@ -159,7 +168,7 @@ JOBS = {"train": train, "run": run_layers, "forget_bias": forget_bias_experiment
 
 def main() -> int:
     with contextlib.suppress(OSError):
-        os.nice(NICENESS)
+        os.nice(niceness())
         if os.environ.get("LSTM_WORKER_SCHED") == "idle":  # bench.load: beside the students' browsers
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     stdin, out = sys.stdin.buffer, sys.stdout.buffer
