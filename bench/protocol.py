@@ -37,6 +37,7 @@ class Tab:
         self.page_hash = ""
         self.elements: dict[tuple[int, ...], object] = {}
         self.finished = asyncio.Event()  # the last run (full or fragment) has sent script_finished
+        self.updated = asyncio.Event()  # set at every script_finished: wait on it, clear it, look
         self.runs = 0  # full runs finished
         self.fragment_runs = 0
         self.exceptions: list[str] = []  # every exception box the server sent this tab
@@ -130,6 +131,7 @@ class Tab:
                 else:
                     self.runs += 1
                 self.finished.set()
+                self.updated.set()
 
     def _timer(self, fragment_id: str, interval: float) -> None:
         if fragment_id in self._timers:

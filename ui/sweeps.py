@@ -10,9 +10,10 @@ Two limits, both checked from the sizes before anything runs:
 
 - :data:`LIVE_BYTES`: what one page sends for its sweep (8 MB). A classroom's Wi-Fi carries 30
   students' pages; 8 MB is a few seconds for each, once per change of the other settings.
-- :data:`SWEEP_CELLS`: what one sweep computes (cells of all its runs together: about a second of
-  this machine's CPU, ``python -m bench.sweep``), so that one student's sweep does not hold up the
-  others.
+- :data:`SWEEP_CELLS`: what one sweep computes (cells of all its runs together: a quarter of a
+  second of this machine's CPU for forward runs, about a second with Gradient flow's backward passes,
+  ``python -m bench.sweep``), so that one student's sweep does not hold up the others; one over
+  :data:`REMOTE_SWEEP_CELLS` runs in a worker process.
 
 When the finest grid (every 0.1) does not fit, a coarser one is tried (0.2, 0.5, 1); when none
 fits, the sweep is skipped and the page's slider works through the server, with :attr:`Live.reason`
