@@ -1,10 +1,12 @@
 """A worker process: ``python -m workers.child`` trains the runs the server sends it, one at a time.
 
 It reads jobs and stop requests from its standard input and writes progress and results to its
-standard output (:mod:`workers.wire`). It lowers its own priority first, so that on a busy machine
-the server's interpreter, which answers every student's page, gets the CPU before training does
-(LSTM_WORKER_SCHED=idle puts it under Linux's idle scheduler instead: bench.load runs the class's
-browsers on the same machine that way, and the workers must not starve them).
+standard output (:mod:`workers.wire`). It runs at the server's own priority unless
+LSTM_WORKER_NICENESS lowers it: measured with a class training while others change Explore's
+controls (bench.load --scenario train, docs/performance.md), the server's pages stay well inside
+their target either way, and training at a lower priority than the pages (niceness 5 or 10) lost
+the class's bound, the light students' work taking the workers' share. LSTM_WORKER_SCHED=idle puts
+it under Linux's idle scheduler instead.
 
 Messages in: ``{"kind": "train", "id", "task", "size", "settings", "steps", "report_seconds"}``
 with the run's state as the blob (empty for a new run), ``{"kind": "run", "id", "configs"}`` with a
@@ -37,7 +39,7 @@ from lstm_core.training import Trainer, TrainSettings, train_steps
 from . import remote, wire
 
 #: How much lower than the server a worker runs (os.nice; LSTM_WORKER_NICENESS, 0 to 19, to change it).
-NICENESS = 10
+NICENESS = 0
 
 
 def niceness() -> int:
