@@ -140,3 +140,23 @@ def test_a_job_whose_session_has_gone_is_stopped_and_its_result_still_kept(pool)
     job = pool.submit("gone", "slow", SLOW, on_finish=lambda job: kept.append(job.result))
     assert job.wait(60) and job.state == "stopped"
     assert kept and kept[0] == job.result and job.steps_done < 5000
+
+
+@pytest.mark.parametrize(("niceness", "expected"), [(None, 0), (7, 7)])
+def test_a_pool_sets_its_workers_niceness(monkeypatch, niceness, expected):
+    """The training pool's workers run at the server's priority, the compute pool's lower (workers.pool.compute)."""
+    import os
+
+    from lstm_core import LSTMConfig, init_params
+    from workers import remote
+
+    monkeypatch.delenv("LSTM_WORKER_NICENESS", raising=False)
+    cfg = LSTMConfig(input_size=2, num_units=3)
+    header, blob = remote.pack([cfg], [init_params(cfg)], np.ones((1, 4, 2)), None, None)
+    pool = Pool(1, niceness=niceness)
+    try:
+        assert pool.submit("me", "run", header, blob).wait(60)
+        worker = pool._slots[0].process.pid
+        assert os.getpriority(os.PRIO_PROCESS, worker) == os.getpriority(os.PRIO_PROCESS, 0) + expected
+    finally:
+        pool.close()
