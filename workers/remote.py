@@ -10,7 +10,7 @@ server's thread only waits on the pipe meanwhile, so the other students' pages g
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -139,28 +139,32 @@ def run_stack(
         message = job.error.removeprefix("Training failed: ").removeprefix("ValueError: ").rstrip(".")
         raise ValueError(message + ".")
     arrays = _unpack(job.result)
+    return _traces(configs, params, inputs, sequence_length, arrays.__getitem__)
+
+
+def _traces(configs, params, inputs, lengths, computed: Callable[[str], np.ndarray]) -> list[Trace]:
+    """The :class:`lstm_core.Trace` records of a stack whose computed arrays are ``computed(layer +
+    "." + name)`` (what a worker sent), each layer's input the output of the one below."""
     traces, layer_inputs = [], np.asarray(inputs)
-    lengths = None if sequence_length is None else np.asarray(sequence_length)
     for n, (cfg, layer) in enumerate(zip(configs, params, strict=True)):
         trace = Trace(
             config=cfg,
             params=layer,
             inputs=layer_inputs,
-            initial_state=LSTMStateTuple(arrays[f"{n}.initial_c"], arrays[f"{n}.initial_h"]),
-            sequence_length=lengths,
-            **{name: arrays[f"{n}.{name}"] for name in COMPUTED},
-            final_state=LSTMStateTuple(arrays[f"{n}.final_c"], arrays[f"{n}.final_h"]),
+            initial_state=LSTMStateTuple(computed(f"{n}.initial_c"), computed(f"{n}.initial_h")),
+            sequence_length=None if lengths is None else np.asarray(lengths),
+            **{name: computed(f"{n}.{name}") for name in COMPUTED},
+            final_state=LSTMStateTuple(computed(f"{n}.final_c"), computed(f"{n}.final_h")),
         )
         traces.append(trace)
         layer_inputs = trace.outputs
     return traces
 
 
-def _traces(configs, params, inputs, lengths, rows: dict[str, np.ndarray], seq: int) -> list[Trace]:
-    """The traces of a stack whose sequence ``seq`` is ``rows`` (what a worker sent of one run, by
-    layer and name) and whose other sequences are zeros: the same shapes as the whole run, so that what
-    is taken of sequence ``seq`` (or computed from it alone, as its gradient) is the run's own, bit for bit."""
-    batch = np.asarray(inputs).shape[0]
+def _one_sequence(rows: dict[str, np.ndarray], batch: int, seq: int) -> Callable[[str], np.ndarray]:
+    """``rows`` (one sequence's arrays) as arrays of the whole batch, zeros but at ``seq``: the same
+    shapes as the whole run, so that what is taken of sequence ``seq`` (or computed from it alone,
+    as its gradient) is the run's own, bit for bit."""
 
     def full(name: str) -> np.ndarray:
         row = rows[name]
@@ -168,20 +172,7 @@ def _traces(configs, params, inputs, lengths, rows: dict[str, np.ndarray], seq: 
         array[seq] = row
         return array
 
-    traces, layer_inputs = [], np.asarray(inputs)
-    for n, (cfg, layer) in enumerate(zip(configs, params, strict=True)):
-        trace = Trace(
-            config=cfg,
-            params=layer,
-            inputs=layer_inputs,
-            initial_state=LSTMStateTuple(full(f"{n}.initial_c"), full(f"{n}.initial_h")),
-            sequence_length=None if lengths is None else np.asarray(lengths),
-            **{name: full(f"{n}.{name}") for name in COMPUTED},
-            final_state=LSTMStateTuple(full(f"{n}.final_c"), full(f"{n}.final_h")),
-        )
-        traces.append(trace)
-        layer_inputs = trace.outputs
-    return traces
+    return full
 
 
 def iter_sweep_remote(
@@ -222,4 +213,4 @@ def iter_sweep_remote(
             yield run
             continue
         stack = [replace(cfg, forget_bias=fb) for cfg in configs]
-        yield _traces(stack, params, inputs, sequence_length, run, seq)
+        yield _traces(stack, params, inputs, sequence_length, _one_sequence(run, np.asarray(inputs).shape[0], seq))
