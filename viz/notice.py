@@ -178,7 +178,7 @@ def bias_sentence(trace: Trace) -> str:
     steps = math.floor(exact) + 1  # the first whole step with less than half left, as the notes count
     return (
         f"forget_bias = {fb:g} is added to every f before the sigmoid: a unit whose own f_pre is 0 would keep "
-        f"σ({fb:g}) = {fmt(gate(fb))} of c per step, so half of it would be gone after {steps} "
+        f"σ({fb:g}) = {fmt(gate(fb))} of c per step, so more than half of it would be gone after {steps} "
         f"step{'s' * (steps != 1)} (σ({fb:g})^t = 1/2 at t = {exact:.1f})."
     )
 

@@ -46,6 +46,8 @@ def run_styles(runs: dict[str, Trainer]) -> dict[str, tuple[str, str]]:
 #: A log axis's minor ticks at 2 to 9 times each power of ten ("D1"), unlabelled: left to itself
 #: beside array-placed labels, Plotly packs them into a solid bar and a grey block of grid lines.
 LOG_MINOR = {"ticks": "outside", "ticklen": 3, "dtick": "D1", "showgrid": True, "gridcolor": "#f2f2f2"}
+#: The labelled ticks longer, so that their labels stand clear of the minor ticks.
+LOG_MAJOR = {"ticks": "outside", "ticklen": 7}
 
 
 def progress_figure(
@@ -108,6 +110,7 @@ def progress_figure(
             type="log",
             exponentformat="power",
             minor=LOG_MINOR,
+            **LOG_MAJOR,
             **log_ticks(all_metrics),
         )
     layout = {
@@ -121,6 +124,7 @@ def progress_figure(
             "exponentformat": "power",
             # Minor ticks (2 to 9 times each power of ten): a log axis read without them looks linear.
             "minor": LOG_MINOR,
+            **LOG_MAJOR,
             **log_ticks(np.concatenate(all_losses) if all_losses else []),
         },
         "xaxis2": {"domain": [0.56, 1], "title": {"text": "training step"}, "anchor": "y2"},

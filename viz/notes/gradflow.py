@@ -139,10 +139,15 @@ def rnn_comparison(flows: list[Flow], rnn: HiddenFlow, current: float) -> str:
     kept = float(rnn.log_ratio[-1 - back])
     beaten = [f for f in flows if float(f.log_ratio[-1 - back]) < kept]
     if beaten:
+        near_one = (
+            "here even forget_bias 1 is not enough: a larger forget_bias, or one learned"
+            if any(f.forget_bias >= 1 for f in beaten)
+            else "forget_bias 1 or more, or learned"
+        )
         sentences.append(
             f"The RNN keeps more than the LSTM at {and_list([label(f.forget_bias, current) for f in beaten])}: "
             "forget gates near σ(forget_bias) shrink the error at every step too. The LSTM's advantage is a "
-            "forget gate near 1 (forget_bias 1 or more, or learned), which the RNN has no counterpart of."
+            f"forget gate near 1 ({near_one}), which the RNN has no counterpart of."
         )
     below = steps_until_below(rnn.log_ratio)
     lstm_below = [
@@ -165,6 +170,7 @@ def rnn_comparison(flows: list[Flow], rnn: HiddenFlow, current: float) -> str:
         sentences.append(
             "Its state has no additive path: going back one step multiplies the error by the recurrent weights and "
             f"by {rnn.activation}'s slope, step after step, which is what Hochreiter (1991) and Bengio et al. (1994) "
-            "called the vanishing gradient; the LSTM's cell state carries it back through f alone."
+            "called the vanishing gradient; the LSTM's cell state also has a path back that multiplies by f alone, "
+            "with no weights and no slope (the dotted line)."
         )
     return " ".join(sentences)
