@@ -370,6 +370,12 @@ function heatmapsView(root) {
     const spec = { figure: { ...h.figure, data, layout }, config, alt: h.alt };
     if (signature === view.signature && chart.spec && chart.gd._fullLayout) {
       chart.spec = spec;
+      // The chart's data says what the canvas shows (for whatever reads it: a screen reader's tools,
+      // the tests); Plotly, which draws nothing visible of it, takes it at its next redraw.
+      data.forEach((trace, i) => {
+        const drawn = chart.gd.data?.[i];
+        if (drawn) Object.assign(drawn, { z: trace.z, customdata: trace.customdata, hovertemplate: trace.hovertemplate });
+      });
       schedule();
       return;
     }
