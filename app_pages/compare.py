@@ -67,8 +67,8 @@ def trained_notes(base: Run, layer: int, chosen: list[str], *, fb01: bool, peep_
     else:
         said.append(f"At forget_bias {cfg.forget_bias:g}, as trained.")
     said[-1] += weights_menu.folded_forget_bias(base.weights)
-    if weights_menu.held_gate_note():
-        said.append(weights_menu.held_gate_note().strip()[:-1] + ": the variants make such changes.")
+    if held := weights_menu.held_gate_note():
+        said.append(held.strip()[:-1] + ": the variants make such changes.")
     return said
 
 

@@ -3,10 +3,7 @@ at what it learned."""
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
-from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from lstm_core.experiments import RESULTS, read_csv
 from lstm_core.sequences import one_hot, show_char
@@ -109,9 +106,8 @@ def show_training() -> None:
     steps = max(int(steps), 1)
     if st.session_state.pop(_PRESSED, False) and not session.active():  # Train, pressed: this run's settings
         try:
-            session.train(task, settings, steps).job.wait(
-                session.QUICK_SECONDS
-            )  # a short run is done before the page draws
+            # A short run is done before the page draws.
+            session.train(task, settings, steps).job.wait(session.QUICK_SECONDS)
         except Busy:
             _say(
                 "warning", "This session is already training two runs (the Learn page's?): wait for them or stop them."
@@ -451,27 +447,12 @@ def show_findings() -> None:
         args=(_EXPERIMENT_PRESSED, True),
         help="The runs train one after the other in one of the server's worker processes.",
     )
-    if job is not None and job.active:
-
-        def follow() -> None:
-            try:
-                if not job.active:
-                    st.rerun(scope="app")
-                done, text = session.experiment_text(job)
-                st.progress(done, text=text)
-            except StopException:  # Streamlit's Stop, top right: the learner means these runs
-                session.pool().stop(job)
-                raise
-
-        st.fragment(follow, run_every=session.UPDATE_SECONDS)()
-    elif job is not None:  # finished since the last run: its rows (a stopped one's, so far)
-        st.session_state.pop(session.EXPERIMENT, None)
-        if rows := json.loads(job.result or b"[]"):
-            st.session_state["_live_results"] = rows
-        if job.state == "stopped":
-            st.info("Stopped: the table has the runs that finished.")
-        elif job.state != "done":
-            st.error(job.error or "The runs failed.")
+    session.watch_experiment()
+    rows, said = session.collect_experiment()  # finished since the last run: its rows (a stopped one's, so far)
+    if rows:
+        st.session_state["_live_results"] = rows
+    if said is not None:
+        _say(*said)
     if "_live_results" in st.session_state:
         st.dataframe(st.session_state["_live_results"], hide_index=True)
 

@@ -253,19 +253,19 @@ async def run_trainer(url: str, trainer: TrainStudent, loaded, go: asyncio.Event
                 with contextlib.suppress(TimeoutError):  # a run of the page has finished: look at it
                     await asyncio.wait_for(tab.updated.wait(), max(0.0, deadline - time.monotonic()))
                 tab.updated.clear()
-                verdict = next((found for text in tab.texts(("markdown",)) if (found := VERDICT.search(text))), None)
+                verdict = tab.find(VERDICT, ("markdown",))
                 if verdict is not None:
                     break
-                refusal = next((text for text in tab.texts(("alert",)) if REFUSED.search(text)), None)
+                refusal = tab.find(REFUSED, ("alert",))
                 if refusal is not None:
-                    trainer.refused = refusal[:200]
+                    trainer.refused = refusal.string[:200]
                     return
             else:
                 trainer.errors.append(f"trainer {trainer.number}: no model after {timeout:.0f} s")
                 return
             trainer.finished = time.monotonic()
             trainer.steps = int(verdict.group(1))
-            note = next((found for text in tab.texts(("alert",)) if (found := TRAINED.search(text))), None)
+            note = tab.find(TRAINED, ("alert",))
             if note is not None:
                 trainer.worker_s, trainer.waited_s = float(note.group(2)), float(note.group(3) or 0)
             trainer.errors += [f"trainer {trainer.number}: an exception box: {text[:300]}" for text in tab.exceptions]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -42,6 +43,7 @@ class Tab:
         self.fragment_runs = 0
         self.exceptions: list[str] = []  # every exception box the server sent this tab
         self._timers: dict[str, asyncio.Task] = {}
+        self._intervals: dict[str, float] = {}
         self._socket = None
         self._reader: asyncio.Task | None = None
 
@@ -94,6 +96,10 @@ class Tab:
             if kind in kinds:
                 yield element.progress.text if kind == "progress" else getattr(element, kind).body
 
+    def find(self, pattern: re.Pattern, kinds: tuple[str, ...] = ("markdown", "alert", "progress")) -> re.Match | None:
+        """The first match of ``pattern`` in the text of the elements of ``kinds`` on the page now."""
+        return next((found for text in self.texts(kinds) if (found := pattern.search(text))), None)
+
     def button(self, label) -> tuple[str, bool] | None:
         """(widget id, disabled) of the button whose label matches ``label`` (a compiled regex), if shown."""
         for element in self.elements.values():
@@ -111,6 +117,7 @@ class Tab:
                     for timer in self._timers.values():
                         timer.cancel()
                     self._timers.clear()
+                    self._intervals.clear()
                     self.elements = {}
             elif kind == "navigation":  # st.navigation's page: the hash later runs ask for
                 self.page_hash = msg.navigation.page_script_hash
@@ -123,6 +130,7 @@ class Tab:
                 self._timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
             elif kind == "stop_auto_rerun":
                 for fragment_id in msg.stop_auto_rerun.fragment_ids:
+                    self._intervals.pop(fragment_id, None)
                     if timer := self._timers.pop(fragment_id, None):
                         timer.cancel()
             elif kind == "script_finished":
@@ -134,8 +142,12 @@ class Tab:
                 self.updated.set()
 
     def _timer(self, fragment_id: str, interval: float) -> None:
-        if fragment_id in self._timers:
+        """The frontend's handleAutoRerun: a timer per fragment, replaced if its interval changes."""
+        if self._intervals.get(fragment_id) == interval:
             return
+        if timer := self._timers.pop(fragment_id, None):
+            timer.cancel()
+        self._intervals[fragment_id] = interval
 
         async def tick() -> None:
             next_at = time.monotonic() + interval

@@ -14,6 +14,7 @@ so that a reload brings the runs back, or says why it cannot.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -332,21 +333,59 @@ def watch(draw: Callable[[dict[str, Pending]], None]) -> None:
     waiting = not running()
 
     def tick() -> None:
+        found = active()
+        if not found or (waiting and running()):
+            # One has just started: a short run is done before the page redraws.
+            deadline = time.monotonic() + QUICK_SECONDS
+            for pending in found.values():
+                pending.job.wait(max(0.0, deadline - time.monotonic()))
+            st.rerun(scope="app")
+        draw(found)
+
+    _every(WAIT_SECONDS if waiting else UPDATE_SECONDS, tick, lambda: stop_all(wait=0))
+
+
+def watch_experiment() -> None:
+    """While this session's small experiment is queued or running, its progress bar in a fragment;
+    when it has finished, the whole page runs again (:func:`collect_experiment`). Streamlit's Stop stops it."""
+    job = experiment()
+    if job is None or not job.active:
+        return
+
+    def tick() -> None:
+        if not job.active:
+            st.rerun(scope="app")
+        done, text = experiment_text(job)
+        st.progress(done, text=text)
+
+    _every(UPDATE_SECONDS, tick, lambda: pool().stop(job))
+
+
+def collect_experiment() -> tuple[list[dict], tuple[str, str] | None]:
+    """The rows of this session's small experiment once it has finished (a stopped one's so far), and
+    what to say of it, (kind, message) or None; it is then no longer this session's."""
+    job = experiment()
+    if job is None or job.active:
+        return [], None
+    del st.session_state[EXPERIMENT]
+    rows = json.loads(job.result or b"[]")
+    if job.state == "stopped":
+        return rows, ("info", "Stopped: the table has the runs that finished.")
+    return rows, None if job.state == "done" else ("error", job.error or "The runs failed.")
+
+
+def _every(seconds: float, tick: Callable[[], None], on_stop: Callable[[], None]) -> None:
+    """``tick`` in a fragment every ``seconds``; Streamlit's own Stop (top right) runs ``on_stop``
+    first, since the learner means what the fragment follows."""
+
+    def run() -> None:
         try:
-            found = active()
-            if not found or (waiting and running()):
-                deadline = (
-                    time.monotonic() + QUICK_SECONDS
-                )  # one has just started: a short run is done before the page redraws
-                for pending in found.values():
-                    pending.job.wait(max(0.0, deadline - time.monotonic()))
-                st.rerun(scope="app")
-            draw(found)
-        except StopException:  # Streamlit's Stop, top right: the learner means training
-            stop_all(wait=0)
+            tick()
+        except StopException:
+            on_stop()
             raise
 
-    st.fragment(tick, run_every=WAIT_SECONDS if waiting else UPDATE_SECONDS)()
+    st.fragment(run, run_every=seconds)()
 
 
 def restore(listed: str) -> tuple[int, int, list[str]]:

@@ -353,7 +353,7 @@ def compute() -> Pool:
     beside the training pool, so that a page never waits behind a class's training; as many workers
     as cores, each job a few seconds at most (ui.runs.REQUEST_CELLS). Its workers run at niceness
     :data:`COMPUTE_NICENESS`: a few students' costliest links must not slow the rest of the class's
-    pages (bench.load --scenario heavy: light p95 0.87 s so, 1.3 s at the server's priority)."""
+    pages (bench.load --scenario heavy: light p95 1.0 s so, 1.3 s at the server's priority)."""
     global _COMPUTE
     with _SHARED_LOCK:
         if _COMPUTE is None:

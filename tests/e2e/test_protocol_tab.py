@@ -9,21 +9,20 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.load import VERDICT
+from bench.load import TRAIN_BUTTON, VERDICT
 from bench.protocol import Tab
 
-TRAIN = re.compile(r"Train \d+ steps")
 STOP = re.compile("Stop")
 
 
 async def press_train(url: str) -> dict:
     async with Tab(f"{url}/train?train_steps=3000&task=chars&train_units=32") as tab:
         await tab.open()
-        (train, disabled), before = tab.button(TRAIN), tab.runs
+        (train, disabled), before = tab.button(TRAIN_BUTTON), tab.runs
         assert not disabled and tab.button(STOP)[1], "before a press: Train on, Stop off"
         await tab.rerun(trigger=train)
         await asyncio.wait_for(tab.finished.wait(), 60)
-        seen = {"runs": tab.runs - before, "train_off": tab.button(re.compile(r"Train \d+ steps"))[1]}
+        seen = {"runs": tab.runs - before, "train_off": tab.button(TRAIN_BUTTON)[1]}
         seen["stop_on"] = not tab.button(STOP)[1]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # the progress fragment, rerun by the tab's timer
@@ -34,7 +33,7 @@ async def press_train(url: str) -> dict:
         seen["fragment_runs"] = tab.fragment_runs
         await tab.rerun(trigger=tab.button(STOP)[0])  # Stop: the model keeps what it learned
         while time.monotonic() < deadline:
-            verdict = next((found for text in tab.texts(("markdown",)) if (found := VERDICT.search(text))), None)
+            verdict = tab.find(VERDICT, ("markdown",))
             if verdict is not None:
                 seen["steps"] = int(verdict.group(1))
                 break
