@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lstm_core import LSTMStateTuple
-from ui import controls, exports, files, live_explore, page, plotly_live, urlstate, weights_menu
+from ui import controls, files, live_explore, page, plotly_live, urlstate, weights_menu
 from ui.markup import quote
 from viz.heatmaps import heatmap_alt, trace_heatmaps
 from viz.lines import lines_alt, state_lines
@@ -52,10 +52,12 @@ about = (
     f"on {steps} step{'s' if steps > 1 else ''} of {cfg.input_size} feature{'s' if cfg.input_size > 1 else ''} "
     f"-- layer {layer} of {layers}, {model.params[layer - 1].count():,} weights."
 )
+follow = None  # with live charts: what a release changes for the downloads (they are not drawn again)
 if isinstance(live, live_explore.Live):
+    follow = live_explore.Follow(live.forget_bias, model.spec, cfg.num_units)
     with main_chart or st.container():  # in presenter mode the sliders sit right above the heatmaps
         live_explore.draw_store(live)
-        live_explore.draw_controls(live, steps=steps, sentence=about, presenting=page.presenting())
+        live_explore.draw_controls(live, follow, steps=steps, sentence=about, presenting=page.presenting())
     step = int(urlstate.value("step"))  # brought inside the sequence by draw_controls
 else:  # through the server: each value released reruns the page
     scrub = st.columns([1, 2])
@@ -94,7 +96,10 @@ with main_chart or st.container():
         live_explore.draw_heatmaps(live, shown, alt=heatmap_alt(trace, seq, show_pre), config={"displaylogo": False})
     else:
         page.chart(fig, key="explore_heatmaps", alt=heatmap_alt(trace, seq, show_pre), live=True, presenter_height=600)
-page.what_to_notice(explore_notes(trace, seq, label_of), trace)
+if isinstance(live, live_explore.Live):  # at the forget bias the sliders show, while they move too
+    live_explore.draw_notes(live, presenting=page.presenting())
+else:
+    page.what_to_notice(explore_notes(trace, seq, label_of), trace)
 with st.expander("What each band shows"):
     for name in ("i", "j", "f", "o", "new_c", "new_h"):
         q = STYLES[name]
@@ -171,17 +176,15 @@ for heading, states in states_on_server:
 
 st.subheader("Save and open")
 cols = st.columns(4)
-files.download_button(cols[0], "trace_csv", "Trace, long table (.csv)", model, layer - 1, icon=":material/table:")
-files.download_button(cols[1], "trace_npz", "Trace, all arrays (.npz)", model, layer - 1, icon=":material/data_array:")
-files.download_button(
-    cols[2], "weights_npz", f"Weights of layer {layer} (.npz)", model, layer - 1, icon=":material/scale:"
-)
-cols[3].download_button(
-    "Configuration (.json)",
-    exports.config_json(model),
-    file_name="lstm_config.json",
-    mime="application/json",
-    on_click="ignore",
-    icon=":material/settings:",
-)
+for column, (kind, label, icon) in zip(
+    cols,
+    [
+        ("trace_csv", "Trace, long table (.csv)", "table"),
+        ("trace_npz", "Trace, all arrays (.npz)", "data_array"),
+        ("weights_npz", f"Weights of layer {layer} (.npz)", "scale"),
+        ("config_json", "Configuration (.json)", "settings"),
+    ],
+    strict=True,
+):
+    files.download_button(column, kind, label, model, layer - 1, follow=follow, icon=f":material/{icon}:")
 files.config_upload(st)

@@ -48,6 +48,8 @@ def estimated_bytes(kind: str, model: Run, layer: int) -> int:
         return csv_rows(model, layer) * CSV_ROW_BYTES
     if kind == "trace_npz":
         return nbytes(model.traces)
+    if kind == "config_json":
+        return 4096
     return nbytes(model.params[layer])
 
 
@@ -69,5 +71,10 @@ def config_json(model: Run) -> str:
     )
 
 
-#: Each download by name: (model, layer index) -> bytes. trace_npz holds every layer.
-BUILDERS = {"trace_csv": trace_csv, "trace_npz": trace_npz, "weights_npz": weights_npz}
+#: Each download by name: (model, layer index) -> bytes. trace_npz and config_json hold every layer.
+BUILDERS = {
+    "trace_csv": trace_csv,
+    "trace_npz": trace_npz,
+    "weights_npz": weights_npz,
+    "config_json": lambda model, layer: config_json(model).encode(),
+}

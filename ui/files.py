@@ -15,12 +15,15 @@ DOWNLOADS = {
     "trace_csv": ("lstm_trace_layer{layer}.csv", "text/csv"),
     "trace_npz": ("lstm_trace.npz", "application/octet-stream"),
     "weights_npz": ("lstm_weights_layer{layer}.npz", "application/octet-stream"),
+    "config_json": ("lstm_config.json", "application/json"),
 }
 
 
-def download_button(area, kind: str, label: str, model: Run, layer: int, **kwargs) -> None:
+def download_button(area, kind: str, label: str, model: Run, layer: int, follow=None, **kwargs) -> None:
     """A download of ``model`` (ui.exports.BUILDERS[kind], layer index ``layer``), built on the first
-    click and once per run for everyone; a file over exports.MAX_DOWNLOAD_BYTES gets a message instead."""
+    click and once per run for everyone; a file over exports.MAX_DOWNLOAD_BYTES gets a message instead.
+    ``follow`` (an object with a ``spec``, e.g. ui.live_explore.Follow): the file is built from its
+    spec at the click, which a live slider's release may have changed without drawing this button again."""
     size = exports.estimated_bytes(kind, model, layer)
     if size > exports.MAX_DOWNLOAD_BYTES:
         area.caption(
@@ -31,12 +34,18 @@ def download_button(area, kind: str, label: str, model: Run, layer: int, **kwarg
     file_name, mime = DOWNLOADS[kind]
     area.download_button(
         label,
-        partial(runs.download, kind, model.spec, model.weights, layer),
+        partial(_followed, kind, follow, model.weights, layer)
+        if follow is not None
+        else partial(runs.download, kind, model.spec, model.weights, layer),
         file_name=file_name.format(layer=layer + 1),
         mime=mime,
         on_click="ignore",
         **kwargs,
     )
+
+
+def _followed(kind: str, follow, weights, layer: int) -> bytes:
+    return runs.download(kind, follow.spec, weights, layer)
 
 
 def config_upload(area) -> None:

@@ -700,6 +700,7 @@ function linesView(root) {
     const h = message.header;
     view.storeId = h.store;
     view.series = h.series;
+    view.alts = h.alts;
     view.last = "";
     const spec = { figure: h.figure, config: h.config, alt: h.alt };
     // A figure that differs only in the lines' values (a released forget bias) is the one render()
@@ -746,6 +747,8 @@ function linesView(root) {
       draw(chart); // Plotly redraws the lines (and knows their values for its hover)
       changed = true;
     }
+    const alt = view.alts?.[chosen.index];
+    if (alt && !scrubbing && chart.figure.getAttribute("aria-label") !== alt) chart.figure.setAttribute("aria-label", alt);
     const key = `${chosen.index}|${chosen.step}|${chosen.unit}|${view.drawnAt}`;
     if (key === view.last) return changed;
     view.last = key;
@@ -907,11 +910,52 @@ function stateView(root) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What to notice: the sentences viz.notice wrote from the run at each forget bias of the sweep,
+// shown at the one the sliders show (while forget_bias moves, they follow it).
+
+function notesView(root) {
+  const box = element("div", "lx-notes", root);
+  const view = { box, last: "" };
+  view.update = (message) => {
+    view.storeId = message.header.store;
+    box.classList.toggle("lx-presenting", !!message.header.presenting);
+    view.last = "";
+    schedule();
+  };
+  view.render = (chosen) => {
+    const h = HUB.store.header;
+    const key = `${chosen.index}|${h.id}`;
+    if (key === view.last) return false;
+    view.last = key;
+    const head = element("p", "lx-notes-head");
+    element("b", "", head, "What to notice");
+    head.append(` (at forget_bias ${fmt(h.biases[chosen.index])}):`);
+    const list = element("ul", "lx-notes-list");
+    for (const runs of h.notes[chosen.index]) {
+      const item = element("li", "", list);
+      runs.forEach((text, k) => (k % 2 ? element("b", "", item, text) : item.append(text)));
+    }
+    box.replaceChildren(head, list);
+    return true;
+  };
+  view.cleanup = () => {};
+  return view;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const held = (value) =>
   value && typeof value === "object" && HUB.store ? { ...value, held: HUB.store.header.id } : value;
 
-const MAKERS = { store: storeView, controls: controlsView, heatmaps: heatmapsView, lines: linesView, table: tableView, state: stateView };
+const MAKERS = {
+  store: storeView,
+  controls: controlsView,
+  heatmaps: heatmapsView,
+  lines: linesView,
+  table: tableView,
+  state: stateView,
+  notes: notesView,
+};
 
 export default function (component) {
   const { data, parentElement } = component;

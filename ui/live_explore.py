@@ -10,7 +10,15 @@ component (ui/live_explore.js) in several places, each a view of one shared stor
   and the step; their values go to the server only on release (one rerun), as the server sliders do;
 - ``heatmaps`` and ``lines``: the page's two figures as ui.plotly_live draws them (at the selected
   forget bias), with the bands repainted from the store while a slider moves;
-- ``table`` and ``state``: the numbers of the selected step and the printed states.
+- ``table`` and ``state``: the numbers of the selected step and the printed states;
+- ``notes``: What to notice, written by viz.notice at every forget bias of the sweep.
+
+A release or a click reruns only the controls (a fragment), not the page: the views already show
+what was released, from the store, and the rerun puts it into session state and the link. What
+else the page draws from the forget bias follows without a redraw (What to notice is a view; the
+downloads are built from :class:`Follow` at the click); where the page itself would change (trained
+weights' box beside the Weights menu, the line chart's default units, live views that failed), the
+controls rerun the page.
 
 Hovering a heatmap cell shows its step (and unit) on every view; clicking it selects them for the
 whole app (session state ``step`` and ``unit``, the link too). The browser only picks arrays from
@@ -25,7 +33,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -33,11 +41,12 @@ import streamlit as st
 from streamlit.components.v2 import component
 
 from viz.figure import axis_suffix
+from viz.lines import lines_text
 from viz.live import explore_extract, explore_run_bytes, explore_store, pack, unpack
 
 from . import controls, plotly_live, runs, sweeps, urlstate
 from .markup import escape
-from .model import Run
+from .model import ModelSpec, Run
 from .schema import SCHEMA
 
 #: The component's name (AppTest reports it as ``proto.component_name``) and its instances' keys.
@@ -49,6 +58,9 @@ FAILED = "_live_explore_failed"
 #: does not hold the store whose id it was sent (see :func:`draw_store`).
 HELD = "_live_explore_held"
 MISSING = "_live_explore_missing"
+#: What a release or a click changed, for the controls' own rerun: ("release", old, new) forget
+#: biases, or ("select",).
+CHANGED = "_live_explore_changed"
 #: Seconds the watchdog gives the module to start before it reports that it did not.
 WATCHDOG_SECONDS = 12
 CSS = (plotly_live.HERE / "live_explore.css").read_text()
@@ -77,6 +89,7 @@ class Live:
     printable: bool
     trained: bool
     arrays: dict
+    memory_units: tuple  # per forget bias: the unit What to notice follows (None: no memory)
 
     @property
     def spacing(self) -> float:
@@ -137,12 +150,30 @@ def prepare(model: Run, seq: int, layer: int, *, show_pre: bool, fit: bool, comp
             feature_names=names,
         )
         header, _ = unpack(store)
-        return store, {"id": header["id"], "printable": header["printable"]}
+        return store, {"id": header["id"], "printable": header["printable"], "memory_units": header["memory_units"]}
 
     store, about = runs.cached(key, build)
     return Live(
-        store, about["id"], sweep.biases, forget_bias, about["printable"], model.weights is not None, sweep.arrays
+        store,
+        about["id"],
+        sweep.biases,
+        forget_bias,
+        about["printable"],
+        model.weights is not None,
+        sweep.arrays,
+        tuple(about["memory_units"]),
     )
+
+
+@dataclass
+class Follow:
+    """What the controls' own rerun changes for the rest of the page, which it does not redraw:
+    the forget bias shown and the spec the downloads are built from (ui.files.download_button's
+    ``follow``). Made by the page's run; the controls' reruns get the same object."""
+
+    forget_bias: float
+    spec: ModelSpec
+    units: int  # the line chart's options, whose default follows What to notice's unit
 
 
 def _message(role: str, live: Live, **fields) -> bytes:
@@ -162,11 +193,19 @@ def draw_store(live: Live) -> None:
     _watchdog(key=f"{KEY}_watchdog", data={"seconds": WATCHDOG_SECONDS}, on_failed_change=_failed_watchdog)
 
 
-def draw_controls(live: Live, *, steps: int, sentence: str, presenting: bool) -> None:
+def draw_controls(live: Live, follow: Follow, *, steps: int, sentence: str, presenting: bool) -> None:
     """The forget_bias and step sliders and the line that names the cell and the selected step.
 
     They stand for the page's controls ``forget_bias`` (with trained weights: ``trained_fb_on`` and
-    ``trained_fb``), ``step`` and ``unit``: registered here, so that the link carries them."""
+    ``trained_fb``), ``step`` and ``unit``: registered here, so that the link carries them. A fragment:
+    a release or a click reruns these controls alone (see the module's docstring)."""
+    st.fragment(_controls)(live, follow, steps=steps, sentence=sentence, presenting=presenting)
+
+
+def _controls(live: Live, follow: Follow, *, steps: int, sentence: str, presenting: bool) -> None:
+    changed = st.session_state.pop(CHANGED, None)
+    if st.session_state.get(FAILED) or (changed is not None and _page_changes(live, follow, changed)):
+        st.rerun()  # (failed: the page goes back to the server's sliders)
     for name in ("step", "unit"):
         controls.in_link(name)  # the page's own controls, drawn in the browser
     controls.clamp("step", 0, steps - 1)
@@ -183,7 +222,7 @@ def draw_controls(live: Live, *, steps: int, sentence: str, presenting: bool) ->
     data = _message(
         "controls",
         live,
-        forget_bias=live.forget_bias,
+        forget_bias=follow.forget_bias,
         step=int(urlstate.value("step")),
         unit=int(urlstate.value("unit")),
         steps=steps,
@@ -198,10 +237,28 @@ def draw_controls(live: Live, *, steps: int, sentence: str, presenting: bool) ->
     _component(
         key=f"{KEY}_controls",
         data=data,
-        on_release_change=partial(_released, live.trained, live.forget_bias),
+        on_release_change=partial(_released, live.trained, follow),
         on_select_change=_selected,
         on_failed_change=_failed,
     )
+    if changed is not None:  # the controls' own rerun: what the end of the page's run does
+        urlstate.save(controls.rendered())
+
+
+def _page_changes(live: Live, follow: Follow, changed: tuple) -> bool:
+    """Whether what the controls' rerun changed also changes what the page itself draws (then it reruns)."""
+    if changed[0] != "release":
+        return False  # a step or a unit: only the live views show it
+    if live.trained:
+        return True  # the box beside the Weights menu says whether the forget_bias is still the trained one
+    if controls.units_picked("units", follow.units):
+        return False
+    old, new = (live.memory_units[_index(live, b)] for b in changed[1:])
+    return controls.default_units(follow.units, first=old) != controls.default_units(follow.units, first=new)
+
+
+def _index(live: Live, forget_bias: float) -> int:
+    return int(np.argmin(np.abs(live.biases - forget_bias)))
 
 
 def draw_heatmaps(live: Live, fig, *, alt: str, config: dict) -> None:
@@ -219,7 +276,13 @@ def draw_lines(live: Live, fig, *, alt: str, config: dict, units: list[int], h_d
     pad = 0.05 * (high - low) if high > low else 0.5
     spec = _figure(fig, alt, config)
     spec["figure"]["layout"]["yaxis"] |= {"range": [low - pad, high + pad], "autorange": False}
-    _component(key=f"{KEY}_lines", data=_message("lines", live, series=series, **spec))
+    alts = [lines_text(c, units) for c in live.arrays["new_c"]]  # the text alternative at each forget bias
+    _component(key=f"{KEY}_lines", data=_message("lines", live, series=series, alts=alts, **spec))
+
+
+def draw_notes(live: Live, *, presenting: bool) -> None:
+    """What to notice at the forget bias the sliders show (viz.notice's sentences, from the store)."""
+    _component(key=f"{KEY}_notes", data=_message("notes", live, presenting=presenting))
 
 
 def draw_table(live: Live) -> None:
@@ -245,12 +308,13 @@ def _event(name: str):
     return state.get(name)
 
 
-def _released(trained: bool, shown: float) -> None:
+def _released(trained: bool, follow: Follow) -> None:
     """The forget_bias slider was released at a value: it becomes the page's forget_bias (the
     trained model's, with trained weights), as the server's slider would set it."""
     event = _event("release")
     _note_held(event)
     value = event.get("forget_bias") if isinstance(event, dict) else None
+    shown = follow.forget_bias
     if not isinstance(value, int | float) or not math.isfinite(value) or abs(value - shown) < 1e-9:
         return
     name = "trained_fb" if trained else "forget_bias"
@@ -260,6 +324,10 @@ def _released(trained: bool, shown: float) -> None:
     if trained:
         urlstate.set_value("trained_fb_on", True)
     urlstate.set_value(name, parsed)
+    st.session_state[CHANGED] = ("release", shown, float(parsed))
+    follow.forget_bias = float(parsed)
+    if not trained:  # trained weights: the page reruns (their spec's forget_bias is worked out there)
+        follow.spec = replace(follow.spec, forget_bias=float(parsed))
 
 
 def _note_held(event) -> None:
@@ -279,6 +347,7 @@ def _selected() -> None:
     _note_held(event)
     if not isinstance(event, dict):
         return
+    st.session_state[CHANGED] = ("select",)
     for name in ("step", "unit"):
         value = event.get(name)
         if isinstance(value, int) and not isinstance(value, bool):

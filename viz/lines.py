@@ -94,12 +94,17 @@ def state_lines(
 
 
 def lines_alt(trace: Trace, batch: int, units: list[int]) -> str:
-    parts = []
-    for unit in units:
-        c = trace.new_c[batch, :, unit]
-        parts.append(f"unit {unit}: c from {fmt(c.min())} to {fmt(c.max())}, ends at {fmt(c[-1])}")
+    return lines_text(trace.new_c[batch], units)
+
+
+def lines_text(c: np.ndarray, units: list[int]) -> str:
+    """The line chart's text alternative, from c (steps, units) of the sequence shown."""
+    parts = [
+        f"unit {unit}: c from {fmt(c[:, unit].min())} to {fmt(c[:, unit].max())}, ends at {fmt(c[-1, unit])}"
+        for unit in units
+    ]
     return (
-        f"Line chart of the cell state c (solid) and output h (dotted) over {trace.num_steps} steps; "
+        f"Line chart of the cell state c (solid) and output h (dotted) over {c.shape[0]} steps; "
         + "; ".join(parts)
         + "."
     )

@@ -25,6 +25,7 @@ import numpy as np
 from lstm_core import Trace
 
 from .heatmaps import MAX_MARKS, band_text, heatmap_alt
+from .notice import explore_notes, longest_memory
 from .numbers import cell_signature
 from .style import PRE, SIGNED_SCALE, STYLES, beyond, color_range, fitted_range
 
@@ -101,7 +102,7 @@ def explore_run_bytes(configs, steps: int, layer: int) -> int:
     finals = sum(8 * (c.num_units + c.h_depth) for c in configs)
     below = 4 * steps * cfg.input_size if layer else 0
     masks = 7 * (steps * max(cfg.num_units, cfg.h_depth, cfg.input_size) // 8 + 1)
-    text = 2500  # the band labels, the alt text and the signature, as JSON
+    text = 4500  # the band labels, the alt text, the notes and the signature, as JSON
     return shown + others + finals + below + masks + text
 
 
@@ -134,8 +135,9 @@ def explore_store(
 ) -> bytes:
     """The packed store of a sweep ``live`` (ui.sweeps.Live of :func:`explore_extract`'s arrays) for
     the heatmaps viz.heatmaps.trace_heatmaps draws of ``trace`` (its bands on the y axes ``yaxes``):
-    per forget bias, each band's colour range, label and saturated cells, the alt text and the
-    cell's signature; the options are trace_heatmaps's."""
+    per forget bias, each band's colour range, label and saturated cells, the alt text, the cell's
+    signature and What to notice (viz.notice.explore_notes, with the unit it follows); the options
+    are trace_heatmaps's."""
     arrays = dict(live.arrays)
     biases = [float(b) for b in live.biases]
     cfg = trace.config
@@ -184,6 +186,13 @@ def explore_store(
             }
         )
     alts = [heatmap_alt(_as_trace(arrays, k, trace, seq), 0, show_pre) for k in range(len(biases))]
+    notes, memory_units = [], []
+    for k, bias in enumerate(biases):
+        shown = _as_trace(arrays, k, trace, seq, forget_bias=bias)
+        memory = longest_memory(shown)
+        memory_units.append(memory.unit if memory else None)
+        # Each note as markdown's runs: the odd ones bold (the browser writes them as text, never as HTML).
+        notes.append([note.split("**") for note in explore_notes(shown, 0, tuple(step_labels) or None)])
     header = {
         "role": "store",
         "biases": biases,
@@ -198,6 +207,8 @@ def explore_store(
         "step_labels": list(step_labels),
         "bands": bands,
         "alts": alts,
+        "notes": notes,
+        "memory_units": memory_units,
         "signatures": [cell_signature(replace(cfg, forget_bias=b)) for b in biases],
         "initial_c": [float(v) for v in trace.initial_state.c[seq]],
     }
@@ -221,7 +232,9 @@ def _printable(values: np.ndarray) -> bool:
     )
 
 
-def _as_trace(arrays: dict, k: int, trace: Trace, seq: int):
-    """What viz.heatmaps.heatmap_alt reads of a trace, at the k-th forget bias (batch of one)."""
+def _as_trace(arrays: dict, k: int, trace: Trace, seq: int, forget_bias: float | None = None):
+    """What viz.heatmaps.heatmap_alt and viz.notice.explore_notes read of a trace, at the k-th forget
+    bias (``forget_bias``, in its config) of the sweep, a batch of one."""
     fields = {name: arrays[name][k][None] for name in TABLE}
-    return SimpleNamespace(**fields, config=trace.config, num_steps=trace.num_steps, inputs=trace.inputs[seq : seq + 1])
+    config = trace.config if forget_bias is None else replace(trace.config, forget_bias=forget_bias)
+    return SimpleNamespace(**fields, config=config, num_steps=trace.num_steps, inputs=trace.inputs[seq : seq + 1])

@@ -4,6 +4,8 @@ sets, and when the page goes back to the server's sliders and says why."""
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -11,9 +13,11 @@ import pytest
 
 from helpers import chart_traces, live_views, open_page, page_text
 from lstm_core.sequences import InputSpec
-from ui import live_explore, plotly_live, sweeps, trained
+from ui import files, live_explore, plotly_live, sweeps, trained
 from ui.model import ModelSpec, run_model
+from viz.lines import lines_alt
 from viz.live import unpack
+from viz.notice import explore_notes, longest_memory
 
 EXPLORE = "app_pages/explore.py"
 
@@ -21,7 +25,7 @@ EXPLORE = "app_pages/explore.py"
 def test_the_store_holds_the_pages_run_at_the_selected_forget_bias_and_every_other():
     at = open_page(EXPLORE, {"forget_bias": "-1.5", "step": "7"})
     views = live_views(at)
-    assert set(views) == {"store", "controls", "heatmaps", "lines", "table", "state"}
+    assert set(views) == {"store", "controls", "heatmaps", "lines", "table", "state", "notes"}
     store, arrays = views["store"]
     controls, _ = views["controls"]
     assert controls["forget_bias"] == -1.5 and controls["step"] == 7 and controls["steps"] == 60
@@ -101,25 +105,30 @@ def state(monkeypatch) -> FakeState:
 
 def test_releasing_the_slider_sets_the_pages_forget_bias(state):
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": 2.5}}
-    live_explore._released(False, 1.0)
+    follow = live_explore.Follow(1.0, ModelSpec(), 4)
+    live_explore._released(False, follow)
     assert state["forget_bias"] == 2.5
+    # What the controls' own rerun is told, and what the downloads are then built from.
+    assert state[live_explore.CHANGED] == ("release", 1.0, 2.5)
+    assert follow.forget_bias == 2.5 and follow.spec == ModelSpec(forget_bias=2.5)
     state.clear()
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": -0.4}}
-    live_explore._released(True, 1.0)  # trained weights: their own forget_bias, switched on
+    live_explore._released(True, live_explore.Follow(1.0, ModelSpec(), 4))  # trained weights: their own, switched on
     assert state["trained_fb_on"] is True and state["trained_fb"] == -0.4 and "forget_bias" not in state
 
 
 @pytest.mark.parametrize("value", [1.0, float("nan"), 7.0, "2", None, True, {"x": 1}])
 def test_a_release_at_the_value_shown_or_a_bad_value_changes_nothing(state, value):
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": value}}
-    live_explore._released(False, 1.0)
-    assert "forget_bias" not in state
+    follow = live_explore.Follow(1.0, ModelSpec(), 4)
+    live_explore._released(False, follow)
+    assert "forget_bias" not in state and live_explore.CHANGED not in state and follow.forget_bias == 1.0
 
 
 def test_clicking_a_cell_selects_its_step_and_unit(state):
     state[f"{live_explore.KEY}_controls"] = {"select": {"step": 12, "unit": 3}}
     live_explore._selected()
-    assert state["step"] == 12 and state["unit"] == 3
+    assert state["step"] == 12 and state["unit"] == 3 and state[live_explore.CHANGED] == ("select",)
     state[f"{live_explore.KEY}_controls"] = {"select": {"step": -1, "unit": "2"}}
     live_explore._selected()  # nonsense from a browser is ignored
     assert state["step"] == 12 and state["unit"] == 3
@@ -174,7 +183,7 @@ def store_element(at):
 
 def test_the_rerun_after_a_release_sends_only_the_id_of_the_store_the_browser_holds(state):
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": 2.5, "held": "0123abcd"}}
-    live_explore._released(False, 1.0)
+    live_explore._released(False, live_explore.Follow(1.0, ModelSpec(), 4))
     assert state[live_explore.HELD] == "0123abcd"
     state[f"{live_explore.KEY}_controls"] = {"select": {"step": 3, "held": "feedbeef"}}
     live_explore._selected()
@@ -199,3 +208,48 @@ def test_a_held_store_is_sent_as_its_id_once_and_whole_when_the_browser_lacks_it
     at.session_state[live_explore.MISSING] = True  # the browser said it does not have it after all
     at.run()
     assert store_element(at).proto.bytes == full
+
+
+def test_what_to_notice_is_written_at_every_forget_bias_and_shown_at_the_selected_one():
+    """The notes view's sentences are viz.notice's of lstm_core's run at each forget bias (the
+    markdown's bold runs split out), with the unit the line chart's default follows."""
+    at = open_page(EXPLORE, {"forget_bias": "2"})
+    store, _ = live_views(at)["store"]
+    assert "notes" in live_views(at) and "What to notice" not in page_text(at, "markdown")
+    for bias in (-3.0, 0.0, 2.0, 4.5):
+        k = store["biases"].index(bias)
+        run = run_model(ModelSpec(forget_bias=bias)).traces[0]
+        assert ["**".join(runs) for runs in store["notes"][k]] == explore_notes(run, 0, None)
+        memory = longest_memory(run, 0)
+        assert store["memory_units"][k] == (memory.unit if memory else None)
+    lines, _ = live_views(at)["lines"]
+    units = sorted({unit for _, unit in lines["series"]})
+    k = store["biases"].index(-3.0)
+    assert lines["alts"][k] == lines_alt(run_model(ModelSpec(forget_bias=-3.0)).traces[0], 0, units)
+
+
+def test_a_release_reruns_the_page_only_where_the_page_itself_changes(state):
+    """A click, or a release that changes nothing the page draws, reruns the controls alone; trained
+    weights (their box says whether forget_bias is changed) and the line chart's default units
+    following What to notice's unit rerun the page (as do live views that failed, tested in the browser)."""
+    biases = np.round(np.arange(-50, 51) / 10, 6)
+    units = [0] * 40 + [3] * 30 + [1] * 31  # the unit What to notice names, per forget bias
+    live = live_explore.Live(b"", "id", biases, 1.0, True, False, {}, tuple(units))
+    follow = live_explore.Follow(1.0, ModelSpec(), 4)
+    assert not live_explore._page_changes(live, follow, ("select",))
+    assert not live_explore._page_changes(live, follow, ("release", 1.0, 1.5))  # unit 3 at both: the same default
+    assert live_explore._page_changes(live, follow, ("release", 1.0, -2.0))  # 3 -> 0: the line chart's units change
+    state["units"] = "0,2"  # the learner picked the units: nothing follows the note
+    assert not live_explore._page_changes(live, follow, ("release", 1.0, -2.0))
+    assert live_explore._page_changes(replace(live, trained=True), follow, ("release", 1.0, 1.5))
+
+
+def test_the_downloads_are_built_at_the_forget_bias_released_since_they_were_drawn(state):
+    follow = live_explore.Follow(1.0, ModelSpec(), 4)
+    state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": -2.5}}
+    live_explore._released(False, follow)
+    saved = json.loads(files._followed("config_json", follow, None, 0))
+    assert saved["spec"]["forget_bias"] == -2.5 and saved["layers"][0]["forget_bias"] == -2.5
+    with np.load(io.BytesIO(files._followed("trace_npz", follow, None, 0)), allow_pickle=False) as data:
+        f = data["layer1_f"]
+    np.testing.assert_array_equal(f, run_model(ModelSpec(forget_bias=-2.5)).traces[0].f)

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from lstm_core import LSTMStateTuple
 from tools.browser import slider, wait_idle, wait_until
 from ui.model import ModelSpec, run_model
+from viz.notice import explore_notes
 from viz.numbers import state_repr, step_table
 
 VIEWPORT = {"width": 1440, "height": 900}
@@ -51,7 +52,10 @@ def test_dragging_forget_bias_sends_nothing_until_release_then_shows_lstm_core_a
 ) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sent = open_live(page, f"{app_url}/explore?weights=random&step=6")
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _: received.append(1)))
+    # Units picked: the line chart does not follow What to notice's unit (a change of it reruns the page).
+    sent = open_live(page, f"{app_url}/explore?weights=random&step=6&units=0,1")
     before = page.evaluate(CANVAS)
     track = page.locator(".lx-controls .lx-range").first.bounding_box()
     y = track["y"] + track["height"] / 2
@@ -68,10 +72,13 @@ def test_dragging_forget_bias_sends_nothing_until_release_then_shows_lstm_core_a
     shown = float(page.locator(".lx-controls .lx-value").first.inner_text())
     assert 2.0 <= shown <= 4.0
     page.screenshot(path=str(artifacts / "explore_live_dragging.png"))
+    answers = len(received)
     page.mouse.up()
     page.wait_for_url(f"**forget_bias={shown:g}**")
     wait_idle(page)
     assert len(sent) > frames_before  # released: one rerun
+    # ... of the controls alone (a rerun of the page sends every element of it, some 80 messages).
+    assert len(received) - answers < 15, f"{len(received) - answers} messages: the page was rerun"
 
     run = run_model(replace(ModelSpec(), forget_bias=shown))
     expected = step_table(run.traces[0], 0, 6)
@@ -82,6 +89,15 @@ def test_dragging_forget_bias_sends_nothing_until_release_then_shows_lstm_core_a
     assert after == state_repr(LSTMStateTuple(trace.new_c[0:1, 6], trace.new_h[0:1, 6]))
     assert final == state_repr(LSTMStateTuple(trace.final_state.c[0:1], trace.final_state.h[0:1]))
     assert f"forget_bias={shown}" in page.locator(".lx-sentence").inner_text()
+    # What to notice, and the files the page hands out, are the run at the released value too.
+    notes = page.locator(".lx-notes").inner_text()
+    assert f"What to notice (at forget_bias {shown:g}):" in notes
+    for note in explore_notes(trace, 0, None):
+        assert note.replace("**", "") in notes
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Trace, all arrays (.npz)").click()
+    with np.load(download.value.path(), allow_pickle=False) as saved:
+        np.testing.assert_array_equal(saved["layer1_f"], trace.f)
     assert not errors
 
 
