@@ -1,12 +1,14 @@
 """Gradient flow: how far back an error at the last step reaches the cell state, at forget_bias 0 and 1,
 and, beside it, how far it reaches a plain RNN's state on the same input."""
 
+import contextlib
 from dataclasses import replace
 
 import streamlit as st
 
-from ui import controls, live_flow, page, runs, weights_menu
+from ui import controls, live_flow, page, runs, urlstate, weights_menu
 from ui.markup import escape
+from ui.page import PageHalt
 from ui.sweeps import Live
 from viz.gradflow import (
     LOSS_TITLES,
@@ -35,6 +37,7 @@ st.markdown(
     "BasicRNNCell), which has no cell state: its error goes back through h alone."
 )
 
+live_flow.released_value()  # a run of the whole page: its spec already has the value released
 weights_row = st.columns([1, 2], vertical_alignment="bottom")
 base = weights_menu.model_as_trained(*weights_row)  # the chosen weights (at their forget_bias), or the sidebar's cell
 if base is None:
@@ -71,132 +74,157 @@ with row[0] if isinstance(live, Live) else row[1]:
         "from the sidebar's weight seed and scale: its ‖∂L/∂h_t‖ for L = sum(h_T), on the same axes.",
     )
 
-# The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
-# the output of the layers below, which forget_bias changes too).
-# With trained weights, trained_forget_bias sets the forget_bias of every layer (ui.model.changed_configs).
-specs = [
-    replace(spec, forget_bias=fb) if weights is None else replace(spec, trained_forget_bias=fb)
-    for fb in forget_biases(current)
-]
-try:
-    runs.check_budget(specs + specs[:1] * show_rnn, weights, what="run")
-except ValueError as error:
-    page.halt(f"**This gradient flow is too large:** {escape(error)}")
-flows, errors = runs.gradient_flows(specs, layer, seq, loss, weights)
-for error in errors:
-    controls.notice(error, "error")
-rnn = None
-if show_rnn:
+
+def flow_section(spec, current: float) -> None:
+    """Everything the forget_bias sets: the runs at 0, 1 and ``current``, the line chart with its
+    slider, What to notice and the heatmaps. With the live slider and the sidebar's weights, a
+    fragment: a release reruns this part alone, at the value released (the page above does not
+    depend on it); trained weights rerun the page (the Weights menu's box says their forget_bias)."""
+    if st.session_state.get(live_flow.FAILED):
+        st.rerun()  # the live chart did not start in this browser: the page draws the server's slider
+    released = live_flow.released_value()
+    if released is not None:
+        current, spec = released, replace(spec, forget_bias=released)
+    with contextlib.suppress(PageHalt):  # the reason is on the page
+        flow_body(spec, current)
+    if released is not None:  # this part's own rerun: what the end of the page's run does
+        urlstate.save(controls.rendered())
+
+
+def flow_body(spec, current: float) -> None:
+    # The same spec at each forget_bias: same weights, same input (for layer 1; a higher layer's input is
+    # the output of the layers below, which forget_bias changes too).
+    # With trained weights, trained_forget_bias sets the forget_bias of every layer (ui.model.changed_configs).
+    specs = [
+        replace(spec, forget_bias=fb) if weights is None else replace(spec, trained_forget_bias=fb)
+        for fb in forget_biases(current)
+    ]
     try:
-        rnn = (
-            runs.rnn_flow(spec, layer, seq)
-            if weights is None
-            else runs.trained_rnn_flow(base, layer, seq, sidebar.seed, sidebar.weight_scale)
-        )
+        runs.check_budget(specs + specs[:1] * show_rnn, weights, what="run")
     except ValueError as error:
-        controls.notice(f"**The plain RNN** cannot run with these settings: {escape(error)}", "error")
-if not flows:
-    page.halt("No forget_bias could run; change the settings on the left.")
-if flows[0].steps == 1:
-    page.halt(
-        "This input has a single step, so there is nothing to go back through: ∂L/∂c at the only step is the "
-        "loss's own gradient. Choose an input with more steps (e.g. the sine wave) to see the gradient fade."
-    )
-steps, layers = flows[0].log_dc.shape[0], len(base.traces)
-step_labels = base.sequence.step_labels
+        page.halt(f"**This gradient flow is too large:** {escape(error)}")
+    flows, errors = runs.gradient_flows(specs, layer, seq, loss, weights)
+    for error in errors:
+        controls.notice(error, "error")
+    rnn = None
+    if show_rnn:
+        try:
+            rnn = (
+                runs.rnn_flow(spec, layer, seq)
+                if weights is None
+                else runs.trained_rnn_flow(base, layer, seq, sidebar.seed, sidebar.weight_scale)
+            )
+        except ValueError as error:
+            controls.notice(f"**The plain RNN** cannot run with these settings: {escape(error)}", "error")
+    if not flows:
+        page.halt("No forget_bias could run; change the settings on the left.")
+    if flows[0].steps == 1:
+        page.halt(
+            "This input has a single step, so there is nothing to go back through: ∂L/∂c at the only step is the "
+            "loss's own gradient. Choose an input with more steps (e.g. the sine wave) to see the gradient fade."
+        )
+    steps, layers = flows[0].log_dc.shape[0], len(base.traces)
+    step_labels = base.sequence.step_labels
 
-where = f"layer {layer} of {layers}: the loss is this layer's own final state" if layers > 1 else "one layer"
-st.caption(
-    f"The loss is {LOSSES[loss]}: one number that depends on everything the cell did; "
-    f"{'∂L/∂c_T = 1 for every unit, so what you see is how that 1 shrinks (or grows) going back. ' if loss == 'c' else ''}"
-    f"{'Here ∂L/∂c_T = o_T · act′(c_T) per unit, below 1; the line chart divides by it, so its curves look much like the c loss: the heatmaps show the absolute values. ' if loss == 'h' else ''}"
-    f"{steps} step{'s' if steps > 1 else ''}, {where}"
-    + (f", sequence {seq + 1} of the batch" if base.sequence.values.shape[0] > 1 else "")
-    + "."
-    + (
-        " forget_bias also changes the layers below, so this layer's input differs between the runs."
-        if layer > 1
-        else ""
-    )
-    + (
-        f" The trained model at forget_bias 0 and 1 and at the slider's value, now {current:g}"
+    where = f"layer {layer} of {layers}: the loss is this layer's own final state" if layers > 1 else "one layer"
+    st.caption(
+        f"The loss is {LOSSES[loss]}: one number that depends on everything the cell did; "
+        f"{'∂L/∂c_T = 1 for every unit, so what you see is how that 1 shrinks (or grows) going back. ' if loss == 'c' else ''}"
+        f"{'Here ∂L/∂c_T = o_T · act′(c_T) per unit, below 1; the line chart divides by it, so its curves look much like the c loss: the heatmaps show the absolute values. ' if loss == 'h' else ''}"
+        f"{steps} step{'s' if steps > 1 else ''}, {where}"
+        + (f", sequence {seq + 1} of the batch" if base.sequence.values.shape[0] > 1 else "")
+        + "."
         + (
-            ", as trained"
-            if current == weights.configs[0].forget_bias
-            else f" (trained with {weights.configs[0].forget_bias:g})"
+            " forget_bias also changes the layers below, so this layer's input differs between the runs."
+            if layer > 1
+            else ""
         )
-        + (", in every layer." if layers > 1 else ".")
-        + weights_menu.folded_forget_bias(weights)
-        + weights_menu.held_gate_note()
-        if weights is not None
-        else ""
-    )
-)
-
-st.subheader("How much of the error reaches each step")
-st.caption(
-    "Solid: the real gradient ‖∂L/∂c_t‖, as a fraction of the last step's (log scale: each grid line is ten "
-    "times smaller). Dashed, same colour: the **closed form** σ(forget_bias)^k at the step k steps before the last: what "
-    "would arrive if every forget gate sat at σ(forget_bias) (its weights adding nothing, pre-activation 0) "
-    "and the cell state were the only way back. Dotted: the cell state as the only way back, but with this "
-    "run's actual forget gates. The real gradient also flows back through h and the gates, which can add to "
-    "it or cancel it. Click a legend entry to hide a line."
-    + (
-        f" Black dash-dot: the {rnn_name(rnn)}'s ‖∂L/∂h_t‖ for L = sum(h_T), as a fraction of the last step's: "
-        "it has no cell state, so h is the only way back. "
         + (
-            "The same input, the same weight seed and scale, weights of its own (it cannot share the LSTM's kernel)."
-            if weights is None
-            else f"In place of layer {layer}, on the input it read"
-            + (" at the slider's forget_bias" if layer > 1 else "")
-            + ", with seeded weights of its own (the sidebar's weight seed and scale: it cannot share the LSTM's kernel)."
+            f" The trained model at forget_bias 0 and 1 and at the slider's value, now {current:g}"
+            + (
+                ", as trained"
+                if current == weights.configs[0].forget_bias
+                else f" (trained with {weights.configs[0].forget_bias:g})"
+            )
+            + (", in every layer." if layers > 1 else ".")
+            + weights_menu.folded_forget_bias(weights)
+            + weights_menu.held_gate_note()
+            if weights is not None
+            else ""
         )
-        if rnn is not None
-        else ""
     )
-    + (" Values below 10⁻³⁰⁰, too small for a float64 number, are drawn at 10⁻³⁰⁰." if floored(flows) else "")
-)
-with main_chart or st.container():
-    if isinstance(live, Live):
-        live_flow.draw(
-            live,
-            [flow for flow in flows if flow.forget_bias in (0.0, 1.0)],
-            next(flow for flow in flows if flow.forget_bias == current),
-            step_labels,
-            alt=lines_alt(flows, current, rnn),
-            presenting=page.presenting(),
-            shown=lambda fig: page.as_shown(fig if rnn is None else with_rnn(fig, rnn), presenter_height=520),
-            trained_fb=None if weights is None else weights.configs[0].forget_bias,
-        )
-    else:
-        page.chart(
-            flow_lines(flows, current, step_labels, compact=page.presenting(), rnn=rnn),
-            key="gradient_flow_lines",
-            alt=lines_alt(flows, current, rnn),
-            presenter_height=560,
-        )
 
-st.subheader("What to notice")
-st.markdown(what_to_notice(flows, current))
-if rnn is not None:
-    st.markdown(rnn_comparison(flows, rnn, current))
-
-st.subheader("Per unit: |∂L/∂c_t| at every step" + (" (the plain RNN's |∂L/∂h_t|)" if rnn is not None else ""))
-st.caption(
-    "One panel per forget_bias"
-    + (" and one for the plain RNN (its |∂L/∂h_t|)" if rnn is not None else "")
-    + ", one row per unit, one column per step; all panels share one colour scale "
-    "(powers of ten), so the same colour is the same size of gradient. Bright: the error arrives; dark: it "
-    "has vanished; exact zeros (a gate shut at exactly 0, or less than float64 can hold) take the darkest "
-    "colour. Hover a cell for its value."
-    + (
-        " The cell state is clipped (cell_clip): where it was, no gradient passes."
-        if base.configs[layer - 1].cell_clip
-        else ""
+    st.subheader("How much of the error reaches each step")
+    st.caption(
+        "Solid: the real gradient ‖∂L/∂c_t‖, as a fraction of the last step's (log scale: each grid line is ten "
+        "times smaller). Dashed, same colour: the **closed form** σ(forget_bias)^k at the step k steps before the last: what "
+        "would arrive if every forget gate sat at σ(forget_bias) (its weights adding nothing, pre-activation 0) "
+        "and the cell state were the only way back. Dotted: the cell state as the only way back, but with this "
+        "run's actual forget gates. The real gradient also flows back through h and the gates, which can add to "
+        "it or cancel it. Click a legend entry to hide a line."
+        + (
+            f" Black dash-dot: the {rnn_name(rnn)}'s ‖∂L/∂h_t‖ for L = sum(h_T), as a fraction of the last step's: "
+            "it has no cell state, so h is the only way back. "
+            + (
+                "The same input, the same weight seed and scale, weights of its own (it cannot share the LSTM's kernel)."
+                if weights is None
+                else f"In place of layer {layer}, on the input it read"
+                + (" at the slider's forget_bias" if layer > 1 else "")
+                + ", with seeded weights of its own (the sidebar's weight seed and scale: it cannot share the LSTM's kernel)."
+            )
+            if rnn is not None
+            else ""
+        )
+        + (" Values below 10⁻³⁰⁰, too small for a float64 number, are drawn at 10⁻³⁰⁰." if floored(flows) else "")
     )
-)
-page.chart(
-    flow_heatmaps(flows, current, step_labels, rnn=rnn),
-    key="gradient_flow_heatmaps",
-    alt=heatmaps_alt(flows, current, rnn),
-)
+    with main_chart or st.container():
+        if isinstance(live, Live):
+            live_flow.draw(
+                live,
+                [flow for flow in flows if flow.forget_bias in (0.0, 1.0)],
+                next(flow for flow in flows if flow.forget_bias == current),
+                step_labels,
+                alt=lines_alt(flows, current, rnn),
+                presenting=page.presenting(),
+                shown=lambda fig: page.as_shown(fig if rnn is None else with_rnn(fig, rnn), presenter_height=520),
+                trained_fb=None if weights is None else weights.configs[0].forget_bias,
+            )
+        else:
+            page.chart(
+                flow_lines(flows, current, step_labels, compact=page.presenting(), rnn=rnn),
+                key="gradient_flow_lines",
+                alt=lines_alt(flows, current, rnn),
+                presenter_height=560,
+            )
+
+    st.subheader("What to notice")
+    st.markdown(what_to_notice(flows, current))
+    if rnn is not None:
+        st.markdown(rnn_comparison(flows, rnn, current))
+
+    st.subheader("Per unit: |∂L/∂c_t| at every step" + (" (the plain RNN's |∂L/∂h_t|)" if rnn is not None else ""))
+    st.caption(
+        "One panel per forget_bias"
+        + (" and one for the plain RNN (its |∂L/∂h_t|)" if rnn is not None else "")
+        + ", one row per unit, one column per step; all panels share one colour scale "
+        "(powers of ten), so the same colour is the same size of gradient. Bright: the error arrives; dark: it "
+        "has vanished; exact zeros (a gate shut at exactly 0, or less than float64 can hold) take the darkest "
+        "colour. Hover a cell for its value."
+        + (
+            " The cell state is clipped (cell_clip): where it was, no gradient passes."
+            if base.configs[layer - 1].cell_clip
+            else ""
+        )
+    )
+    page.chart(
+        flow_heatmaps(flows, current, step_labels, rnn=rnn),
+        key="gradient_flow_heatmaps",
+        alt=heatmaps_alt(flows, current, rnn),
+        live=True,  # a release redraws only what changed (the slider's panel), in place
+    )
+
+
+if isinstance(live, Live) and weights is None:
+    st.fragment(flow_section)(spec, current)
+else:
+    flow_body(spec, current)

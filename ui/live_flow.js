@@ -41,8 +41,9 @@ function build(root, setTriggerValue) {
   view.chart.onError = (error) => setTriggerValue("failed", String(error).slice(0, 200));
   input.addEventListener("input", () => pick(view, Number(input.value), true));
   input.addEventListener("change", () => {
-    if (view.dirty) pick(view, Number(input.value)); // Plotly draws the value released, for its hover
     setTriggerValue("release", { forget_bias: view.spec.biases[Number(input.value)] });
+    // Plotly draws the value released (for its hover) once the release is on its way to the server.
+    setTimeout(() => view.dirty && pick(view, Number(input.value)), 0);
   });
   return view;
 }
@@ -123,7 +124,13 @@ export default function ({ data, parentElement, setTriggerValue }) {
   if (text !== view.text) {
     view.text = text;
     const spec = JSON.parse(text);
+    // The same chart at the value it shows already (the rerun after its release): nothing to redraw.
+    const same = view.spec?.key === spec.key && nearest(spec.biases, spec.value) === view.index;
     view.spec = spec;
+    if (same) {
+      if (spec.alt) view.chart.figure.setAttribute("aria-label", spec.alt);
+      return view.chart.cleanup;
+    }
     view.baseAnnotations = spec.figure.layout.annotations ?? [];
     view.box.classList.toggle("lx-presenting", !!spec.presenting);
     view.label.textContent = spec.label;

@@ -5,12 +5,13 @@ For the page's settings the server backpropagates the loss at every forget_bias 
 ``viz.gradflow.gradient_flow``) and sends the slider's three curves at each value once; while the
 thumb moves, live_flow.js swaps them into the chart (it only picks arrays: the gradients are
 lstm_core's). On release the value becomes the page's forget_bias, in the session and the link, and
-the page reruns (its heatmaps and notes follow). The curves of forget_bias 0 and 1 stay as they are,
+the part of the page it sets reruns (its heatmaps and notes follow; app_pages/gradient_flow.py). The curves of forget_bias 0 and 1 stay as they are,
 and the y axis is fixed over every value the slider can take, so the picture does not jump.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from functools import partial
 from pathlib import Path
@@ -54,6 +55,8 @@ _component = component(
 )
 #: Where the browser's report that the live chart failed is kept (this session: the server's slider).
 FAILED = "_live_flow_failed"
+#: The forget_bias a release set, for the rerun of the page's part that shows it (the sidebar's weights).
+RELEASED = "_live_flow_released"
 #: The JSON a value of one step costs in the payload: its y, its hover text, and punctuation.
 BYTES_PER_VALUE = 40
 
@@ -146,7 +149,6 @@ def draw(
         "config": {"displaylogo": False},
         "alt": alt,
         "biases": [float(b) for b in live.biases],
-        "value": float(slider.forget_bias),
         "first": 0,  # the slider's three curves come first (viz.gradflow.flow_lines)
         "curves": curves,
         "tail": HOVER_TAIL,
@@ -157,9 +159,29 @@ def draw(
         "presenting": presenting,
         "note": "Drag it: the curves of every forget_bias are in your browser, so the green ones follow the thumb.",
     }
+    # The chart but for the value shown (the slider's curves, the alt text): the browser does not
+    # redraw a chart that differs only in the value it shows already (the rerun after its release).
+    figure = payload["figure"]
+    slider_curves = range(payload["first"], payload["first"] + len(CURVES))
+    keyed = {
+        **payload,
+        "alt": None,
+        "figure": {
+            **figure,
+            "data": [
+                {k: v for k, v in trace.items() if k not in ("y", "text", "name", "hovertemplate", "legendgroup")}
+                if i in slider_curves
+                else trace
+                for i, trace in enumerate(figure["data"])
+            ],
+        },
+    }
+    key = hashlib.sha256(orjson.dumps(keyed, option=orjson.OPT_SERIALIZE_NUMPY)).hexdigest()[:16]
     _component(
         key=KEY,
-        data=orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY),
+        data=orjson.dumps(
+            {**payload, "key": key, "value": float(slider.forget_bias)}, option=orjson.OPT_SERIALIZE_NUMPY
+        ),
         on_release_change=partial(_released, trained_fb),
         on_failed_change=_failed,
     )
@@ -184,4 +206,11 @@ def _released(trained_fb: float | None = None) -> None:
         return
     if trained_fb is not None:
         urlstate.set_value("trained_fb_on", abs(parsed - trained_fb) > 1e-9)
+    else:
+        st.session_state[RELEASED] = float(parsed)
     urlstate.set_value(name, parsed)
+
+
+def released_value() -> float | None:
+    """The forget_bias the slider was released at, if that is why this run runs (once)."""
+    return st.session_state.pop(RELEASED, None)

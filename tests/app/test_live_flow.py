@@ -57,7 +57,7 @@ def test_a_release_with_a_bad_value_changes_nothing(value, monkeypatch) -> None:
     state = {live_flow.KEY: {"release": {"forget_bias": value}}}
     monkeypatch.setattr(live_flow.st, "session_state", state)
     live_flow._released()
-    assert "forget_bias" not in state and "_kept_values" not in state
+    assert "forget_bias" not in state and "_kept_values" not in state and live_flow.released_value() is None
 
 
 def test_a_release_sets_forget_bias(monkeypatch) -> None:
@@ -65,6 +65,8 @@ def test_a_release_sets_forget_bias(monkeypatch) -> None:
     monkeypatch.setattr(live_flow.st, "session_state", state)
     live_flow._released()
     assert state["forget_bias"] == 2.5
+    # The part of the page the slider sets reruns at that value, once; a later run of it, as the page says.
+    assert live_flow.released_value() == 2.5 and live_flow.released_value() is None
 
 
 def test_a_run_too_large_to_sweep_keeps_the_servers_slider_and_says_why() -> None:

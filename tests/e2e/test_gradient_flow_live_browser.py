@@ -14,6 +14,7 @@ from tools.browser import wait_idle
 from ui import trained
 from ui.model import ModelSpec, run_model
 from viz.gradflow import gradient_flow
+from viz.notes.gradflow import what_to_notice
 
 VIEWPORT = {"width": 1440, "height": 900}
 READY = "() => (globalThis.__lstmLiveFlow?.renders ?? 0) > 0"
@@ -32,7 +33,9 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sent: list[int] = []
+    received: list[int] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(1)))
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _: received.append(1)))
     page.set_viewport_size(VIEWPORT)
     page.goto(f"{app_url}/gradient_flow?weights=random")
     wait_idle(page)
@@ -54,9 +57,15 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     shown = float(page.locator(".lf-controls .lx-value").inner_text())
     assert -3.6 <= shown <= -2.4 and page.evaluate(SLIDER_LEGEND) == f"forget_bias {shown:g} (slider) · gradient"
     page.screenshot(path=str(artifacts / "gradient_flow_live_dragging.png"))
+    answers = len(received)
     page.mouse.up()
     page.wait_for_url(f"**forget_bias={shown:g}**")
     wait_idle(page)
+    # The release reruns the part of the page it sets, not the page (that would be some 60 messages).
+    assert len(received) - answers < 30, f"{len(received) - answers} messages: the page was rerun"
+    flows = [gradient_flow(run_model(replace(ModelSpec(), forget_bias=fb)).traces[0], 0, "c") for fb in (shown, 0, 1)]
+    notes = page.locator("[data-testid='stMarkdownContainer']").all_inner_texts()
+    assert what_to_notice(flows, shown).replace("**", "") in notes  # written at the value released
     # What the browser drew at that value is lstm_core's gradient there (above the chart's floor).
     flow = gradient_flow(run_model(replace(ModelSpec(), forget_bias=shown)).traces[0], 0, "c")
     after = page.evaluate(SLIDER_CURVE)
