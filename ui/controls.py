@@ -350,7 +350,8 @@ def model_controls(
         sidebar.caption("forget_bias: the trained model's own, changed with the slider by the charts.")
     elif forget_bias_on_page:
         _register("forget_bias")
-        sidebar.caption(f"forget_bias = {urlstate.value('forget_bias'):g}: set it with the slider on this page.")
+        # No value here: a release of the page's live slider reruns only the part of the page it sets.
+        sidebar.caption("forget_bias: set it with the slider on this page.")
     else:
         forget_bias_slider(sidebar, **off)
     select(

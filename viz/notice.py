@@ -63,6 +63,12 @@ class Memory:
         """The forget gates' geometric mean after ``start``: the share of the memory kept per step."""
         return float(np.exp(np.mean(np.log(np.maximum(self.f, 1e-300)))))
 
+    def mean_f_over(self, steps: int | None) -> float:
+        """The geometric mean of the forget gates of the first ``steps`` steps after ``start`` (None:
+        all): the share kept per step over them, so that it to the power ``steps`` is what they keep."""
+        f = self.f if steps is None else self.f[:steps]
+        return float(np.exp(np.mean(np.log(np.maximum(f, 1e-300)))))
+
     @property
     def half_gone(self) -> int | None:
         """Steps after ``start`` until less than half of ``value`` is kept (None: not within the sequence)."""
@@ -131,11 +137,14 @@ def memory_sentence(
             "to it. Try a stronger input, or the trained weights."
         )
     gone = memory.half_gone
+    # The gates' mean over the steps the sentence counts: a reader who raises it to that power gets the
+    # share the sentence says (over the whole hold, the gates of later steps would change it).
+    per_step = memory.mean_f_over(gone)
     written = f"c = {fmt(memory.value)} is written at {_at(memory.start, labels)}"
     if gone is not None and gone < MEMORY_STEPS:
         return (
             f"**Nothing is kept for long{who}**: even in unit {memory.unit}, the one that keeps the most, {written} "
-            f"and its forget gates (f = {fmt(memory.mean_f)} per step) leave less than half of it after "
+            f"and its forget gates (f = {fmt(per_step)} per step) leave less than half of it after "
             f"{gone} step{'s' * (gone != 1)}. Raise forget_bias and watch f and c."
         )
     span = memory.end - memory.start
@@ -146,7 +155,7 @@ def memory_sentence(
     )
     return (
         f"**{headline or f'Unit {memory.unit} keeps a memory longest{who}'}**: {written}; its forget gates keep "
-        f"{memory.mean_f:.1%} of it per step (f = {fmt(memory.mean_f)}), so {kept}. What c actually holds also "
+        f"on average {per_step:.1%} of it per step (f = {fmt(per_step)}), so {kept}. What c actually holds also "
         f"depends on what i ⊙ j writes on top: it ends at {fmt(memory.c_end)}."
     )
 

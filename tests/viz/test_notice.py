@@ -102,3 +102,19 @@ def test_the_forget_bias_sentence_is_the_closed_form() -> None:
     exact = math.log(0.5) / math.log(kept)
     assert f"σ(1) = {kept:.3f}" in sentence and f"gone after {math.floor(exact) + 1} steps" in sentence
     assert f"at t = {exact:.1f}" in sentence
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_share_kept_per_step_raised_to_the_steps_counted_is_what_the_sentence_says_is_left(seed: int) -> None:
+    """A learner checks "f = 0.914 per step, so half of it is gone after 8 steps" by hand: 0.914^8 < 1/2
+    and 0.914^7 is not; the f quoted is the gates' mean over the steps counted, not over the whole hold."""
+    cfg = LSTMConfig(input_size=2, num_units=4, forget_bias=2.0)
+    x = np.random.default_rng(seed).standard_normal((1, 40, 2))
+    memory = notice.longest_memory(run(cfg, init_params(cfg, seed=seed), x))
+    gone = memory.half_gone
+    per_step = memory.mean_f_over(gone)
+    assert f"f = {notice.fmt(per_step)}" in notice.memory_sentence(memory)
+    if gone is None:
+        assert per_step**memory.f.size == pytest.approx(memory.kept[-1], rel=1e-9)
+    else:
+        assert per_step**gone == pytest.approx(memory.kept[gone - 1], rel=1e-9) and per_step**gone < 0.5
