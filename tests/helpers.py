@@ -234,7 +234,9 @@ def charts(at) -> list[Chart]:
         elif node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
             # The figure at the page's forget_bias as the browser draws it (ui/live_flow.js adds the
             # slider's own note when its curves fall below the floor), and every value's curves.
-            sent = json.loads(node.proto.bytes)
+            if json.loads(node.proto.bytes)["role"] == "store":
+                continue
+            sent = live_flow_sent(at)
             k = int(np.argmin(np.abs(np.array(sent["biases"]) - sent["value"])))
             note = sent["curves"][k]["note"]
             layout = sent["figure"]["layout"]
@@ -292,11 +294,26 @@ def explore_value(at, name: str):
     return at.slider(key=name).value
 
 
-def gradient_flow_value(at) -> float:
-    """The forget_bias Gradient flow shows: its live slider's (ui.live_flow), else the server's slider."""
+def live_flow_sent(at) -> dict:
+    """Gradient flow's live slider as its browser code gets it: the view's payload, with the
+    ``curves`` of the store it names (ui.live_flow mounts the component twice)."""
+    stores, view = {}, None
     for node in at.main:
         if node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
-            return json.loads(node.proto.bytes)["value"]
+            sent = json.loads(node.proto.bytes)
+            if sent["role"] == "store":
+                stores[sent["id"]] = sent["curves"]
+            else:
+                view = sent
+    if view is None:
+        raise AssertionError("no live slider on the page")
+    return {**view, "curves": stores[view["store"]]}
+
+
+def gradient_flow_value(at) -> float:
+    """The forget_bias Gradient flow shows: its live slider's (ui.live_flow), else the server's slider."""
+    if any(n.type == "bidi_component" and n.proto.component_name == live_flow.NAME for n in at.main):
+        return live_flow_sent(at)["value"]
     return at.slider(key="forget_bias").value
 
 

@@ -4,8 +4,12 @@
 // The chart itself (mount, draw, the theme, Fullscreen) is ui/plotly_chart.js, which Python puts first.
 
 const views = new WeakMap(); // component root -> its view
-// For tests and bench/scrub.py: how many times the chart was drawn, and the value it shows.
-globalThis.__lstmLiveFlow ??= { renders: 0, shown: null };
+// For tests and bench/scrub.py: how many times the chart was drawn, and the value it shows. The
+// stores (every value's curves, by id) and the views waiting for theirs.
+const FLOW = (globalThis.__lstmLiveFlow ??= { renders: 0, shown: null });
+FLOW.stores ??= new Map();
+FLOW.waiting ??= new Set();
+const storeTexts = new WeakMap(); // the store's root -> the text it was last given
 
 function node(tag, className, parent, text) {
   const made = document.createElement(tag);
@@ -42,8 +46,12 @@ function build(root, setTriggerValue) {
   input.addEventListener("input", () => pick(view, Number(input.value), true));
   input.addEventListener("change", () => {
     setTriggerValue("release", { forget_bias: view.spec.biases[Number(input.value)] });
-    // Plotly draws the value released (for its hover) once the release is on its way to the server.
-    setTimeout(() => view.dirty && pick(view, Number(input.value)), 0);
+    if (view.dirty) settle(view);
+  });
+  // Plotly's hover reads what it computed when it last drew: after a drag, draw before the pointer needs it.
+  chartRoot.addEventListener("pointerenter", () => {
+    if (view.stale && !view.dirty) draw(view.chart);
+    view.stale = false;
   });
   return view;
 }
@@ -53,7 +61,7 @@ function build(root, setTriggerValue) {
 function pick(view, k, scrubbing = false) {
   const { spec } = view;
   view.index = k;
-  const curves = spec.curves[k];
+  const curves = view.curves[k];
   const figure = spec.figure;
   const data = figure.data.slice();
   curves.names.forEach((name, i) => {
@@ -76,6 +84,26 @@ function pick(view, k, scrubbing = false) {
   } else {
     view.dirty = false;
     draw(view.chart);
+  }
+}
+
+/** After a drag, the curves drawn over Plotly's paths become Plotly's own data (what it redraws
+ *  from, on a legend click or a resize) and its note below the floor is redrawn; the full redraw
+ *  that its hover needs waits for the pointer (``stale``), so that the release is not held up. */
+function settle(view) {
+  const gd = view.chart.gd;
+  const figure = view.chart.spec.figure;
+  if (!gd.data || gd.data.length !== figure.data.length || view.chart.busy) return draw(view.chart);
+  for (let i = view.spec.first; i < view.spec.first + view.curves[view.index].y.length; i++) {
+    for (const name of ["name", "y", "text", "hovertemplate"]) gd.data[i][name] = figure.data[i][name];
+  }
+  view.dirty = false;
+  view.stale = true;
+  const annotations = figure.layout.annotations ?? [];
+  if (JSON.stringify(annotations) !== JSON.stringify(gd.layout.annotations ?? [])) {
+    window.Plotly.relayout(gd, { annotations }).then(() => view.chart.onDrawn?.());
+  } else {
+    view.chart.onDrawn?.();
   }
 }
 
@@ -117,34 +145,63 @@ function nearest(biases, value) {
   return best;
 }
 
+/** Keep a store's curves (the latest few) and draw the views that were waiting for them. */
+function keep(parentElement, text) {
+  if (storeTexts.get(parentElement) === text) return;
+  storeTexts.set(parentElement, text);
+  const store = JSON.parse(text);
+  FLOW.stores.set(store.id, store.curves);
+  while (FLOW.stores.size > 4) FLOW.stores.delete(FLOW.stores.keys().next().value);
+  for (const view of [...FLOW.waiting]) {
+    if (view.waitingFor?.spec.store === store.id) {
+      FLOW.waiting.delete(view);
+      const { spec, text: viewText } = view.waitingFor;
+      view.waitingFor = null;
+      update(view, spec, viewText);
+    }
+  }
+}
+
+function update(view, spec, text) {
+  const curves = FLOW.stores.get(spec.store);
+  if (!curves) {
+    view.waitingFor = { spec, text }; // its store has not come yet (it is mounted first, so it will)
+    FLOW.waiting.add(view);
+    return;
+  }
+  view.text = text;
+  // The same chart at the value it shows already (the rerun after its release): nothing to redraw.
+  const same = view.spec?.key === spec.key && view.curves === curves && nearest(spec.biases, spec.value) === view.index;
+  view.spec = spec;
+  view.curves = curves;
+  if (same) {
+    if (spec.alt) view.chart.figure.setAttribute("aria-label", spec.alt);
+    return;
+  }
+  view.baseAnnotations = spec.figure.layout.annotations ?? [];
+  view.box.classList.toggle("lx-presenting", !!spec.presenting);
+  view.label.textContent = spec.label;
+  view.label.title = spec.help;
+  view.input.title = spec.help;
+  view.input.setAttribute("aria-label", spec.label);
+  view.input.max = String(spec.biases.length - 1);
+  view.low.textContent = shortNumber(spec.low);
+  view.high.textContent = shortNumber(spec.high);
+  view.note.textContent = spec.note;
+  const k = nearest(spec.biases, spec.value);
+  view.input.value = String(k);
+  show(view.chart, { figure: spec.figure, config: spec.config, alt: spec.alt });
+  pick(view, k);
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
+  const text = decoder.decode(data);
+  if (text.startsWith('{"role":"store"')) {
+    keep(parentElement, text);
+    return undefined;
+  }
   const view = views.get(parentElement) ?? build(parentElement, setTriggerValue);
   views.set(parentElement, view);
-  const text = decoder.decode(data);
-  if (text !== view.text) {
-    view.text = text;
-    const spec = JSON.parse(text);
-    // The same chart at the value it shows already (the rerun after its release): nothing to redraw.
-    const same = view.spec?.key === spec.key && nearest(spec.biases, spec.value) === view.index;
-    view.spec = spec;
-    if (same) {
-      if (spec.alt) view.chart.figure.setAttribute("aria-label", spec.alt);
-      return view.chart.cleanup;
-    }
-    view.baseAnnotations = spec.figure.layout.annotations ?? [];
-    view.box.classList.toggle("lx-presenting", !!spec.presenting);
-    view.label.textContent = spec.label;
-    view.label.title = spec.help;
-    view.input.title = spec.help;
-    view.input.setAttribute("aria-label", spec.label);
-    view.input.max = String(spec.biases.length - 1);
-    view.low.textContent = shortNumber(spec.low);
-    view.high.textContent = shortNumber(spec.high);
-    view.note.textContent = spec.note;
-    const k = nearest(spec.biases, spec.value);
-    view.input.value = String(k);
-    show(view.chart, { figure: spec.figure, config: spec.config, alt: spec.alt });
-    pick(view, k);
-  }
+  if (text !== view.text && text !== view.waitingFor?.text) update(view, JSON.parse(text), text);
   return view.chart.cleanup;
 }

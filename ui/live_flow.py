@@ -7,6 +7,9 @@ thumb moves, live_flow.js swaps them into the chart (it only picks arrays: the g
 lstm_core's). On release the value becomes the page's forget_bias, in the session and the link, and
 the part of the page it sets reruns (its heatmaps and notes follow; app_pages/gradient_flow.py). The curves of forget_bias 0 and 1 stay as they are,
 and the y axis is fixed over every value the slider can take, so the picture does not jump.
+
+The component is mounted twice: a hidden store of every value's curves (the same bytes at every
+value shown, so that Streamlit sends it once) and the slider with its chart, which names the store.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ from .sweeps import LIVE_BYTES, Live, live_sweep
 HERE = Path(__file__).resolve().parent
 NAME = "live_flow"
 KEY = "gradient_flow_lines_live"
+#: The hidden instance that holds every value's curves (the view names it by its id).
+STORE_KEY = f"{KEY}_store"
 _component = component(
     NAME,
     js=plotly_live.module("live_flow.js"),
@@ -115,6 +120,13 @@ def _curves(live: Live, low: float, notes_below: int) -> list[dict]:
     return frames
 
 
+def _store(live: Live, low: float, notes_below: int) -> tuple[bytes, str]:
+    """(the store's bytes: {"role": "store", "id", "curves"} as JSON, its id)."""
+    curves = orjson.dumps(_curves(live, low, notes_below), option=orjson.OPT_SERIALIZE_NUMPY)
+    store_id = hashlib.sha256(curves).hexdigest()[:16]
+    return b'{"role":"store","id":"' + store_id.encode() + b'","curves":' + curves + b"}", store_id
+
+
 def draw(
     live: Live,
     fixed: list[Flow],
@@ -143,14 +155,18 @@ def draw(
     # The slider's own note below the floor is the browser's to show (each value has its own).
     ours = slider_name(slider.forget_bias)
     annotations = [a for a in layout.get("annotations", []) if not str(a.get("text", "")).startswith(ours)]
-    curves = runs.cached(f"flowcurves:{low}:{live.key}", lambda: _curves(live, low, fixed_notes))
+    store, store_id = runs.cached(f"flowstore:{low}:{live.key}", lambda: _store(live, low, fixed_notes))
+    # Every value's curves, hidden: the same bytes whatever the value shown, so that Streamlit sends
+    # them once and on later runs a reference (its message cache), not half a megabyte per release.
+    _component(key=STORE_KEY, data=store)
     payload = {
+        "role": "view",
+        "store": store_id,
         "figure": {"data": spec["data"], "layout": {**layout, "annotations": annotations}},
         "config": {"displaylogo": False},
         "alt": alt,
         "biases": [float(b) for b in live.biases],
         "first": 0,  # the slider's three curves come first (viz.gradflow.flow_lines)
-        "curves": curves,
         "tail": HOVER_TAIL,
         "label": "forget_bias instead of the trained one" if trained else "forget_bias",
         "help": controls.FORGET_BIAS_HELP,

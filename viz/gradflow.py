@@ -417,8 +417,8 @@ def flow_lines(
     drawn = [(flow, label(flow.forget_bias, current), color(flow.forget_bias)) for flow in flows]
     if slider is not None:  # first, under the others and wider: at 0 or 1 a halo around their curves
         drawn.insert(0, (slider, slider_name(slider.forget_bias), OTHER_COLOR))
-    for flow, name, colour in drawn:
-        halo = flow is slider
+    for k, (flow, name, colour) in enumerate(drawn):
+        halo = slider is not None and k == 0  # the slider's own curves (at 0 or 1 it is the same Flow as a fixed one)
         for (kind, attribute, dash, width), full_name in zip(CURVES, curve_names(flow.forget_bias, name), strict=True):
             values = getattr(flow, attribute)
             traces.append(

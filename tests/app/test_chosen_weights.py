@@ -8,13 +8,23 @@ or missing weights get a message, and the sidebar's random cell is shown."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from helpers import DATA, chart_by_key, chart_traces, library_outputs, npy, open_page, page_text, press, upload
+from helpers import (
+    DATA,
+    chart_by_key,
+    chart_traces,
+    library_outputs,
+    live_flow_sent,
+    npy,
+    open_page,
+    page_text,
+    press,
+    upload,
+)
 from lstm_core import BasicRNNConfig, LSTMConfig, grad, init_params, params_to_bytes, run, run_stack
 from lstm_core.model_files import open_model
 from lstm_core.params import PEEPHOLE_FIELDS
@@ -52,10 +62,7 @@ def flow_lines(at) -> dict[str, np.ndarray]:
 
 
 def live_payload(at) -> dict:
-    for node in at.main:
-        if node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
-            return json.loads(node.proto.bytes)
-    raise AssertionError("no live slider on the page")
+    return live_flow_sent(at)
 
 
 def dc_of(trace, seq: int = 0) -> np.ndarray:

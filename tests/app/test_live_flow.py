@@ -4,13 +4,12 @@ forget_bias, and a run too large to sweep gets the server's slider and says why.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from helpers import open_page, page_text
+from helpers import live_flow_sent, open_page, page_text
 from lstm_core.sequences import InputSpec
 from ui import live_flow, plotly_live
 from ui.model import ModelSpec, run_model
@@ -20,10 +19,7 @@ PAGE = "app_pages/gradient_flow.py"
 
 
 def sent(at) -> dict:
-    for node in at.main:
-        if node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
-            return json.loads(node.proto.bytes)
-    raise AssertionError("no live slider on the page")
+    return live_flow_sent(at)
 
 
 def test_every_value_of_the_slider_carries_the_cores_gradient_at_that_value() -> None:

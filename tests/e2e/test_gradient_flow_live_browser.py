@@ -35,7 +35,7 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     sent: list[int] = []
     received: list[int] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.append(1)))
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda _: received.append(1)))
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(len(frame))))
     page.set_viewport_size(VIEWPORT)
     page.goto(f"{app_url}/gradient_flow?weights=random")
     wait_idle(page)
@@ -63,6 +63,8 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     wait_idle(page)
     # The release reruns the part of the page it sets, not the page (that would be some 60 messages).
     assert len(received) - answers < 30, f"{len(received) - answers} messages: the page was rerun"
+    # Every value's curves came once, with the page: not again (half a megabyte) with the release.
+    assert max(received[answers:]) < 200_000 < max(received[:answers])
     flows = [gradient_flow(run_model(replace(ModelSpec(), forget_bias=fb)).traces[0], 0, "c") for fb in (shown, 0, 1)]
     notes = page.locator("[data-testid='stMarkdownContainer']").all_inner_texts()
     assert what_to_notice(flows, shown).replace("**", "") in notes  # written at the value released
@@ -74,6 +76,11 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     low = page.evaluate("() => document.querySelector('.lf-chart .js-plotly-plot').layout.yaxis.range[0]")
     np.testing.assert_allclose(drawn, np.maximum(flow.log_ratio, low), atol=1e-9)
     expect(page.get_by_text(f"forget_bias {shown:g} (slider)").first).to_be_visible()  # the heatmaps followed
+    # Plotly redraws from those values (for its hover) when the pointer comes to the chart.
+    renders = page.evaluate("() => globalThis.__lstmLiveFlow.renders")
+    page.locator(".lf-chart .js-plotly-plot").hover()
+    page.wait_for_function(f"() => globalThis.__lstmLiveFlow.renders > {renders}")
+    assert page.evaluate(SLIDER_CURVE) == after
     assert not errors
 
 

@@ -155,3 +155,15 @@ def test_heatmaps_average_bins_of_steps_above_the_budget() -> None:
     assert z.shape == (4, 50)
     np.testing.assert_allclose(z[:, 0], flows[0].log_dc[:2].mean(axis=0), rtol=1e-5)
     assert "mean of 2 steps" in spec["layout"]["title"]["text"]
+
+
+def test_the_slider_at_1_leaves_the_curves_of_forget_bias_1_as_they_are_elsewhere() -> None:
+    """The slider's curves are a wide, faint halo; at 0 or 1 the slider's Flow is the page's own, and
+    the fixed curves must not turn into a halo too (the browser would redraw them on the next release)."""
+    flows = {fb: gradient_flow(random_trace(fb, steps=20)) for fb in (0.0, 1.0, 1.3)}
+    fixed = [flows[0.0], flows[1.0]]
+    at_one = flow_lines(fixed, math.nan, slider=flows[1.0]).to_plotly_json()["data"]
+    elsewhere = flow_lines(fixed, math.nan, slider=flows[1.3]).to_plotly_json()["data"]
+    assert all(t.get("opacity") == 0.6 for t in at_one[:3])  # the slider's halo
+    for ours, theirs in zip(at_one[3:], elsewhere[3:], strict=True):
+        assert "opacity" not in ours and ours["line"] == theirs["line"] and ours["name"] == theirs["name"]
