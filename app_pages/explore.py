@@ -54,7 +54,7 @@ about = (
 )
 follow = None  # with live charts: what a release changes for the downloads (they are not drawn again)
 if isinstance(live, live_explore.Live):
-    follow = live_explore.Follow(live.forget_bias, model.spec, cfg.num_units)
+    follow = live_explore.Follow(live.forget_bias, model.spec)
     with main_chart or st.container():  # in presenter mode the sliders sit right above the heatmaps
         live_explore.draw_store(live)
         live_explore.draw_controls(live, follow, steps=steps, sentence=about, presenting=page.presenting())
@@ -115,8 +115,11 @@ with st.expander("What each band shows"):
 
 st.subheader("Cell state and output of chosen units")
 unit_count = cfg.num_units
-memory = longest_memory(trace, seq)  # What to notice's unit: in the line chart until units are picked
-chosen = controls.multiselect_units("units", unit_count, container=st, first=memory.unit if memory else None)
+if isinstance(live, live_explore.Live):  # until units are picked: those What to notice follows over the slider's range
+    chosen = controls.multiselect_units("units", unit_count, default=live_explore.lines_default(live, unit_count))
+else:  # What to notice's unit among them
+    memory = longest_memory(trace, seq)
+    chosen = controls.multiselect_units("units", unit_count, first=memory.unit if memory else None)
 if chosen and isinstance(live, live_explore.Live):
     live_explore.draw_lines(
         live,

@@ -294,6 +294,18 @@ def explore_value(at, name: str):
     return at.slider(key=name).value
 
 
+def notes_shown(at) -> str:
+    """Explore's What to notice as the page shows it, as markdown: the live notes view's sentences at
+    the forget bias the live controls show (ui.live_explore), else the page's markdown."""
+    views = live_views(at)
+    if "notes" not in views:
+        return page_text(at, "markdown")
+    store, _ = views["store"]
+    k = store["biases"].index(views["controls"][0]["forget_bias"])
+    notes = ["**".join(runs) for runs in store["notes"][k]]
+    return f"**What to notice** (at forget_bias {store['biases'][k]:g}):\n" + "\n".join(f"- {n}" for n in notes)
+
+
 def live_flow_sent(at) -> dict:
     """Gradient flow's live slider as its browser code gets it: the view's payload, with the
     ``curves`` of the store it names (ui.live_flow mounts the component twice)."""

@@ -237,32 +237,29 @@ def move_step(delta: int, last: int) -> None:
 
 
 def multiselect_units(
-    name: str, units: int, *, container=st, default_count: int = 3, first: int | None = None
+    name: str,
+    units: int,
+    *,
+    container=st,
+    default_count: int = 3,
+    first: int | None = None,
+    default: list[int] | None = None,
 ) -> list[int]:
     """Pick units to plot; kept in the URL as text like ``0,2,5`` (the schema's ``units``). Until
-    the learner picks: ``default_count`` units, unit ``first`` (the one a note talks about) among them."""
+    the learner picks: ``default`` if given, else ``default_count`` units, unit ``first`` (the one a
+    note talks about) among them."""
+    if default is None:
+        default = list(range(min(default_count, units)))
+        if first is not None and 0 <= first < units and first not in default:
+            default = sorted([first, *default[: default_count - 1]])
     picked = multiselect_list(
         name,
         list(range(units)),
-        default=default_units(units, default_count=default_count, first=first),
+        default=default,
         container=container,
         format_func=unit_label,
     )
     return sorted(picked)
-
-
-def default_units(units: int, *, default_count: int = 3, first: int | None = None) -> list[int]:
-    """What :func:`multiselect_units` plots until the learner picks."""
-    default = list(range(min(default_count, units)))
-    if first is not None and 0 <= first < units and first not in default:
-        default = sorted([first, *default[: default_count - 1]])
-    return default
-
-
-def units_picked(name: str, units: int) -> bool:
-    """Whether the learner picked the units of :func:`multiselect_units` ``name`` (else it plots its default)."""
-    text = str(urlstate.value(name)).strip()
-    return text == "none" or any(part.strip() in {str(u) for u in range(units)} for part in text.split(","))
 
 
 def _copy_list(name: str, widget_key: str) -> None:

@@ -376,11 +376,35 @@ function heatmapsView(root) {
         const drawn = chart.gd.data?.[i];
         if (drawn) Object.assign(drawn, { z: trace.z, customdata: trace.customdata, hovertemplate: trace.hovertemplate });
       });
+      view.dataIndex = HUB.committed?.index ?? null;
       schedule();
       return;
     }
     view.signature = signature;
+    view.dataIndex = HUB.committed?.index ?? null; // the server's figure is at the page's forget bias
     show(chart, spec);
+  };
+  /** Put the cells at forget bias ``k`` into Plotly's data (what its PNG download draws, and what
+   *  any tool reading the chart finds), as the server's figure at that value would hold them: a
+   *  release reruns only the controls, so no figure comes. Only where the figure has one column a
+   *  step (above its cell budget the server averages steps into bins: it keeps its own). */
+  view.syncData = (k) => {
+    const data = chart.gd.data;
+    if (view.dataIndex === k || !data) return;
+    view.dataIndex = k;
+    const s = HUB.store;
+    const steps = s.header.steps;
+    const columns = (z) =>
+      Array.isArray(z) ? z[0]?.length : Number(String(z?.shape ?? "").split(",")[1] ?? NaN);
+    const grid = (values, rows) =>
+      Array.from({ length: rows }, (_, r) => Array.from({ length: steps }, (_, t) => Math.fround(at(values, k, t, r))));
+    view.bands.forEach((band, n) => {
+      const trace = data[n];
+      const values = s.arrays[band.source];
+      if (!trace || values.shape.length !== 3 || columns(trace.z) !== steps) return;
+      trace.z = grid(values, band.rows);
+      if (band.pre && trace.customdata !== undefined) trace.customdata = grid(s.arrays[band.pre], band.rows);
+    });
   };
   view.prepare = () => {
     const s = HUB.store;
@@ -435,6 +459,7 @@ function heatmapsView(root) {
     const boxes = view.geometry();
     if (!boxes) return false;
     const k = chosen.index;
+    if (HUB.preview.index === undefined) view.syncData(chosen.committedIndex);
     const key = `${k}|${chosen.step}|${chosen.committedStep}|${chosen.band}|${chosen.unit}|${view.drawnAt}`;
     if (key === view.last) return false;
     view.last = key;

@@ -17,8 +17,7 @@ A release or a click reruns only the controls (a fragment), not the page: the vi
 what was released, from the store, and the rerun puts it into session state and the link. What
 else the page draws from the forget bias follows without a redraw (What to notice is a view; the
 downloads are built from :class:`Follow` at the click); where the page itself would change (trained
-weights' box beside the Weights menu, the line chart's default units, live views that failed), the
-controls rerun the page.
+weights' box beside the Weights menu, live views that failed), the controls rerun the page.
 
 Hovering a heatmap cell shows its step (and unit) on every view; clicking it selects them for the
 whole app (session state ``step`` and ``unit``, the link too). The browser only picks arrays from
@@ -33,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -173,7 +173,6 @@ class Follow:
 
     forget_bias: float
     spec: ModelSpec
-    units: int  # the line chart's options, whose default follows What to notice's unit
 
 
 def _message(role: str, live: Live, **fields) -> bytes:
@@ -204,7 +203,7 @@ def draw_controls(live: Live, follow: Follow, *, steps: int, sentence: str, pres
 
 def _controls(live: Live, follow: Follow, *, steps: int, sentence: str, presenting: bool) -> None:
     changed = st.session_state.pop(CHANGED, None)
-    if st.session_state.get(FAILED) or (changed is not None and _page_changes(live, follow, changed)):
+    if st.session_state.get(FAILED) or (changed is not None and _page_changes(live, changed)):
         st.rerun()  # (failed: the page goes back to the server's sliders)
     for name in ("step", "unit"):
         controls.in_link(name)  # the page's own controls, drawn in the browser
@@ -245,16 +244,22 @@ def _controls(live: Live, follow: Follow, *, steps: int, sentence: str, presenti
         urlstate.save(controls.rendered())
 
 
-def _page_changes(live: Live, follow: Follow, changed: tuple) -> bool:
-    """Whether what the controls' rerun changed also changes what the page itself draws (then it reruns)."""
-    if changed[0] != "release":
-        return False  # a step or a unit: only the live views show it
-    if live.trained:
-        return True  # the box beside the Weights menu says whether the forget_bias is still the trained one
-    if controls.units_picked("units", follow.units):
-        return False
-    old, new = (live.memory_units[_index(live, b)] for b in changed[1:])
-    return controls.default_units(follow.units, first=old) != controls.default_units(follow.units, first=new)
+def _page_changes(live: Live, changed: tuple) -> bool:
+    """Whether what the controls' rerun changed also changes what the page itself draws (then it
+    reruns): a release with trained weights (the box beside the Weights menu says whether their
+    forget_bias is still the trained one). The line chart's default units do not follow the slider
+    (:func:`lines_default`); a step or a unit only the live views show."""
+    return changed[0] == "release" and live.trained
+
+
+def lines_default(live: Live, units: int, count: int = 3) -> list[int]:
+    """The line chart's units until the learner picks: those What to notice follows over the sweep
+    (the most forget biases first), then the first units, ``count`` in all. The same at every value
+    of the slider, so that the chart holds still while it moves and a release need not redraw it."""
+    followed = Counter(unit for unit in live.memory_units if unit is not None)
+    chosen = [unit for unit, _ in sorted(followed.items(), key=lambda item: (-item[1], item[0]))][:count]
+    chosen += [unit for unit in range(units) if unit not in chosen][: max(0, min(count, units) - len(chosen))]
+    return sorted(chosen)
 
 
 def _index(live: Live, forget_bias: float) -> int:

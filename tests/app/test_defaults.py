@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers import chart_traces, charts, open_page, page_text
+from helpers import chart_traces, charts, notes_shown, open_page, page_text
 from lstm_core import run_stack
 from ui import trained
 from viz import notice
@@ -34,7 +34,7 @@ def test_explore_opens_on_a_memory_that_persists_and_says_where_it_is() -> None:
     traces = run_stack(list(demo.configs), list(demo.params), bands["x"]["z"].T[None])
     memory = notice.longest_memory(traces[0])
     assert memory.half_gone is None  # its forget gates keep more than half of it to the end
-    text = page_text(at, "markdown")
+    text = notes_shown(at)
     assert "What to notice" in text
     assert f"Unit {memory.unit} keeps a memory longest" in text
     assert f"{memory.kept[-1]:.0%} of it is still there at t = {memory.end}" in text

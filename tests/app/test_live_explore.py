@@ -105,7 +105,7 @@ def state(monkeypatch) -> FakeState:
 
 def test_releasing_the_slider_sets_the_pages_forget_bias(state):
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": 2.5}}
-    follow = live_explore.Follow(1.0, ModelSpec(), 4)
+    follow = live_explore.Follow(1.0, ModelSpec())
     live_explore._released(False, follow)
     assert state["forget_bias"] == 2.5
     # What the controls' own rerun is told, and what the downloads are then built from.
@@ -113,14 +113,14 @@ def test_releasing_the_slider_sets_the_pages_forget_bias(state):
     assert follow.forget_bias == 2.5 and follow.spec == ModelSpec(forget_bias=2.5)
     state.clear()
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": -0.4}}
-    live_explore._released(True, live_explore.Follow(1.0, ModelSpec(), 4))  # trained weights: their own, switched on
+    live_explore._released(True, live_explore.Follow(1.0, ModelSpec()))  # trained weights: their own, switched on
     assert state["trained_fb_on"] is True and state["trained_fb"] == -0.4 and "forget_bias" not in state
 
 
 @pytest.mark.parametrize("value", [1.0, float("nan"), 7.0, "2", None, True, {"x": 1}])
 def test_a_release_at_the_value_shown_or_a_bad_value_changes_nothing(state, value):
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": value}}
-    follow = live_explore.Follow(1.0, ModelSpec(), 4)
+    follow = live_explore.Follow(1.0, ModelSpec())
     live_explore._released(False, follow)
     assert "forget_bias" not in state and live_explore.CHANGED not in state and follow.forget_bias == 1.0
 
@@ -183,7 +183,7 @@ def store_element(at):
 
 def test_the_rerun_after_a_release_sends_only_the_id_of_the_store_the_browser_holds(state):
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": 2.5, "held": "0123abcd"}}
-    live_explore._released(False, live_explore.Follow(1.0, ModelSpec(), 4))
+    live_explore._released(False, live_explore.Follow(1.0, ModelSpec()))
     assert state[live_explore.HELD] == "0123abcd"
     state[f"{live_explore.KEY}_controls"] = {"select": {"step": 3, "held": "feedbeef"}}
     live_explore._selected()
@@ -228,24 +228,37 @@ def test_what_to_notice_is_written_at_every_forget_bias_and_shown_at_the_selecte
     assert lines["alts"][k] == lines_alt(run_model(ModelSpec(forget_bias=-3.0)).traces[0], 0, units)
 
 
-def test_a_release_reruns_the_page_only_where_the_page_itself_changes(state):
-    """A click, or a release that changes nothing the page draws, reruns the controls alone; trained
-    weights (their box says whether forget_bias is changed) and the line chart's default units
-    following What to notice's unit rerun the page (as do live views that failed, tested in the browser)."""
-    biases = np.round(np.arange(-50, 51) / 10, 6)
-    units = [0] * 40 + [3] * 30 + [1] * 31  # the unit What to notice names, per forget bias
-    live = live_explore.Live(b"", "id", biases, 1.0, True, False, {}, tuple(units))
-    follow = live_explore.Follow(1.0, ModelSpec(), 4)
-    assert not live_explore._page_changes(live, follow, ("select",))
-    assert not live_explore._page_changes(live, follow, ("release", 1.0, 1.5))  # unit 3 at both: the same default
-    assert live_explore._page_changes(live, follow, ("release", 1.0, -2.0))  # 3 -> 0: the line chart's units change
-    state["units"] = "0,2"  # the learner picked the units: nothing follows the note
-    assert not live_explore._page_changes(live, follow, ("release", 1.0, -2.0))
-    assert live_explore._page_changes(replace(live, trained=True), follow, ("release", 1.0, 1.5))
+def test_a_release_reruns_the_page_only_where_the_page_itself_changes():
+    """A click, or a release with the sidebar's weights, reruns the controls alone; with trained
+    weights (their box says whether forget_bias is changed) a release reruns the page, as do live
+    views that failed (tested in the browser)."""
+    live = live_explore.Live(b"", "id", np.zeros(3), 1.0, True, False, {}, (0, 3, 1))
+    assert not live_explore._page_changes(live, ("select",))
+    assert not live_explore._page_changes(live, ("release", 1.0, -2.0))
+    assert live_explore._page_changes(replace(live, trained=True), ("release", 1.0, 1.5))
+    assert not live_explore._page_changes(replace(live, trained=True), ("select",))
+
+
+def test_the_line_charts_units_are_those_what_to_notice_follows_over_the_slider_and_hold_still():
+    """Until the learner picks: the units What to notice names over the sweep, most forget biases
+    first, then the first units; the same whatever the slider's value, so a release does not move them."""
+    live = live_explore.Live(b"", "id", np.zeros(101), 1.0, True, False, {}, (3,) * 60 + (1,) * 30 + (None,) * 11)
+    assert live_explore.lines_default(live, 4) == [0, 1, 3]
+    live = replace(live, memory_units=(9,) * 50 + (5,) * 30 + (2,) * 20 + (7,))
+    assert live_explore.lines_default(live, 32) == [2, 5, 9]
+    assert live_explore.lines_default(replace(live, memory_units=(None,) * 101), 2) == [0, 1]
+    at = open_page(EXPLORE, {"forget_bias": "-3"})
+    shown = sorted({unit for _, unit in live_views(at)["lines"][0]["series"]})
+    store, _ = live_views(at)["store"]
+    followed = {u for u in store["memory_units"] if u is not None}
+    assert len(shown) == 3 and (followed <= set(shown) if len(followed) <= 3 else len(followed & set(shown)) == 3)
+    at.session_state["forget_bias"] = 2.0  # what a release sets: the units stay
+    at.run()
+    assert sorted({unit for _, unit in live_views(at)["lines"][0]["series"]}) == shown
 
 
 def test_the_downloads_are_built_at_the_forget_bias_released_since_they_were_drawn(state):
-    follow = live_explore.Follow(1.0, ModelSpec(), 4)
+    follow = live_explore.Follow(1.0, ModelSpec())
     state[f"{live_explore.KEY}_controls"] = {"release": {"forget_bias": -2.5}}
     live_explore._released(False, follow)
     saved = json.loads(files._followed("config_json", follow, None, 0))

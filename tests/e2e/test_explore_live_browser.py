@@ -54,8 +54,7 @@ def test_dragging_forget_bias_sends_nothing_until_release_then_shows_lstm_core_a
     page.on("pageerror", lambda error: errors.append(str(error)))
     received: list[int] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda _: received.append(1)))
-    # Units picked: the line chart does not follow What to notice's unit (a change of it reruns the page).
-    sent = open_live(page, f"{app_url}/explore?weights=random&step=6&units=0,1")
+    sent = open_live(page, f"{app_url}/explore?weights=random&step=6")
     before = page.evaluate(CANVAS)
     track = page.locator(".lx-controls .lx-range").first.bounding_box()
     y = track["y"] + track["height"] / 2
@@ -104,27 +103,27 @@ def test_dragging_forget_bias_sends_nothing_until_release_then_shows_lstm_core_a
 def test_hovering_a_cell_lights_up_its_step_and_unit_on_the_line_chart_and_in_the_table(page: Page, app_url: str):
     open_live(page, f"{app_url}/explore?weights=random&forget_bias=-2")
     page.locator("[aria-label^='Heatmaps']").first.scroll_into_view_if_needed()
-    point = page.evaluate(CELL, [3, 10, 2])  # the forget gate f of unit 2 at step 10
+    point = page.evaluate(CELL, [3, 10, 3])  # the forget gate f of unit 3 at step 10 (in the line chart)
     page.mouse.move(point["x"], point["y"])
     run = run_model(replace(ModelSpec(), forget_bias=-2.0)).traces[0]
     tip = page.locator(".lx-tip")
     expect(tip).to_be_visible()
     text = tip.inner_text()
-    assert "step 10" in text and "unit 2" in text
-    assert f"f = {float(np.float32(run.f[0, 10, 2])):.4f}" in text and "(+ forget_bias -2)" in text
-    # The line chart: its step line and dots at step 10, unit 2's dots (c and h) picked out.
+    assert "step 10" in text and "unit 3" in text
+    assert f"f = {float(np.float32(run.f[0, 10, 3])):.4f}" in text and "(+ forget_bias -2)" in text
+    # The line chart: its step line and dots at step 10, unit 3's dots (c and h) picked out.
     picked = page.locator(".lx-overlay circle.lx-dot-picked")
     expect(picked).to_have_count(2)
-    assert set(picked.evaluate_all("(dots) => dots.map((d) => d.dataset.unit)")) == {"2"}
+    assert set(picked.evaluate_all("(dots) => dots.map((d) => d.dataset.unit)")) == {"3"}
     line_x = page.evaluate(
         """() => { const gd = document.querySelector("[aria-label^='Line chart'] .js-plotly-plot");
         return gd._fullLayout.xaxis._offset + gd._fullLayout.xaxis.c2p(10); }"""
     )
     assert abs(float(picked.first.get_attribute("cx")) - line_x) < 0.5
-    # The table: step 10's numbers, unit 2's row picked out.
-    expect(page.locator(".lx-table tr.lx-picked")).to_have_attribute("data-unit", "2")
+    # The table: step 10's numbers, unit 3's row picked out.
+    expect(page.locator(".lx-table tr.lx-picked")).to_have_attribute("data-unit", "3")
     assert "Step t = 10" in page.locator(".lx-table-caption").inner_text()
-    assert table_shown(page)[2][6] == f"{run.f[0, 10, 2]:.6f}"
+    assert table_shown(page)[3][6] == f"{run.f[0, 10, 3]:.6f}"
     # Away from the charts, everything shows the selected step again.
     page.mouse.move(5, 5)
     expect(page.locator(".lx-table tr.lx-picked")).to_have_count(0)
