@@ -46,7 +46,7 @@ function build(root, setTriggerValue) {
   input.addEventListener("input", () => pick(view, Number(input.value), true));
   input.addEventListener("change", () => {
     setTriggerValue("release", { forget_bias: view.spec.biases[Number(input.value)] });
-    if (view.dirty) settle(view);
+    setTimeout(() => view.dirty && settle(view), 0); // once the release is on its way to the server
   });
   // Plotly's hover reads what it computed when it last drew: after a drag, draw before the pointer needs it.
   chartRoot.addEventListener("pointerenter", () => {
