@@ -37,10 +37,16 @@ function build(root, setTriggerValue) {
   const note = node("div", "lx-note", box);
   const chartRoot = node("div", "lf-chart", root);
   const view = { root, box, label, value, input, low, high, note, chart: mount(chartRoot), text: null, spec: null, index: 0 };
+  // The slider's note below the floor: drawn over the chart where Plotly would put it, so that it
+  // follows the thumb (an annotation changed on release would have Plotly redraw the whole chart).
+  view.floorNote = node("div", "lf-floor-note", view.chart.figure);
+  view.chart.figure.style.position = "relative";
   view.chart.onDrawn = () => {
     globalThis.__lstmLiveFlow.renders += 1;
     globalThis.__lstmLiveFlow.shown = view.spec?.biases[view.index] ?? null;
     chartRoot.dataset.forgetBias = shortNumber(globalThis.__lstmLiveFlow.shown);
+    if (!view.chart.fullscreen) view.chart.figure.style.position = "relative";
+    placeNote(view);
   };
   view.chart.onError = (error) => setTriggerValue("failed", String(error).slice(0, 200));
   input.addEventListener("input", () => pick(view, Number(input.value), true));
@@ -73,9 +79,10 @@ function pick(view, k, scrubbing = false) {
       hovertemplate: name.replace(" · ", ", ") + spec.tail,
     };
   });
-  const annotations = [...view.baseAnnotations, ...(curves.note ? [curves.note] : [])];
+  const annotations = view.baseAnnotations; // the slider's own note is placeNote's
   view.chart.spec = { ...view.chart.spec, figure: { ...figure, data, layout: { ...figure.layout, annotations } } };
   view.value.textContent = shortNumber(spec.biases[k]);
+  placeNote(view);
   const last = spec.biases.length - 1;
   view.input.style.setProperty("--fill", `${last > 0 ? (100 * k) / last : 0}%`);
   if (scrubbing && retrace(view, curves)) {
@@ -99,12 +106,26 @@ function settle(view) {
   }
   view.dirty = false;
   view.stale = true;
-  const annotations = figure.layout.annotations ?? [];
-  if (JSON.stringify(annotations) !== JSON.stringify(gd.layout.annotations ?? [])) {
-    window.Plotly.relayout(gd, { annotations }).then(() => view.chart.onDrawn?.());
-  } else {
-    view.chart.onDrawn?.();
+  view.chart.onDrawn?.();
+}
+
+/** The slider's note below the floor at the value shown (viz.gradflow.below_floor_note: its text,
+ *  colour and height in the plot), at the plot's right edge; hidden when its curves stay above. */
+function placeNote(view) {
+  const box = view.floorNote;
+  const note = view.curves?.[view.index]?.note;
+  const size = view.chart.gd._fullLayout?._size;
+  if (!note || !size) {
+    box.style.display = "none";
+    return;
   }
+  // Its text is the server's: words and 10<sup>k</sup>, written as text and a superscript.
+  const parts = String(note.text).split(/<sup>(.*?)<\/sup>/);
+  box.replaceChildren(...parts.map((part, i) => (i % 2 ? Object.assign(document.createElement("sup"), { textContent: part }) : document.createTextNode(part))));
+  box.style.color = note.font?.color ?? "";
+  box.style.left = `${view.chart.gd.offsetLeft + size.l + size.w}px`;
+  box.style.top = `${view.chart.gd.offsetTop + size.t + size.h * (1 - note.y)}px`;
+  box.style.display = "block";
 }
 
 /** Move the slider's three curves (their line, their markers, their legend names) to ``curves``,
