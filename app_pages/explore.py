@@ -116,7 +116,13 @@ with st.expander("What each band shows"):
 st.subheader("Cell state and output of chosen units")
 unit_count = cfg.num_units
 if isinstance(live, live_explore.Live):  # until units are picked: those What to notice follows over the slider's range
-    chosen = controls.multiselect_units("units", unit_count, default=live_explore.lines_default(live, unit_count))
+    default = live_explore.lines_default(live, unit_count)
+    chosen = controls.multiselect_units("units", unit_count, default=default)
+    if not str(urlstate.value("units")).strip():
+        st.caption(
+            f"Until you pick: unit{'s' * (len(default) != 1)} {', '.join(map(str, default))}, "
+            "the ones What to notice talks about as forget_bias moves (then the first units)."
+        )
 else:  # What to notice's unit among them
     memory = longest_memory(trace, seq)
     chosen = controls.multiselect_units("units", unit_count, first=memory.unit if memory else None)

@@ -125,6 +125,15 @@ def _at(t: int, labels: tuple[str, ...] | None) -> str:
     return f"t = {t}" + (f" ('{label}')" if label != str(t) else "")
 
 
+def _share(kept: float) -> str:
+    """A share as a percentage, with the decimals it takes not to read as exactly one half."""
+    for places in range(1, 6):
+        text = f"{kept:.{places}%}"
+        if float(text[:-1]) != 50:
+            return text
+    return f"{kept:.6%}"
+
+
 def memory_sentence(
     memory: Memory | None, labels: tuple[str, ...] | None = None, who: str = "", headline: str | None = None
 ) -> str:
@@ -137,26 +146,36 @@ def memory_sentence(
             "to it. Try a stronger input, or the trained weights."
         )
     gone = memory.half_gone
-    # The gates' mean over the steps the sentence counts: a reader who raises it to that power gets the
-    # share the sentence says (over the whole hold, the gates of later steps would change it).
-    per_step = memory.mean_f_over(gone)
     written = f"c = {fmt(memory.value)} is written at {_at(memory.start, labels)}"
+    # What the gates keep, multiplied step by step as the table's f can be multiplied by hand (their
+    # mean per step would not say on which step half is gone: the gates differ from step to step).
     if gone is not None and gone < MEMORY_STEPS:
         return (
-            f"**Nothing is kept for long{who}**: even in unit {memory.unit}, the one that keeps the most, {written} "
-            f"and its forget gates (f = {fmt(per_step)} per step) leave less than half of it after "
-            f"{gone} step{'s' * (gone != 1)}. Raise forget_bias and watch f and c."
+            f"**Nothing is kept for long{who}**: "
+            + (
+                f"in unit {memory.unit}, "
+                if who
+                else f"even in unit {memory.unit}, whose memory lasts longest of the units whose c reaches "
+                f"±{MEMORY_FLOOR:g}, "
+            )
+            + f"{written} and its forget gates, multiplied step by step, leave "
+            f"{_share(memory.kept[gone - 1])} of it after {gone} step{'s' * (gone != 1)}. Raise forget_bias and watch f and c."
         )
-    span = memory.end - memory.start
-    kept = (
-        f"**{memory.kept[-1]:.0%} of it is still there at {_at(memory.end, labels)}**, {span} steps later"
-        if gone is None
-        else f"**half of it is gone after {gone} steps**"
-    )
+    headline = headline or f"Unit {memory.unit} keeps a memory longest{who}"
+    if gone is None:
+        per_step = memory.mean_f_over(None)  # to the power of the steps, what is left
+        kept = (
+            f"its forget gates keep on average {per_step:.1%} of it per step (f = {fmt(per_step)}), so "
+            f"**{memory.kept[-1]:.0%} of it is still there at {_at(memory.end, labels)}**, {memory.f.size} steps later"
+        )
+    else:
+        kept = (
+            f"multiplied step by step, its forget gates keep {_share(memory.kept[gone - 2])} of it after {gone - 1} "
+            f"steps and {_share(memory.kept[gone - 1])} after {gone}: **half of it is gone after {gone} steps**"
+        )
     return (
-        f"**{headline or f'Unit {memory.unit} keeps a memory longest{who}'}**: {written}; its forget gates keep "
-        f"on average {per_step:.1%} of it per step (f = {fmt(per_step)}), so {kept}. What c actually holds also "
-        f"depends on what i ⊙ j writes on top: it ends at {fmt(memory.c_end)}."
+        f"**{headline}**: {written}; {kept}. What c actually holds also depends on what i ⊙ j writes on top: "
+        f"it ends at {fmt(memory.c_end)}."
     )
 
 

@@ -252,9 +252,16 @@ def test_the_line_charts_units_are_those_what_to_notice_follows_over_the_slider_
     store, _ = live_views(at)["store"]
     followed = {u for u in store["memory_units"] if u is not None}
     assert len(shown) == 3 and (followed <= set(shown) if len(followed) <= 3 else len(followed & set(shown)) == 3)
+    assert f"Until you pick: units {', '.join(map(str, shown))}, the ones What to notice talks about" in page_text(
+        at, "caption"
+    )
     at.session_state["forget_bias"] = 2.0  # what a release sets: the units stay
     at.run()
     assert sorted({unit for _, unit in live_views(at)["lines"][0]["series"]}) == shown
+    at.session_state["units"] = "0,2"  # picked: the chart shows them, and the caption goes
+    at.run()
+    assert sorted({unit for _, unit in live_views(at)["lines"][0]["series"]}) == [0, 2]
+    assert "Until you pick" not in page_text(at, "caption")
 
 
 def test_the_downloads_are_built_at_the_forget_bias_released_since_they_were_drawn(state):

@@ -32,7 +32,8 @@ def test_the_memory_kept_is_the_product_of_the_forget_gates_and_halves_as_the_cl
     assert memory.half_gone == expected
     sentence = notice.memory_sentence(memory)
     if expected >= notice.MEMORY_STEPS:
-        assert f"half of it is gone after {expected} steps" in sentence and f"f = {kept:.3f}" in sentence
+        assert f"half of it is gone after {expected} steps" in sentence
+        assert f"keep {notice._share(kept ** (expected - 1))} of it after {expected - 1} steps" in sentence
     else:  # forget_bias 0: half is gone after two steps
         assert sentence.startswith("**Nothing is kept for long**") and f"after {expected} steps" in sentence
 
@@ -105,16 +106,22 @@ def test_the_forget_bias_sentence_is_the_closed_form() -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_the_share_kept_per_step_raised_to_the_steps_counted_is_what_the_sentence_says_is_left(seed: int) -> None:
-    """A learner checks "f = 0.914 per step, so half of it is gone after 8 steps" by hand: 0.914^8 < 1/2
-    and 0.914^7 is not; the f quoted is the gates' mean over the steps counted, not over the whole hold."""
+def test_what_the_gates_keep_is_said_so_that_a_learner_can_check_it_by_hand(seed: int) -> None:
+    """The shares quoted are the products of the forget gates (the table's f, multiplied step by step):
+    at least half one step before the step named, less after it; a mean per step is quoted only where
+    it to the power of the steps is what the sentence says is left."""
     cfg = LSTMConfig(input_size=2, num_units=4, forget_bias=2.0)
     x = np.random.default_rng(seed).standard_normal((1, 40, 2))
     memory = notice.longest_memory(run(cfg, init_params(cfg, seed=seed), x))
-    gone = memory.half_gone
-    per_step = memory.mean_f_over(gone)
-    assert f"f = {notice.fmt(per_step)}" in notice.memory_sentence(memory)
+    gone, sentence = memory.half_gone, notice.memory_sentence(memory)
     if gone is None:
+        per_step = memory.mean_f_over(None)
+        assert f"f = {notice.fmt(per_step)}" in sentence
         assert per_step**memory.f.size == pytest.approx(memory.kept[-1], rel=1e-9)
     else:
-        assert per_step**gone == pytest.approx(memory.kept[gone - 1], rel=1e-9) and per_step**gone < 0.5
+        before, after = memory.kept[gone - 2], memory.kept[gone - 1]
+        assert before >= 0.5 > after
+        assert (
+            f"{notice._share(before)} of it after {gone - 1} steps and {notice._share(after)} after {gone}" in sentence
+        )
+    assert notice._share(0.50004) == "50.004%" and notice._share(0.4671) == "46.7%"
