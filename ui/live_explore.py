@@ -262,10 +262,6 @@ def lines_default(live: Live, units: int, count: int = 3) -> list[int]:
     return sorted(chosen)
 
 
-def _index(live: Live, forget_bias: float) -> int:
-    return int(np.argmin(np.abs(live.biases - forget_bias)))
-
-
 def draw_heatmaps(live: Live, fig, *, alt: str, config: dict) -> None:
     """Explore's heatmaps (the figure at the selected forget bias, as ui.plotly_live draws it),
     repainted from the store while forget_bias or the step moves."""
