@@ -198,6 +198,11 @@ def flow_body(spec, current: float) -> None:
             )
 
     st.subheader("What to notice")
+    if isinstance(live, Live):  # the line chart follows the thumb; what is below, its release
+        st.caption(
+            f"Written at forget_bias {current:g}, where the slider was let go: these notes and the heatmaps below "
+            "follow the slider when you release it."
+        )
     st.markdown(what_to_notice(flows, current))
     if rnn is not None:
         st.markdown(rnn_comparison(flows, rnn, current))

@@ -46,6 +46,8 @@ def test_the_links_forget_bias_is_where_the_slider_opens() -> None:
     payload = sent(at)
     assert payload["value"] == -2.0 and at.query_params["forget_bias"] == "-2"
     assert "forget_bias -2 (slider) · gradient" in [t["name"] for t in payload["figure"]["data"]]
+    # What follows the release, not the thumb, says at which value it was written.
+    assert "Written at forget_bias -2, where the slider was let go" in page_text(at, "caption")
 
 
 @pytest.mark.parametrize("value", [float("nan"), "1", None, 99.0])
