@@ -57,7 +57,7 @@ function build(root, setTriggerValue) {
   // Plotly's hover reads what it computed when it last drew: after a drag, draw before the pointer needs it.
   chartRoot.addEventListener("pointerenter", () => {
     if (view.stale && !view.dirty) draw(view.chart);
-    view.stale = false;
+    view.stale = FLOW.stale = false;
   });
   return view;
 }
@@ -100,12 +100,20 @@ function pick(view, k, scrubbing = false) {
 function settle(view) {
   const gd = view.chart.gd;
   const figure = view.chart.spec.figure;
-  if (!gd.data || gd.data.length !== figure.data.length || view.chart.busy) return draw(view.chart);
+  // A legend name longer than the one Plotly made room for runs out of the chart: then Plotly redraws.
+  const legend = gd.querySelector(".legend rect.bg")?.getBoundingClientRect();
+  const overflows = !!legend && [...gd.querySelectorAll(".legend .legendtext")].some(
+    (text) => text.getBoundingClientRect().right > legend.right + 1,
+  );
+  if (!gd.data || gd.data.length !== figure.data.length || view.chart.busy || overflows) {
+    view.dirty = false;
+    return draw(view.chart);
+  }
   for (let i = view.spec.first; i < view.spec.first + view.curves[view.index].y.length; i++) {
     for (const name of ["name", "y", "text", "hovertemplate"]) gd.data[i][name] = figure.data[i][name];
   }
   view.dirty = false;
-  view.stale = true;
+  view.stale = FLOW.stale = true; // for the tests: Plotly's hover waits for the pointer
   view.chart.onDrawn?.();
 }
 

@@ -21,6 +21,13 @@ READY = "() => (globalThis.__lstmLiveFlow?.renders ?? 0) > 0"
 # The slider's gradient curve's name in the legend, as the learner reads it.
 SLIDER_LEGEND = """() => [...document.querySelectorAll('.lf-chart .legend .legendtext')]
     .map((t) => t.textContent).find((text) => text.includes('(slider) · gradient'))"""
+# The legend names that run out of the legend's box, by how many pixels.
+LEGEND_OVERFLOW = """() => {
+    const gd = document.querySelector('.lf-chart .js-plotly-plot');
+    const box = gd.querySelector('.legend rect.bg').getBoundingClientRect();
+    return [...gd.querySelectorAll('.legend .legendtext')]
+        .map((t) => [t.textContent, t.getBoundingClientRect().right - box.right]).filter(([, d]) => d > 1);
+}"""
 # The slider's gradient curve as Plotly drew it: its name and y values.
 SLIDER_CURVE = """() => {
     const gd = document.querySelector('.lf-chart .js-plotly-plot');
@@ -76,10 +83,12 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     low = page.evaluate("() => document.querySelector('.lf-chart .js-plotly-plot').layout.yaxis.range[0]")
     np.testing.assert_allclose(drawn, np.maximum(flow.log_ratio, low), atol=1e-9)
     expect(page.get_by_text(f"forget_bias {shown:g} (slider)").first).to_be_visible()  # the heatmaps followed
-    # Plotly redraws from those values (for its hover) when the pointer comes to the chart.
-    renders = page.evaluate("() => globalThis.__lstmLiveFlow.renders")
+    # Every legend name fits the legend Plotly drew (a longer one than at the start is redrawn for).
+    assert not page.evaluate(LEGEND_OVERFLOW), page.evaluate(LEGEND_OVERFLOW)
+    # Plotly has drawn from those values (for its hover) by the time the pointer is on the chart:
+    # at the release, or when the pointer comes to it.
     page.locator(".lf-chart .js-plotly-plot").hover()
-    page.wait_for_function(f"() => globalThis.__lstmLiveFlow.renders > {renders}")
+    page.wait_for_function("() => !globalThis.__lstmLiveFlow.stale")
     assert page.evaluate(SLIDER_CURVE) == after
     assert not errors
 
