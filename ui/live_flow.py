@@ -62,6 +62,7 @@ _component = component(
 FAILED = "_live_flow_failed"
 #: The forget_bias a release set, for the rerun of the page's part that shows it (the sidebar's weights).
 RELEASED = "_live_flow_released"
+FIGURE_SPACE = "\u2007"
 #: The JSON a value of one step costs in the payload: its y, its hover text, and punctuation.
 BYTES_PER_VALUE = 40
 
@@ -117,6 +118,13 @@ def _curves(live: Live, low: float, notes_below: int) -> list[dict]:
                 "note": below_floor_note(slider_name(float(fb)), OTHER_COLOR, lowest, low, notes_below),
             }
         )
+    # Every value's names as long as the longest, padded with figure spaces (a digit's width): the
+    # legend Plotly draws at the first value holds the names of every other (else one could run out
+    # of it, or the chart be redrawn at a release to make room).
+    for i in range(len(CURVES)):
+        longest = max(len(frame["names"][i]) for frame in frames)
+        for frame in frames:
+            frame["names"][i] = frame["names"][i].ljust(longest, FIGURE_SPACE)
     return frames
 
 

@@ -19,7 +19,8 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     wait_until(lambda: page.evaluate(CHARTS) == 2, what="the line chart and the heatmaps")
     layout = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[0].layout.yaxis.type")
     assert layout == "log"
-    lines = plotly_traces(page, 0)
+    # The slider's names, without the figure spaces that make every value's as long (ui.live_flow).
+    lines = {name.rstrip("\u2007"): trace for name, trace in plotly_traces(page, 0).items()}
     # The live slider's value (1 at first, drawn under the others), then forget_bias 0 and 1: gradient,
     # closed form, through c alone; the plain RNN's line last.
     assert [name.split(" · ")[0] for name in lines] == ["forget_bias 1 (slider)"] * 3 + ["forget_bias 0"] * 3 + [

@@ -18,9 +18,10 @@ from viz.notes.gradflow import what_to_notice
 
 VIEWPORT = {"width": 1440, "height": 900}
 READY = "() => (globalThis.__lstmLiveFlow?.renders ?? 0) > 0"
-# The slider's gradient curve's name in the legend, as the learner reads it.
+# The slider's gradient curve's name in the legend, as the learner reads it (without the figure
+# spaces that make every value's name as long: ui.live_flow).
 SLIDER_LEGEND = """() => [...document.querySelectorAll('.lf-chart .legend .legendtext')]
-    .map((t) => t.textContent).find((text) => text.includes('(slider) · gradient'))"""
+    .map((t) => t.textContent.replace(/\u2007+$/, '')).find((text) => text.includes('(slider) · gradient'))"""
 # The legend names that run out of the legend's box, by how many pixels.
 LEGEND_OVERFLOW = """() => {
     const gd = document.querySelector('.lf-chart .js-plotly-plot');
@@ -32,7 +33,7 @@ LEGEND_OVERFLOW = """() => {
 SLIDER_CURVE = """() => {
     const gd = document.querySelector('.lf-chart .js-plotly-plot');
     const trace = gd.data.find((t) => t.name.includes('(slider) · gradient'));
-    return {name: trace.name, y: Array.from(trace.y)};
+    return {name: trace.name.replace(/\u2007+$/, ''), y: Array.from(trace.y)};
 }"""
 
 
