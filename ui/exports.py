@@ -49,7 +49,7 @@ def estimated_bytes(kind: str, model: Run, layer: int) -> int:
     if kind == "trace_npz":
         return nbytes(model.traces)
     if kind == "config_json":
-        return 4096
+        return 4096  # the settings and each layer's LSTMConfig as JSON: a few KB at most
     return nbytes(model.params[layer])
 
 

@@ -62,6 +62,7 @@ _component = component(
 FAILED = "_live_flow_failed"
 #: The forget_bias a release set, for the rerun of the page's part that shows it (the sidebar's weights).
 RELEASED = "_live_flow_released"
+#: What pads every value's legend names to one length (a digit's width; see _curves).
 FIGURE_SPACE = "\u2007"
 #: The JSON a value of one step costs in the payload: its y, its hover text, and punctuation.
 BYTES_PER_VALUE = 40

@@ -63,12 +63,6 @@ class Memory:
         """The forget gates' geometric mean after ``start``: the share of the memory kept per step."""
         return float(np.exp(np.mean(np.log(np.maximum(self.f, 1e-300)))))
 
-    def mean_f_over(self, steps: int | None) -> float:
-        """The geometric mean of the forget gates of the first ``steps`` steps after ``start`` (None:
-        all): the share kept per step over them, so that it to the power ``steps`` is what they keep."""
-        f = self.f if steps is None else self.f[:steps]
-        return float(np.exp(np.mean(np.log(np.maximum(f, 1e-300)))))
-
     @property
     def half_gone(self) -> int | None:
         """Steps after ``start`` until less than half of ``value`` is kept (None: not within the sequence)."""
@@ -163,7 +157,7 @@ def memory_sentence(
         )
     headline = headline or f"Unit {memory.unit} keeps a memory longest{who}"
     if gone is None:
-        per_step = memory.mean_f_over(None)  # to the power of the steps, what is left
+        per_step = memory.mean_f  # to the power of the steps, what is left
         kept = (
             f"its forget gates keep on average {per_step:.1%} of it per step (f = {fmt(per_step)}), so "
             f"**{memory.kept[-1]:.0%} of it is still there at {_at(memory.end, labels)}**, {memory.f.size} steps later"

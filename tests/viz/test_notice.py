@@ -115,7 +115,7 @@ def test_what_the_gates_keep_is_said_so_that_a_learner_can_check_it_by_hand(seed
     memory = notice.longest_memory(run(cfg, init_params(cfg, seed=seed), x))
     gone, sentence = memory.half_gone, notice.memory_sentence(memory)
     if gone is None:
-        per_step = memory.mean_f_over(None)
+        per_step = memory.mean_f
         assert f"f = {notice.fmt(per_step)}" in sentence
         assert per_step**memory.f.size == pytest.approx(memory.kept[-1], rel=1e-9)
     else:
