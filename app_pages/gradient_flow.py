@@ -1,14 +1,13 @@
 """Gradient flow: how far back an error at the last step reaches the cell state, at forget_bias 0 and 1,
 and, beside it, how far it reaches a plain RNN's state on the same input."""
 
-import contextlib
 from dataclasses import replace
+from functools import partial
 
 import streamlit as st
 
 from ui import controls, live_flow, page, runs, urlstate, weights_menu
 from ui.markup import escape
-from ui.page import PageHalt
 from ui.sweeps import Live
 from viz.gradflow import (
     LOSS_TITLES,
@@ -73,22 +72,6 @@ with row[0] if isinstance(live, Live) else row[1]:
         "the shown layer's size and activation, on its input) on the same input, with seeded weights of its own "
         "from the sidebar's weight seed and scale: its ‖∂L/∂h_t‖ for L = sum(h_T), on the same axes.",
     )
-
-
-def flow_section(spec, current: float) -> None:
-    """Everything the forget_bias sets: the runs at 0, 1 and ``current``, the line chart with its
-    slider, What to notice and the heatmaps. With the live slider and the sidebar's weights, a
-    fragment: a release reruns this part alone, at the value released (the page above does not
-    depend on it); trained weights rerun the page (the Weights menu's box says their forget_bias)."""
-    if st.session_state.get(live_flow.FAILED):
-        st.rerun()  # the live chart did not start in this browser: the page draws the server's slider
-    released = live_flow.released_value()
-    if released is not None:
-        current, spec = released, replace(spec, forget_bias=released)
-    with contextlib.suppress(PageHalt):  # the reason is on the page
-        flow_body(spec, current)
-    if released is not None:  # this part's own rerun: what the end of the page's run does
-        urlstate.save(controls.rendered())
 
 
 def flow_body(spec, current: float) -> None:
@@ -177,18 +160,21 @@ def flow_body(spec, current: float) -> None:
         )
         + (" Values below 10⁻³⁰⁰, too small for a float64 number, are drawn at 10⁻³⁰⁰." if floored(flows) else "")
     )
+    if isinstance(live, Live):
+        flow_store = live_flow.store(live, rnn)
     with main_chart or st.container():
         if isinstance(live, Live):
-            live_flow.draw(
+            chart = partial(
+                live_chart,
                 live,
-                [flow for flow in flows if flow.forget_bias in (0.0, 1.0)],
-                next(flow for flow in flows if flow.forget_bias == current),
-                step_labels,
-                alt=lines_alt(flows, current, rnn),
-                presenting=page.presenting(),
+                flow_store,
+                step_labels=step_labels,
                 shown=lambda fig: page.as_shown(fig if rnn is None else with_rnn(fig, rnn), presenter_height=520),
-                trained_fb=None if weights is None else weights.configs[0].forget_bias,
             )
+            if weights is None:  # a release reruns the slider's part alone: the rest follows it in the browser
+                st.fragment(chart)(current)
+            else:  # trained weights: their forget_bias is the Weights menu's too, so the page reruns
+                chart(current, trained_fb=weights.configs[0].forget_bias)
         else:
             page.chart(
                 flow_lines(flows, current, step_labels, compact=page.presenting(), rnn=rnn),
@@ -198,18 +184,21 @@ def flow_body(spec, current: float) -> None:
             )
 
     st.subheader("What to notice")
-    if isinstance(live, Live):  # the line chart follows the thumb; what is below, its release
-        st.caption(
-            f"Written at forget_bias {current:g}, where the slider was let go: these notes and the heatmaps below "
-            "follow the slider when you release it."
-        )
-    st.markdown(what_to_notice(flows, current))
-    if rnn is not None:
-        st.markdown(rnn_comparison(flows, rnn, current))
+    if isinstance(live, Live):  # written at every value: they follow the thumb
+        live_flow.notes(live, flow_store, current, presenting=page.presenting())
+    else:
+        st.markdown(what_to_notice(flows, current))
+        if rnn is not None:
+            st.markdown(rnn_comparison(flows, rnn, current))
 
     st.subheader("Per unit: |∂L/∂c_t| at every step" + (" (the plain RNN's |∂L/∂h_t|)" if rnn is not None else ""))
     st.caption(
-        "One panel per forget_bias"
+        (
+            "One panel for forget_bias 0, one for 1, one for the slider's value (the last LSTM panel: it follows "
+            "the thumb whenever it rests, and at its release)"
+            if isinstance(live, Live)
+            else "One panel per forget_bias"
+        )
         + (" and one for the plain RNN (its |∂L/∂h_t|)" if rnn is not None else "")
         + ", one row per unit, one column per step; all panels share one colour scale "
         "(powers of ten), so the same colour is the same size of gradient. Bright: the error arrives; dark: it "
@@ -221,15 +210,35 @@ def flow_body(spec, current: float) -> None:
             else ""
         )
     )
-    page.chart(
-        flow_heatmaps(flows, current, step_labels, rnn=rnn),
-        key="gradient_flow_heatmaps",
-        alt=heatmaps_alt(flows, current, rnn),
-        live=True,  # a release redraws only what changed (the slider's panel), in place
+    if isinstance(live, Live):
+        live_flow.heatmaps(live, flow_store, current, step_labels, rnn=rnn, shown=page.as_shown)
+    else:
+        page.chart(
+            flow_heatmaps(flows, current, step_labels, rnn=rnn),
+            key=live_flow.HEATMAPS_KEY,
+            alt=heatmaps_alt(flows, current, rnn),
+            live=True,  # a change redraws only what changed, in place
+        )
+
+
+def live_chart(live, flow_store, current: float, *, step_labels, shown, trained_fb: float | None = None) -> None:
+    """The live slider and its line chart at ``current``. With the sidebar's weights, a fragment: a
+    release reruns it alone, at the value released, and saves the link (What to notice and the
+    heatmaps are the store's, in the browser, and follow the slider there)."""
+    if st.session_state.get(live_flow.FAILED):
+        st.rerun()  # the live chart did not start in this browser: the page draws the server's slider
+    released = live_flow.released_value()
+    live_flow.draw(
+        live,
+        flow_store,
+        current if released is None else released,
+        step_labels,
+        presenting=page.presenting(),
+        shown=shown,
+        trained_fb=trained_fb,
     )
+    if released is not None:  # this part's own rerun: what the end of the page's run does
+        urlstate.save(controls.rendered())
 
 
-if isinstance(live, Live) and weights is None:
-    st.fragment(flow_section)(spec, current)
-else:
-    flow_body(spec, current)
+flow_body(spec, current)

@@ -233,8 +233,13 @@ def charts(at) -> list[Chart]:
             found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
         elif node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
             # The figure at the page's forget_bias as the browser draws it (ui/live_flow.js adds the
-            # slider's own note when its curves fall below the floor), and every value's curves.
-            if json.loads(node.proto.bytes)["role"] == "store":
+            # slider's own note when its curves fall below the floor), and every value's curves; the
+            # heatmaps as sent (the page's value).
+            role = json.loads(node.proto.bytes)["role"]
+            if role == "heatmaps":
+                sent = json.loads(node.proto.bytes)
+                found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
+            if role != "view":
                 continue
             sent = live_flow_sent(at)
             k = int(np.argmin(np.abs(np.array(sent["biases"]) - sent["value"])))
@@ -315,11 +320,23 @@ def live_flow_sent(at) -> dict:
             sent = json.loads(node.proto.bytes)
             if sent["role"] == "store":
                 stores[sent["id"]] = sent["curves"]
-            else:
+            elif sent["role"] == "view":
                 view = sent
     if view is None:
         raise AssertionError("no live slider on the page")
     return {**view, "curves": stores[view["store"]]}
+
+
+def live_flow_notes(at) -> str:
+    """Gradient flow's live What to notice as the learner reads it (:func:`as_read`): the notes at
+    the slider's value (ui.live_flow: plain and bold runs); "" without the live slider (the notes
+    are then the page's markdown)."""
+    try:
+        sent = live_flow_sent(at)
+    except AssertionError:
+        return ""
+    k = int(np.argmin(np.abs(np.array(sent["biases"]) - sent["value"])))
+    return "\n".join(as_read("**".join(runs)) for runs in sent["curves"][k]["notes"])
 
 
 def gradient_flow_value(at) -> float:

@@ -1,6 +1,8 @@
 // ui/live_flow.py's component: Gradient flow's forget_bias slider and its line chart. While the
 // thumb moves, the slider's three curves are swapped for the ones the server computed at that value
 // (every value of the grid was sent at once); nothing goes to the server until the thumb is released.
+// What to notice and the heatmaps are instances of their own ("notes", "heatmaps") that follow the
+// slider of the same store: the notes as the thumb moves, the heatmaps' slider panel when it rests.
 // The chart itself (mount, draw, the theme, Fullscreen) is ui/plotly_chart.js, which Python puts first.
 
 const views = new WeakMap(); // component root -> its view
@@ -9,6 +11,11 @@ const views = new WeakMap(); // component root -> its view
 const FLOW = (globalThis.__lstmLiveFlow ??= { renders: 0, shown: null });
 FLOW.stores ??= new Map();
 FLOW.waiting ??= new Set();
+FLOW.followers ??= new Set(); // the notes and heatmaps views
+FLOW.at ??= new Map(); // store id -> the grid position its slider shows
+FLOW.heatmaps ??= 0; // the heatmaps' redraws for another value (for tests and bench/scrub.py)
+// While the thumb moves, the heatmaps follow it at most this often (a redraw costs some 30 ms).
+const HEATMAPS_EVERY_MS = 250;
 const storeTexts = new WeakMap(); // the store's root -> the text it was last given
 
 function node(tag, className, parent, text) {
@@ -53,6 +60,8 @@ function build(root, setTriggerValue) {
   input.addEventListener("change", () => {
     setTriggerValue("release", { forget_bias: view.spec.biases[Number(input.value)] });
     setTimeout(() => view.dirty && settle(view), 0); // once the release is on its way to the server
+    // The heatmaps' redraw (some 30 ms) while the server answers, not before the release has left.
+    requestAnimationFrame(() => setTimeout(() => follow(view.spec.store, view.index, true), 0));
   });
   // Plotly's hover reads what it computed when it last drew: after a drag, draw before the pointer needs it.
   chartRoot.addEventListener("pointerenter", () => {
@@ -91,6 +100,18 @@ function pick(view, k, scrubbing = false) {
   } else {
     view.dirty = false;
     draw(view.chart);
+  }
+  view.chart.figure.setAttribute("aria-label", curves.alt?.[0] ?? spec.alt); // the alt text at this value
+  follow(spec.store, k, !scrubbing);
+}
+
+/** Tell the views that follow the slider of ``store`` that it shows grid position ``k``
+ *  (``released``: the thumb was let go, or the server set it). */
+function follow(store, k, released) {
+  FLOW.at.set(store, k);
+  for (const follower of FLOW.followers) {
+    if (!follower.root.isConnected) FLOW.followers.delete(follower);
+    else if (follower.spec?.store === store) follower.follow(k, released);
   }
 }
 
@@ -186,7 +207,8 @@ function keep(parentElement, text) {
       FLOW.waiting.delete(view);
       const { spec, text: viewText } = view.waitingFor;
       view.waitingFor = null;
-      update(view, spec, viewText);
+      if (view.follow) setFollower(view, spec, viewText);
+      else update(view, spec, viewText);
     }
   }
 }
@@ -223,11 +245,93 @@ function update(view, spec, text) {
   pick(view, k);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The followers: What to notice and the heatmaps at the value the slider of their store shows (or,
+// before it has shown one, the page's value). Both wait for their store as the slider's view does.
+
+function follower(root, make) {
+  const view = { root, text: null, spec: null, curves: null, index: null };
+  make(view);
+  FLOW.followers.add(view);
+  return view;
+}
+
+function setFollower(view, spec, text) {
+  const curves = FLOW.stores.get(spec.store);
+  if (!curves) {
+    view.waitingFor = { spec, text };
+    FLOW.waiting.add(view);
+    return;
+  }
+  view.text = text;
+  view.spec = spec;
+  view.curves = curves;
+  view.index = null; // what the server sent: shown afresh
+  view.follow(FLOW.at.get(spec.store) ?? nearest(spec.biases, spec.value), true, true);
+}
+
+function notesView(root) {
+  return follower(root, (view) => {
+    view.box = node("div", "lx-notes lf-notes", root);
+    view.follow = (k) => {
+      if (k === view.index) return;
+      view.index = k;
+      const head = document.createElement("p");
+      head.className = "lx-notes-head";
+      head.append("At forget_bias ");
+      node("b", "", head, shortNumber(view.spec.biases[k]));
+      head.append(view.spec.biases[k] === view.spec.value ? ":" : ", where the slider is:");
+      const paragraphs = view.curves[k].notes.map((runs) => {
+        const paragraph = document.createElement("p");
+        runs.forEach((part, n) => (n % 2 ? node("b", "", paragraph, part) : paragraph.append(part)));
+        return paragraph;
+      });
+      view.box.replaceChildren(head, ...paragraphs);
+      view.box.classList.toggle("lx-presenting", !!view.spec.presenting);
+      view.box.dataset.forgetBias = shortNumber(view.spec.biases[k]);
+    };
+  });
+}
+
+function heatmapsView(root) {
+  return follower(root, (view) => {
+    view.chart = mount(root);
+    view.drawnAt = 0;
+    view.chart.onDrawn = () => {
+      view.drawnAt = performance.now();
+      root.dataset.forgetBias = shortNumber(view.spec.biases[view.index]);
+    };
+    view.follow = (k, released, fresh = false) => {
+      if (k === view.index) return;
+      // While the thumb moves: only when Plotly is free and has not just drawn (the line chart first).
+      if (!released && (view.chart.busy || performance.now() - view.drawnAt < HEATMAPS_EVERY_MS)) return;
+      view.index = k;
+      const { figure, config, panel } = view.spec;
+      const patch = view.curves[k].panel;
+      const data = figure.data.slice();
+      data[panel] = { ...data[panel], z: patch.z, name: patch.name, hovertemplate: patch.hovertemplate };
+      const annotations = (figure.layout.annotations ?? []).slice();
+      annotations[panel] = { ...annotations[panel], text: patch.title };
+      if (!fresh) FLOW.heatmaps += 1;
+      show(view.chart, { figure: { ...figure, data, layout: { ...figure.layout, annotations } }, config, alt: view.curves[k].alt[1] });
+    };
+  });
+}
+
+const FOLLOWERS = { notes: notesView, heatmaps: heatmapsView };
+
 export default function ({ data, parentElement, setTriggerValue }) {
   const text = decoder.decode(data);
   if (text.startsWith('{"role":"store"')) {
     keep(parentElement, text);
     return undefined;
+  }
+  const role = text.match(/^\{"role":"(\w+)"/)?.[1];
+  if (FOLLOWERS[role]) {
+    const view = views.get(parentElement) ?? FOLLOWERS[role](parentElement);
+    views.set(parentElement, view);
+    if (text !== view.text && text !== view.waitingFor?.text) setFollower(view, JSON.parse(text), text);
+    return view.chart?.cleanup;
   }
   const view = views.get(parentElement) ?? build(parentElement, setTriggerValue);
   views.set(parentElement, view);

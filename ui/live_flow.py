@@ -4,18 +4,23 @@ For the page's settings the server backpropagates the loss at every forget_bias 
 (:func:`ui.sweeps.live_sweep`, each run and gradient exactly as the page's own at that value, by
 ``viz.gradflow.gradient_flow``) and sends the slider's three curves at each value once; while the
 thumb moves, live_flow.js swaps them into the chart (it only picks arrays: the gradients are
-lstm_core's). On release the value becomes the page's forget_bias, in the session and the link, and
-the part of the page it sets reruns (its heatmaps and notes follow; app_pages/gradient_flow.py). The curves of forget_bias 0 and 1 stay as they are,
-and the y axis is fixed over every value the slider can take, so the picture does not jump.
+lstm_core's). What to notice (viz.notes.gradflow, written at every value) follows the thumb too, and
+the heatmaps' slider panel follows it when the thumb rests or is released. On release the value
+becomes the page's forget_bias, in the session and the link; with the sidebar's weights only the
+slider's own part of the page reruns (app_pages/gradient_flow.py), since the rest is in the browser
+already. The curves and panels of forget_bias 0 and 1 stay as they are, and the y axis and the colour
+scale are fixed over every value the slider can take, so the picture does not jump.
 
-The component is mounted twice: a hidden store of every value's curves (the same bytes at every
-value shown, so that Streamlit sends it once) and the slider with its chart, which names the store.
+The component is mounted four times: a hidden store of every value's curves, panel and notes (the
+same bytes at every value shown, so that Streamlit sends it once), the slider with its chart, What
+to notice and the heatmaps, which name the store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -30,16 +35,25 @@ from viz.gradflow import (
     HOVER_TAIL,
     OTHER_COLOR,
     Flow,
+    HiddenFlow,
     below_floor_note,
     below_floor_notes,
     curve_names,
+    flow_at,
     flow_curves,
+    flow_heatmaps,
     flow_lines,
+    heatmap_axis,
+    heatmap_panel,
+    heatmaps_alt,
     line_range,
+    lines_alt,
     lowest_of,
     power_of_text,
+    shared_range,
     slider_name,
 )
+from viz.notes.gradflow import rnn_comparison, what_to_notice
 
 from . import controls, plotly_live, runs, urlstate
 from .markup import quote
@@ -64,8 +78,12 @@ FAILED = "_live_flow_failed"
 RELEASED = "_live_flow_released"
 #: What pads every value's legend names to one length (a digit's width; see _curves).
 FIGURE_SPACE = "\u2007"
+#: The heatmaps' instance (a key of the page's charts: tests find it by it).
+HEATMAPS_KEY = "gradient_flow_heatmaps"
 #: The JSON a value of one step costs in the payload: its y, its hover text, and punctuation.
 BYTES_PER_VALUE = 40
+#: What one forget_bias's notes and alt texts cost in the payload, as JSON (about 1.5 KB at most).
+NOTES_BYTES = 3000
 
 
 def prepare(model: Run, layer: int, seq: int, loss: str) -> Live | str:
@@ -78,26 +96,45 @@ def prepare(model: Run, layer: int, seq: int, loss: str) -> Live | str:
             f"you release reruns the page. ({quote(st.session_state[FAILED])})"
         )
     steps = model.sequence.values.shape[1]
-
+    units = model.configs[layer - 1].num_units
     live = live_sweep(
         model,
         f"flow:{layer}:{seq}:{loss}",
         partial(flow_curves, layer=layer, seq=seq, loss=loss),
-        steps * len(CURVES) * 8,
+        steps * (len(CURVES) * 8 + units * 4) + 64,  # viz.gradflow.FLOW_FIELDS: float64 curves, float32 log_dc
         include=float(model.configs[0].forget_bias),
         seq=seq,
         named=("flow", {"layer": layer, "seq": seq, "loss": loss}),  # a large sweep's gradients, in the worker
     )
     if live.biases is None:
         return live.reason
-    if steps * len(CURVES) * len(live.biases) * BYTES_PER_VALUE > 2 * LIVE_BYTES:  # JSON, not float32
+    # JSON, not float32: the curves, the heatmaps' panel (float32 in base64), the notes.
+    sent = len(live.biases) * (steps * len(CURVES) * BYTES_PER_VALUE + steps * units * 6 + NOTES_BYTES)
+    if sent > 2 * LIVE_BYTES:
         return "Too large to send every forget_bias's curves: the slider works through the server instead."
     return live
 
 
+def flows(live: Live) -> list[Flow]:
+    """The sweep's Flow at every forget_bias of its grid (viz.gradflow.flow_at)."""
+    return [flow_at(live.arrays, k, fb) for k, fb in enumerate(live.biases)]
+
+
+def index(live: Live, forget_bias: float) -> int:
+    """The grid position of ``forget_bias`` (the nearest value, as the browser's slider takes it)."""
+    return int(np.argmin(np.abs(np.asarray(live.biases) - forget_bias)))
+
+
+def compared(every: list[Flow], live: Live, k: int) -> list[Flow]:
+    """The flows the page compares at the ``k``-th value: forget_bias 0, 1 and that value if it is neither,
+    ascending (viz.gradflow.forget_biases)."""
+    at = {float(fb): every[n] for n, fb in enumerate(live.biases)}
+    return [at[fb] for fb in sorted({0.0, 1.0, float(live.biases[k])})]
+
+
 def y_range(fixed: list[Flow], live: Live) -> tuple[float, float]:
-    """The line chart's (low, high) log10: the floor from forget_bias 0 and 1 (viz.gradflow.line_range),
-    the top high enough for every value of the slider."""
+    """The line chart's (low, high) log10: the floor from forget_bias 0 and 1 (``fixed``,
+    viz.gradflow.line_range), the top high enough for every value of the slider."""
     low, high = line_range(fixed)
     top = max(float(live.arrays["log_ratio"].max()), float(live.arrays["log_through_c"].max()))
     return low, max(high, float(math.ceil(top)))
@@ -129,51 +166,87 @@ def _curves(live: Live, low: float, notes_below: int) -> list[dict]:
     return frames
 
 
-def _store(live: Live, low: float, notes_below: int) -> tuple[bytes, str]:
-    """(the store's bytes: {"role": "store", "id", "curves"} as JSON, its id)."""
-    curves = orjson.dumps(_curves(live, low, notes_below), option=orjson.OPT_SERIALIZE_NUMPY)
+@dataclass(frozen=True)
+class Store:
+    """Every value's curves, heatmap panel and notes, as the browser gets them (``data``: JSON,
+    {"role": "store", "id", "curves"}), and what the server draws from them."""
+
+    data: bytes
+    id: str
+    flows: list[Flow]  # the sweep's, at every value of the grid
+    fixed: list[Flow]  # forget_bias 0 and 1
+    y_range: tuple[float, float]  # the line chart's (y_range)
+    z_range: tuple[float, float]  # the heatmaps' colour scale, fixed over every value
+    alts: list[tuple[str, str]]  # the line chart's and the heatmaps' alt text at each value
+
+
+def store(live: Live, rnn: HiddenFlow | None = None) -> Store:
+    """The sweep's Store (with ``rnn``, the plain RNN's panel and comparison: their notes, their
+    scale), built once per sweep and kept in the shared cache."""
+    rnn_key = "" if rnn is None else hashlib.sha256(np.ascontiguousarray(rnn.log_dh).tobytes()).hexdigest()[:16]
+    return runs.cached(f"flowstore:{live.key}:{rnn_key}", lambda: _build_store(live, rnn))
+
+
+def _build_store(live: Live, rnn: HiddenFlow | None) -> Store:
+    every = flows(live)
+    fixed = [every[index(live, 0.0)], every[index(live, 1.0)]]
+    low, high = y_range(fixed, live)
+    frames = _curves(live, low, len(below_floor_notes(fixed, math.nan, low)))
+    z_range = shared_range(every, rnn)
+    steps, units = fixed[0].log_dc.shape
+    panels = len(fixed) + 1 + (rnn is not None)
+    axis = heatmap_axis(steps, units, panels)
+    alts = []
+    for k, (frame, flow) in enumerate(zip(frames, every, strict=True)):
+        shown, fb = compared(every, live, k), float(live.biases[k])
+        notes = [what_to_notice(shown, fb)] + ([rnn_comparison(shown, rnn, fb)] if rnn is not None else [])
+        alts.append((lines_alt(shown, fb, rnn), heatmaps_alt(shown, fb, rnn)))
+        frame["panel"] = heatmap_panel(slider_name(fb), flow.log_dc, "c", axis, z_range[0], panels)
+        frame["notes"] = [note.split("**") for note in notes]  # plain and bold runs, in turn
+        frame["alt"] = alts[-1]
+    curves = orjson.dumps(frames, option=orjson.OPT_SERIALIZE_NUMPY)
     store_id = hashlib.sha256(curves).hexdigest()[:16]
-    return b'{"role":"store","id":"' + store_id.encode() + b'","curves":' + curves + b"}", store_id
+    data = b'{"role":"store","id":"' + store_id.encode() + b'","curves":' + curves + b"}"
+    return Store(data, store_id, every, fixed, (low, high), z_range, alts)
 
 
 def draw(
     live: Live,
-    fixed: list[Flow],
-    slider: Flow,
+    flow_store: Store,
+    value: float,
     step_labels: tuple[str, ...] | None,
     *,
-    alt: str,
     presenting: bool,
     shown,
     trained_fb: float | None = None,
 ) -> None:
-    """The slider and the line chart (``shown`` makes a figure as the page shows it: presenter mode).
+    """The slider and the line chart at ``value`` (``shown`` makes a figure as the page shows it:
+    presenter mode, the plain RNN's line), and the hidden store the browser takes every value from.
 
-    ``fixed``: the flows at forget_bias 0 and 1; ``slider``: the flow at the page's forget_bias (the
-    sidebar's, or with trained weights their own, which the slider then sets: ``trained_fb`` is the
-    forget_bias they were trained with)."""
+    ``value``: the page's forget_bias (the sidebar's, or with trained weights their own, which the
+    slider then sets: ``trained_fb`` is the forget_bias they were trained with)."""
     plotly_live.serve_plotly_js()
     trained = trained_fb is not None
     if not trained:
         controls.in_link("forget_bias")  # the page's control, drawn in the browser (trained_fb: the page's)
-    low, high = y_range(fixed, live)
+    k = index(live, value)
+    slider, fixed = flow_store.flows[k], flow_store.fixed
+    low, high = flow_store.y_range
     fig = shown(flow_lines(fixed, math.nan, step_labels, slider=slider, y_range=(low, high), compact=presenting))
     spec = fig.to_plotly_json()
     layout = {key: value for key, value in spec["layout"].items() if key != "template"}
-    fixed_notes = len(below_floor_notes(fixed, math.nan, low))
     # The slider's own note below the floor is the browser's to show (each value has its own).
     ours = slider_name(slider.forget_bias)
     annotations = [a for a in layout.get("annotations", []) if not str(a.get("text", "")).startswith(ours)]
-    store, store_id = runs.cached(f"flowstore:{low}:{live.key}", lambda: _store(live, low, fixed_notes))
     # Every value's curves, hidden: the same bytes whatever the value shown, so that Streamlit sends
     # them once and on later runs a reference (its message cache), not half a megabyte per release.
-    _component(key=STORE_KEY, data=store)
+    _component(key=STORE_KEY, data=flow_store.data)
     payload = {
         "role": "view",
-        "store": store_id,
+        "store": flow_store.id,
         "figure": {"data": spec["data"], "layout": {**layout, "annotations": annotations}},
         "config": {"displaylogo": False},
-        "alt": alt,
+        "alt": flow_store.alts[k][0],
         "biases": [float(b) for b in live.biases],
         "first": 0,  # the slider's three curves come first (viz.gradflow.flow_lines)
         "tail": HOVER_TAIL,
@@ -182,7 +255,8 @@ def draw(
         "low": LOW,
         "high": HIGH,
         "presenting": presenting,
-        "note": "Drag it: the curves of every forget_bias are in your browser, so the green ones follow the thumb.",
+        "note": "Drag it: every forget_bias's gradients are in your browser, so the green curves, What to notice "
+        "and the last LSTM heatmap follow the thumb.",
     }
     # The chart but for the value shown (the slider's curves, the alt text): the browser does not
     # redraw a chart that differs only in the value it shows already (the rerun after its release).
@@ -210,6 +284,50 @@ def draw(
         on_release_change=partial(_released, trained_fb),
         on_failed_change=_failed,
     )
+
+
+def notes(live: Live, flow_store: Store, value: float, *, presenting: bool) -> None:
+    """What to notice at the value the slider shows: the store's notes (the browser follows the thumb)."""
+    payload = {
+        "role": "notes",
+        "store": flow_store.id,
+        "biases": [float(b) for b in live.biases],
+        "value": float(flow_store.flows[index(live, value)].forget_bias),
+        "presenting": presenting,
+    }
+    _component(key=f"{KEY}_notes", data=orjson.dumps(payload))
+
+
+def heatmaps(
+    live: Live,
+    flow_store: Store,
+    value: float,
+    step_labels: tuple[str, ...] | None,
+    *,
+    rnn: HiddenFlow | None,
+    shown,
+) -> None:
+    """The heatmaps: forget_bias 0 and 1, the slider's panel at ``value`` (the browser swaps in the
+    store's panel at the value the slider shows), the plain RNN's with ``rnn``; on the store's colour
+    scale. ``shown`` makes the figure as the page shows it (presenter mode)."""
+    k = index(live, value)
+    slider = flow_store.flows[k]
+    fig = shown(
+        flow_heatmaps(flow_store.fixed, math.nan, step_labels, rnn=rnn, slider=slider, z_range=flow_store.z_range)
+    )
+    spec = fig.to_plotly_json()
+    layout = {key: value for key, value in spec["layout"].items() if key != "template"}
+    payload = {
+        "role": "heatmaps",
+        "store": flow_store.id,
+        "figure": {"data": spec["data"], "layout": layout},
+        "config": {"displaylogo": False},
+        "alt": flow_store.alts[k][1],
+        "panel": len(flow_store.fixed),  # the slider's panel: its trace and its title
+        "biases": [float(b) for b in live.biases],
+        "value": float(slider.forget_bias),
+    }
+    _component(key=HEATMAPS_KEY, data=orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY))
 
 
 def _failed() -> None:

@@ -131,11 +131,36 @@ def closed_form(forget_bias: float, steps: int) -> np.ndarray:
     return np.maximum(steps_back * log_sigmoid, LOG_FLOOR) + 0.0  # + 0.0: no -0.0 at the last step
 
 
+#: The Flow fields kept of each run of the live slider's sweep (ui.live_flow), arrays and numbers.
+FLOW_FIELDS = (
+    "log_dc",
+    "log_ratio",
+    "log_closed_form",
+    "log_through_c",
+    "mean_f",
+    "min_f",
+    "max_f",
+    "overflowed",
+    "zero_at_end",
+)
+
+
 def flow_curves(traces: list[Trace], layer: int, seq: int, loss: str) -> dict[str, np.ndarray]:
-    """What the live Gradient flow slider swaps in from one run: the CURVES of :func:`gradient_flow`
-    for ``layer`` (1-based) and sequence ``seq`` (also computed in a worker, workers.remote)."""
+    """What the live Gradient flow slider keeps of one run: the :func:`gradient_flow` of ``layer``
+    (1-based) and sequence ``seq``, field by field (FLOW_FIELDS; also computed in a worker,
+    workers.remote). :func:`flow_at` makes the Flow again."""
     flow = gradient_flow(traces[layer - 1], seq, loss)
-    return {attribute: getattr(flow, attribute) for _, attribute, _, _ in CURVES}
+    return {name: np.asarray(getattr(flow, name)) for name in FLOW_FIELDS}
+
+
+def flow_at(arrays: dict[str, np.ndarray], k: int, forget_bias: float) -> Flow:
+    """The Flow of the ``k``-th run of a sweep of :func:`flow_curves` (its arrays stacked along a first
+    axis), at ``forget_bias``: the same numbers as :func:`gradient_flow` of that run."""
+    values = {name: arrays[name][k] for name in FLOW_FIELDS}
+    for name in ("mean_f", "min_f", "max_f"):
+        values[name] = float(values[name])
+    values["overflowed"], values["zero_at_end"] = int(values["overflowed"]), bool(values["zero_at_end"])
+    return Flow(forget_bias=float(forget_bias), **values)
 
 
 def gradient_flow(trace: Trace, batch: int = 0, loss: str = "c") -> Flow:
@@ -297,16 +322,25 @@ def flow_heatmaps(
     step_labels: tuple[str, ...] | None = None,
     budget: int = FIGURE_BUDGET,
     rnn: HiddenFlow | None = None,
+    *,
+    slider: Flow | None = None,
+    z_range: tuple[float, float] | None = None,
 ) -> go.Figure:
     """|dL/dc_t| per unit and step, one panel per forget_bias, side by side, on one log colour scale;
-    with ``rnn``, the plain RNN's |dL/dh_t| in a last panel on the same scale."""
+    with ``rnn``, the plain RNN's |dL/dh_t| in a last panel on the same scale.
+
+    With ``slider`` (the live slider's, ui.live_flow): ``flows`` are forget_bias 0 and 1, and the
+    slider's panel follows them at any value (0 and 1 too: the panels stay put while the browser swaps
+    its :func:`heatmap_panel`), on ``z_range``, fixed over every value the slider can take."""
     steps, units = flows[0].log_dc.shape
     panels = [(label(f.forget_bias, current), color(f.forget_bias), f.log_dc, "c") for f in flows]
+    if slider is not None:
+        panels.append((slider_name(slider.forget_bias), OTHER_COLOR, slider.log_dc, "c"))
     if rnn is not None:
         panels.append((rnn_name(rnn), RNN_COLOR, rnn.log_dh, "h"))
-    axis = TimeAxis.fit(steps, units, max(1, budget // len(panels)))
+    axis = heatmap_axis(steps, units, len(panels), budget)
     x = axis.x()
-    zmin, zmax = shared_range(flows, rnn)
+    zmin, zmax = z_range or shared_range(flows, rnn)
     ticks = _decade_ticks(zmin, zmax)
     colorbar = {
         **band_colorbar(1.0, 0.0, zmin, zmax, [decade(t) for t in ticks], tickvals=ticks),
@@ -315,32 +349,27 @@ def flow_heatmaps(
     lefts, width = split_columns(len(panels), 0.03)
     traces, layout, annotations = [], {}, []
     steps_back = axis.pool((steps - 1 - np.arange(steps, dtype=np.float64))[:, None])[0]
-    wrapped = False  # a title on two lines
+    # A title on two lines (its note under it); the live slider's may be, at some value.
+    wrapped = slider is not None and len(panels) > 3
     for k, ((name, colour, log_values, state), left) in enumerate(zip(panels, lefts, strict=True)):
-        hover = (
-            f"{name}<br>{axis.step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
-            f"<br>|∂L/∂{state}| = 10^%{{z:.2f}}"
-            + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
-        )
-        z = axis.pool(log_values)
+        panel = heatmap_panel(name, log_values, state, axis, zmin, len(panels))
         traces.append(
             {
                 "type": "heatmap",
-                "name": name,
-                "z": typed(z),
+                "name": panel["name"],
+                "z": panel["z"],
                 "x": typed(x),
                 "y": typed(np.arange(units, dtype=np.float32)),
-                "customdata": typed(np.broadcast_to(steps_back, z.shape).astype(np.float32)),
+                "customdata": typed(np.broadcast_to(steps_back, (units, len(steps_back))).astype(np.float32)),
                 "coloraxis": "coloraxis",
-                "hovertemplate": hover + "<extra></extra>",
+                "hovertemplate": panel["hovertemplate"],
                 **panel_refs(k),
             }
         )
-        below = (log_values > LOG_FLOOR) & (log_values < zmin)
-        # Four panels are too narrow for the note on the title's line: it goes under it.
-        title = name + (f"{'<br>' if len(panels) > 3 else ' '}(below {decade(zmin)}: darkest)" if below.any() else "")
-        wrapped = wrapped or (below.any() and len(panels) > 3)
-        annotations.append(column_title(title, left + width / 2, yanchor="bottom", color=colour))
+        wrapped = wrapped or "<br>" in panel["title"]
+        annotations.append(
+            {**column_title("", left + width / 2, yanchor="bottom", color=colour), "text": panel["title"]}
+        )
         xaxis = step_axis(
             steps,
             step_labels,
@@ -362,6 +391,31 @@ def flow_heatmaps(
         plot_bgcolor="white",
     )
     return figure(traces, layout)
+
+
+def heatmap_axis(steps: int, units: int, panels: int, budget: int = FIGURE_BUDGET) -> TimeAxis:
+    """The time axis of :func:`flow_heatmaps`'s ``panels`` panels (steps pooled to fit ``budget``)."""
+    return TimeAxis.fit(steps, units, max(1, budget // panels))
+
+
+def heatmap_panel(name: str, log_values: np.ndarray, state: str, axis: TimeAxis, zmin: float, panels: int) -> dict:
+    """One panel of :func:`flow_heatmaps` as it is drawn: its trace's ``z`` (the log10 magnitudes
+    ``log_values``, (steps, units), pooled by ``axis``: typed), ``name`` and ``hovertemplate``, and its
+    ``title``'s text (saying when some cells lie below the colour scale's ``zmin``)."""
+    hover = (
+        f"{name}<br>{axis.step_word} %{{x}} (%{{customdata:.0f}} steps before the end)<br>unit %{{y}}"
+        f"<br>|∂L/∂{state}| = 10^%{{z:.2f}}"
+        + (f"<br>(mean of the log over {axis.factor} steps)" if axis.factor > 1 else "")
+    )
+    below = bool(((log_values > LOG_FLOOR) & (log_values < zmin)).any())
+    # Four panels are too narrow for the note on the title's line: it goes under it.
+    title = name + (f"{'<br>' if panels > 3 else ' '}(below {decade(zmin)}: darkest)" if below else "")
+    return {
+        "z": typed(axis.pool(log_values)),
+        "name": name,
+        "hovertemplate": hover + "<extra></extra>",
+        "title": column_title(title, 0.0)["text"],
+    }
 
 
 #: The three curves of one forget_bias, in the order they are drawn: (kind, Flow attribute, dash, width).

@@ -18,6 +18,7 @@ from helpers import (
     chart_by_key,
     chart_traces,
     library_outputs,
+    live_flow_notes,
     live_flow_sent,
     npy,
     open_page,
@@ -44,7 +45,9 @@ def page(name: str, query: dict | None = None):
 
 
 def shown(at) -> str:
-    return page_text(at, "markdown", "caption", "info", "warning", "error", "success", sep=" ")
+    return (
+        page_text(at, "markdown", "caption", "info", "warning", "error", "success", sep=" ") + " " + live_flow_notes(at)
+    )
 
 
 def panels(at, key: str = "compare_values") -> dict[str, np.ndarray]:
@@ -142,8 +145,8 @@ def test_gradient_flow_runs_the_demo_weights_at_forget_bias_zero_one_and_the_sli
     weights, inputs = recall()
     at = page(FLOW, {"weights": "recall"})
     assert at.selectbox(key="weights").value == "recall"
-    assert list(flow_heatmaps(at)) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]
-    for fb, title in ((0.0, "forget_bias 0"), (1.0, "forget_bias 1 (slider)")):
+    assert list(flow_heatmaps(at)) == ["forget_bias 0", "forget_bias 1", "forget_bias 1 (slider)", "plain RNN (tanh)"]
+    for fb, title in ((0.0, "forget_bias 0"), (1.0, "forget_bias 1"), (1.0, "forget_bias 1 (slider)")):
         assert_flow_is_the_cores(at, weights.configs, weights.params, inputs, fb, title)
     assert "at the slider's value, now 1, as trained." in shown(at)
     # The plain RNN in place of the layer: seeded weights of its own (seed 0), on the same input.
@@ -247,7 +250,7 @@ def test_gradient_flow_runs_an_uploaded_keras_model_at_zero_and_one():
     upload(at, "inputs.npy", npy(golden["lstm_inputs"]), key="data_file")
     assert "Keras 3 model 'sentiment'" in shown(at)
     # Keras adds no forget_bias: 0 is the model as trained, the slider's value; 1 adds one to it.
-    assert list(flow_heatmaps(at))[:2] == ["forget_bias 0 (slider)", "forget_bias 1"]
+    assert list(flow_heatmaps(at))[:3] == ["forget_bias 0", "forget_bias 1", "forget_bias 0 (slider)"]
     for fb, title in ((0.0, "forget_bias 0 (slider)"), (1.0, "forget_bias 1")):
         assert_flow_is_the_cores(at, opened.configs, opened.params, golden["lstm_inputs"], fb, title)
     assert "Keras 3 adds no forget_bias at run time" in shown(at)

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from helpers import chart_by_key, open_page, page_text
+from helpers import chart_by_key, live_flow_notes, open_page, page_text
 from lstm_core import grad
 from lstm_core.sequences import InputSpec
 from tools.browser import decode_traces
@@ -44,14 +44,16 @@ def expected_dc(spec: ModelSpec, layer: int = 1, seq: int = 0, loss: str = "c") 
 
 
 def shown(at: AppTest) -> str:
-    return page_text(at, "markdown", "caption", "info", "warning", "error")
+    """The page's text, What to notice included (the live notes at the slider's value)."""
+    return page_text(at, "markdown", "caption", "info", "warning", "error") + "\n" + live_flow_notes(at)
 
 
 def test_the_plotted_gradient_is_the_cores_at_forget_bias_zero_and_one() -> None:
     at = page()
     panels = heatmaps(at)
-    assert list(panels) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]  # the RNN: its own test
-    for title, fb in (("forget_bias 0", 0.0), ("forget_bias 1 (slider)", 1.0)):
+    # The live slider's panel beside forget_bias 0 and 1, at the page's value (1); the RNN: its own test.
+    assert list(panels) == ["forget_bias 0", "forget_bias 1", "forget_bias 1 (slider)", "plain RNN (tanh)"]
+    for title, fb in (("forget_bias 0", 0.0), ("forget_bias 1", 1.0), ("forget_bias 1 (slider)", 1.0)):
         dc = expected_dc(replace(ModelSpec(), forget_bias=fb))
         assert panels[title].shape == (4, 60)
         np.testing.assert_allclose(panels[title], np.log10(np.abs(dc)).T, rtol=1e-5, atol=1e-5, err_msg=title)
@@ -108,7 +110,7 @@ def test_a_bad_link_gets_a_message_and_the_default() -> None:
     text = shown(at)
     assert "flow_loss" in text and "one of c, h" in text
     assert at.radio(key="flow_loss").value == "c"
-    assert len(heatmaps(at)) == 3  # forget_bias 0 and 1, and the plain RNN
+    assert len(heatmaps(at)) == 4  # forget_bias 0 and 1, the slider's, and the plain RNN
 
 
 def test_a_one_step_input_says_there_is_nothing_to_go_back_through() -> None:

@@ -4,16 +4,19 @@ forget_bias, and a run too large to sweep gets the server's slider and says why.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from helpers import live_flow_sent, open_page, page_text
+from helpers import chart_by_key, live_flow_notes, live_flow_sent, open_page, page_text
 from lstm_core.sequences import InputSpec
-from ui import live_flow, plotly_live
+from tools.browser import decode_traces
+from ui import live_flow, plotly_live, runs
 from ui.model import ModelSpec, run_model
-from viz.gradflow import gradient_flow
+from viz.gradflow import FLOW_FIELDS, gradient_flow, heatmaps_alt, lines_alt
+from viz.notes.gradflow import rnn_comparison, what_to_notice
 
 PAGE = "app_pages/gradient_flow.py"
 
@@ -46,8 +49,44 @@ def test_the_links_forget_bias_is_where_the_slider_opens() -> None:
     payload = sent(at)
     assert payload["value"] == -2.0 and at.query_params["forget_bias"] == "-2"
     assert "forget_bias -2 (slider) · gradient" in [t["name"] for t in payload["figure"]["data"]]
-    # What follows the release, not the thumb, says at which value it was written.
-    assert "Written at forget_bias -2, where the slider was let go" in page_text(at, "caption")
+    # What to notice and the heatmaps' slider panel open there too.
+    assert live_flow_notes(at).startswith(
+        "Going back from the last step"
+    ) and "forget_bias -2 (slider)" in live_flow_notes(at)
+    assert [t["name"] for t in chart_by_key(at, live_flow.HEATMAPS_KEY)["data"]][2] == "forget_bias -2 (slider)"
+
+
+def test_every_values_notes_and_heatmap_panel_are_the_pages_at_that_value() -> None:
+    """What the browser shows at each value of the slider (the store) is what the page, run at that
+    value, would write and draw: What to notice, the plain RNN's comparison, the slider's panel (the
+    core's |dL/dc|), on one colour scale fixed over every value, and the alt texts."""
+    at = open_page(PAGE, {"steps": "30"})
+    payload = sent(at)
+    heatmaps = chart_by_key(at, live_flow.HEATMAPS_KEY)
+    scale = heatmaps["layout"]["coloraxis"]
+    spec = ModelSpec(inputs=InputSpec(preset="sine", steps=30, features=2))
+    every = {}
+    for fb in payload["biases"]:
+        every[fb] = gradient_flow(run_model(replace(spec, forget_bias=fb)).traces[0], 0, "c")
+    rnn = runs.rnn_flow(spec, 1, 0)  # the plain RNN's own numbers: tests/app/test_other_cells.py
+    top = max(float(flow.log_dc.max()) for flow in every.values())
+    assert scale["cmax"] == math.ceil(max(top, float(rnn.log_dh.max())))  # no value's panel saturates
+    for fb in (-5.0, -2.3, 0.0, 1.0, 4.2):
+        k = payload["biases"].index(fb)
+        frame = payload["curves"][k]
+        compared = [every[b] for b in sorted({0.0, 1.0, fb})]
+        assert ["**".join(runs) for runs in frame["notes"]] == [
+            what_to_notice(compared, fb),
+            rnn_comparison(compared, rnn, fb),
+        ]
+        z = decode_traces([{**heatmaps["data"][2], **frame["panel"]}])[frame["panel"]["name"]]["z"]
+        np.testing.assert_allclose(z, every[fb].log_dc.T, rtol=1e-6, err_msg=str(fb))
+        assert frame["panel"]["name"] == f"forget_bias {fb:g} (slider)"
+        assert frame["alt"] == [lines_alt(compared, fb, rnn), heatmaps_alt(compared, fb, rnn)]
+        # Its Flow, made again from the sweep, is the core's at that value, field by field.
+        again = live_flow.flows(live_flow.prepare(run_model(spec), 1, 0, "c"))[k]
+        for name in FLOW_FIELDS:
+            np.testing.assert_array_equal(getattr(again, name), getattr(every[fb], name), err_msg=name)
 
 
 @pytest.mark.parametrize("value", [float("nan"), "1", None, 99.0])

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from helpers import chart_by_key, open_page, open_tab, page_text, press
+from helpers import chart_by_key, live_flow_notes, open_page, open_tab, page_text, press
 from lstm_core import BasicRNNConfig, GRUConfig, LSTMConfig, grad, init_params, run
 from lstm_core.experiments import RESULTS, read_csv
 from lstm_core.sequences import InputSpec, make_inputs
@@ -30,7 +30,7 @@ def panels(at, key: str) -> dict[str, np.ndarray]:
 
 
 def shown(at) -> str:
-    return page_text(at, "markdown", "caption", "info", "warning", "error")
+    return page_text(at, "markdown", "caption", "info", "warning", "error") + "\n" + live_flow_notes(at)
 
 
 # ----------------------------------------------------------------------------- Compare

@@ -51,7 +51,7 @@ def test_the_grid_coarsens_then_the_sweep_is_skipped_with_the_reason():
 def test_a_large_sweep_runs_in_a_worker_and_is_the_sweep_here(monkeypatch):
     """Over REMOTE_SWEEP_CELLS the sweep runs in a worker process (sequence seq kept): the same arrays, bit
     for bit, as the sweep here, for a forward quantity and a gradient taken from that sequence."""
-    from viz.gradflow import CURVES, flow_curves, gradient_flow
+    from viz.gradflow import FLOW_FIELDS, flow_curves, gradient_flow
     from workers import remote
 
     rows = np.random.default_rng(3).normal(size=(3, 30, 2)).round(3)  # three sequences of the learner's own
@@ -83,7 +83,7 @@ def test_a_large_sweep_runs_in_a_worker_and_is_the_sweep_here(monkeypatch):
     far = sweeps.live_sweep(model, "test:remote-flow", flow, bytes_per_run=10_000, seq=1, named=named)
     monkeypatch.setattr(sweeps, "REMOTE_SWEEP_CELLS", 10**12)
     here = sweeps.live_sweep(model, "test:here-flow", flow, bytes_per_run=10_000, seq=1, named=named)
-    assert sent == [2, 1] and set(far.arrays) == set(here.arrays) == {c[1] for c in CURVES}
+    assert sent == [2, 1] and set(far.arrays) == set(here.arrays) == set(FLOW_FIELDS)
     for name in here.arrays:
         np.testing.assert_array_equal(far.arrays[name], here.arrays[name], err_msg=name)
 

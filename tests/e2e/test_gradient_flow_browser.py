@@ -3,6 +3,7 @@ them and goes into the link, and the page is saved as a screenshot to look at.""
 
 from __future__ import annotations
 
+import numpy as np
 from playwright.sync_api import Page, expect
 
 from tools.browser import drawn_colour_scales, full_page_screenshot, plotly_traces, rgb, wait_idle, wait_until
@@ -35,8 +36,10 @@ def test_gradient_flow_draws_both_charts_and_follows_the_loss_switch(page: Page,
     )
     assert drawn == 10
     heatmaps = plotly_traces(page, 1)
-    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1 (slider)", "plain RNN (tanh)"]
-    expect(page.get_by_text("What to notice")).to_be_visible()
+    # forget_bias 0 and 1, the live slider's panel (at 1, the same as the middle one), the plain RNN.
+    assert list(heatmaps) == ["forget_bias 0", "forget_bias 1", "forget_bias 1 (slider)", "plain RNN (tanh)"]
+    np.testing.assert_array_equal(heatmaps["forget_bias 1"]["z"], heatmaps["forget_bias 1 (slider)"]["z"])
+    expect(page.get_by_text("What to notice", exact=True)).to_be_visible()
     # Drawn as sent: magma's "#000004" once became Plotly.js's pale pink default, the smallest gradients bright.
     assert [rgb(colour) for _, colour in MAGNITUDE_SCALE] in drawn_colour_scales(page)[1]
     full_page_screenshot(page, artifacts / "gradient_flow.png")
