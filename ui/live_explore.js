@@ -110,14 +110,6 @@ function fail(error) {
   HUB.controls.send("failed", String(error?.message ?? error).slice(0, 200));
 }
 
-function nearest(biases, value) {
-  let best = 0;
-  biases.forEach((b, k) => {
-    if (Math.abs(b - value) < Math.abs(biases[best] - value)) best = k;
-  });
-  return best;
-}
-
 function syncCommitted() {
   const c = HUB.committed;
   if (c && HUB.store && c.store === HUB.store.header.id) c.index = nearest(HUB.store.header.biases, c.forget_bias);

@@ -74,7 +74,9 @@ WATCHDOG_JS = """export default function ({ data, setTriggerValue }) {
   return () => clearTimeout(timer);
 }"""
 
-_component = component(NAME, js=plotly_live.module("numpy_repr.js", "live_explore.js"), css=CSS, isolate_styles=False)
+_component = component(
+    NAME, js=plotly_live.module("live_grid.js", "numpy_repr.js", "live_explore.js"), css=CSS, isolate_styles=False
+)
 _watchdog = component("live_explore_watchdog", js=WATCHDOG_JS)
 
 

@@ -187,14 +187,6 @@ function retrace(view, curves) {
   return true;
 }
 
-function nearest(biases, value) {
-  let best = 0;
-  biases.forEach((b, k) => {
-    if (Math.abs(b - value) < Math.abs(biases[best] - value)) best = k;
-  });
-  return best;
-}
-
 /** Keep a store's curves (the latest few) and draw the views that were waiting for them. */
 function keep(parentElement, text) {
   if (storeTexts.get(parentElement) === text) return;
@@ -280,7 +272,7 @@ function notesView(root) {
       head.className = "lx-notes-head";
       head.append("At forget_bias ");
       node("b", "", head, shortNumber(view.spec.biases[k]));
-      head.append(view.spec.biases[k] === view.spec.value ? ":" : ", where the slider is:");
+      head.append(", where the slider is:");
       const paragraphs = view.curves[k].notes.map((runs) => {
         const paragraph = document.createElement("p");
         runs.forEach((part, n) => (n % 2 ? node("b", "", paragraph, part) : paragraph.append(part)));
@@ -302,9 +294,15 @@ function heatmapsView(root) {
       root.dataset.forgetBias = shortNumber(view.spec.biases[view.index]);
     };
     view.follow = (k, released, fresh = false) => {
+      clearTimeout(view.later);
       if (k === view.index) return;
-      // While the thumb moves: only when Plotly is free and has not just drawn (the line chart first).
-      if (!released && (view.chart.busy || performance.now() - view.drawnAt < HEATMAPS_EVERY_MS)) return;
+      // While the thumb moves: only when Plotly is free and has not just drawn (the line chart
+      // first); else a little later, at the value the slider shows then (it may rest there).
+      const wait = view.drawnAt + HEATMAPS_EVERY_MS - performance.now();
+      if (!released && (view.chart.busy || wait > 0)) {
+        view.later = setTimeout(() => view.follow(FLOW.at.get(view.spec.store) ?? k, false), Math.max(wait, 50));
+        return;
+      }
       view.index = k;
       const { figure, config, panel } = view.spec;
       const patch = view.curves[k].panel;

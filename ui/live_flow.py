@@ -68,7 +68,7 @@ KEY = "gradient_flow_lines_live"
 STORE_KEY = f"{KEY}_store"
 _component = component(
     NAME,
-    js=plotly_live.module("live_flow.js"),
+    js=plotly_live.module("live_grid.js", "live_flow.js"),
     css=(HERE / "live_explore.css").read_text(),  # the same slider as Explore's
     isolate_styles=False,
 )
@@ -255,8 +255,8 @@ def draw(
         "low": LOW,
         "high": HIGH,
         "presenting": presenting,
-        "note": "Drag it: every forget_bias's gradients are in your browser, so the green curves, What to notice "
-        "and the last LSTM heatmap follow the thumb.",
+        "note": "Drag it: every forget_bias's gradients are in your browser, so the green curves and What to "
+        "notice follow the thumb, and the last LSTM heatmap catches up whenever it rests.",
     }
     # The chart but for the value shown (the slider's curves, the alt text): the browser does not
     # redraw a chart that differs only in the value it shows already (the rerun after its release).

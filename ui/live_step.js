@@ -356,14 +356,6 @@ function follow(view, data) {
   }
 }
 
-function nearest(values, value) {
-  let best = 0;
-  values.forEach((v, k) => {
-    if (Math.abs(v - value) < Math.abs(values[best] - value)) best = k;
-  });
-  return best;
-}
-
 function build(view, p, data) {
   stop(view);
   const first = view.payload === null;

@@ -57,7 +57,9 @@ _RUNNING = "_live_step_running"
 #: How long the page waits for the component before it shows the server-side controls (seconds).
 FALLBACK_AFTER = 3
 
-_component = component(NAME, js=(HERE / "live_step.js").read_text(), isolate_styles=False)
+_component = component(
+    NAME, js="\n".join((HERE / name).read_text() for name in ("live_grid.js", "live_step.js")), isolate_styles=False
+)
 
 _CSS = f"""<style>
 .st-key-{PAYLOAD_BOX} {{ display: none; }}

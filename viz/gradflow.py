@@ -618,7 +618,7 @@ def below_floor_note(name: str, colour: str, lowest: float, low: float, position
     if lowest >= low - 0.2:
         return None
     return {
-        "text": f"{name}: below the floor, down to {decade(round(lowest))}",
+        "text": f"{name}: lower than the chart shows, down to {decade(round(lowest))}",
         "xref": "paper",
         "yref": "paper",
         "x": 1,

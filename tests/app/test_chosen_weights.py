@@ -241,6 +241,21 @@ def test_compare_runs_an_uploaded_pytorch_model_on_its_chosen_layer():
     )
 
 
+def test_gradient_flow_notes_on_a_short_trained_run_say_what_holds_over_its_steps():
+    """The recall demo's 10 steps back at forget_bias 3: gates whose mean (0.99) is far from σ(3) are not
+    said to sit near it, closed-form step counts beyond the sequence say so, and the RNN's sentences
+    name the RNN."""
+    at = page(FLOW, {"weights": "recall", "trained_fb_on": "true", "trained_fb": "3"})
+    notes = live_flow_notes(at)
+    assert (
+        "(the closed form falls below after 7, 15 and 95 steps; 15 and 95 are more than the 10 steps there are)"
+        in notes
+    )
+    assert "stays near the closed form over these 10 steps, although the gates' mean, 0.99, is not σ(3) = 0.95" in notes
+    assert "the gates sit near" not in notes
+    assert "The plain RNN (tanh)'s state has no additive path" in notes
+
+
 def test_gradient_flow_runs_an_uploaded_keras_model_at_zero_and_one():
     name = "keras3_sentiment.keras"
     golden = library_outputs(name)

@@ -137,7 +137,7 @@ def test_a_far_lower_forget_bias_lies_on_the_floor_instead_of_squeezing_the_less
     lowest = min(float(np.log10(v.min())) for v in lesson)
     assert lowest - 2.5 < low < lowest  # about a decade below the lesson's lowest curve, not 1e-78
     notes = " ".join(a["text"] for a in spec["layout"]["annotations"])
-    assert "forget_bias -3 (slider): below the floor, down to 10<sup>−78</sup>" in notes
+    assert "forget_bias -3 (slider): lower than the chart shows, down to 10<sup>−78</sup>" in notes
     assert spec["layout"]["hoverlabel"]["font"]["size"] >= 14
 
 

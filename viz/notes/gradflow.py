@@ -39,7 +39,9 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
         sentences.append(
             ("With " if fall else "Going back from the last step, with ")
             + f"{stay_names} it stays above 1% over all {back} step{'s' if back != 1 else ''} back "
-            + f"(the closed form falls below after {stay_closed} step{'s' if stay_closed != '1' else ''})."
+            + f"(the closed form falls below after {stay_closed} step{'s' if stay_closed != '1' else ''}"
+            + _beyond([closed_form_steps(f.forget_bias) for f in stay], back)
+            + ")."
         )
     by_fb = {f.forget_bias: f for f in flows}
     if 0.0 in by_fb and 1.0 in by_fb:
@@ -59,11 +61,19 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
     tolerance = 0.3 + 0.1 * abs(closed)  # decades
     sigmoid = 1 / (1 + math.exp(-shown.forget_bias))
     if not shown.zero_at_end:  # else nothing reaches c_T, so there is no "c alone" to compare (said below)
-        if abs(alone - closed) <= tolerance:
+        # Near: forgetting at most twice or half as fast per step (1 - f), as memory goes.
+        near = abs(math.log((1 - min(shown.mean_f, 1 - 1e-12)) / (1 - sigmoid))) <= math.log(2)
+        if abs(alone - closed) <= tolerance and near:
             sentences.append(
                 f"With {name}, the dotted line (c alone, with this run's forget gates) stays near the closed form: "
                 f"the gates sit near σ({shown.forget_bias:g}) = {sigmoid:.2f} "
                 f"(their mean is {shown.mean_f:.2f})."
+            )
+        elif abs(alone - closed) <= tolerance:  # over a short sequence, gates off σ(forget_bias) add up to little
+            sentences.append(
+                f"With {name}, the dotted line (c alone, with this run's forget gates) stays near the closed form "
+                f"over these {back} steps, although the gates' mean, {shown.mean_f:.2f}, is not "
+                f"σ({shown.forget_bias:g}) = {sigmoid:.2f}."
             )
         else:
             sentences.append(
@@ -112,6 +122,16 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
     return " ".join(sentences)
 
 
+def _beyond(steps: list[int], back: int) -> str:
+    """What to add when some of the closed form's ``steps`` lie beyond the ``back`` steps there are."""
+    beyond = [str(n) for n in steps if n > back]
+    if not beyond:
+        return ""
+    if len(beyond) == len(steps):
+        return ", beyond this sequence"
+    return f"; {and_list(beyond)} {'is' if len(beyond) == 1 else 'are'} more than the {back} steps there are"
+
+
 #: How far back the plain RNN and the LSTM are compared in words (or the whole sequence, if shorter).
 RNN_BACK = 30
 
@@ -145,7 +165,8 @@ def rnn_comparison(flows: list[Flow], rnn: HiddenFlow, current: float) -> str:
             else "forget_bias 1 or more, or learned"
         )
         sentences.append(
-            f"The RNN keeps more than the LSTM at {and_list([label(f.forget_bias, current) for f in beaten])}: "
+            f"{back} steps back, the RNN keeps more than the LSTM at "
+            f"{and_list([label(f.forget_bias, current) for f in beaten])}: "
             "forget gates near σ(forget_bias) shrink the error at every step too. The LSTM's advantage is a "
             f"forget gate near 1 ({near_one}), which the RNN has no counterpart of."
         )
@@ -168,7 +189,7 @@ def rnn_comparison(flows: list[Flow], rnn: HiddenFlow, current: float) -> str:
         )
     else:
         sentences.append(
-            "Its state has no additive path: going back one step multiplies the error by the recurrent weights and "
+            f"The {name}'s state has no additive path: going back one step multiplies the error by the recurrent weights and "
             f"by {rnn.activation}'s slope, step after step, which is what Hochreiter (1991) and Bengio et al. (1994) "
             "called the vanishing gradient; the LSTM's cell state also has a path back that multiplies by f alone, "
             "with no weights and no slope (the dotted line)."
