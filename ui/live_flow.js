@@ -14,8 +14,9 @@ FLOW.waiting ??= new Set();
 FLOW.followers ??= new Set(); // the notes and heatmaps views
 FLOW.at ??= new Map(); // store id -> the grid position its slider shows
 FLOW.heatmaps ??= 0; // the heatmaps' redraws for another value (for tests and bench/scrub.py)
-// While the thumb moves, the heatmaps follow it at most this often (a redraw costs some 30 ms).
-const HEATMAPS_EVERY_MS = 250;
+// The heatmaps follow the thumb once it has rested this long (a redraw costs some 30 ms: while it
+// moves, the frames are the line chart's).
+const HEATMAPS_REST_MS = 150;
 const storeTexts = new WeakMap(); // the store's root -> the text it was last given
 
 function node(tag, className, parent, text) {
@@ -288,21 +289,17 @@ function notesView(root) {
 function heatmapsView(root) {
   return follower(root, (view) => {
     view.chart = mount(root);
-    view.drawnAt = 0;
     view.chart.onDrawn = () => {
-      view.drawnAt = performance.now();
       root.dataset.forgetBias = shortNumber(view.spec.biases[view.index]);
     };
     view.follow = (k, released, fresh = false) => {
       clearTimeout(view.later);
-      if (k === view.index) return;
-      // While the thumb moves: only when Plotly is free and has not just drawn (the line chart
-      // first); else a little later, at the value the slider shows then (it may rest there).
-      const wait = view.drawnAt + HEATMAPS_EVERY_MS - performance.now();
-      if (!released && (view.chart.busy || wait > 0)) {
-        view.later = setTimeout(() => view.follow(FLOW.at.get(view.spec.store) ?? k, false), Math.max(wait, 50));
+      // While the thumb moves, the line chart has the frames: the heatmaps wait for it to rest.
+      if (!released) {
+        view.later = setTimeout(() => view.follow(FLOW.at.get(view.spec.store) ?? k, true), HEATMAPS_REST_MS);
         return;
       }
+      if (k === view.index) return;
       view.index = k;
       const { figure, config, panel } = view.spec;
       const patch = view.curves[k].panel;

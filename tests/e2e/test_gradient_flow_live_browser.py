@@ -10,7 +10,7 @@ import numpy as np
 from playwright.sync_api import Page, expect
 
 from lstm_core import run_stack
-from tools.browser import wait_idle
+from tools.browser import wait_idle, wait_until
 from ui import trained
 from ui.model import ModelSpec, run_model
 from viz.gradflow import gradient_flow
@@ -73,6 +73,12 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     shown = float(page.locator(".lf-controls .lx-value").inner_text())
     assert -3.6 <= shown <= -2.4 and page.evaluate(SLIDER_LEGEND) == f"forget_bias {shown:g} (slider) · gradient"
     assert page.evaluate(NOTES)["at"] == f"{shown:g}"  # What to notice followed the thumb
+    # The heatmaps' slider panel catches up with the thumb once it rests, before the release.
+    wait_until(
+        lambda: page.evaluate(SLIDER_PANEL)["name"] == f"forget_bias {shown:g} (slider)",
+        what="the heatmaps to follow the resting thumb",
+    )
+    assert len(sent) == frames
     page.screenshot(path=str(artifacts / "gradient_flow_live_dragging.png"))
     answers = len(received)
     page.mouse.up()
