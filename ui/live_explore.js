@@ -521,23 +521,36 @@ function heatmapsView(root) {
       bars[n]?.querySelectorAll("text").forEach((text) => (text.style.visibility = same ? "" : "hidden"));
     });
   };
+  // The band's dots, drawn once per forget bias and size on a canvas of their own (a frame that
+  // only moves the step marker, as a hover does, copies them: thousands of arcs cost a frame).
   view.dots = (ctx, band, box, k) => {
-    const mask = maskAt(band, k);
-    const steps = HUB.store.header.steps;
-    const cellW = (box.right - box.left) / steps;
-    const cellH = (box.bottom - box.top) / band.rows;
-    ctx.fillStyle = "#ffffff";
-    ctx.beginPath();
-    for (let i = 0; i < band.rows * steps; i++) {
-      if (!((mask[i >> 3] >> (7 - (i & 7))) & 1)) continue;
-      const r = Math.floor(i / steps);
-      const t = i % steps;
-      const x = box.left + (t + 0.5) * cellW;
-      const y = box.top + (r + 0.5) * cellH;
-      ctx.moveTo(x + 1.5, y);
-      ctx.arc(x, y, 1.5, 0, 2 * Math.PI);
+    const ratio = window.devicePixelRatio || 1;
+    const width = box.right - box.left;
+    const height = box.bottom - box.top;
+    const key = `${k}|${width}|${height}|${ratio}`;
+    if (band.dotsKey !== key) {
+      band.dotsKey = key;
+      band.dotsCanvas ??= document.createElement("canvas");
+      band.dotsCanvas.width = Math.max(1, Math.round(width * ratio));
+      band.dotsCanvas.height = Math.max(1, Math.round(height * ratio));
+      const dots = band.dotsCanvas.getContext("2d");
+      dots.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const mask = maskAt(band, k);
+      const steps = HUB.store.header.steps;
+      const cellW = width / steps;
+      const cellH = height / band.rows;
+      dots.fillStyle = "#ffffff";
+      dots.beginPath();
+      for (let i = 0; i < band.rows * steps; i++) {
+        if (!((mask[i >> 3] >> (7 - (i & 7))) & 1)) continue;
+        const x = ((i % steps) + 0.5) * cellW;
+        const y = (Math.floor(i / steps) + 0.5) * cellH;
+        dots.moveTo(x + 1.5, y);
+        dots.arc(x, y, 1.5, 0, 2 * Math.PI);
+      }
+      dots.fill();
     }
-    ctx.fill();
+    ctx.drawImage(band.dotsCanvas, box.left, box.top, width, height);
   };
   /** The band labels (their range, how many values lie beyond it) at forget bias k, as SVG text
    *  where Plotly would put the annotations: right-aligned in the left margin, beside each band. */
