@@ -1,6 +1,7 @@
 """Gradient flow: how far back an error at the last step reaches the cell state, at forget_bias 0 and 1,
 and, beside it, how far it reaches a plain RNN's state on the same input."""
 
+import math
 from dataclasses import replace
 from functools import partial
 
@@ -132,6 +133,13 @@ def flow_body(spec, current: float) -> None:
             + (", in every layer." if layers > 1 else ".")
             + weights_menu.folded_forget_bias(weights)
             + weights_menu.held_gate_note()
+            + (
+                " Trained weights move the gates, and the path back through h, away from σ(forget_bias): with these "
+                "the error even **grows** going back at forget_bias 0 and 1 (What to notice says how much). Choose "
+                "random weights in the Weights menu for the textbook picture of a fading error."
+                if any(f.log_ratio.max() > math.log10(1.5) for f in flows if f.forget_bias in (0.0, 1.0))
+                else ""
+            )
             if weights is not None
             else ""
         )

@@ -344,7 +344,7 @@ def model_controls(
             name, container=sidebar, help=f"Units in layer {layer}: the size of its cell state c and output h.", **off
         )
     if forget_bias_on_page and unused:
-        sidebar.caption("forget_bias: the trained model's own, changed with the slider by the charts.")
+        sidebar.caption("forget_bias: the trained model's own; the forget_bias slider on this page changes it.")
     elif forget_bias_on_page:
         _register("forget_bias")
         # No value here: a release of the page's live slider reruns only the part of the page it sets.

@@ -256,7 +256,7 @@ def draw(
         "high": HIGH,
         "presenting": presenting,
         "note": "Drag it: every forget_bias's gradients are in your browser, so the green curves and What to "
-        "notice follow the thumb, and the last LSTM heatmap catches up whenever it rests.",
+        "notice follow the thumb, and the last LSTM heatmap, further down, catches up whenever it rests.",
     }
     # The chart but for the value shown (the slider's curves, the alt text): the browser does not
     # redraw a chart that differs only in the value it shows already (the rerun after its release).

@@ -251,9 +251,15 @@ def test_gradient_flow_notes_on_a_short_trained_run_say_what_holds_over_its_step
         "(the closed form falls below after 7, 15 and 95 steps; 15 and 95 are more than the 10 steps there are)"
         in notes
     )
-    assert "stays near the closed form over these 10 steps, although the gates' mean, 0.99, is not σ(3) = 0.95" in notes
+    assert (
+        "is close to the closed form over these 10 steps, though the gates are not at σ(3) = 0.95 (their mean is 0.99)"
+        in notes
+    )
     assert "the gates sit near" not in notes
     assert "The plain RNN (tanh)'s state has no additive path" in notes
+    # The caption says that these trained weights make the error grow, and where the textbook picture is.
+    assert "with these the error even grows going back at forget_bias 0 and 1" in shown(at)
+    assert "grows going back" not in shown(page(FLOW, {"weights": "random"}))
 
 
 def test_gradient_flow_runs_an_uploaded_keras_model_at_zero_and_one():

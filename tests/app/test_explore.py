@@ -251,7 +251,7 @@ def test_trained_demo_weights_replace_the_random_ones() -> None:
     assert "Delayed recall (10 steps)" in captions and "accuracy 100%" in captions
     # The sidebar's cell settings do not apply, and the sidebar says so with them greyed out.
     assert at.slider(key="num_units").disabled and not any(s.key == "forget_bias" for s in at.sidebar.slider)
-    assert "the trained model's own, changed with the slider by the charts" in page_text(at.sidebar, "caption")
+    assert "the trained model's own; the forget_bias slider on this page changes it" in page_text(at.sidebar, "caption")
     assert "bring their own cell and inputs" in page_text(at.sidebar, "info")
 
 

@@ -71,9 +71,9 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
             )
         elif abs(alone - closed) <= tolerance:  # over a short sequence, gates off σ(forget_bias) add up to little
             sentences.append(
-                f"With {name}, the dotted line (c alone, with this run's forget gates) stays near the closed form "
-                f"over these {back} steps, although the gates' mean, {shown.mean_f:.2f}, is not "
-                f"σ({shown.forget_bias:g}) = {sigmoid:.2f}."
+                f"With {name}, the dotted line (c alone, with this run's forget gates) is close to the closed form "
+                f"over these {back} steps, though the gates are not at σ({shown.forget_bias:g}) = {sigmoid:.2f} "
+                f"(their mean is {shown.mean_f:.2f}): over so few steps the difference adds up to little."
             )
         else:
             sentences.append(
