@@ -43,8 +43,10 @@ function build(root, setTriggerValue) {
   const low = node("span", "", ends);
   const high = node("span", "", ends);
   const note = node("div", "lx-note", box);
+  const noteText = node("span", "", note);
+  const same = node("span", "lf-same", note);
   const chartRoot = node("div", "lf-chart", root);
-  const view = { root, box, label, value, input, low, high, note, chart: mount(chartRoot), text: null, spec: null, index: 0 };
+  const view = { root, box, label, value, input, low, high, note: noteText, same, chart: mount(chartRoot), text: null, spec: null, index: 0 };
   // The slider's note below the floor: drawn over the chart where Plotly would put it, so that it
   // follows the thumb (an annotation changed on release would have Plotly redraw the whole chart).
   view.floorNote = node("div", "lf-floor-note", view.chart.figure);
@@ -92,6 +94,12 @@ function pick(view, k, scrubbing = false) {
   const annotations = view.baseAnnotations; // the slider's own note is placeNote's
   view.chart.spec = { ...view.chart.spec, figure: { ...figure, data, layout: { ...figure.layout, annotations } } };
   view.value.textContent = shortNumber(spec.biases[k]);
+  // At 0 or 1 the slider's curves lie under those of the same forget_bias: say so, not "nothing green".
+  // Elsewhere the sentence keeps its room, hidden, so that the chart below does not move.
+  const same = spec.biases[k] === 0 || spec.biases[k] === 1;
+  const b = same ? spec.biases[k] : 1;
+  view.same.textContent = ` ${spec.same.replaceAll("{b}", shortNumber(b)).replace("{colour}", b ? "blue" : "orange")}`;
+  view.same.style.visibility = same ? "" : "hidden";
   placeNote(view);
   const last = spec.biases.length - 1;
   view.input.style.setProperty("--fill", `${last > 0 ? (100 * k) / last : 0}%`);
@@ -230,8 +238,8 @@ function update(view, spec, text) {
   view.input.setAttribute("aria-label", spec.label);
   view.input.max = String(spec.biases.length - 1);
   view.low.textContent = shortNumber(spec.low);
-  view.high.textContent = shortNumber(spec.high);
   view.note.textContent = spec.note;
+  view.high.textContent = shortNumber(spec.high);
   const k = nearest(spec.biases, spec.value);
   view.input.value = String(k);
   show(view.chart, { figure: spec.figure, config: spec.config, alt: spec.alt });

@@ -257,6 +257,9 @@ def draw(
         "presenting": presenting,
         "note": "Drag it: every forget_bias's gradients are in your browser, so the green curves and What to "
         "notice follow the thumb, and the last LSTM heatmap, further down, catches up whenever it rests.",
+        # Added at 0 and 1 ({b}: the value; {colour}: its curves' colour, viz.gradflow.FB_COLORS).
+        "same": "At {b} the green curves lie under the {colour} ones of forget_bias {b}, and the last LSTM heatmap "
+        "repeats its panel: move the thumb to tell them apart.",
     }
     # The chart but for the value shown (the slider's curves, the alt text): the browser does not
     # redraw a chart that differs only in the value it shows already (the rerun after its release).

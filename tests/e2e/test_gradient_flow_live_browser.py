@@ -58,6 +58,9 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     page.wait_for_function(READY, timeout=60_000)
     before = page.evaluate(SLIDER_CURVE)
     assert before["name"] == "forget_bias 1 (slider) · gradient"
+    # At 1 the green curves lie under the blue ones: the note under the slider says so, until it moves.
+    note = page.locator(".lf-controls .lx-note")
+    expect(note).to_contain_text("At 1 the green curves lie under the blue ones of forget_bias 1")
     page.locator(".lf-controls .lx-range").scroll_into_view_if_needed()
     track = page.locator(".lf-controls .lx-range").bounding_box()
     y = track["y"] + track["height"] / 2
@@ -73,6 +76,7 @@ def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(p
     shown = float(page.locator(".lf-controls .lx-value").inner_text())
     assert -3.6 <= shown <= -2.4 and page.evaluate(SLIDER_LEGEND) == f"forget_bias {shown:g} (slider) · gradient"
     assert page.evaluate(NOTES)["at"] == f"{shown:g}"  # What to notice followed the thumb
+    assert "lie under" not in note.inner_text()
     # The heatmaps' slider panel catches up with the thumb once it rests, before the release.
     wait_until(
         lambda: page.evaluate(SLIDER_PANEL)["name"] == f"forget_bias {shown:g} (slider)",
