@@ -1,7 +1,6 @@
 """Gradient flow: how far back an error at the last step reaches the cell state, at forget_bias 0 and 1,
 and, beside it, how far it reaches a plain RNN's state on the same input."""
 
-import math
 from dataclasses import replace
 from functools import partial
 
@@ -17,6 +16,7 @@ from viz.gradflow import (
     flow_heatmaps,
     flow_lines,
     forget_biases,
+    grows_back,
     heatmaps_alt,
     lines_alt,
     rnn_name,
@@ -137,7 +137,7 @@ def flow_body(spec, current: float) -> None:
                 " Trained weights move the gates, and the path back through h, away from σ(forget_bias): with these "
                 "the error even **grows** going back at forget_bias 0 and 1 (What to notice says how much). Choose "
                 "random weights in the Weights menu for the textbook picture of a fading error."
-                if any(f.log_ratio.max() > math.log10(1.5) for f in flows if f.forget_bias in (0.0, 1.0))
+                if any(grows_back(f.log_ratio) for f in flows if f.forget_bias in (0.0, 1.0))
                 else ""
             )
             if weights is not None

@@ -235,15 +235,13 @@ def charts(at) -> list[Chart]:
             # The figure at the page's forget_bias as the browser draws it (ui/live_flow.js adds the
             # slider's own note when its curves fall below the floor), and every value's curves; the
             # heatmaps as sent (the page's value).
-            role = json.loads(node.proto.bytes)["role"]
-            if role == "heatmaps":
-                sent = json.loads(node.proto.bytes)
+            sent = json.loads(node.proto.bytes)
+            if sent["role"] == "heatmaps":
                 found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
-            if role != "view":
+            if sent["role"] != "view":
                 continue
             sent = live_flow_sent(at)
-            k = int(np.argmin(np.abs(np.array(sent["biases"]) - sent["value"])))
-            note = sent["curves"][k]["note"]
+            note = sent["curves"][sent["shown"]]["note"]
             layout = sent["figure"]["layout"]
             layout["annotations"] = layout.get("annotations", []) + ([note] if note else [])
             found.append(Chart(node.proto.id, sent["figure"], sent["alt"], sent["config"], True))
@@ -313,7 +311,8 @@ def notes_shown(at) -> str:
 
 def live_flow_sent(at) -> dict:
     """Gradient flow's live slider as its browser code gets it: the view's payload, with the
-    ``curves`` of the store it names (ui.live_flow mounts the component twice)."""
+    ``curves`` of the store it names and the grid position ``shown`` of its value (ui.live_flow
+    mounts the component for the store, the slider, the notes and the heatmaps)."""
     stores, view = {}, None
     for node in at.main:
         if node.type == "bidi_component" and node.proto.component_name == live_flow.NAME:
@@ -324,7 +323,8 @@ def live_flow_sent(at) -> dict:
                 view = sent
     if view is None:
         raise AssertionError("no live slider on the page")
-    return {**view, "curves": stores[view["store"]]}
+    shown = int(np.argmin(np.abs(np.array(view["biases"]) - view["value"])))  # as live_grid.js's nearest()
+    return {**view, "curves": stores[view["store"]], "shown": shown}
 
 
 def live_flow_notes(at) -> str:
@@ -335,8 +335,7 @@ def live_flow_notes(at) -> str:
         sent = live_flow_sent(at)
     except AssertionError:
         return ""
-    k = int(np.argmin(np.abs(np.array(sent["biases"]) - sent["value"])))
-    return "\n".join(as_read("**".join(runs)) for runs in sent["curves"][k]["notes"])
+    return "\n".join(as_read("**".join(runs)) for runs in sent["curves"][sent["shown"]]["notes"])
 
 
 def gradient_flow_value(at) -> float:

@@ -13,7 +13,6 @@ FLOW.stores ??= new Map();
 FLOW.waiting ??= new Set();
 FLOW.followers ??= new Set(); // the notes and heatmaps views
 FLOW.at ??= new Map(); // store id -> the grid position its slider shows
-FLOW.heatmaps ??= 0; // the heatmaps' redraws for another value (for tests and bench/scrub.py)
 // The heatmaps follow the thumb once it has rested this long (a redraw costs some 30 ms: while it
 // moves, the frames are the line chart's).
 const HEATMAPS_REST_MS = 150;
@@ -268,7 +267,7 @@ function setFollower(view, spec, text) {
   view.spec = spec;
   view.curves = curves;
   view.index = null; // what the server sent: shown afresh
-  view.follow(FLOW.at.get(spec.store) ?? nearest(spec.biases, spec.value), true, true);
+  view.follow(FLOW.at.get(spec.store) ?? nearest(spec.biases, spec.value), true);
 }
 
 function notesView(root) {
@@ -297,10 +296,7 @@ function notesView(root) {
 function heatmapsView(root) {
   return follower(root, (view) => {
     view.chart = mount(root);
-    view.chart.onDrawn = () => {
-      root.dataset.forgetBias = shortNumber(view.spec.biases[view.index]);
-    };
-    view.follow = (k, released, fresh = false) => {
+    view.follow = (k, released) => {
       clearTimeout(view.later);
       // While the thumb moves, the line chart has the frames: the heatmaps wait for it to rest.
       if (!released) {
@@ -315,7 +311,6 @@ function heatmapsView(root) {
       data[panel] = { ...data[panel], z: patch.z, name: patch.name, hovertemplate: patch.hovertemplate };
       const annotations = (figure.layout.annotations ?? []).slice();
       annotations[panel] = { ...annotations[panel], text: patch.title };
-      if (!fresh) FLOW.heatmaps += 1;
       show(view.chart, { figure: { ...figure, data, layout: { ...figure.layout, annotations } }, config, alt: view.curves[k].alt[1] });
     };
   });

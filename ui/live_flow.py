@@ -43,6 +43,7 @@ from viz.gradflow import (
     flow_curves,
     flow_heatmaps,
     flow_lines,
+    forget_biases,
     heatmap_axis,
     heatmap_panel,
     heatmaps_alt,
@@ -120,16 +121,10 @@ def flows(live: Live) -> list[Flow]:
     return [flow_at(live.arrays, k, fb) for k, fb in enumerate(live.biases)]
 
 
-def index(live: Live, forget_bias: float) -> int:
-    """The grid position of ``forget_bias`` (the nearest value, as the browser's slider takes it)."""
-    return int(np.argmin(np.abs(np.asarray(live.biases) - forget_bias)))
-
-
 def compared(every: list[Flow], live: Live, k: int) -> list[Flow]:
-    """The flows the page compares at the ``k``-th value: forget_bias 0, 1 and that value if it is neither,
-    ascending (viz.gradflow.forget_biases)."""
+    """The flows the page compares at the ``k``-th value (viz.gradflow.forget_biases)."""
     at = {float(fb): every[n] for n, fb in enumerate(live.biases)}
-    return [at[fb] for fb in sorted({0.0, 1.0, float(live.biases[k])})]
+    return [at[fb] for fb in forget_biases(float(live.biases[k]))]
 
 
 def y_range(fixed: list[Flow], live: Live) -> tuple[float, float]:
@@ -189,7 +184,7 @@ def store(live: Live, rnn: HiddenFlow | None = None) -> Store:
 
 def _build_store(live: Live, rnn: HiddenFlow | None) -> Store:
     every = flows(live)
-    fixed = [every[index(live, 0.0)], every[index(live, 1.0)]]
+    fixed = [every[live.index(0.0)], every[live.index(1.0)]]
     low, high = y_range(fixed, live)
     frames = _curves(live, low, len(below_floor_notes(fixed, math.nan, low)))
     z_range = shared_range(every, rnn)
@@ -229,12 +224,12 @@ def draw(
     trained = trained_fb is not None
     if not trained:
         controls.in_link("forget_bias")  # the page's control, drawn in the browser (trained_fb: the page's)
-    k = index(live, value)
+    k = live.index(value)
     slider, fixed = flow_store.flows[k], flow_store.fixed
     low, high = flow_store.y_range
     fig = shown(flow_lines(fixed, math.nan, step_labels, slider=slider, y_range=(low, high), compact=presenting))
-    spec = fig.to_plotly_json()
-    layout = {key: value for key, value in spec["layout"].items() if key != "template"}
+    spec = plotly_live.figure_json(fig)
+    layout = spec["layout"]
     # The slider's own note below the floor is the browser's to show (each value has its own).
     ours = slider_name(slider.forget_bias)
     annotations = [a for a in layout.get("annotations", []) if not str(a.get("text", "")).startswith(ours)]
@@ -244,7 +239,7 @@ def draw(
     payload = {
         "role": "view",
         "store": flow_store.id,
-        "figure": {"data": spec["data"], "layout": {**layout, "annotations": annotations}},
+        "figure": {**spec, "layout": {**layout, "annotations": annotations}},
         "config": {"displaylogo": False},
         "alt": flow_store.alts[k][0],
         "biases": [float(b) for b in live.biases],
@@ -295,7 +290,7 @@ def notes(live: Live, flow_store: Store, value: float, *, presenting: bool) -> N
         "role": "notes",
         "store": flow_store.id,
         "biases": [float(b) for b in live.biases],
-        "value": float(flow_store.flows[index(live, value)].forget_bias),
+        "value": float(live.biases[live.index(value)]),
         "presenting": presenting,
     }
     _component(key=f"{KEY}_notes", data=orjson.dumps(payload))
@@ -313,17 +308,15 @@ def heatmaps(
     """The heatmaps: forget_bias 0 and 1, the slider's panel at ``value`` (the browser swaps in the
     store's panel at the value the slider shows), the plain RNN's with ``rnn``; on the store's colour
     scale. ``shown`` makes the figure as the page shows it (presenter mode)."""
-    k = index(live, value)
+    k = live.index(value)
     slider = flow_store.flows[k]
     fig = shown(
         flow_heatmaps(flow_store.fixed, math.nan, step_labels, rnn=rnn, slider=slider, z_range=flow_store.z_range)
     )
-    spec = fig.to_plotly_json()
-    layout = {key: value for key, value in spec["layout"].items() if key != "template"}
     payload = {
         "role": "heatmaps",
         "store": flow_store.id,
-        "figure": {"data": spec["data"], "layout": layout},
+        "figure": plotly_live.figure_json(fig),
         "config": {"displaylogo": False},
         "alt": flow_store.alts[k][1],
         "panel": len(flow_store.fixed),  # the slider's panel: its trace and its title

@@ -58,15 +58,20 @@ def module(*files: str) -> str:
 _component = component(NAME, js=module("plotly_live.js"), isolate_styles=False)
 
 
-def payload(fig: go.Figure, alt: str, config: dict | None = None) -> bytes:
-    """What the component receives: {"figure": {"data", "layout"[, "frames"]}, "config", "alt"} as
-    JSON bytes. The layout's template (Streamlit's Python-side placeholders) is left out: the
-    component applies the theme the browser would have made of it."""
+def figure_json(fig: go.Figure) -> dict:
+    """{"data", "layout"[, "frames"]} of ``fig`` as plotly_chart.js draws it: the layout's template
+    (Streamlit's Python-side placeholders) is left out, since the component applies the theme the
+    browser would have made of it."""
     spec = fig.to_plotly_json()
     figure = {"data": spec["data"], "layout": {k: v for k, v in spec["layout"].items() if k != "template"}}
     if spec.get("frames"):
         figure["frames"] = spec["frames"]
-    return to_json_plotly({"figure": figure, "config": config or {}, "alt": alt}).encode()
+    return figure
+
+
+def payload(fig: go.Figure, alt: str, config: dict | None = None) -> bytes:
+    """What the component receives: {"figure": :func:`figure_json`, "config", "alt"} as JSON bytes."""
+    return to_json_plotly({"figure": figure_json(fig), "config": config or {}, "alt": alt}).encode()
 
 
 #: Set LSTM_LIVE_CHARTS=0 to draw with st.plotly_chart instead (every change then mounts a new chart).

@@ -14,7 +14,7 @@ edge of the scale (``LOG_FLOOR``, ``LOG_CEILING``) instead of as NaN. Plain NumP
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import plotly.graph_objects as go
@@ -131,18 +131,9 @@ def closed_form(forget_bias: float, steps: int) -> np.ndarray:
     return np.maximum(steps_back * log_sigmoid, LOG_FLOOR) + 0.0  # + 0.0: no -0.0 at the last step
 
 
-#: The Flow fields kept of each run of the live slider's sweep (ui.live_flow), arrays and numbers.
-FLOW_FIELDS = (
-    "log_dc",
-    "log_ratio",
-    "log_closed_form",
-    "log_through_c",
-    "mean_f",
-    "min_f",
-    "max_f",
-    "overflowed",
-    "zero_at_end",
-)
+#: The Flow fields kept of each run of the live slider's sweep (ui.live_flow), arrays and numbers:
+#: all but its forget_bias, which the sweep's grid says.
+FLOW_FIELDS = tuple(field.name for field in fields(Flow) if field.name != "forget_bias")
 
 
 def flow_curves(traces: list[Trace], layer: int, seq: int, loss: str) -> dict[str, np.ndarray]:
@@ -263,6 +254,15 @@ def rnn_name(rnn: HiddenFlow) -> str:
 def forget_biases(current: float) -> list[float]:
     """The forget biases compared: 0, 1 and the slider's value when it is neither, ascending."""
     return sorted({0.0, 1.0, float(current)})
+
+
+#: A gradient that somewhere going back exceeds this share of the last step's (log10) grows.
+GROWS_ABOVE = math.log10(1.5)
+
+
+def grows_back(log_ratio: np.ndarray) -> bool:
+    """Whether the gradient grows going back (above GROWS_ABOVE of the last step's somewhere)."""
+    return float(np.max(log_ratio)) > GROWS_ABOVE
 
 
 def steps_until_below(log_ratio: np.ndarray, threshold: float = THRESHOLD) -> int | None:

@@ -71,6 +71,7 @@ def test_every_values_notes_and_heatmap_panel_are_the_pages_at_that_value() -> N
     rnn = runs.rnn_flow(spec, 1, 0)  # the plain RNN's own numbers: tests/app/test_other_cells.py
     top = max(float(flow.log_dc.max()) for flow in every.values())
     assert scale["cmax"] == math.ceil(max(top, float(rnn.log_dh.max())))  # no value's panel saturates
+    swept = live_flow.flows(live_flow.prepare(run_model(spec), 1, 0, "c"))  # the sweep's Flows, made again
     for fb in (-5.0, -2.3, 0.0, 1.0, 4.2):
         k = payload["biases"].index(fb)
         frame = payload["curves"][k]
@@ -84,9 +85,8 @@ def test_every_values_notes_and_heatmap_panel_are_the_pages_at_that_value() -> N
         assert frame["panel"]["name"] == f"forget_bias {fb:g} (slider)"
         assert frame["alt"] == [lines_alt(compared, fb, rnn), heatmaps_alt(compared, fb, rnn)]
         # Its Flow, made again from the sweep, is the core's at that value, field by field.
-        again = live_flow.flows(live_flow.prepare(run_model(spec), 1, 0, "c"))[k]
         for name in FLOW_FIELDS:
-            np.testing.assert_array_equal(getattr(again, name), getattr(every[fb], name), err_msg=name)
+            np.testing.assert_array_equal(getattr(swept[k], name), getattr(every[fb], name), err_msg=name)
 
 
 @pytest.mark.parametrize("value", [float("nan"), "1", None, 99.0])

@@ -42,7 +42,7 @@ NOTES = """() => { const box = document.querySelector('.lf-notes');
 SLIDER_PANEL = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find((g) => g.data?.some((t) => t.type === 'heatmap'));
     const k = gd.data.findIndex((t) => t.name.endsWith('(slider)'));
     return {name: gd.data[k].name, z: gd._fullData[k].z.map((row) => Array.from(row)),
-            title: gd.layout.annotations[k].text, redraws: globalThis.__lstmLiveFlow.heatmaps}; }"""
+            title: gd.layout.annotations[k].text}; }"""
 
 
 def test_dragging_forget_bias_moves_the_curves_and_sends_nothing_until_release(page: Page, app_url: str, artifacts):

@@ -8,7 +8,16 @@ import math
 import numpy as np
 
 from ..format import and_list, fraction, power_of_ten, times
-from ..gradflow import LOG_FLOOR, Flow, HiddenFlow, closed_form_steps, label, rnn_name, steps_until_below
+from ..gradflow import (
+    LOG_FLOOR,
+    Flow,
+    HiddenFlow,
+    closed_form_steps,
+    grows_back,
+    label,
+    rnn_name,
+    steps_until_below,
+)
 
 
 def what_to_notice(flows: list[Flow], current: float) -> str:
@@ -83,8 +92,8 @@ def what_to_notice(flows: list[Flow], current: float) -> str:
                 f"{shown.max_f:.2f}, mean {shown.mean_f:.2f})."
             )
     grown = max(flows, key=lambda f: float(f.log_ratio.max()))
-    grows = grown.log_ratio.max() > math.log10(1.5)
-    fades = shown.log_ratio.max() <= math.log10(1.5) and not shown.zero_at_end  # else said below
+    grows = grows_back(grown.log_ratio)
+    fades = not grows_back(shown.log_ratio) and not shown.zero_at_end  # else said below
     if fades and real - alone > tolerance:
         sentences.append(
             "The real gradient fades more slowly than that: part of the error also goes back through h and the "
@@ -181,7 +190,7 @@ def rnn_comparison(flows: list[Flow], rnn: HiddenFlow, current: float) -> str:
             + and_list(lstm_below)
             + "."
         )
-    if float(rnn.log_ratio.max()) > math.log10(1.5):
+    if grows_back(rnn.log_ratio):
         sentences.append(
             f"Here the RNN's error also **grows** on the way back (up to {times(float(rnn.log_ratio.max()))} the last "
             "step's): its recurrent weights are large enough to amplify it: the exploding gradient, the other face "
